@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# vigil - eBPF host liveness monitor for VM high availability.
+#
+#   make deps        install every Debian package the build, tests and benchmarks need
+#   make             build build/vigil (BPF objects, skeletons, binary)
+#   make test        run every test; ends with "N passed, N failed"
+#   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
+#   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
+#   make install     install binary, unit, man pages (PREFIX, DESTDIR)
+#
+# Out-of-tree: O=DIR (default build). Verbose: V=1.
+
+O ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+# --- BPF --------------------------------------------------------------------
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_LINKED := $(patsubst %.bpf.o,%.o,$(BPF_OBJS))
+SKELS := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
+
+BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) \
+	-Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	-Ivmlinux -Iinclude -Ibpf
+
+# --- userspace --------------------------------------------------------------
+PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd
+LIB_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c))
+LIB_OBJS := $(patsubst userspace/%.c,$(O)/userspace/%.o,$(LIB_SRCS))
+MAIN_OBJ := $(O)/userspace/main.o
+LIBVIGIL := $(O)/libvigil.a
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
+	-Iinclude -Iuserspace -I$(O) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lraft -lm
+
+# --- tests and benchmarks ---------------------------------------------------
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS := $(patsubst tests/bpf/%.c,$(O)/tests/%,$(BPFT_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
+TEST_CFLAGS := $(CFLAGS) -Itests/lib
+TEST_LDLIBS := $(LDLIBS) -lcmocka
+
+DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
+	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d)
+
+.PHONY: all clean deps test test-unit test-bpf test-net bench-xdp vmlinux install format tests
+
+all: $(O)/vigil
+
+# BPF: compile, link (bpftool gen object), generate the skeleton.
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@
+
+$(O)/bpf/%.o: $(O)/bpf/%.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(O)/%.skel.h: $(O)/bpf/%.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+# Userspace objects may include any skeleton; after the first build -MMD
+# records exactly which ones they do.
+$(O)/userspace/%.o: userspace/%.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBVIGIL): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(O)/vigil: $(MAIN_OBJ) $(LIBVIGIL)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/%: tests/unit/%.c $(LIBVIGIL) | $(SKELS)
+	$(call msg,CC-TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(TEST_LDLIBS)
+
+$(O)/tests/%: tests/bpf/%.c $(LIBVIGIL) | $(SKELS)
+	$(call msg,CC-TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(TEST_LDLIBS)
+
+$(O)/bench/%: tests/bench/%.c $(LIBVIGIL) | $(SKELS)
+	$(call msg,CC-BENCH,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(LDLIBS)
+
+tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS)
+
+test: tests
+	$(Q)O=$(O) tests/run.sh
+
+bench-xdp: $(O)/vigil $(O)/bench/bench_xdp
+	$(Q)O=$(O) tests/bench/bench-xdp.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+# Debian 12 packages: build, tests (namespaces, nftables, stress-ng, promtool,
+# prometheus) and benchmarks. masakari-api is installed by its test launcher.
+DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
+	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev \
+	libcmocka-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc \
+	python3 ca-certificates
+
+deps:
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		-o DPkg::Lock::Timeout=600 $(DEB_PKGS)
+
+install: $(O)/vigil
+	install -D -m 0755 $(O)/vigil $(DESTDIR)$(PREFIX)/sbin/vigil
+
+format:
+	clang-format -i bpf/*.c bpf/*.h include/*.h userspace/*.c userspace/*.h tests/*/*.c
+
+clean:
+	rm -rf $(O)
+
+-include $(DEPS)

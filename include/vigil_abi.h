@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * vigil_abi.h - the one definition of vigil's wire messages and BPF map
+ * layouts, shared by the XDP program (bpf/) and the agent (userspace/).
+ *
+ * Everything here is fixed-width, explicitly padded and size-checked, so the
+ * two sides can never disagree about a byte. The wire format is specified in
+ * docs/protocol.md; change both together and bump VIGIL_PROTO_VERSION (wire)
+ * or VIGIL_MAP_ABI (maps) when a layout changes.
+ */
+#ifndef VIGIL_ABI_H
+#define VIGIL_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* ---- wire protocol ---------------------------------------------------- */
+
+#define VIGIL_MAGIC	    0x5647494cU /* "VGIL", first 4 bytes of every message */
+#define VIGIL_PROTO_VERSION 1
+#define VIGIL_DEFAULT_PORT  7301 /* gossip and probes, UDP */
+#define VIGIL_MAC_LEN	    8	 /* SipHash-2-4 output, little-endian */
+#define VIGIL_KEY_LEN	    16	 /* 128-bit cluster key */
+#define VIGIL_MAX_MSG	    1400 /* largest datagram vigil sends */
+
+/* Message types. The XDP program handles PING and ACK itself; every other
+ * type is passed up to the agent's socket untouched. */
+enum vigil_msg_type {
+	VIGIL_MSG_PING = 1,	/* probe, answered in-kernel */
+	VIGIL_MSG_ACK = 2,	/* answer to a PING, recorded in-kernel */
+	VIGIL_MSG_PING_REQ = 3, /* ask a member to probe another (indirect probe) */
+	VIGIL_MSG_NACK = 4,	/* relay could not reach the target in time */
+	VIGIL_MSG_GOSSIP = 5,	/* membership updates (piggyback container) */
+	VIGIL_MSG_JOIN = 6,	/* join request to a known member */
+	/* 7..63 reserved for membership; 64..255 reserved for extensions */
+};
+
+/* Header flags (vigil_hdr.flags, host order shown, big-endian on the wire). */
+#define VIGIL_F_RELAYED 0x0001 /* probe sent on behalf of another member */
+#define VIGIL_F_KEYNEXT 0x0002 /* signer used its secondary (rotation) key */
+
+/* Common header: the first 16 bytes of every message. Multi-byte fields are
+ * big-endian (network order). */
+struct vigil_hdr {
+	__be32 magic;	   /* VIGIL_MAGIC */
+	__u8 version;	   /* VIGIL_PROTO_VERSION */
+	__u8 type;	   /* enum vigil_msg_type */
+	__be16 flags;	   /* VIGIL_F_* */
+	__be32 cluster_id; /* hash of the cluster (availability zone) name */
+	__be32 sender_id;  /* node id of the signer of this message */
+};
+
+/*
+ * PING and ACK share one 64-byte layout, so the XDP program turns a PING into
+ * its ACK in place without resizing the packet. The MAC covers bytes 0..55.
+ *
+ *   PING: sender = prober, target = probed node, send_ns = prober's clock,
+ *         incarnation/heartbeat = prober's.
+ *   ACK:  sender = responder, target = prober, seq/send_ns/chan/origin_id
+ *         echoed, incarnation/heartbeat = responder's (heartbeat is the
+ *         responder *agent's* counter, read from its self map: a counter that
+ *         stops while ACKs keep coming means "host alive, agent stalled").
+ */
+struct vigil_probe {
+	struct vigil_hdr hdr;
+	__be32 target_id;   /* node id the PING is addressed to */
+	__be32 seq;	    /* prober's sequence number, per peer and channel */
+	__be64 send_ns;	    /* prober's CLOCK_MONOTONIC at send, echoed */
+	__be32 incarnation; /* sender's SWIM incarnation */
+	__u8 chan;	    /* prober's channel: 0 = agent, 1..255 = diagnostics */
+	__u8 pad[3];	    /* zero */
+	__be64 heartbeat;   /* sender agent's heartbeat counter */
+	__be32 origin_id;   /* indirect probes: member that asked; 0 = direct */
+	__be32 reserved;    /* zero */
+	__u8 mac[VIGIL_MAC_LEN];
+};
+
+#define VIGIL_PROBE_LEN	    ((__u32)sizeof(struct vigil_probe))
+#define VIGIL_PROBE_MAC_OFF (VIGIL_PROBE_LEN - VIGIL_MAC_LEN)
+
+_Static_assert(sizeof(struct vigil_hdr) == 16, "vigil_hdr is 16 bytes on the wire");
+_Static_assert(sizeof(struct vigil_probe) == 64, "vigil_probe is 64 bytes on the wire");
+_Static_assert(__builtin_offsetof(struct vigil_probe, mac) == 56, "MAC ends the probe");
+
+/* ---- BPF maps ----------------------------------------------------------- */
+
+#define VIGIL_MAP_ABI	   1   /* bump when a map value layout changes */
+#define VIGIL_INFLIGHT	   8   /* probes in flight per peer channel (power of 2) */
+#define VIGIL_RTT_BUCKETS  32  /* log2(ns) RTT histogram buckets */
+#define VIGIL_MAX_PEERS	   4096
+#define VIGIL_RL_ENTRIES   16384 /* rate-limit table (LRU) */
+#define VIGIL_KEY_SLOTS	   2	 /* 0 = primary (signs), 1 = secondary (accepted) */
+
+/* Key of the peers and inflight maps: one entry per (peer, prober channel). */
+struct vigil_peer_key {
+	__u32 node_id; /* peer's node id */
+	__u8 chan;     /* 0 = agent, 1..255 = a diagnostic prober (vigil ping) */
+	__u8 pad[3];   /* zero */
+};
+
+/* A probe that left this host and may still be answered. */
+struct vigil_probe_slot {
+	__u64 send_ns; /* CLOCK_MONOTONIC the PING carried; 0 = empty */
+	__u32 seq;     /* its sequence number */
+	__u32 pad;
+};
+
+/* inflight map value, written by userspace before each PING is sent and only
+ * read by the XDP program: an ACK counts only if it echoes a (seq, send_ns)
+ * pair found here. Indexed by seq & (VIGIL_INFLIGHT - 1). */
+struct vigil_inflight {
+	struct vigil_probe_slot slot[VIGIL_INFLIGHT];
+};
+
+/* peers map value: created (zeroed, abi set) by userspace, then written only
+ * by the XDP program on each valid ACK, with kernel timestamps. */
+struct vigil_peer {
+	__u32 abi;	     /* VIGIL_MAP_ABI, set by userspace at creation */
+	__u32 node_id;	     /* same as the key, for readable dumps */
+	__u64 last_ack_ns;   /* bpf_ktime_get_ns() when the newest valid ACK arrived */
+	__u64 last_send_ns;  /* send time that ACK echoed */
+	__u32 last_ack_seq;  /* its sequence number; older ones are refused */
+	__u32 incarnation;   /* responder's incarnation from that ACK */
+	__u64 heartbeat;     /* responder agent's heartbeat counter from that ACK */
+	__u64 rtt_ns;	     /* last round-trip time */
+	__u64 srtt_ns;	     /* smoothed RTT (gain 1/8, RFC 6298) */
+	__u64 jitter_ns;     /* mean RTT deviation (gain 1/4, RFC 6298 RTTVAR) */
+	__u64 rtt_min_ns;    /* smallest RTT seen */
+	__u64 rtt_max_ns;    /* largest RTT seen */
+	__u64 acks;	     /* valid ACKs recorded */
+	__u64 stale_acks;    /* ACKs refused: replayed, unknown or too old */
+	__u64 rtt_hist[VIGIL_RTT_BUCKETS]; /* [i] counts RTTs with floor(log2(ns)) == i */
+};
+
+_Static_assert(sizeof(struct vigil_peer_key) == 8, "vigil_peer_key layout");
+_Static_assert(sizeof(struct vigil_inflight) == 16 * VIGIL_INFLIGHT, "vigil_inflight layout");
+_Static_assert(sizeof(struct vigil_peer) == 96 + 8 * VIGIL_RTT_BUCKETS, "vigil_peer layout");
+
+/* self map value (array, one entry): this node's agent, as ACKs report it. */
+struct vigil_self {
+	__u32 abi;	   /* VIGIL_MAP_ABI */
+	__u32 incarnation; /* our SWIM incarnation */
+	__u64 heartbeat;   /* bumped by the agent while its event loop runs */
+	__u64 updated_ns;  /* CLOCK_MONOTONIC of the last bump */
+};
+
+_Static_assert(sizeof(struct vigil_self) == 24, "vigil_self layout");
+
+/* keys map value (array, VIGIL_KEY_SLOTS entries). */
+struct vigil_key {
+	__u64 k0;    /* key bytes 0..7, little-endian (SipHash convention) */
+	__u64 k1;    /* key bytes 8..15 */
+	__u32 valid; /* 1 = in use */
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct vigil_key) == 24, "vigil_key layout");
+
+/* ratelimit map: LRU hash, key = source address (IPv4 mapped into IPv6). */
+struct vigil_rl_key {
+	__u8 addr[16];
+};
+
+struct vigil_rl_bucket {
+	__u64 tokens;  /* available answers, scaled by 1e9 (nano-tokens) */
+	__u64 last_ns; /* when tokens were last refilled */
+};
+
+_Static_assert(sizeof(struct vigil_rl_bucket) == 16, "vigil_rl_bucket layout");
+
+/* stats map value (per-CPU array, one entry): what the XDP program did. */
+struct vigil_stats {
+	__u64 rx_ping;		  /* valid PINGs addressed to us */
+	__u64 tx_ack;		  /* ACKs sent back with XDP_TX */
+	__u64 rx_ack;		  /* valid ACKs recorded into the peers map */
+	__u64 pass_other;	  /* vigil messages for the agent, passed up */
+	__u64 drop_truncated;	  /* to our port, shorter than its header or length */
+	__u64 drop_bad_version;	  /* our magic, another protocol version */
+	__u64 drop_bad_length;	  /* PING/ACK whose UDP length is not 64 */
+	__u64 drop_wrong_cluster; /* cluster id is not ours */
+	__u64 drop_bad_mac;	  /* MAC matches no installed key */
+	__u64 drop_wrong_target;  /* signed, but addressed to another node */
+	__u64 drop_rate_limited;  /* PING over the per-source answer budget */
+	__u64 drop_stale_ack;	  /* ACK replayed, unknown seq, or too old */
+	__u64 drop_unknown_peer;  /* ACK from a peer not in the peers map */
+	__u64 drop_no_key;	  /* no key installed yet */
+};
+
+#define VIGIL_STATS_FIELDS (sizeof(struct vigil_stats) / sizeof(__u64))
+
+#endif /* VIGIL_ABI_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* config.c - table-driven JSON configuration, read with jansson. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "loader.h"
+#include "log.h"
+#include "proto.h"
+#include "util.h"
+
+enum cfg_type {
+	CFG_STRING, /* char[size] */
+	CFG_UINT,   /* uint32_t within [min, max] */
+	CFG_KEY,    /* base64 of VIGIL_KEY_LEN bytes; int at aux_off set to 1 */
+	CFG_ENUM,   /* int, parsed by parse() */
+};
+
+struct cfg_directive {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	size_t size;	  /* CFG_STRING: buffer size */
+	long long min, max;
+	const char *def;  /* default as text; NULL = none (required where needed) */
+	size_t aux_off;	  /* CFG_KEY: offset of the has_* flag */
+	int (*parse)(const char *s);
+	const char *allowed; /* CFG_ENUM: the values, for messages */
+	const char *help;
+};
+
+#define OFF(f)	offsetof(struct vigil_config, f)
+#define SZ(f)	sizeof(((struct vigil_config *)0)->f)
+#define STR(name, f, def, help)                                                                    \
+	{ name, CFG_STRING, OFF(f), SZ(f), 0, 0, def, 0, NULL, NULL, help }
+#define UINT(name, f, lo, hi, def, help)                                                           \
+	{ name, CFG_UINT, OFF(f), SZ(f), lo, hi, def, 0, NULL, NULL, help }
+#define KEY(name, f, flag, help)                                                                   \
+	{ name, CFG_KEY, OFF(f), SZ(f), 0, 0, NULL, OFF(flag), NULL, NULL, help }
+#define ENUM(name, f, fn, allowed, def, help)                                                      \
+	{ name, CFG_ENUM, OFF(f), SZ(f), 0, 0, def, 0, fn, allowed, help }
+
+static const struct cfg_directive directives[] = {
+	STR("node_name", node_name, NULL,
+	    "Name of this host as the cluster (and Nova/Masakari) knows it. Default: hostname."),
+	UINT("node_id", node_id, 0, 0xffffffffLL, "0",
+	     "32-bit node id on the wire; 0 derives it from node_name."),
+	STR("cluster", cluster, "default",
+	    "Cluster (availability zone) name; only members of the same cluster talk."),
+	STR("interface", interface, NULL,
+	    "Cluster network interface; the XDP program attaches here."),
+	STR("bind_addr", bind_addr, "",
+	    "Local address probes and gossip are sent from. Empty: any address."),
+	UINT("port", port, 1, 65535, "7301", "UDP port of probes and gossip."),
+	KEY("key", key, has_key,
+	    "Cluster key, base64 of 16 random bytes (`vigil keygen`). Signs every message."),
+	KEY("key_next", key_next, has_key_next,
+	    "Second accepted key, for rotation without downtime (docs/operations.md)."),
+	STR("bpffs", bpffs, "/sys/fs/bpf/vigil",
+	    "Directory on a bpf filesystem; maps and the XDP link are pinned in <bpffs>/<cluster>."),
+	ENUM("xdp_mode", xdp_mode, xdp_mode_parse, "auto, native, generic", "auto",
+	     "XDP attach mode; auto tries native and falls back to generic."),
+	UINT("rate_limit_pps", rate_limit_pps, 1, 1000000, "100",
+	     "PINGs answered per second per source address (in-kernel)."),
+	UINT("rate_limit_burst", rate_limit_burst, 1, 1000000, "200",
+	     "Burst of PINGs answered per source address before the rate applies."),
+	UINT("ack_max_age_ms", ack_max_age_ms, 100, 60000, "10000",
+	     "ACKs echoing a send time older than this are refused as stale."),
+	ENUM("log_level", log_level, log_level_parse, "error, warn, info, debug", "info",
+	     "Log verbosity."),
+};
+
+/* Line of the first occurrence of "key" followed by ':' in the text, or 0. */
+static int key_line(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+	int line = 1;
+
+	if (!text)
+		return 0;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			line++;
+		if (*p == '"' && !strncmp(p + 1, key, kl) && p[kl + 1] == '"') {
+			const char *q = p + kl + 2;
+
+			while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+				q++;
+			if (*q == ':')
+				return line;
+		}
+	}
+	return 0;
+}
+
+static int fail(char *err, size_t errsz, const char *name, const char *text, const char *key,
+		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int fail(char *err, size_t errsz, const char *name, const char *text, const char *key,
+		const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	int line = key ? key_line(text, key) : 0;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line)
+		snprintf(err, errsz, "%s:%d: %s", name, line, msg);
+	else
+		snprintf(err, errsz, "%s: %s", name, msg);
+	return -1;
+}
+
+static int set_value(struct vigil_config *c, const struct cfg_directive *d, json_t *v,
+		     const char *name, const char *text, char *err, size_t errsz)
+{
+	char *base = (char *)c;
+
+	switch (d->type) {
+	case CFG_STRING: {
+		const char *s;
+
+		if (!json_is_string(v))
+			return fail(err, errsz, name, text, d->name, "\"%s\" must be a string",
+				    d->name);
+		s = json_string_value(v);
+		if (strlen(s) >= d->size)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" is too long (at most %zu characters)", d->name,
+				    d->size - 1);
+		memcpy(base + d->off, s, strlen(s) + 1);
+		return 0;
+	}
+	case CFG_UINT: {
+		json_int_t n;
+
+		if (!json_is_integer(v))
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" must be an integer in [%lld, %lld]", d->name, d->min,
+				    d->max);
+		n = json_integer_value(v);
+		if (n < d->min || n > d->max)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" = %lld is out of range [%lld, %lld]", d->name,
+				    (long long)n, d->min, d->max);
+		*(uint32_t *)(void *)(base + d->off) = (uint32_t)n;
+		return 0;
+	}
+	case CFG_KEY: {
+		uint8_t buf[64];
+
+		if (!json_is_string(v))
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" must be a base64 string (`vigil keygen` makes one)",
+				    d->name);
+		if (base64_decode(json_string_value(v), buf, sizeof(buf)) != VIGIL_KEY_LEN)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" must be base64 of exactly %d bytes (`vigil keygen` "
+				    "makes one)",
+				    d->name, VIGIL_KEY_LEN);
+		memcpy(base + d->off, buf, VIGIL_KEY_LEN);
+		*(int *)(void *)(base + d->aux_off) = 1;
+		return 0;
+	}
+	case CFG_ENUM: {
+		int e;
+
+		if (!json_is_string(v) || (e = d->parse(json_string_value(v))) < 0)
+			return fail(err, errsz, name, text, d->name, "\"%s\" must be one of: %s",
+				    d->name, d->allowed);
+		*(int *)(void *)(base + d->off) = e;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+void config_defaults(struct vigil_config *c)
+{
+	char err[128];
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+		const struct cfg_directive *d = &directives[i];
+		json_t *v;
+
+		if (!d->def)
+			continue;
+		v = d->type == CFG_UINT ? json_integer(strtoll(d->def, NULL, 0))
+					: json_string(d->def);
+		set_value(c, d, v, "defaults", NULL, err, sizeof(err));
+		json_decref(v);
+	}
+	if (gethostname(c->node_name, sizeof(c->node_name) - 1))
+		snprintf(c->node_name, sizeof(c->node_name), "localhost");
+}
+
+/* Derived values and cross-key checks. */
+static int config_finish(struct vigil_config *c, const char *name, const char *text, char *err,
+			 size_t errsz)
+{
+	if (!c->node_name[0])
+		return fail(err, errsz, name, text, "node_name", "\"node_name\" must not be empty");
+	if (!c->cluster[0] || strchr(c->cluster, '/'))
+		return fail(err, errsz, name, text, "cluster",
+			    "\"cluster\" must be a non-empty name without '/'");
+	if (c->has_key_next && !c->has_key)
+		return fail(err, errsz, name, text, "key_next",
+			    "\"key_next\" needs \"key\" to be set too");
+	if (!c->node_id)
+		c->node_id = proto_name_id(c->node_name);
+	c->cluster_id = proto_name_id(c->cluster);
+	snprintf(c->pin_dir, sizeof(c->pin_dir), "%s/%s", c->bpffs, c->cluster);
+	return 0;
+}
+
+static int config_apply(struct vigil_config *c, json_t *root, const char *name, const char *text,
+			char *err, size_t errsz)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(root))
+		return fail(err, errsz, name, NULL, NULL, "the configuration must be a JSON object");
+	json_object_foreach(root, k, v)
+	{
+		const struct cfg_directive *d = NULL;
+
+		for (size_t i = 0; i < ARRAY_SIZE(directives); i++)
+			if (!strcmp(directives[i].name, k))
+				d = &directives[i];
+		if (!d)
+			return fail(err, errsz, name, text, k,
+				    "unknown key \"%s\" (`vigil config` lists the keys)", k);
+		if (set_value(c, d, v, name, text, err, errsz))
+			return -1;
+	}
+	return config_finish(c, name, text, err, errsz);
+}
+
+int config_load_string(struct vigil_config *c, const char *text, const char *name, char *err,
+		       size_t errsz)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errsz, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	rc = config_apply(c, root, name, text, err, errsz);
+	json_decref(root);
+	return rc;
+}
+
+int config_load_file(struct vigil_config *c, const char *path, char *err, size_t errsz)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long n;
+	int rc;
+
+	if (!f) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 20) ||
+	    fseek(f, 0, SEEK_SET)) {
+		snprintf(err, errsz, "%s: unreadable or larger than 1 MiB", path);
+		fclose(f);
+		return -1;
+	}
+	text = calloc(1, (size_t)n + 1);
+	if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(err, errsz, "%s: read error", path);
+		free(text);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	rc = config_load_string(c, text, path, err, errsz);
+	free(text);
+	return rc;
+}
+
+void config_print_reference(FILE *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+		const struct cfg_directive *d = &directives[i];
+
+		fprintf(out, "%-18s ", d->name);
+		switch (d->type) {
+		case CFG_STRING:
+			fprintf(out, "string");
+			break;
+		case CFG_UINT:
+			fprintf(out, "integer [%lld, %lld]", d->min, d->max);
+			break;
+		case CFG_KEY:
+			fprintf(out, "base64 key (%d bytes)", VIGIL_KEY_LEN);
+			break;
+		case CFG_ENUM:
+			fprintf(out, "one of: %s", d->allowed);
+			break;
+		}
+		fprintf(out, "; default: %s\n    %s\n", d->def ? (*d->def ? d->def : "\"\"") : "none",
+			d->help);
+	}
+}

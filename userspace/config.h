@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * config.h - vigil's JSON configuration (docs/configuration.md). Every key is
+ * one row of the directive table in config.c: type, range, default, help.
+ */
+#ifndef VIGIL_CONFIG_H
+#define VIGIL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vigil_abi.h"
+
+#define CFG_NAME_MAX 64
+#define CFG_PATH_MAX 256
+
+struct vigil_config {
+	/* identity */
+	char node_name[CFG_NAME_MAX];  /* this host, as the cluster knows it */
+	uint32_t node_id;	       /* 0 = derived from node_name */
+	char cluster[CFG_NAME_MAX];    /* availability zone / cluster name */
+	/* network */
+	char interface[32];	       /* cluster interface (XDP attaches here) */
+	char bind_addr[64];	       /* address probes are sent from */
+	uint32_t port;		       /* UDP port of probes and gossip */
+	/* security */
+	uint8_t key[VIGIL_KEY_LEN];    /* primary cluster key (signs) */
+	int has_key;
+	uint8_t key_next[VIGIL_KEY_LEN]; /* secondary key, accepted (rotation) */
+	int has_key_next;
+	/* XDP */
+	char bpffs[CFG_PATH_MAX];      /* bpffs directory; pins go to <bpffs>/<cluster> */
+	int xdp_mode;		       /* enum xdp_mode */
+	uint32_t rate_limit_pps;       /* ACKs per second per source address */
+	uint32_t rate_limit_burst;
+	uint32_t ack_max_age_ms;       /* older echoed send times are refused */
+	/* logging */
+	int log_level;		       /* enum log_level */
+
+	/* derived by config_finish() */
+	uint32_t cluster_id;
+	char pin_dir[CFG_PATH_MAX + CFG_NAME_MAX];
+};
+
+/* Defaults for every key. */
+void config_defaults(struct vigil_config *c);
+/* Load and validate a file over the defaults. On error returns -1 with a
+ * message naming the file, line, key and allowed range in err. */
+int config_load_file(struct vigil_config *c, const char *path, char *err, size_t errsz);
+/* Same, from a string (name is used in messages). */
+int config_load_string(struct vigil_config *c, const char *text, const char *name, char *err,
+		       size_t errsz);
+/* Print the directive table as a reference (used for docs and `vigil config`). */
+void config_print_reference(FILE *out);
+
+#endif /* VIGIL_CONFIG_H */

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* util.c - small shared helpers. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t now_real_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void base64_encode(const uint8_t *in, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		*out++ = b64[v >> 18];
+		*out++ = b64[(v >> 12) & 63];
+		*out++ = b64[(v >> 6) & 63];
+		*out++ = b64[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+
+		*out++ = b64[v >> 18];
+		*out++ = b64[(v >> 12) & 63];
+		*out++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
+static int b64_val(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+
+	return p ? (int)(p - b64) : -1;
+}
+
+int base64_decode(const char *in, uint8_t *out, size_t outsz)
+{
+	size_t len = strlen(in), n = 0;
+
+	if (len % 4)
+		return -1;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4], pad = 0;
+
+		for (int j = 0; j < 4; j++) {
+			if (in[i + j] == '=' && i + 4 == len && j >= 2) {
+				v[j] = 0;
+				pad++;
+				continue;
+			}
+			if (pad)
+				return -1;
+			v[j] = b64_val(in[i + j]);
+			if (v[j] < 0)
+				return -1;
+		}
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+			     (uint32_t)v[3];
+		for (int j = 0; j < 3 - pad; j++) {
+			if (n >= outsz)
+				return -1;
+			out[n++] = (uint8_t)(w >> (16 - 8 * j));
+		}
+	}
+	return (int)n;
+}
+
+int addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_s = NULL;
+	long port = default_port;
+	char *end;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || (size_t)(rb - s - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, (size_t)(rb - s - 1));
+		host[rb - s - 1] = '\0';
+		if (rb[1] == ':')
+			port_s = rb + 2;
+		else if (rb[1])
+			return -1;
+	} else {
+		const char *colon = strchr(s, ':');
+
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* bare IPv6 */
+		size_t hl = colon ? (size_t)(colon - s) : strlen(s);
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+		if (colon)
+			port_s = colon + 1;
+	}
+	if (port_s) {
+		port = strtol(port_s, &end, 10);
+		if (!*port_s || *end || port < 1 || port > 65535)
+			return -1;
+	}
+
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+void addr_format(const struct sockaddr *sa, char *buf, size_t n)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, n, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, n, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else {
+		snprintf(buf, n, "?");
+	}
+}

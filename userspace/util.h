@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* util.h - small shared helpers: clocks, base64, address formatting. */
+#ifndef VIGIL_UTIL_H
+#define VIGIL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define NSEC_PER_SEC  1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_USEC 1000ULL
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
+uint64_t now_mono_ns(void);
+/* CLOCK_REALTIME in ns. */
+uint64_t now_real_ns(void);
+
+/* Standard base64 (RFC 4648, padded). encode writes a NUL-terminated string
+ * into out (size >= 4 * ceil(n / 3) + 1); decode returns the byte count or -1. */
+void base64_encode(const uint8_t *in, size_t n, char *out);
+int base64_decode(const char *in, uint8_t *out, size_t outsz);
+
+/* Parse "ADDR", "ADDR:PORT", "[V6]:PORT" into ss; default_port if none. */
+int addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ss,
+	       socklen_t *len);
+/* "ADDR:PORT" or "[V6]:PORT" */
+void addr_format(const struct sockaddr *sa, char *buf, size_t n);
+
+#endif /* VIGIL_UTIL_H */
