@@ -3,6 +3,7 @@
 #
 #   make deps        install every Debian package the build, tests and benchmarks need
 #   make             build build/vigil (BPF objects, skeletons, binary)
+#   make demo        a local cluster in network namespaces, live (needs root)
 #   make test        run every test; ends with "N passed, N failed"
 #   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
@@ -69,10 +70,12 @@ TEST_LDLIBS := $(LDLIBS) -lcmocka
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d)
-
-.PHONY: all clean deps test test-unit test-bpf test-net bench-xdp vmlinux install format tests
+.PHONY: all clean demo deps test test-unit test-bpf test-net bench-xdp vmlinux install format tests
 
 all: $(O)/vigil
+
+demo: $(O)/vigil
+	$(Q)VIGIL=$(O)/vigil tests/demo/demo.sh
 
 # BPF: compile, link (bpftool gen object), generate the skeleton.
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c
