@@ -61,7 +61,7 @@ LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lraft -lm
 # --- tests and benchmarks ---------------------------------------------------
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
-BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bpf/test_*.c))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(O)/tests/%,$(BPFT_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
@@ -122,7 +122,14 @@ $(O)/bench/%: tests/bench/%.c $(LIBVIGIL) | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(LDLIBS)
 
-tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS)
+$(O)/tests/%.bpf.o: tests/bpf/%.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@
+
+TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(O)/tests/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
+
+tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS) $(TEST_BPF_OBJS)
 
 test: tests
 	$(Q)O=$(O) tests/run.sh

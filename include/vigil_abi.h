@@ -30,7 +30,7 @@ enum vigil_msg_type {
 	VIGIL_MSG_PING = 1,	/* probe, answered in-kernel */
 	VIGIL_MSG_ACK = 2,	/* answer to a PING, recorded in-kernel */
 	VIGIL_MSG_PING_REQ = 3, /* ask a member to probe another (indirect probe) */
-	VIGIL_MSG_NACK = 4,	/* relay could not reach the target in time */
+	VIGIL_MSG_RELAY_ANS = 4, /* a relay's answer to a PING_REQ */
 	VIGIL_MSG_GOSSIP = 5,	/* membership updates (piggyback container) */
 	VIGIL_MSG_JOIN = 6,	/* join request to a known member */
 	/* 7..63 reserved for membership; 64..255 reserved for extensions */
@@ -75,6 +75,62 @@ struct vigil_probe {
 	__be32 reserved;    /* zero */
 	__u8 mac[VIGIL_MAC_LEN];
 };
+
+/* ---- membership messages (handled by the agent, never by XDP) ---------- */
+
+/* Member states as carried in updates. */
+enum vigil_member_state {
+	VIGIL_ST_ALIVE = 0,
+	VIGIL_ST_SUSPECT = 1,
+	VIGIL_ST_DEAD = 2,
+	VIGIL_ST_LEFT = 3,
+};
+
+#define VIGIL_UF_WITNESS 0x01 /* ALIVE vouched for by a witness's kernel ACK */
+#define VIGIL_NAME_LEN	 64
+
+/* One member's state, as gossiped: GOSSIP carries several, JOIN one. */
+struct vigil_update {
+	__be32 node_id;
+	__be32 incarnation;
+	__u8 state;	     /* enum vigil_member_state */
+	__u8 flags;	     /* VIGIL_UF_* */
+	__u8 role;	     /* 0 = client, 1 = server */
+	__u8 pad;
+	__be16 port;	     /* UDP port */
+	__be16 reserved;
+	__u8 addr[16];	     /* IPv6, or IPv4-mapped (::ffff:a.b.c.d) */
+	__be32 from_id;	     /* who asserted it (suspicion confirmations) */
+	char name[VIGIL_NAME_LEN]; /* NUL-padded */
+};
+
+/* GOSSIP and JOIN: header, count, then count updates, then the MAC. */
+struct vigil_gossip {
+	struct vigil_hdr hdr;
+	__be16 count;
+	__be16 reserved;
+	__be32 reserved2;
+	/* struct vigil_update updates[count]; __u8 mac[8]; */
+};
+
+#define VIGIL_GOSSIP_MAX_UPDATES ((VIGIL_MAX_MSG - sizeof(struct vigil_gossip) - VIGIL_MAC_LEN) / sizeof(struct vigil_update))
+
+/* PING_REQ (requester -> relay) and RELAY_ANS (relay -> requester). */
+struct vigil_relay {
+	struct vigil_hdr hdr;
+	__be32 target_id;
+	__be32 req_seq;	     /* requester's sequence, echoed */
+	__u8 target_addr[16]; /* IPv6 or IPv4-mapped */
+	__be16 target_port;
+	__u8 acked;	     /* RELAY_ANS: 1 if the target's kernel answered the relay */
+	__u8 pad;
+	__be32 reserved;
+	__u8 mac[VIGIL_MAC_LEN];
+};
+
+_Static_assert(sizeof(struct vigil_update) == 100, "vigil_update is 100 bytes on the wire");
+_Static_assert(sizeof(struct vigil_gossip) == 24, "vigil_gossip header is 24 bytes");
+_Static_assert(sizeof(struct vigil_relay) == 56, "vigil_relay is 56 bytes on the wire");
 
 #define VIGIL_PROBE_LEN	    ((__u32)sizeof(struct vigil_probe))
 #define VIGIL_PROBE_MAC_OFF (VIGIL_PROBE_LEN - VIGIL_MAC_LEN)

@@ -24,6 +24,11 @@ int cmd_xdp(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_maps(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_members(int argc, char **argv);
+
+/* GET http://addr/path from the agent API; parsed JSON or NULL (logged). */
+struct json_t;
+struct json_t *cli_api_get(const char *addr, const char *path);
 
 struct loader;
 /* Load, attach and key the XDP program as the configuration says. */

@@ -20,6 +20,7 @@ enum cfg_type {
 	CFG_UINT,   /* uint32_t within [min, max] */
 	CFG_KEY,    /* base64 of VIGIL_KEY_LEN bytes; int at aux_off set to 1 */
 	CFG_ENUM,   /* int, parsed by parse() */
+	CFG_LIST,   /* array of strings into char[CFG_JOIN_MAX][size]; count at aux_off */
 };
 
 struct cfg_directive {
@@ -43,8 +44,15 @@ struct cfg_directive {
 	{ name, CFG_UINT, OFF(f), SZ(f), lo, hi, def, 0, NULL, NULL, help }
 #define KEY(name, f, flag, help)                                                                   \
 	{ name, CFG_KEY, OFF(f), SZ(f), 0, 0, NULL, OFF(flag), NULL, NULL, help }
+#define LIST(name, f, count, help)                                                                 \
+	{ name, CFG_LIST, OFF(f), sizeof(((struct vigil_config *)0)->f[0]), 0, 0, NULL, OFF(count), NULL, NULL, help }
 #define ENUM(name, f, fn, allowed, def, help)                                                      \
 	{ name, CFG_ENUM, OFF(f), SZ(f), 0, 0, def, 0, fn, allowed, help }
+
+static int role_parse(const char *s)
+{
+	return !strcmp(s, "client") ? 0 : !strcmp(s, "server") ? 1 : -1;
+}
 
 static const struct cfg_directive directives[] = {
 	STR("node_name", node_name, NULL,
@@ -74,6 +82,42 @@ static const struct cfg_directive directives[] = {
 	     "ACKs echoing a send time older than this are refused as stale."),
 	ENUM("log_level", log_level, log_level_parse, "error, warn, info, debug", "info",
 	     "Log verbosity."),
+	ENUM("role", role, role_parse, "client, server", "client",
+	     "server: a Raft voter (3 or 5 per cluster); client: gossip only."),
+	LIST("join", join, njoin,
+	     "Addresses (ADDR or ADDR:PORT) of members to join through; any one is enough."),
+	STR("data_dir", data_dir, "/var/lib/vigil", "Directory for the agent's persistent state."),
+	STR("api_addr", api_addr, "127.0.0.1:7500", "HTTP API and /metrics listen address."),
+	UINT("heartbeat_interval_ms", heartbeat_interval_ms, 10, 10000, "100",
+	     "Period of the agent heartbeat counter that ACKs carry."),
+	UINT("pushpull_interval_ms", pushpull_interval_ms, 0, 3600000, "30000",
+	     "Period of full-state anti-entropy exchange with a random member; 0 = off."),
+	UINT("probe_interval_ms", memb.probe_interval_ms, 10, 10000, "100",
+	     "Probe round period."),
+	UINT("probes_per_interval", memb.probes_per_interval, 1, 16, "3",
+	     "Members probed per round (constant: load per node does not grow with n)."),
+	UINT("probe_timeout_ms", memb.probe_timeout_ms, 5, 10000, "80",
+	     "Direct probe timeout (stretched by smoothed RTT and local health)."),
+	UINT("indirect_timeout_ms", memb.indirect_timeout_ms, 5, 10000, "120",
+	     "Time to wait for relays after a direct miss."),
+	UINT("indirect_probes", memb.indirect_probes, 0, 8, "3",
+	     "Relays asked to probe a member this node could not reach (k)."),
+	UINT("suspicion_min_ms", memb.suspicion_min_ms, 10, 600000, "250",
+	     "Suspicion timeout once suspicion_confirm members have confirmed."),
+	UINT("suspicion_max_ms", memb.suspicion_max_ms, 10, 600000, "3000",
+	     "Suspicion timeout with no independent confirmation."),
+	UINT("suspicion_confirm", memb.suspicion_confirm, 1, 8, "3",
+	     "Independent confirmations that shrink the suspicion timeout to its minimum."),
+	UINT("gossip_interval_ms", memb.gossip_interval_ms, 5, 10000, "50",
+	     "Dissemination round period."),
+	UINT("gossip_fanout", memb.gossip_fanout, 1, 16, "3", "Members gossiped to per round."),
+	UINT("retransmit_mult", memb.retransmit_mult, 1, 16, "4",
+	     "Each update is sent retransmit_mult * log10(n+1) times (lambda)."),
+	UINT("agent_stall_ms", memb.agent_stall_ms, 100, 600000, "2000",
+	     "A peer whose heartbeat has not moved this long while its kernel answers is shown "
+	     "as agent stalled."),
+	UINT("dead_probe_interval_ms", memb.dead_probe_interval_ms, 100, 600000, "1000",
+	     "How often a dead member is told so (a live one refutes; heals partitions)."),
 };
 
 /* Line of the first occurrence of "key" followed by ':' in the text, or 0. */
@@ -170,6 +214,26 @@ static int set_value(struct vigil_config *c, const struct cfg_directive *d, json
 		*(int *)(void *)(base + d->aux_off) = 1;
 		return 0;
 	}
+	case CFG_LIST: {
+		size_t i, n;
+		json_t *item;
+
+		if (!json_is_array(v) || (n = json_array_size(v)) > CFG_JOIN_MAX)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" must be an array of at most %d strings", d->name,
+				    CFG_JOIN_MAX);
+		json_array_foreach(v, i, item)
+		{
+			if (!json_is_string(item) || strlen(json_string_value(item)) >= d->size)
+				return fail(err, errsz, name, text, d->name,
+					    "\"%s\"[%zu] must be a string of at most %zu characters",
+					    d->name, i, d->size - 1);
+			memcpy(base + d->off + i * d->size, json_string_value(item),
+			       strlen(json_string_value(item)) + 1);
+		}
+		*(int *)(void *)(base + d->aux_off) = (int)n;
+		return 0;
+	}
 	case CFG_ENUM: {
 		int e;
 
@@ -188,6 +252,7 @@ void config_defaults(struct vigil_config *c)
 	char err[128];
 
 	memset(c, 0, sizeof(*c));
+	memb_config_defaults(&c->memb);
 	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
 		const struct cfg_directive *d = &directives[i];
 		json_t *v;
@@ -215,6 +280,19 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 	if (c->has_key_next && !c->has_key)
 		return fail(err, errsz, name, text, "key_next",
 			    "\"key_next\" needs \"key\" to be set too");
+	for (int i = 0; i < c->njoin; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (addr_parse(c->join[i], (uint16_t)c->port, &ss, &sl))
+			return fail(err, errsz, name, text, "join",
+				    "\"join\"[%d] = \"%s\" is not ADDR or ADDR:PORT", i, c->join[i]);
+	}
+	if (c->memb.suspicion_min_ms > c->memb.suspicion_max_ms)
+		return fail(err, errsz, name, text, "suspicion_min_ms",
+			    "\"suspicion_min_ms\" must not exceed \"suspicion_max_ms\"");
+	if (strlen(c->node_name) >= VIGIL_NAME_LEN)
+		return fail(err, errsz, name, text, "node_name", "\"node_name\" is too long");
 	if (!c->node_id)
 		c->node_id = proto_name_id(c->node_name);
 	c->cluster_id = proto_name_id(c->cluster);
@@ -311,6 +389,9 @@ void config_print_reference(FILE *out)
 			break;
 		case CFG_ENUM:
 			fprintf(out, "one of: %s", d->allowed);
+			break;
+		case CFG_LIST:
+			fprintf(out, "array of strings (at most %d)", CFG_JOIN_MAX);
 			break;
 		}
 		fprintf(out, "; default: %s\n    %s\n", d->def ? (*d->def ? d->def : "\"\"") : "none",

@@ -10,10 +10,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "memb.h"
 #include "vigil_abi.h"
 
 #define CFG_NAME_MAX 64
 #define CFG_PATH_MAX 256
+#define CFG_JOIN_MAX 16
 
 struct vigil_config {
 	/* identity */
@@ -37,6 +39,15 @@ struct vigil_config {
 	uint32_t ack_max_age_ms;       /* older echoed send times are refused */
 	/* logging */
 	int log_level;		       /* enum log_level */
+	/* agent */
+	int role;		       /* 0 = client, 1 = server */
+	char join[CFG_JOIN_MAX][64];   /* addresses of members to join through */
+	int njoin;
+	char data_dir[CFG_PATH_MAX];   /* state the agent keeps across restarts */
+	char api_addr[64];	       /* HTTP API listen address */
+	uint32_t heartbeat_interval_ms; /* agent heartbeat counter period */
+	uint32_t pushpull_interval_ms; /* anti-entropy period; 0 = off */
+	struct memb_config memb;       /* SWIM timing and fan-out */
 
 	/* derived by config_finish() */
 	uint32_t cluster_id;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent.h"
 #include "cli.h"
 #include "log.h"
 #include "util.h"
@@ -11,6 +12,10 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
+	{ "agent", cmd_agent, "agent -config FILE [-config-test]",
+	  "run the agent: membership, failure detection, HTTP API" },
+	{ "members", cmd_members, "members [-config FILE] [-http-addr ADDR] [-j]",
+	  "list the cluster's members as this host's agent sees them" },
 	{ "ping", cmd_ping, "ping [-config FILE] [-c COUNT] [-i SECONDS] [-W SECONDS] [-j] NAME@ADDR[:PORT]",
 	  "probe a peer over the vigil protocol; RTTs are measured in-kernel" },
 	{ "xdp", cmd_xdp, "xdp attach|detach|status [-config FILE] [-j]",

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# cluster.sh - an N-host vigil cluster in network namespaces joined by a
+# bridge, for the scenario tests and benchmarks. Source tests/lib/netns.sh
+# first. Hosts are hv1..hvN at $VT_NET.(10+i); hv1 is everyone's join point.
+#
+#   vc_up N [EXTRA_JSON]     build the hosts, write configs (EXTRA_JSON is spliced
+#                            into every config, e.g. '"probe_interval_ms": 50,')
+#   vc_start I               start hv I's agent (PID in VC_PID[I])
+#   vc_members I             hv I's member table as JSON (vigil members -j)
+#   vc_state I NAME          NAME's state as hv I sees it
+#   vc_crash I               hard crash: agent SIGKILLed, all traffic dropped
+#   vc_isolate I / vc_heal I drop / restore all of hv I's traffic at the switch
+
+VC_N=0
+declare -a VC_PID VC_NS VC_CFG VC_IP
+VC_XDP_PASS=${VC_XDP_PASS:-${O:-build}/tests/xdp_pass.bpf.o}
+
+vc_up() {
+	local n=$1 extra=${2:-} i
+	VC_N=$n
+	VC_SW=${VT_ID}sw
+	vt_netns_add "$VC_SW" || return 1
+	ip -n "$VC_SW" link add br0 type bridge || return 1
+	ip -n "$VC_SW" link set br0 up
+	VC_KEY=$($VIGIL keygen)
+	for i in $(seq 1 "$n"); do
+		VC_NS[$i]=${VT_ID}h$i
+		VC_IP[$i]=$VT_NET.$((10 + i))
+		vt_netns_add "${VC_NS[$i]}" || return 1
+		ip link add eth0 netns "${VC_NS[$i]}" type veth peer name "p$i" netns "$VC_SW" || return 1
+		ip -n "$VC_SW" link set "p$i" master br0
+		ip -n "$VC_SW" link set "p$i" up
+		# XDP_TX on a veth reaches the peer only if the peer runs XDP too.
+		ip -n "$VC_SW" link set dev "p$i" xdp obj "$VC_XDP_PASS" sec xdp || return 1
+		ip -n "${VC_NS[$i]}" addr add "${VC_IP[$i]}/24" dev eth0
+		ip -n "${VC_NS[$i]}" link set eth0 up
+		VC_CFG[$i]=$VT_DIR/hv$i.json
+		vc_write_cfg "$i" "$extra"
+	done
+}
+
+vc_write_cfg() { # I EXTRA_JSON
+	local i=$1 extra=${2:-}
+	mkdir -p "$VT_DIR/data/hv$i"
+	printf '{\n  "node_name": "hv%s", "cluster": "vc", "interface": "eth0",\n  "key": "%s", "bpffs": "%s", "data_dir": "%s",\n  "join": ["%s"], %s\n  "log_level": "info"\n}\n' \
+		"$i" "$VC_KEY" "$VT_BPFFS/hv$i" "$VT_DIR/data/hv$i" "${VC_IP[1]}" "$extra" >"${VC_CFG[$i]}"
+}
+
+vc_start() { # I
+	vt_bg "$VT_DIR/hv$1.log" ip netns exec "${VC_NS[$1]}" "$VIGIL" agent -config "${VC_CFG[$1]}"
+	VC_PID[$1]=$VT_LAST_PID
+}
+
+vc_members() { # I
+	ip netns exec "${VC_NS[$1]}" "$VIGIL" members -config "${VC_CFG[$1]}" -j 2>/dev/null
+}
+
+vc_state() { # I NAME
+	vc_members "$1" | python3 -c "
+import json, sys
+try:
+    m = {x['name']: x['state'] for x in json.load(sys.stdin)}
+except Exception:
+    m = {}
+print(m.get('$2', 'unknown'))"
+}
+
+# vc_all_see STATE NAME [EXCEPT...]: every host but NAME and EXCEPT sees NAME in STATE
+vc_all_see() {
+	local st=$1 name=$2 i
+	shift 2
+	for i in $(seq 1 "$VC_N"); do
+		[[ " $* " == *" $i "* ]] && continue
+		[ "hv$i" = "$name" ] && continue
+		[ "$(vc_state "$i" "$name")" = "$st" ] || return 1
+	done
+}
+
+# vc_alive_count I: how many members hv I sees alive (itself included)
+vc_alive_count() {
+	vc_members "$1" | python3 -c "
+import json, sys
+try:
+    print(sum(1 for x in json.load(sys.stdin) if x['state'].startswith('alive')))
+except Exception:
+    print(0)"
+}
+
+# vc_converged [EXCEPT...]: every running host sees every host alive
+vc_converged() {
+	local i want=$VC_N
+	for i in $(seq 1 "$VC_N"); do
+		[[ " $* " == *" $i "* ]] && continue
+		[ "$(vc_alive_count "$i")" = "$want" ] || return 1
+	done
+}
+
+vc_isolate() { ip -n "$VC_SW" link set "p$1" down; }
+vc_heal() { ip -n "$VC_SW" link set "p$1" up; }
+
+vc_crash() { # I
+	vc_isolate "$1"
+	kill -KILL "${VC_PID[$1]}" 2>/dev/null
+}
+
+# vc_events I: the state changes hv I logged, "member from to" per line
+vc_events() {
+	sed -n 's/.*event=state member=\([^ ]*\) from=\([^ ]*\) to=\([^ ]*\).*/\1 \2 \3/p' "$VT_DIR/hv$1.log"
+}

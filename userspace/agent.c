@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * agent.c - `vigil agent`: one libuv loop with the membership socket, the
+ * timers and the signals as sources. It loads (or reuses) the pinned XDP
+ * program, feeds the membership code with kernel observations from the BPF
+ * maps, bumps the heartbeat counter that ACKs carry, and publishes its view
+ * to the HTTP API thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <jansson.h>
+
+#include "agent.h"
+#include "cli.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+#define TICK_MS 5
+#define PUBLISH_MS 100
+#define JOIN_RETRY_MS 1000
+#define LEAVE_GRACE_MS 200
+
+const char *agent_state_label(const struct member *mb)
+{
+	if (mb->state == MEMB_ALIVE && mb->agent_stalled)
+		return "alive (agent stalled)";
+	if (mb->state == MEMB_SUSPECT && mb->agent_stalled)
+		return "suspect (agent stalled)";
+	return memb_state_name(mb->state);
+}
+
+/* ---- environment for the membership code ------------------------------- */
+
+static uint64_t env_now(void *ctx)
+{
+	(void)ctx;
+	return now_mono_ns();
+}
+
+static void env_send(void *ctx, const struct sockaddr *to, socklen_t tolen, const void *buf,
+		     size_t len)
+{
+	struct agent *a = ctx;
+	uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+	int rc;
+
+	(void)tolen;
+	rc = uv_udp_try_send(&a->udp, &b, 1, to);
+	if (rc < 0)
+		log_debug("send: %s", uv_strerror(rc));
+}
+
+static uint64_t env_probe(void *ctx, const struct member *mb, uint8_t chan, uint32_t seq)
+{
+	struct agent *a = ctx;
+	struct probe_fields f = {
+		.type = VIGIL_MSG_PING,
+		.cluster_id = a->cfg.cluster_id,
+		.sender_id = a->cfg.node_id,
+		.target_id = mb->id,
+		.seq = seq,
+		.incarnation = a->memb.self.incarnation,
+		.chan = chan,
+		.heartbeat = a->heartbeat,
+	};
+	struct vigil_probe msg;
+	uv_buf_t b;
+	int rc;
+
+	f.send_ns = now_mono_ns();
+	if (maps_inflight_record(&a->loader.maps, mb->id, chan, seq, f.send_ns))
+		return 0;
+	proto_probe_encode(&msg, &f);
+	proto_sign(&msg, sizeof(msg), a->memb.keys.slot[0].k0, a->memb.keys.slot[0].k1);
+	b = uv_buf_init((char *)&msg, sizeof(msg));
+	rc = uv_udp_try_send(&a->udp, &b, 1, (const struct sockaddr *)&mb->addr);
+	if (rc < 0) {
+		log_debug("probe %s: %s", mb->name, uv_strerror(rc));
+		return 0;
+	}
+	/* The PING left no later than now: deadlines run from here. */
+	return now_mono_ns();
+}
+
+static int env_observe(void *ctx, const struct member *mb, uint8_t chan, struct probe_obs *o)
+{
+	struct agent *a = ctx;
+	struct vigil_peer p;
+
+	if (maps_peer_get(&a->loader.maps, mb->id, chan, &p))
+		return -1;
+	o->last_ack_seq = p.last_ack_seq;
+	o->last_ack_ns = p.last_ack_ns;
+	o->acks = p.acks;
+	o->heartbeat = p.heartbeat;
+	o->srtt_ns = p.srtt_ns;
+	o->jitter_ns = p.jitter_ns;
+	return 0;
+}
+
+static void env_peer_added(void *ctx, struct member *mb)
+{
+	struct agent *a = ctx;
+	struct vigil_peer p;
+
+	/* Keep what the kernel already knows (agent restart): continue the
+	 * sequence numbers so our next probes are newer than its last ACK. */
+	maps_peer_ensure(&a->loader.maps, mb->id, MEMB_CHAN_AGENT);
+	maps_peer_ensure(&a->loader.maps, mb->id, MEMB_CHAN_RELAY);
+	if (maps_peer_get(&a->loader.maps, mb->id, MEMB_CHAN_AGENT, &p) == 0)
+		mb->probe_seq = p.last_ack_seq + VIGIL_INFLIGHT;
+	if (maps_peer_get(&a->loader.maps, mb->id, MEMB_CHAN_RELAY, &p) == 0)
+		mb->relay_seq = p.last_ack_seq + VIGIL_INFLIGHT;
+	log_info("member %s (id %u) added", mb->name, mb->id);
+}
+
+static void env_changed(void *ctx, const struct member *mb, enum memb_state old)
+{
+	(void)ctx;
+	if (old != mb->state)
+		log_info("event=state member=%s from=%s to=%s incarnation=%u", mb->name,
+			 memb_state_name(old), memb_state_name(mb->state), mb->incarnation);
+	else
+		log_info("event=agent member=%s agent_stalled=%d", mb->name, mb->agent_stalled);
+}
+
+static uint32_t env_random(void *ctx)
+{
+	uint32_t r;
+
+	(void)ctx;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (uint32_t)random();
+	return r;
+}
+
+/* ---- publishing for the HTTP thread ------------------------------------ */
+
+static json_t *member_json(const struct agent *a, const struct member *mb, int self)
+{
+	char addr[80];
+	uint64_t t = now_mono_ns();
+
+	addr_format((const struct sockaddr *)&mb->addr, addr, sizeof(addr));
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:b, s:f, s:f, s:f, s:I}", "name",
+			 mb->name, "id", (json_int_t)mb->id, "address", addr, "state",
+			 self ? "alive" : agent_state_label(mb), "incarnation",
+			 (json_int_t)(self ? a->memb.self.incarnation : mb->incarnation), "role",
+			 mb->role ? "server" : "client", "agent_stalled", mb->agent_stalled,
+			 "last_ack_age_ms",
+			 self || !mb->last_ack_ns ? -1.0 : (double)(t - mb->last_ack_ns) / 1e6,
+			 "srtt_ms", (double)mb->srtt_ns / 1e6, "jitter_ms",
+			 (double)mb->jitter_ns / 1e6, "heartbeat",
+			 (json_int_t)(self ? a->heartbeat : mb->heartbeat));
+}
+
+static void publish(struct agent *a)
+{
+	json_t *arr = json_array(), *st;
+	char *members, *status;
+
+	json_array_append_new(arr, member_json(a, &a->memb.self, 1));
+	for (size_t i = 0; i < a->memb.n; i++)
+		json_array_append_new(arr, member_json(a, a->memb.members[i], 0));
+	st = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:f, s:f}",
+		       "node", a->cfg.node_name, "node_id", (json_int_t)a->cfg.node_id, "cluster",
+		       a->cfg.cluster, "role", a->cfg.role ? "server" : "client", "incarnation",
+		       (json_int_t)a->memb.self.incarnation, "heartbeat", (json_int_t)a->heartbeat,
+		       "members", "alive", (json_int_t)memb_count(&a->memb, MEMB_ALIVE), "suspect",
+		       (json_int_t)memb_count(&a->memb, MEMB_SUSPECT), "dead",
+		       (json_int_t)memb_count(&a->memb, MEMB_DEAD), "left",
+		       (json_int_t)memb_count(&a->memb, MEMB_LEFT), "local_health",
+		       (json_int_t)a->memb.local_health, "uptime_s",
+		       (double)(now_mono_ns() - a->started_ns) / 1e9, "max_loop_lag_ms",
+		       (double)a->max_loop_lag_ns / 1e6);
+	members = json_dumps(arr, JSON_COMPACT);
+	status = json_dumps(st, JSON_COMPACT);
+	json_decref(arr);
+	json_decref(st);
+
+	pthread_mutex_lock(&a->pub_lock);
+	free(a->pub_members);
+	free(a->pub_status);
+	a->pub_members = members;
+	a->pub_status = status;
+	pthread_mutex_unlock(&a->pub_lock);
+}
+
+/* ---- loop sources ------------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char rxbuf[2048];
+
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(rxbuf, sizeof(rxbuf));
+}
+
+static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
+		    unsigned flags)
+{
+	struct agent *a = h->data;
+	socklen_t fl;
+
+	if (n <= 0 || !from || (flags & UV_UDP_PARTIAL))
+		return;
+	fl = from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	memb_receive(&a->memb, from, fl, buf->base, (size_t)n);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+	uint64_t n = now_mono_ns();
+
+	if (a->last_tick_ns && n - a->last_tick_ns > TICK_MS * NSEC_PER_MSEC) {
+		uint64_t lag = n - a->last_tick_ns - TICK_MS * NSEC_PER_MSEC;
+
+		if (lag > a->max_loop_lag_ns)
+			a->max_loop_lag_ns = lag;
+	}
+	a->last_tick_ns = n;
+	if (!a->stopping)
+		memb_tick(&a->memb);
+}
+
+static void on_heartbeat(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+
+	a->heartbeat++;
+	maps_set_self(&a->loader.maps, a->memb.self.incarnation, a->heartbeat);
+}
+
+static void on_publish(uv_timer_t *t)
+{
+	publish(t->data);
+}
+
+static void send_joins(struct agent *a)
+{
+	for (int i = 0; i < a->cfg.njoin; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (addr_parse(a->cfg.join[i], (uint16_t)a->cfg.port, &ss, &sl) == 0)
+			memb_join(&a->memb, (struct sockaddr *)&ss, sl);
+	}
+}
+
+static void on_join_timer(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+
+	if (a->memb.n > 0) {
+		if (!a->joined)
+			log_info("joined the cluster: %zu members known", a->memb.n + 1);
+		a->joined = 1;
+		uv_timer_stop(t);
+		return;
+	}
+	send_joins(a);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void on_leave_done(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+
+	uv_stop(a->loop);
+}
+
+static void reload(struct agent *a)
+{
+	struct vigil_config c;
+	struct vigil_keyring kr;
+	char err[512];
+
+	config_defaults(&c);
+	if (config_load_file(&c, a->config_path, err, sizeof(err))) {
+		log_err("reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	if (strcmp(c.node_name, a->cfg.node_name) || strcmp(c.cluster, a->cfg.cluster) ||
+	    strcmp(c.interface, a->cfg.interface) || c.port != a->cfg.port)
+		log_warn("node_name, cluster, interface and port change only on restart");
+	log_set_level((enum log_level)c.log_level);
+	cli_keyring(&c, &kr);
+	if (maps_set_keys(&a->loader.maps, &kr) == 0)
+		memb_set_keys(&a->memb, &kr);
+	a->memb.cfg = c.memb;
+	a->cfg.memb = c.memb;
+	a->cfg.log_level = c.log_level;
+	memcpy(a->cfg.key, c.key, sizeof(c.key));
+	memcpy(a->cfg.key_next, c.key_next, sizeof(c.key_next));
+	a->cfg.has_key_next = c.has_key_next;
+	log_info("configuration reloaded (log level, timing, keys)");
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct agent *a = s->data;
+
+	if (signum == SIGHUP) {
+		reload(a);
+		return;
+	}
+	if (a->stopping)
+		return;
+	a->stopping = 1;
+	log_info("signal %d: leaving the cluster", signum);
+	memb_leave(&a->memb);
+	uv_timer_stop(&a->join_timer);
+	uv_timer_start(&a->join_timer, (uv_timer_cb)on_leave_done, LEAVE_GRACE_MS, 0);
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+/* This host's address on the cluster interface (first IPv4, else IPv6). */
+static int self_address(const struct vigil_config *c, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	struct ifaddrs *ifa, *i;
+	int found = 0;
+
+	if (c->bind_addr[0])
+		return addr_parse(c->bind_addr, (uint16_t)c->port, ss, sl);
+	if (getifaddrs(&ifa))
+		return -1;
+	for (int fam = 0; fam < 2 && !found; fam++) {
+		for (i = ifa; i && !found; i = i->ifa_next) {
+			if (!i->ifa_addr || strcmp(i->ifa_name, c->interface))
+				continue;
+			if (fam == 0 && i->ifa_addr->sa_family == AF_INET) {
+				memcpy(ss, i->ifa_addr, sizeof(struct sockaddr_in));
+				((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)c->port);
+				*sl = sizeof(struct sockaddr_in);
+				found = 1;
+			} else if (fam == 1 && i->ifa_addr->sa_family == AF_INET6) {
+				memcpy(ss, i->ifa_addr, sizeof(struct sockaddr_in6));
+				((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)c->port);
+				*sl = sizeof(struct sockaddr_in6);
+				found = 1;
+			}
+		}
+	}
+	freeifaddrs(ifa);
+	return found ? 0 : -1;
+}
+
+static int agent_run(struct agent *a)
+{
+	struct memb_env env = {
+		.now = env_now,
+		.send = env_send,
+		.probe = env_probe,
+		.observe = env_observe,
+		.peer_added = env_peer_added,
+		.changed = env_changed,
+		.random = env_random,
+		.ctx = a,
+	};
+	struct sockaddr_storage self;
+	struct vigil_keyring kr;
+	struct vigil_self me;
+	socklen_t sl;
+	char addr[80];
+	int rc;
+
+	a->started_ns = now_mono_ns();
+	pthread_mutex_init(&a->pub_lock, NULL);
+	if (self_address(&a->cfg, &self, &sl)) {
+		log_err("no address on interface %s (or bad bind_addr); vigil needs one to be "
+			"reached at",
+			a->cfg.interface);
+		return -1;
+	}
+	if (xdp_bringup(&a->cfg, &a->loader))
+		return -1;
+	/* After a restart the pinned self map still holds our incarnation
+	 * and heartbeat: continue from them so peers see no gap. */
+	if (maps_get_self(&a->loader.maps, &me) == 0 && me.abi == VIGIL_MAP_ABI)
+		a->heartbeat = me.heartbeat;
+	cli_keyring(&a->cfg, &kr);
+	memb_init(&a->memb, &a->cfg.memb, &env, &kr, a->cfg.cluster_id, a->cfg.node_name,
+		  a->cfg.node_id, (struct sockaddr *)&self, sl, (uint8_t)a->cfg.role);
+	a->memb.self.incarnation = me.abi == VIGIL_MAP_ABI ? me.incarnation : 0;
+
+	a->loop = uv_default_loop();
+	uv_udp_init(a->loop, &a->udp);
+	a->udp.data = a;
+	rc = uv_udp_bind(&a->udp, (struct sockaddr *)&self, UV_UDP_REUSEADDR);
+	if (rc) {
+		addr_format((struct sockaddr *)&self, addr, sizeof(addr));
+		log_err("cannot bind UDP %s: %s", addr, uv_strerror(rc));
+		return -1;
+	}
+	uv_udp_recv_start(&a->udp, on_alloc, on_recv);
+
+	uv_timer_init(a->loop, &a->tick_timer);
+	uv_timer_init(a->loop, &a->heartbeat_timer);
+	uv_timer_init(a->loop, &a->join_timer);
+	uv_timer_init(a->loop, &a->publish_timer);
+	a->tick_timer.data = a->heartbeat_timer.data = a->join_timer.data = a;
+	a->publish_timer.data = a;
+	uv_timer_start(&a->tick_timer, on_tick, TICK_MS, TICK_MS);
+	uv_timer_start(&a->heartbeat_timer, on_heartbeat, 0, a->cfg.heartbeat_interval_ms);
+	uv_timer_start(&a->publish_timer, on_publish, 0, PUBLISH_MS);
+	if (a->cfg.njoin) {
+		send_joins(a);
+		uv_timer_start(&a->join_timer, on_join_timer, JOIN_RETRY_MS, JOIN_RETRY_MS);
+	}
+
+	uv_signal_init(a->loop, &a->sig_term);
+	uv_signal_init(a->loop, &a->sig_int);
+	uv_signal_init(a->loop, &a->sig_hup);
+	a->sig_term.data = a->sig_int.data = a->sig_hup.data = a;
+	uv_signal_start(&a->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&a->sig_int, on_signal, SIGINT);
+	uv_signal_start(&a->sig_hup, on_signal, SIGHUP);
+
+	publish(a);
+	a->http = http_start(a);
+	if (!a->http)
+		return -1;
+
+	addr_format((struct sockaddr *)&self, addr, sizeof(addr));
+	log_info("vigil agent %s (id %u) in cluster %s at %s, %s, XDP %s on %s", a->cfg.node_name,
+		 a->cfg.node_id, a->cfg.cluster, addr, a->cfg.role ? "server" : "client",
+		 xdp_mode_name(a->loader.attached), a->cfg.interface);
+
+	uv_run(a->loop, UV_RUN_DEFAULT);
+
+	http_stop(a->http);
+	uv_walk(a->loop, close_walk, NULL);
+	uv_run(a->loop, UV_RUN_DEFAULT);
+	uv_loop_close(a->loop);
+	memb_free(&a->memb);
+	/* The pinned link keeps the program answering after we exit. */
+	loader_close(&a->loader);
+	free(a->pub_members);
+	free(a->pub_status);
+	log_info("agent stopped");
+	return 0;
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "config-test", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct agent a;
+	int opt, test = 0;
+
+	a.config_path = VIGIL_DEFAULT_CONFIG;
+	while ((opt = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			a.config_path = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: vigil agent -config FILE [-config-test]\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (cli_load_config(&a.cfg, a.config_path))
+		return EXIT_USAGE;
+	if (test) {
+		printf("%s: configuration is valid\n", a.config_path);
+		return 0;
+	}
+	log_set_timestamps(1);
+	return agent_run(&a) ? EXIT_USAGE : 0;
+}

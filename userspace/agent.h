@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* agent.h - `vigil agent`: the daemon that runs on every hypervisor. */
+#ifndef VIGIL_AGENT_H
+#define VIGIL_AGENT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "config.h"
+#include "loader.h"
+#include "memb.h"
+
+struct http_server;
+
+struct agent {
+	/* configuration */
+	struct vigil_config cfg;
+	const char *config_path;
+	/* state */
+	uv_loop_t *loop;
+	uv_udp_t udp;
+	uv_timer_t tick_timer, heartbeat_timer, join_timer, publish_timer;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	struct loader loader; /* owns the XDP program and maps */
+	struct memb memb;
+	uint64_t heartbeat;
+	uint64_t started_ns;
+	uint64_t max_loop_lag_ns; /* worst tick lateness seen since start */
+	uint64_t last_tick_ns;
+	int joined;
+	int stopping;
+	struct http_server *http;
+	/* published for the HTTP thread: JSON texts, replaced under lock */
+	pthread_mutex_t pub_lock;
+	char *pub_members;
+	char *pub_status;
+};
+
+int cmd_agent(int argc, char **argv);
+
+/* Label of a member's state for people: "alive", "alive (agent stalled)", ... */
+const char *agent_state_label(const struct member *mb);
+
+#endif /* VIGIL_AGENT_H */

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * http.c - the agent's HTTP API. libmicrohttpd serves it from its own thread;
+ * the event loop publishes JSON snapshots (agent.pub_*) under a lock, so a
+ * slow or hostile client can never stall failure detection.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "agent.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct agent *a;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *body)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned code, const char *msg)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"error\": \"%s\"}", msg);
+	return reply(c, code, body);
+}
+
+static enum MHD_Result reply_published(struct MHD_Connection *c, struct agent *a, char **which)
+{
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&a->pub_lock);
+	ret = reply(c, MHD_HTTP_OK, *which ? *which : "null");
+	pthread_mutex_unlock(&a->pub_lock);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct http_server *s = cls;
+
+	(void)version;
+	(void)upload;
+	if (!*con_cls) {
+		/* First call for this request: headers only. */
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* no endpoint takes a body yet */
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	if (!strcmp(url, "/v1/members"))
+		return reply_published(c, s->a, &s->a->pub_members);
+	if (!strcmp(url, "/v1/status"))
+		return reply_published(c, s->a, &s->a->pub_status);
+	if (!strcmp(url, "/v1/health"))
+		return s->a->stopping ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					      "{\"healthy\": false, \"reason\": \"leaving\"}")
+				      : reply(c, MHD_HTTP_OK, "{\"healthy\": true}");
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+}
+
+struct http_server *http_start(struct agent *a)
+{
+	struct sockaddr_storage ss;
+	struct http_server *s;
+	socklen_t sl;
+
+	if (addr_parse(a->cfg.api_addr, 7500, &ss, &sl)) {
+		log_err("bad api_addr \"%s\"", a->cfg.api_addr);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->a = a;
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+					(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &ss,
+				MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_CONNECTION_LIMIT,
+				64U, MHD_OPTION_END);
+	if (!s->d) {
+		log_err("cannot start the HTTP API on %s (in use?)", a->cfg.api_addr);
+		free(s);
+		return NULL;
+	}
+	log_info("HTTP API on http://%s/v1/", a->cfg.api_addr);
+	return s;
+}
+
+void http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* http.h - the agent's HTTP API (libmicrohttpd, its own thread; never blocks the loop). */
+#ifndef VIGIL_HTTP_H
+#define VIGIL_HTTP_H
+
+struct agent;
+struct http_server;
+
+/* Listen on the agent's api_addr. NULL (logged) on failure. */
+struct http_server *http_start(struct agent *a);
+void http_stop(struct http_server *s);
+
+#endif /* VIGIL_HTTP_H */
