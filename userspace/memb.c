@@ -113,6 +113,13 @@ static uint64_t ms(uint32_t v)
 	return (uint64_t)v * NS_PER_MS;
 }
 
+/* Time from since to t; 0 if since is later (it was stamped after t was read,
+ * or comes from the kernel's clock a moment ahead of ours). */
+static uint64_t elapsed(uint64_t t, uint64_t since)
+{
+	return t > since ? t - since : 0;
+}
+
 /* ---- addresses ---------------------------------------------------------- */
 
 static void addr_to_wire(const struct sockaddr_storage *ss, uint8_t out[16], __be16 *port)
@@ -527,8 +534,8 @@ static int observe(struct memb *m, struct member *mb, uint8_t chan, uint32_t seq
 		}
 		mb->srtt_ns = o.srtt_ns;
 		mb->jitter_ns = o.jitter_ns;
-		stalled = t - mb->heartbeat_changed_ns > ms(m->cfg.agent_stall_ms) &&
-			  t - mb->last_ack_ns < ms(m->cfg.agent_stall_ms);
+		stalled = elapsed(t, mb->heartbeat_changed_ns) > ms(m->cfg.agent_stall_ms) &&
+			  elapsed(t, mb->last_ack_ns) < ms(m->cfg.agent_stall_ms);
 		if (stalled != mb->agent_stalled) {
 			mb->agent_stalled = stalled;
 			m->env.changed(m->env.ctx, mb, mb->state);
@@ -661,7 +668,8 @@ static void relay_check(struct memb *m, struct member *mb, uint64_t t)
 
 static void suspicion_check(struct memb *m, struct member *mb, uint64_t t)
 {
-	if (mb->state != MEMB_SUSPECT || t - mb->suspect_start_ns < suspicion_timeout(m, mb))
+	if (mb->state != MEMB_SUSPECT ||
+	    elapsed(t, mb->suspect_start_ns) < suspicion_timeout(m, mb))
 		return;
 	/* Last look at our own kernel: an ACK since the suspicion began proves
 	 * the host alive, whatever the gossip says. */
@@ -682,7 +690,7 @@ static void dead_contact(struct memb *m, struct member *mb, uint64_t t)
 	struct gossip_buf b;
 
 	if (mb->state != MEMB_DEAD ||
-	    t - mb->last_dead_contact_ns < ms(m->cfg.dead_probe_interval_ms))
+	    elapsed(t, mb->last_dead_contact_ns) < ms(m->cfg.dead_probe_interval_ms))
 		return;
 	mb->last_dead_contact_ns = t;
 	b.count = 1;
@@ -740,7 +748,7 @@ void memb_tick(struct memb *m)
 	if (m->leaving)
 		return;
 	/* Our own loop running late is a sign of local trouble (Lifeguard). */
-	if (m->last_tick_ns && t - m->last_tick_ns > ms(m->cfg.probe_interval_ms))
+	if (m->last_tick_ns && elapsed(t, m->last_tick_ns) > ms(m->cfg.probe_interval_ms))
 		local_health_add(m, +1);
 	m->last_tick_ns = t;
 

@@ -88,7 +88,7 @@ except Exception:
 
 # vc_converged [EXCEPT...]: every running host sees every host alive
 vc_converged() {
-	local i want=$VC_N
+	local i want=$((VC_N - $#))
 	for i in $(seq 1 "$VC_N"); do
 		[[ " $* " == *" $i "* ]] && continue
 		[ "$(vc_alive_count "$i")" = "$want" ] || return 1
@@ -105,5 +105,6 @@ vc_crash() { # I
 
 # vc_events I: the state changes hv I logged, "member from to" per line
 vc_events() {
+	[ -f "$VT_DIR/hv$1.log" ] || return 0
 	sed -n 's/.*event=state member=\([^ ]*\) from=\([^ ]*\) to=\([^ ]*\).*/\1 \2 \3/p' "$VT_DIR/hv$1.log"
 }
