@@ -144,7 +144,7 @@ vmlinux:
 # prometheus) and benchmarks. masakari-api is installed by its test launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev \
-	libcmocka-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc \
+	libcmocka-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
 	python3 ca-certificates
 
 deps:

@@ -33,7 +33,8 @@ enum vigil_msg_type {
 	VIGIL_MSG_RELAY_ANS = 4, /* a relay's answer to a PING_REQ */
 	VIGIL_MSG_GOSSIP = 5,	/* membership updates (piggyback container) */
 	VIGIL_MSG_JOIN = 6,	/* join request to a known member */
-	/* 7..63 reserved for membership; 64..255 reserved for extensions */
+	VIGIL_MSG_STATE = 7,	/* full state for anti-entropy (TCP push-pull, zlib) */
+	/* 8..63 reserved for membership; 64..255 reserved for extensions */
 };
 
 /* Header flags (vigil_hdr.flags, host order shown, big-endian on the wire). */
@@ -112,6 +113,9 @@ struct vigil_gossip {
 	__be32 reserved2;
 	/* struct vigil_update updates[count]; __u8 mac[8]; */
 };
+
+/* STATE messages travel over TCP, so they may hold every member. */
+#define VIGIL_MAX_STATE_MSG (sizeof(struct vigil_gossip) + 8192 * sizeof(struct vigil_update) + VIGIL_MAC_LEN)
 
 #define VIGIL_GOSSIP_MAX_UPDATES ((VIGIL_MAX_MSG - sizeof(struct vigil_gossip) - VIGIL_MAC_LEN) / sizeof(struct vigil_update))
 

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "http.h"
 #include "log.h"
+#include "pushpull.h"
 #include "util.h"
 
 #define TICK_MS 5
@@ -183,6 +184,9 @@ static void publish(struct agent *a)
 		       (json_int_t)a->memb.local_health, "uptime_s",
 		       (double)(now_mono_ns() - a->started_ns) / 1e9, "max_loop_lag_ms",
 		       (double)a->max_loop_lag_ns / 1e6);
+	json_object_set_new(st, "pushpull_exchanges", json_integer((json_int_t)a->pp_exchanges));
+	json_object_set_new(st, "xdp_mode", json_string(xdp_mode_name(a->loader.attached)));
+	json_object_set_new(st, "bad_messages", json_integer((json_int_t)a->memb.stats.bad_msgs));
 	members = json_dumps(arr, JSON_COMPACT);
 	status = json_dumps(st, JSON_COMPACT);
 	json_decref(arr);
@@ -254,8 +258,10 @@ static void send_joins(struct agent *a)
 		struct sockaddr_storage ss;
 		socklen_t sl;
 
-		if (addr_parse(a->cfg.join[i], (uint16_t)a->cfg.port, &ss, &sl) == 0)
-			memb_join(&a->memb, (struct sockaddr *)&ss, sl);
+		if (addr_parse(a->cfg.join[i], (uint16_t)a->cfg.port, &ss, &sl))
+			continue;
+		memb_join(&a->memb, (struct sockaddr *)&ss, sl);
+		pushpull_with(a, (struct sockaddr *)&ss); /* reliable: full state both ways */
 	}
 }
 
@@ -412,6 +418,8 @@ static int agent_run(struct agent *a)
 		return -1;
 	}
 	uv_udp_recv_start(&a->udp, on_alloc, on_recv);
+	if (pushpull_start(a, (struct sockaddr *)&self))
+		return -1;
 
 	uv_timer_init(a->loop, &a->tick_timer);
 	uv_timer_init(a->loop, &a->heartbeat_timer);

@@ -23,6 +23,9 @@ struct agent {
 	uv_udp_t udp;
 	uv_timer_t tick_timer, heartbeat_timer, join_timer, publish_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_tcp_t pp_listener; /* push-pull anti-entropy */
+	uv_timer_t pp_timer;
+	uint64_t pp_exchanges; /* completed state exchanges */
 	struct loader loader; /* owns the XDP program and maps */
 	struct memb memb;
 	uint64_t heartbeat;

@@ -66,7 +66,7 @@ int proto_verify(const void *msg, size_t len, uint32_t cluster_id, const struct 
 		return PROTO_E_MAGIC;
 	if (len < sizeof(*h) + VIGIL_MAC_LEN)
 		return PROTO_E_SHORT;
-	if (len > VIGIL_MAX_MSG)
+	if (len > (h->type == VIGIL_MSG_STATE ? VIGIL_MAX_STATE_MSG : VIGIL_MAX_MSG))
 		return PROTO_E_LENGTH;
 	if (h->version != VIGIL_PROTO_VERSION)
 		return PROTO_E_VERSION;

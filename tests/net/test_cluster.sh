@@ -16,6 +16,8 @@ vt_init || { not_ok "cluster: setup"; exit 1; }
 vc_up 6 || { not_ok "cluster: building 6 hosts"; exit 1; }
 for i in 1 2 3 4 5; do vc_start "$i"; done
 check "5 agents converge: everyone sees everyone alive" vt_wait_for 15 vc_converged 6
+pp=$(ip netns exec "${VC_NS[1]}" curl -s --noproxy '*' http://127.0.0.1:7500/v1/status | vt_json_field pushpull_exchanges)
+check "joiners exchanged full state with the seed over TCP (zlib push-pull: $pp)" test "${pp:-0}" -ge 4
 
 # no_event_about NAME: no survivor logged NAME as suspect, dead or left
 no_failure_about() {
