@@ -6,6 +6,7 @@
 #   make demo        a local cluster in network namespaces, live (needs root)
 #   make test        run every test; ends with "N passed, N failed"
 #   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
+#   make bench-detect  crash detection latency on a 16-host namespace cluster
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, unit, man pages (PREFIX, DESTDIR)
 #
@@ -70,7 +71,7 @@ TEST_LDLIBS := $(LDLIBS) -lcmocka
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d)
-.PHONY: all clean demo deps test test-unit test-bpf test-net bench-xdp vmlinux install format tests
+.PHONY: all clean demo deps test test-unit test-bpf test-net bench-xdp bench-detect vmlinux install format tests
 
 all: $(O)/vigil
 
@@ -136,6 +137,9 @@ test: tests
 
 bench-xdp: $(O)/vigil $(O)/bench/bench_xdp
 	$(Q)O=$(O) tests/bench/bench-xdp.sh
+
+bench-detect: $(O)/vigil $(TEST_BPF_OBJS)
+	$(Q)O=$(O) VIGIL=$(O)/vigil tests/bench/bench-detect.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
