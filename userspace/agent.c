@@ -397,6 +397,11 @@ static int agent_run(struct agent *a)
 			a->cfg.interface);
 		return -1;
 	}
+	rc = mkdir_p(a->cfg.data_dir, 0700);
+	if (rc) {
+		log_err("cannot create data_dir %s: %s", a->cfg.data_dir, strerror(-rc));
+		return -1;
+	}
 	if (xdp_bringup(&a->cfg, &a->loader))
 		return -1;
 	/* After a restart the pinned self map still holds our incarnation

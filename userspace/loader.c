@@ -16,6 +16,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "util.h"
 #include "vigil_xdp.skel.h"
 
 #ifndef BPF_FS_MAGIC
@@ -46,31 +47,10 @@ int xdp_mode_parse(const char *s)
 	return -1;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(dir);
-
-	if (len == 0 || len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, dir, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int loader_prepare_pin_dir(const char *dir)
 {
 	struct statfs sfs;
-	int err = mkdir_p(dir);
+	int err = mkdir_p(dir, 0700);
 
 	if (err) {
 		log_err("cannot create pin directory %s: %s", dir, strerror(-err));

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define NSEC_PER_SEC  1000000000ULL
 #define NSEC_PER_MSEC 1000000ULL
@@ -28,5 +29,8 @@ int addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ss
 	       socklen_t *len);
 /* "ADDR:PORT" or "[V6]:PORT" */
 void addr_format(const struct sockaddr *sa, char *buf, size_t n);
+
+/* mkdir -p; 0 or -errno. */
+int mkdir_p(const char *dir, mode_t mode);
 
 #endif /* VIGIL_UTIL_H */
