@@ -66,6 +66,7 @@ static __always_inline void rtt_account(struct vigil_peer *p, __u64 rtt)
 	if (b >= VIGIL_RTT_BUCKETS)
 		b = VIGIL_RTT_BUCKETS - 1;
 	p->rtt_hist[b]++;
+	p->rtt_sum_ns += rtt;
 	p->acks++;
 }
 

@@ -190,12 +190,13 @@ struct vigil_peer {
 	__u64 rtt_max_ns;    /* largest RTT seen */
 	__u64 acks;	     /* valid ACKs recorded */
 	__u64 stale_acks;    /* ACKs refused: replayed, unknown or too old */
+	__u64 rtt_sum_ns;    /* sum of all RTTs counted in acks (histogram sum) */
 	__u64 rtt_hist[VIGIL_RTT_BUCKETS]; /* [i] counts RTTs with floor(log2(ns)) == i */
 };
 
 _Static_assert(sizeof(struct vigil_peer_key) == 8, "vigil_peer_key layout");
 _Static_assert(sizeof(struct vigil_inflight) == 16 * VIGIL_INFLIGHT, "vigil_inflight layout");
-_Static_assert(sizeof(struct vigil_peer) == 96 + 8 * VIGIL_RTT_BUCKETS, "vigil_peer layout");
+_Static_assert(sizeof(struct vigil_peer) == 104 + 8 * VIGIL_RTT_BUCKETS, "vigil_peer layout");
 
 /* self map value (array, one entry): this node's agent, as ACKs report it. */
 struct vigil_self {

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "pushpull.h"
 #include "util.h"
 
@@ -168,7 +169,7 @@ static json_t *member_json(const struct agent *a, const struct member *mb, int s
 static void publish(struct agent *a)
 {
 	json_t *arr = json_array(), *st;
-	char *members, *status;
+	char *members, *status, *metrics;
 
 	json_array_append_new(arr, member_json(a, &a->memb.self, 1));
 	for (size_t i = 0; i < a->memb.n; i++)
@@ -187,6 +188,7 @@ static void publish(struct agent *a)
 	json_object_set_new(st, "pushpull_exchanges", json_integer((json_int_t)a->pp_exchanges));
 	json_object_set_new(st, "xdp_mode", json_string(xdp_mode_name(a->loader.attached)));
 	json_object_set_new(st, "bad_messages", json_integer((json_int_t)a->memb.stats.bad_msgs));
+	metrics = metrics_render(a);
 	members = json_dumps(arr, JSON_COMPACT);
 	status = json_dumps(st, JSON_COMPACT);
 	json_decref(arr);
@@ -197,6 +199,10 @@ static void publish(struct agent *a)
 	free(a->pub_status);
 	a->pub_members = members;
 	a->pub_status = status;
+	if (metrics) {
+		free(a->pub_metrics);
+		a->pub_metrics = metrics;
+	}
 	pthread_mutex_unlock(&a->pub_lock);
 }
 
@@ -469,6 +475,7 @@ static int agent_run(struct agent *a)
 	loader_close(&a->loader);
 	free(a->pub_members);
 	free(a->pub_status);
+	free(a->pub_metrics);
 	log_info("agent stopped");
 	return 0;
 }

@@ -39,6 +39,7 @@ struct agent {
 	pthread_mutex_t pub_lock;
 	char *pub_members;
 	char *pub_status;
+	char *pub_metrics;
 };
 
 int cmd_agent(int argc, char **argv);

@@ -19,16 +19,12 @@ struct http_server {
 	struct agent *a;
 };
 
+static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, const char *body,
+				   const char *type);
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *body)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_typed(c, code, body, "application/json");
 }
 
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned code, const char *msg)
@@ -39,12 +35,26 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned code, cons
 	return reply(c, code, body);
 }
 
-static enum MHD_Result reply_published(struct MHD_Connection *c, struct agent *a, char **which)
+static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, const char *body,
+				   const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, "Content-Type", type);
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_published(struct MHD_Connection *c, struct agent *a, char **which,
+				       const char *type)
 {
 	enum MHD_Result ret;
 
 	pthread_mutex_lock(&a->pub_lock);
-	ret = reply(c, MHD_HTTP_OK, *which ? *which : "null");
+	ret = reply_typed(c, MHD_HTTP_OK, *which ? *which : "null", type);
 	pthread_mutex_unlock(&a->pub_lock);
 	return ret;
 }
@@ -69,9 +79,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	if (!strcmp(url, "/v1/members"))
-		return reply_published(c, s->a, &s->a->pub_members);
+		return reply_published(c, s->a, &s->a->pub_members, "application/json");
 	if (!strcmp(url, "/v1/status"))
-		return reply_published(c, s->a, &s->a->pub_status);
+		return reply_published(c, s->a, &s->a->pub_status, "application/json");
+	if (!strcmp(url, "/metrics"))
+		return reply_published(c, s->a, &s->a->pub_metrics,
+				       "text/plain; version=0.0.4; charset=utf-8");
 	if (!strcmp(url, "/v1/health"))
 		return s->a->stopping ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					      "{\"healthy\": false, \"reason\": \"leaving\"}")

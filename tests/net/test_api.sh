@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# test_api.sh - the agent's HTTP API and /metrics on a 3-host cluster:
+# every endpoint, malformed requests, `promtool check metrics`, and a real
+# Prometheus server scraping the agent and answering a query about it.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/netns.sh
+. tests/lib/cluster.sh
+
+vt_require api
+vt_init || { not_ok "api: setup"; exit 1; }
+vc_up 3 || { not_ok "api: building 3 hosts"; exit 1; }
+for i in 1 2 3; do vc_start "$i"; done
+check "3 agents converge" vt_wait_for 15 vc_converged
+sleep 1
+in1() { ip netns exec "${VC_NS[1]}" "$@"; }
+API=http://127.0.0.1:7500
+# code METHOD PATH: HTTP status code
+code() { in1 curl -s --noproxy '*' -o "$VT_DIR/body" -w '%{http_code}' -X "$1" "$API$2"; }
+
+check "GET /v1/members: 200" test "$(code GET /v1/members)" = 200
+check "GET /v1/members: every member with kernel RTT fields" python3 -c "
+import json; m = json.load(open('$VT_DIR/body'))
+assert sorted(x['name'] for x in m) == ['hv1', 'hv2', 'hv3']
+for x in m:
+    for k in ('address', 'state', 'incarnation', 'role', 'last_ack_age_ms', 'srtt_ms', 'jitter_ms', 'agent_stalled'):
+        assert k in x, k
+assert all(x['srtt_ms'] > 0 for x in m if x['name'] != 'hv1')"
+check "GET /v1/status: 200" test "$(code GET /v1/status)" = 200
+check "GET /v1/status: node, cluster, member counts" python3 -c "
+import json; s = json.load(open('$VT_DIR/body'))
+assert s['node'] == 'hv1' and s['cluster'] == 'vc' and s['members']['alive'] == 3, s"
+check "GET /v1/health: 200" test "$(code GET /v1/health)" = 200
+check "GET /nope: 404 with a JSON error" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o $VT_DIR/b404 -w '%{http_code}' $API/nope) = 404 && python3 -c \"import json; assert 'error' in json.load(open('$VT_DIR/b404'))\""
+check "POST /v1/members: 405" test "$(code POST /v1/members)" = 405
+check "DELETE /v1/status: 405" test "$(code DELETE /v1/status)" = 405
+check "PUT with a body to /v1/members: 405, agent unharmed" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT --data-binary @/etc/services $API/v1/members) = 405 && kill -0 ${VC_PID[1]}"
+check "garbage request line: agent unharmed" \
+	sh -c "printf 'BLAH \\x01\\x02\\r\\n\\r\\n' | ip netns exec ${VC_NS[1]} timeout 2 bash -c 'cat > /dev/tcp/127.0.0.1/7500' ; kill -0 ${VC_PID[1]}"
+
+# --- /metrics ------------------------------------------------------------------
+check "GET /metrics: 200" test "$(code GET /metrics)" = 200
+cp "$VT_DIR/body" "$VT_DIR/metrics.txt"
+if command -v promtool >/dev/null; then
+	check "promtool check metrics accepts /metrics" sh -c "promtool check metrics < $VT_DIR/metrics.txt"
+else
+	not_ok "promtool not installed (make deps installs prometheus)"
+fi
+for m in vigil_probes_sent_total vigil_acks_received_total vigil_xdp_drops_total \
+	vigil_peer_rtt_seconds_bucket vigil_members vigil_suspicions_total vigil_deaths_total \
+	vigil_event_loop_lag_max_seconds; do
+	check "/metrics has $m" grep -q "^$m" "$VT_DIR/metrics.txt"
+done
+
+# --- a real Prometheus scraping the agent ---------------------------------------
+if command -v prometheus >/dev/null; then
+	mkdir -p "$VT_DIR/prom"
+	cat >"$VT_DIR/prom/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: vigil
+    static_configs:
+      - targets: ['127.0.0.1:7500']
+EOF
+	vt_bg "$VT_DIR/prom.log" ip netns exec "${VC_NS[1]}" prometheus \
+		--config.file="$VT_DIR/prom/prometheus.yml" --storage.tsdb.path="$VT_DIR/prom/data" \
+		--web.listen-address=127.0.0.1:9090
+	query() {
+		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/query?query=vigil_members%7Bstate%3D%22alive%22%7D" |
+			python3 -c "import json,sys; r=json.load(sys.stdin)['data']['result']; assert r and r[0]['value'][1]=='3'" 2>/dev/null
+	}
+	check "Prometheus scraped vigil: vigil_members{state=\"alive\"} = 3" vt_wait_for 40 query
+	hist() {
+		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/query?query=histogram_quantile(0.5,vigil_peer_rtt_seconds_bucket)" |
+			python3 -c "import json,sys; r=json.load(sys.stdin)['data']['result']; assert len(r)==2" 2>/dev/null
+	}
+	check "Prometheus computes RTT quantiles from the kernel histogram" vt_wait_for 10 hist
+else
+	not_ok "prometheus not installed (make deps installs it)"
+fi
+
+exit $((VT_FAILS > 0))
