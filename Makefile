@@ -30,6 +30,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+# Keep the BPF objects and skeletons between builds (they are chain intermediates).
+.SECONDARY:
 .SUFFIXES:
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
