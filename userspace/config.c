@@ -123,7 +123,11 @@ static const struct cfg_directive directives[] = {
 /* Line of the first occurrence of "key" followed by ':' in the text, or 0. */
 static int key_line(const char *text, const char *key)
 {
-	size_t kl = strlen(key);
+	size_t kl;
+
+	if (strrchr(key, '.'))
+		key = strrchr(key, '.') + 1;
+	kl = strlen(key);
 	int line = 1;
 
 	if (!text)
@@ -300,27 +304,52 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 	return 0;
 }
 
-static int config_apply(struct vigil_config *c, json_t *root, const char *name, const char *text,
-			char *err, size_t errsz)
+/* Apply the keys of obj; nested objects are sections ("masakari": {...}) whose
+ * keys are the directives named "<section>.<key>". */
+static int apply_object(struct vigil_config *c, json_t *obj, const char *prefix, const char *name,
+			const char *text, char *err, size_t errsz)
 {
+	char full[128];
 	const char *k;
 	json_t *v;
 
-	if (!json_is_object(root))
-		return fail(err, errsz, name, NULL, NULL, "the configuration must be a JSON object");
-	json_object_foreach(root, k, v)
+	json_object_foreach(obj, k, v)
 	{
 		const struct cfg_directive *d = NULL;
+		int section = 0;
 
-		for (size_t i = 0; i < ARRAY_SIZE(directives); i++)
-			if (!strcmp(directives[i].name, k))
+		snprintf(full, sizeof(full), "%s%s", prefix, k);
+		for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+			if (!strcmp(directives[i].name, full))
 				d = &directives[i];
+			else if (!strncmp(directives[i].name, full, strlen(full)) &&
+				 directives[i].name[strlen(full)] == '.')
+				section = 1;
+		}
+		if (!d && section && json_is_object(v)) {
+			strncat(full, ".", sizeof(full) - strlen(full) - 1);
+			if (apply_object(c, v, full, name, text, err, errsz))
+				return -1;
+			continue;
+		}
 		if (!d)
 			return fail(err, errsz, name, text, k,
-				    "unknown key \"%s\" (`vigil config` lists the keys)", k);
+				    section ? "\"%s\" must be an object" :
+					      "unknown key \"%s\" (`vigil config` lists the keys)",
+				    full);
 		if (set_value(c, d, v, name, text, err, errsz))
 			return -1;
 	}
+	return 0;
+}
+
+static int config_apply(struct vigil_config *c, json_t *root, const char *name, const char *text,
+			char *err, size_t errsz)
+{
+	if (!json_is_object(root))
+		return fail(err, errsz, name, NULL, NULL, "the configuration must be a JSON object");
+	if (apply_object(c, root, "", name, text, err, errsz))
+		return -1;
 	return config_finish(c, name, text, err, errsz);
 }
 

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_masakari.c - the Keystone and Masakari client against a small local
+ * HTTP server that injects what the real API cannot be made to do on demand:
+ * slow answers, 5xx, a token rejected with 401, a catalog to search. The real
+ * masakari-api is exercised by tests/net/test_consensus.sh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "masakari.h"
+#include "util.h"
+
+/* ---- the fake server ------------------------------------------------------ */
+
+static struct {
+	struct MHD_Daemon *d;
+	uint16_t port;
+	/* what /v1/notifications answers */
+	unsigned notif_status;
+	const char *notif_body;
+	unsigned notif_delay_ms;
+	int notif_401_once; /* answer 401 to the first POST with a token */
+	/* what /v3/auth/tokens answers */
+	unsigned auth_status;
+	const char *auth_expires; /* expires_at of the token */
+	int auth_calls;
+	int notif_calls;
+	char token_seen[128];
+	char last_body[4096];
+	int token_serial;
+} srv;
+
+struct req {
+	char body[4096];
+	size_t len;
+};
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *body,
+			      const char *token)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	if (token)
+		MHD_add_response_header(r, "X-Subject-Token", token);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	struct req *rq = *con_cls;
+	char catalog[1024], tok[64];
+	const char *t;
+
+	(void)cls;
+	(void)version;
+	(void)method;
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+
+		if (rq->len + n < sizeof(rq->body)) {
+			memcpy(rq->body + rq->len, upload, n);
+			rq->len += n;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (!strcmp(url, "/v3/auth/tokens")) {
+		srv.auth_calls++;
+		if (srv.auth_status != 201)
+			return answer(c, srv.auth_status, "{\"error\": {\"message\": \"no\"}}", NULL);
+		snprintf(tok, sizeof(tok), "token-%d", ++srv.token_serial);
+		snprintf(catalog, sizeof(catalog),
+			 "{\"token\": {\"expires_at\": \"%s\", \"catalog\": ["
+			 "{\"type\": \"compute\", \"endpoints\": [{\"interface\": \"internal\", "
+			 "\"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/nova\"}]},"
+			 "{\"type\": \"instance-ha\", \"endpoints\": ["
+			 "{\"interface\": \"public\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/x\"},"
+			 "{\"interface\": \"internal\", \"region_id\": \"r2\", \"url\": \"http://127.0.0.1:1/y\"},"
+			 "{\"interface\": \"internal\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:%u/v1\"}]}]}}",
+			 srv.auth_expires, srv.port);
+		return answer(c, 201, catalog, tok);
+	}
+	if (!strcmp(url, "/v1/notifications")) {
+		srv.notif_calls++;
+		memcpy(srv.last_body, rq->body, rq->len);
+		srv.last_body[rq->len] = '\0';
+		t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Auth-Token");
+		snprintf(srv.token_seen, sizeof(srv.token_seen), "%s", t ? t : "");
+		if (srv.notif_delay_ms)
+			usleep(srv.notif_delay_ms * 1000);
+		if (srv.notif_401_once && t) {
+			srv.notif_401_once = 0;
+			return answer(c, 401, "{\"error\": {\"message\": \"expired\"}}", NULL);
+		}
+		return answer(c, srv.notif_status, srv.notif_body, NULL);
+	}
+	return answer(c, 404, "{}", NULL);
+}
+
+static void done(void *cls, struct MHD_Connection *c, void **con_cls,
+		 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&srv, 0, sizeof(srv));
+	srv.notif_status = 202;
+	srv.notif_body = "{\"notification\": {\"notification_uuid\": \"4f7c-uuid\", \"status\": \"new\"}}";
+	srv.auth_status = 201;
+	srv.auth_expires = "2999-01-01T00:00:00.000000Z";
+	srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+				 NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+				 MHD_OPTION_END);
+	if (!srv.d)
+		return -1;
+	srv.port = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_BIND_PORT)->port;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	MHD_stop_daemon(srv.d);
+	return 0;
+}
+
+static void fixed_cfg(struct mk_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->url, sizeof(c->url), "http://127.0.0.1:%u/v1", srv.port);
+	c->timeout_ms = 1000;
+}
+
+static void keystone_cfg(struct mk_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->auth_url, sizeof(c->auth_url), "http://127.0.0.1:%u/v3", srv.port);
+	snprintf(c->username, sizeof(c->username), "masakari");
+	snprintf(c->password, sizeof(c->password), "secret");
+	snprintf(c->project_name, sizeof(c->project_name), "service");
+	snprintf(c->user_domain_name, sizeof(c->user_domain_name), "Default");
+	snprintf(c->project_domain_name, sizeof(c->project_domain_name), "Default");
+	snprintf(c->region_name, sizeof(c->region_name), "r1");
+	snprintf(c->interface, sizeof(c->interface), "internal");
+	c->timeout_ms = 1000;
+}
+
+static void notification(struct mk_notification *n)
+{
+	/* 2026-11-25T06:00:00.123456Z */
+	mk_notification_init(n, "compute-07", 1, 0, 1795586400123456789ULL);
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_body_is_hostmonitor_format(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+	json_t *b, *p;
+
+	(void)state;
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_string_equal(r.uuid, "4f7c-uuid");
+	assert_int_equal(r.http_status, 202);
+	b = json_loads(srv.last_body, 0, NULL);
+	assert_non_null(b);
+	b = json_object_get(b, "notification");
+	assert_string_equal(json_string_value(json_object_get(b, "type")), "COMPUTE_HOST");
+	assert_string_equal(json_string_value(json_object_get(b, "hostname")), "compute-07");
+	assert_string_equal(json_string_value(json_object_get(b, "generated_time")),
+			    "2026-11-25T06:00:00.123456");
+	p = json_object_get(b, "payload");
+	assert_string_equal(json_string_value(json_object_get(p, "event")), "STOPPED");
+	assert_string_equal(json_string_value(json_object_get(p, "cluster_status")), "OFFLINE");
+	assert_string_equal(json_string_value(json_object_get(p, "host_status")), "UNKNOWN");
+	assert_string_equal(srv.token_seen, ""); /* no auth on a fixed endpoint */
+}
+
+static void test_started_and_confirmed(void **state)
+{
+	struct mk_notification n;
+
+	(void)state;
+	mk_notification_init(&n, "h", 0, 0, 0);
+	assert_string_equal(n.event, "STARTED");
+	assert_string_equal(n.cluster_status, "ONLINE");
+	assert_string_equal(n.host_status, "NORMAL");
+	mk_notification_init(&n, "h", 1, 1, 0);
+	assert_string_equal(n.host_status, "NORMAL");
+	assert_string_equal(n.generated_time, "1970-01-01T00:00:00.000000");
+}
+
+static void expect_result(unsigned status, const char *body, enum mk_result want)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	srv.notif_status = status;
+	srv.notif_body = body;
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_send(&c, &n, &r), want);
+	assert_int_equal(r.http_status, status);
+}
+
+static void test_classification(void **state)
+{
+	(void)state;
+	expect_result(409, "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Notification "
+			   "received from host compute-07 of type COMPUTE_HOST is duplicate.\"}}",
+		      MK_DUPLICATE);
+	expect_result(409, "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Host compute-07 "
+			   "is already under maintenance.\"}}",
+		      MK_DUPLICATE);
+	expect_result(400, "{\"badRequest\": {\"code\": 400, \"message\": \"Host with name "
+			   "compute-07 could not be found.\"}}",
+		      MK_HOST_UNKNOWN);
+	expect_result(400, "{\"badRequest\": {\"code\": 400, \"message\": \"Invalid input\"}}",
+		      MK_REJECTED);
+	expect_result(500, "{\"computeFault\": {\"code\": 500, \"message\": \"boom\"}}", MK_RETRY);
+	expect_result(503, "not json at all", MK_RETRY);
+}
+
+static void test_slow_answer_times_out(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+	uint64_t t0;
+
+	(void)state;
+	srv.notif_delay_ms = 1500;
+	fixed_cfg(&cfg);
+	cfg.timeout_ms = 300;
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	t0 = now_mono_ns();
+	assert_int_equal(mk_send(&c, &n, &r), MK_RETRY);
+	assert_true(now_mono_ns() - t0 < 1200 * NSEC_PER_MSEC);
+	assert_int_equal(r.http_status, 0);
+	assert_non_null(strstr(r.message, "imeout"));
+	srv.notif_delay_ms = 0;
+}
+
+static void test_connection_refused(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	(void)state;
+	fixed_cfg(&cfg);
+	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:1/v1");
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_send(&c, &n, &r), MK_RETRY);
+	assert_true(strlen(r.message) > 0);
+}
+
+static void test_keystone_catalog_and_cached_token(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+	char want[64];
+
+	(void)state;
+	keystone_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%u/v1", srv.port);
+	assert_string_equal(c.endpoint, want); /* internal, region r1 */
+	assert_string_equal(srv.token_seen, "token-1");
+	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(srv.auth_calls, 1); /* cached */
+	assert_int_equal(srv.notif_calls, 2);
+}
+
+static void test_keystone_401_reauthenticates_once(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	(void)state;
+	keystone_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	srv.notif_401_once = 1;
+	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(srv.auth_calls, 2);
+	assert_string_equal(srv.token_seen, "token-2");
+}
+
+static void test_keystone_renews_before_expiry(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	(void)state;
+	srv.auth_expires = "2000-01-01T00:00:00.000000Z"; /* already past */
+	keystone_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(srv.auth_calls, 2); /* renewed for the second send */
+}
+
+static void test_keystone_failure_is_retried(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	(void)state;
+	srv.auth_status = 401;
+	keystone_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_send(&c, &n, &r), MK_RETRY);
+	assert_int_equal(srv.notif_calls, 0);
+	assert_non_null(strstr(r.message, "401"));
+}
+
+static void test_keystone_catalog_without_masakari(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	(void)state;
+	keystone_cfg(&cfg);
+	snprintf(cfg.region_name, sizeof(cfg.region_name), "nowhere");
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_send(&c, &n, &r), MK_RETRY);
+	assert_non_null(strstr(r.message, "instance-ha"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_body_is_hostmonitor_format, setup, teardown),
+		cmocka_unit_test(test_started_and_confirmed),
+		cmocka_unit_test_setup_teardown(test_classification, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_answer_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keystone_catalog_and_cached_token, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_keystone_401_reauthenticates_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_keystone_renews_before_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keystone_failure_is_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keystone_catalog_without_masakari, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
