@@ -34,7 +34,8 @@ enum vigil_msg_type {
 	VIGIL_MSG_GOSSIP = 5,	/* membership updates (piggyback container) */
 	VIGIL_MSG_JOIN = 6,	/* join request to a known member */
 	VIGIL_MSG_STATE = 7,	/* full state for anti-entropy (TCP push-pull, zlib) */
-	/* 8..63 reserved for membership; 64..255 reserved for extensions */
+	VIGIL_MSG_REPORT = 8,	/* a member's unreachable set, sent to every server */
+	/* 9..63 reserved for membership; 64..255 reserved for extensions */
 };
 
 /* Header flags (vigil_hdr.flags, host order shown, big-endian on the wire). */
@@ -132,6 +133,21 @@ struct vigil_relay {
 	__u8 mac[VIGIL_MAC_LEN];
 };
 
+/* REPORT (member -> every server, every report_interval_ms): who this member
+ * currently finds unreachable (dead), for the leader's quorum verdicts. */
+struct vigil_report {
+	struct vigil_hdr hdr;
+	char name[VIGIL_NAME_LEN];     /* reporter's node name */
+	char hostname[VIGIL_NAME_LEN]; /* reporter's hypervisor host name (Nova/Masakari) */
+	__be16 count;		       /* node ids that follow */
+	__be16 reserved;
+	__be32 reserved2;
+	/* __be32 unreachable[count]; __u8 mac[8]; */
+};
+
+#define VIGIL_REPORT_MAX_IDS ((VIGIL_MAX_MSG - sizeof(struct vigil_report) - VIGIL_MAC_LEN) / 4)
+
+_Static_assert(sizeof(struct vigil_report) == 152, "vigil_report header is 152 bytes");
 _Static_assert(sizeof(struct vigil_update) == 100, "vigil_update is 100 bytes on the wire");
 _Static_assert(sizeof(struct vigil_gossip) == 24, "vigil_gossip header is 24 bytes");
 _Static_assert(sizeof(struct vigil_relay) == 56, "vigil_relay is 56 bytes on the wire");

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_raft.c - verdicts, the outbox and their replication, deterministic:
+ * the leader's decision rule (verdict.c) and the replicated state machine
+ * (fsm.c) driven through libraft's in-memory fixture (raft/fixture.h): three
+ * servers, leader change, a minority partition, snapshot and restore.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <raft.h>
+#include <raft/fixture.h>
+
+#include "fsm.h"
+#include "fsm_raft.h"
+#include "verdict.h"
+
+#define NS_S 1000000000ULL
+#define N_SERVERS 3
+
+/* Five hosts: ids 1..5; hv1..hv3 are the servers. */
+static void add_members(struct fsm *f, int n)
+{
+	char name[16], host[32];
+
+	for (int i = 1; i <= n; i++) {
+		char *c;
+
+		snprintf(name, sizeof(name), "hv%d", i);
+		snprintf(host, sizeof(host), "compute-%d", i);
+		c = fsm_cmd_member((uint32_t)i, name, host);
+		assert_int_equal(fsm_apply(f, c, strlen(c)), 0);
+		free(c);
+	}
+}
+
+static void report(struct reports *rs, uint32_t from, const uint32_t *ids, size_t n, uint64_t now)
+{
+	char name[16], host[32];
+
+	snprintf(name, sizeof(name), "hv%u", from);
+	snprintf(host, sizeof(host), "compute-%u", from);
+	reports_update(rs, from, name, host, ids, n, now);
+}
+
+static const struct verdict_cfg vcfg = {
+	.wait_ns = 30 * NS_S,
+	.report_ttl_ns = 2 * NS_S,
+	.min_healthy = 3,
+};
+
+/* Apply cmd to f (as if committed) and free it. */
+static void commit(struct fsm *f, char *cmd)
+{
+	assert_non_null(cmd);
+	assert_int_equal(fsm_apply(f, cmd, strlen(cmd)), 0);
+	free(cmd);
+}
+
+/* ---- the decision rule ----------------------------------------------------- */
+
+static void test_verdict_needs_majority_for_wait_period(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+	char *c;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	add_members(&f, 5);
+	/* hv1..hv4 report every 0.5 s; hv5 is down. */
+	for (uint64_t t = 0; t <= 29 * NS_S; t += NS_S / 2) {
+		for (uint32_t r = 1; r <= 4; r++)
+			report(&rs, r, &h5, 1, t);
+		c = verdict_next(&f, &rs, &vcfg, t, 1000);
+		assert_null(c); /* within the wait period: nothing */
+	}
+	for (uint32_t r = 1; r <= 4; r++)
+		report(&rs, r, &h5, 1, 30 * NS_S);
+	c = verdict_next(&f, &rs, &vcfg, 30 * NS_S, 1000);
+	assert_non_null(c);
+	assert_non_null(strstr(c, "\"verdict\""));
+	commit(&f, c);
+	assert_true(fsm_host(&f, 5)->failed);
+	assert_int_equal(f.noutbox, 1);
+	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
+	assert_string_equal(f.outbox[0].hostname, "compute-5");
+	assert_int_equal(f.outbox[0].generated_at, 1000);
+	/* Proposing it again changes nothing (idempotent). */
+	commit(&f, fsm_cmd_verdict(5, 2000, 0, 4));
+	assert_int_equal(f.noutbox, 1);
+	assert_null(verdict_next(&f, &rs, &vcfg, 30 * NS_S, 1000));
+	reports_free(&rs);
+	fsm_free(&f);
+}
+
+static void test_two_of_five_is_not_enough(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	add_members(&f, 5);
+	for (uint64_t t = 0; t <= 60 * NS_S; t += NS_S / 2) {
+		report(&rs, 1, &h5, 1, t);
+		report(&rs, 2, &h5, 1, t);
+		report(&rs, 3, NULL, 0, t);
+		report(&rs, 4, NULL, 0, t);
+		assert_null(verdict_next(&f, &rs, &vcfg, t, t));
+	}
+	assert_int_equal(verdict_support(&f, &rs, &vcfg, 5, 60 * NS_S), 2);
+	reports_free(&rs);
+	fsm_free(&f);
+}
+
+static void test_return_before_wait_cancels(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	add_members(&f, 5);
+	/* Down for 20 s (a reboot), back for one report, down again 20 s. */
+	for (uint64_t t = 0; t <= 20 * NS_S; t += NS_S / 2)
+		for (uint32_t r = 1; r <= 4; r++)
+			report(&rs, r, &h5, 1, t);
+	for (uint32_t r = 1; r <= 4; r++)
+		report(&rs, r, NULL, 0, 21 * NS_S);
+	for (uint64_t t = 22 * NS_S; t <= 42 * NS_S; t += NS_S / 2) {
+		for (uint32_t r = 1; r <= 4; r++)
+			report(&rs, r, &h5, 1, t);
+		assert_null(verdict_next(&f, &rs, &vcfg, t, t));
+	}
+	reports_free(&rs);
+	fsm_free(&f);
+}
+
+static void test_silent_reporter_does_not_count(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	add_members(&f, 5);
+	report(&rs, 1, &h5, 1, 0);
+	report(&rs, 2, &h5, 1, 0);
+	report(&rs, 3, &h5, 1, 0);
+	for (uint64_t t = NS_S / 2; t <= 40 * NS_S; t += NS_S / 2) {
+		report(&rs, 1, &h5, 1, t);
+		report(&rs, 2, &h5, 1, t); /* hv3 went silent after t = 0 */
+	}
+	assert_null(verdict_next(&f, &rs, &vcfg, 40 * NS_S, 1));
+	reports_free(&rs);
+	fsm_free(&f);
+}
+
+static void test_maintenance_never_notified(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	add_members(&f, 5);
+	commit(&f, fsm_cmd_maintenance("compute-5", 1));
+	assert_int_equal(fsm_host(&f, 5)->state, FSM_MAINTENANCE);
+	assert_int_equal(fsm_counted(&f), 4);
+	for (uint64_t t = 0; t <= 40 * NS_S; t += NS_S / 2)
+		for (uint32_t r = 1; r <= 4; r++)
+			report(&rs, r, &h5, 1, t);
+	assert_null(verdict_next(&f, &rs, &vcfg, 40 * NS_S, 1));
+	/* A pending notification is cancelled when its host enters maintenance. */
+	commit(&f, fsm_cmd_maintenance("hv5", 0));
+	commit(&f, fsm_cmd_verdict(5, 7, 0, 4));
+	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
+	commit(&f, fsm_cmd_maintenance("compute-5", 1));
+	assert_int_equal(f.outbox[0].status, OUTBOX_CANCELLED);
+	reports_free(&rs);
+	fsm_free(&f);
+}
+
+static void test_hold_when_too_few_healthy(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h3 = 3;
+	char *c;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	add_members(&f, 3);
+	for (uint64_t t = 0; t <= 30 * NS_S; t += NS_S / 2) {
+		report(&rs, 1, &h3, 1, t);
+		report(&rs, 2, &h3, 1, t);
+	}
+	c = verdict_next(&f, &rs, &vcfg, 30 * NS_S, 5);
+	assert_non_null(strstr(c, "\"hold\":true"));
+	commit(&f, c);
+	assert_int_equal(f.outbox[0].status, OUTBOX_HELD);
+	/* A fourth host joins: 3 in service again, the notification is released. */
+	report(&rs, 4, NULL, 0, 31 * NS_S);
+	commit(&f, verdict_next(&f, &rs, &vcfg, 31 * NS_S, 5)); /* member hv4 */
+	c = verdict_next(&f, &rs, &vcfg, 31 * NS_S, 5);
+	assert_non_null(strstr(c, "\"release\""));
+	commit(&f, c);
+	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
+	reports_free(&rs);
+	fsm_free(&f);
+}
+
+static void test_recovery_sends_started(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	char *c;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	add_members(&f, 5);
+	commit(&f, fsm_cmd_verdict(5, 7, 0, 4));
+	for (uint32_t r = 1; r <= 5; r++)
+		report(&rs, r, NULL, 0, 100 * NS_S);
+	c = verdict_next(&f, &rs, &vcfg, 100 * NS_S, 99);
+	assert_non_null(strstr(c, "\"recovered\""));
+	commit(&f, c);
+	assert_false(fsm_host(&f, 5)->failed);
+	assert_int_equal(f.noutbox, 2);
+	assert_int_equal(f.outbox[1].stopped, 0);
+	assert_int_equal(f.outbox[1].generated_at, 99);
+	reports_free(&rs);
+	fsm_free(&f);
+}
+
+static void test_delivered_and_dump_roundtrip(void **state)
+{
+	struct fsm f, g;
+	char *a, *b;
+
+	(void)state;
+	fsm_init(&f);
+	fsm_init(&g);
+	add_members(&f, 4);
+	commit(&f, fsm_cmd_verdict(2, 1234, 0, 3));
+	commit(&f, fsm_cmd_delivered(1, "uuid-1", "delivered"));
+	commit(&f, fsm_cmd_delivered(1, "uuid-2", "duplicate")); /* first one stands */
+	commit(&f, fsm_cmd_maintenance("hv3", 1));
+	assert_string_equal(f.outbox[0].uuid, "uuid-1");
+	a = fsm_dump(&f);
+	assert_int_equal(fsm_load(&g, a), 0);
+	b = fsm_dump(&g);
+	assert_string_equal(a, b);
+	assert_int_equal(fsm_apply(&g, "not json", 8), -1);
+	assert_int_equal(fsm_apply(&g, "{\"op\": \"explode\"}", 17), -1);
+	free(a);
+	free(b);
+	fsm_free(&f);
+	fsm_free(&g);
+}
+
+/* ---- through Raft ------------------------------------------------------------ */
+
+struct cluster {
+	struct raft_fixture fx;
+	struct fsm fsm[N_SERVERS + 1];
+	struct raft_fsm rfsm[N_SERVERS + 1];
+	unsigned n;
+};
+
+static int cluster_setup(void **state)
+{
+	struct cluster *c = calloc(1, sizeof(*c));
+	struct raft_configuration conf;
+
+	if (!c || raft_fixture_initialize(&c->fx))
+		return -1;
+	for (unsigned i = 0; i < N_SERVERS; i++) {
+		fsm_init(&c->fsm[i]);
+		fsm_raft_init(&c->rfsm[i], &c->fsm[i]);
+		if (raft_fixture_grow(&c->fx, &c->rfsm[i]))
+			return -1;
+	}
+	c->n = N_SERVERS;
+	if (raft_fixture_configuration(&c->fx, N_SERVERS, &conf) ||
+	    raft_fixture_bootstrap(&c->fx, &conf))
+		return -1;
+	raft_configuration_close(&conf);
+	if (raft_fixture_start(&c->fx))
+		return -1;
+	*state = c;
+	return 0;
+}
+
+static int cluster_teardown(void **state)
+{
+	struct cluster *c = *state;
+
+	raft_fixture_close(&c->fx);
+	for (unsigned i = 0; i < c->n; i++)
+		fsm_free(&c->fsm[i]);
+	free(c);
+	return 0;
+}
+
+static unsigned leader(struct cluster *c)
+{
+	assert_true(raft_fixture_step_until_has_leader(&c->fx, 10000));
+	return raft_fixture_leader_index(&c->fx);
+}
+
+/* Propose on server i and step until every connected server applied it. */
+static void propose(struct cluster *c, unsigned i, char *cmd, unsigned all)
+{
+	struct raft *r = raft_fixture_get(&c->fx, i);
+	raft_index idx;
+
+	assert_int_equal(fsm_raft_propose(r, cmd, NULL, NULL), 0);
+	idx = raft_last_index(r);
+	assert_true(raft_fixture_step_until_applied(&c->fx, all, idx, 10000));
+}
+
+static void test_raft_verdict_replicated(void **state)
+{
+	struct cluster *c = *state;
+	struct reports rs;
+	unsigned l = leader(c);
+	uint32_t h5 = 5;
+	char name[16], host[32];
+
+	reports_init(&rs);
+	for (uint32_t i = 1; i <= 5; i++) {
+		snprintf(name, sizeof(name), "hv%u", i);
+		snprintf(host, sizeof(host), "compute-%u", i);
+		propose(c, l, fsm_cmd_member(i, name, host), c->n);
+	}
+	for (uint64_t t = 0; t <= 30 * NS_S; t += NS_S)
+		for (uint32_t r = 1; r <= 3; r++)
+			report(&rs, r, &h5, 1, t);
+	propose(c, l, verdict_next(&c->fsm[l], &rs, &vcfg, 30 * NS_S, 42), c->n);
+	for (unsigned i = 0; i < c->n; i++) {
+		assert_true(fsm_host(&c->fsm[i], 5)->failed);
+		assert_int_equal(c->fsm[i].noutbox, 1);
+		assert_int_equal(c->fsm[i].outbox[0].generated_at, 42);
+	}
+	reports_free(&rs);
+}
+
+static void test_raft_leader_change_keeps_outbox(void **state)
+{
+	struct cluster *c = *state;
+	unsigned l = leader(c), l2;
+
+	propose(c, l, fsm_cmd_member(7, "hv7", "compute-7"), c->n);
+	propose(c, l, fsm_cmd_verdict(7, 9, 0, 3), c->n);
+	raft_fixture_depose(&c->fx);
+	l2 = leader(c);
+	/* The new leader sees the undelivered notification and delivers it. */
+	assert_int_equal(c->fsm[l2].outbox[0].status, OUTBOX_PENDING);
+	propose(c, l2, fsm_cmd_delivered(1, "u-1", "delivered"), c->n);
+	for (unsigned i = 0; i < c->n; i++)
+		assert_int_equal(c->fsm[i].outbox[0].status, OUTBOX_DELIVERED);
+}
+
+static void test_raft_minority_cannot_commit(void **state)
+{
+	struct cluster *c = *state;
+	unsigned l = leader(c), l2;
+	struct raft *r;
+	raft_index idx;
+
+	propose(c, l, fsm_cmd_member(8, "hv8", "compute-8"), c->n);
+	/* Cut the leader off from both followers. */
+	for (unsigned i = 0; i < c->n; i++) {
+		if (i == l)
+			continue;
+		raft_fixture_disconnect(&c->fx, l, i);
+		raft_fixture_disconnect(&c->fx, i, l);
+	}
+	r = raft_fixture_get(&c->fx, l);
+	if (fsm_raft_propose(r, fsm_cmd_verdict(8, 1, 0, 3), NULL, NULL) == 0) {
+		idx = raft_last_index(r);
+		assert_false(raft_fixture_step_until_applied(&c->fx, l, idx, 3000));
+	}
+	assert_false(fsm_host(&c->fsm[l], 8)->failed);
+	/* The isolated leader steps down; the majority elects a leader of its
+	 * own and commits. */
+	assert_true(raft_fixture_step_until_state_is(&c->fx, l, RAFT_FOLLOWER, 10000) ||
+		    raft_state(raft_fixture_get(&c->fx, l)) == RAFT_CANDIDATE);
+	l2 = c->n;
+	for (int step = 0; step < 200 && l2 == c->n; step++) {
+		raft_fixture_step_until_elapsed(&c->fx, 100);
+		for (unsigned i = 0; i < c->n; i++)
+			if (i != l && raft_state(raft_fixture_get(&c->fx, i)) == RAFT_LEADER)
+				l2 = i;
+	}
+	assert_int_not_equal(l2, c->n);
+	r = raft_fixture_get(&c->fx, l2);
+	assert_int_equal(fsm_raft_propose(r, fsm_cmd_verdict(8, 2, 0, 3), NULL, NULL), 0);
+	idx = raft_last_index(r);
+	assert_true(raft_fixture_step_until_applied(&c->fx, l2, idx, 10000));
+	assert_true(fsm_host(&c->fsm[l2], 8)->failed);
+	assert_false(fsm_host(&c->fsm[l], 8)->failed);
+	/* Healed: the old leader catches up, with the majority's verdict only. */
+	for (unsigned i = 0; i < c->n; i++) {
+		raft_fixture_reconnect(&c->fx, l, i);
+		raft_fixture_reconnect(&c->fx, i, l);
+	}
+	assert_true(raft_fixture_step_until_applied(&c->fx, c->n, idx, 20000));
+	assert_true(fsm_host(&c->fsm[l], 8)->failed);
+	assert_int_equal(fsm_host(&c->fsm[l], 8)->failed_at, 2);
+}
+
+static void test_raft_snapshot_restore(void **state)
+{
+	struct cluster *c = *state;
+	unsigned l = leader(c), lag = (l + 1) % c->n;
+	char name[16];
+	char *a, *b;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		raft_set_snapshot_threshold(raft_fixture_get(&c->fx, i), 8);
+		raft_set_snapshot_trailing(raft_fixture_get(&c->fx, i), 2);
+	}
+	/* One follower misses many entries; it must catch up from a snapshot. */
+	raft_fixture_disconnect(&c->fx, l, lag);
+	for (uint32_t i = 100; i < 140; i++) {
+		snprintf(name, sizeof(name), "hv%u", i);
+		assert_int_equal(fsm_raft_propose(raft_fixture_get(&c->fx, l),
+						  fsm_cmd_member(i, name, name), NULL, NULL),
+				 0);
+	}
+	assert_int_equal(fsm_raft_propose(raft_fixture_get(&c->fx, l),
+					  fsm_cmd_verdict(120, 5, 0, 9), NULL, NULL),
+			 0);
+	assert_true(raft_fixture_step_until_applied(&c->fx, l,
+						    raft_last_index(raft_fixture_get(&c->fx, l)),
+						    10000));
+	raft_fixture_reconnect(&c->fx, l, lag);
+	assert_true(raft_fixture_step_until_applied(
+		&c->fx, lag, raft_last_index(raft_fixture_get(&c->fx, l)), 20000));
+	a = fsm_dump(&c->fsm[l]);
+	b = fsm_dump(&c->fsm[lag]);
+	assert_string_equal(a, b);
+	assert_int_equal(c->fsm[lag].nhosts, 40);
+	assert_true(fsm_host(&c->fsm[lag], 120)->failed);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verdict_needs_majority_for_wait_period),
+		cmocka_unit_test(test_two_of_five_is_not_enough),
+		cmocka_unit_test(test_return_before_wait_cancels),
+		cmocka_unit_test(test_silent_reporter_does_not_count),
+		cmocka_unit_test(test_maintenance_never_notified),
+		cmocka_unit_test(test_hold_when_too_few_healthy),
+		cmocka_unit_test(test_recovery_sends_started),
+		cmocka_unit_test(test_delivered_and_dump_roundtrip),
+		cmocka_unit_test_setup_teardown(test_raft_verdict_replicated, cluster_setup,
+						cluster_teardown),
+		cmocka_unit_test_setup_teardown(test_raft_leader_change_keeps_outbox, cluster_setup,
+						cluster_teardown),
+		cmocka_unit_test_setup_teardown(test_raft_minority_cannot_commit, cluster_setup,
+						cluster_teardown),
+		cmocka_unit_test_setup_teardown(test_raft_snapshot_restore, cluster_setup,
+						cluster_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

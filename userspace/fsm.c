@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* fsm.c - the replicated state machine: hosts, verdicts, notification outbox. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fsm.h"
+#include "log.h"
+
+const char *fsm_host_state_name(enum fsm_host_state s)
+{
+	static const char *const n[] = { "member", "maintenance", "failed", "left" };
+
+	return s <= FSM_LEFT ? n[s] : "?";
+}
+
+const char *fsm_outbox_status_name(enum fsm_outbox_status s)
+{
+	static const char *const n[] = { "pending", "held", "delivered", "cancelled" };
+
+	return s <= OUTBOX_CANCELLED ? n[s] : "?";
+}
+
+static int parse_state(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+void fsm_init(struct fsm *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->next_outbox_id = 1;
+}
+
+void fsm_free(struct fsm *f)
+{
+	free(f->hosts);
+	free(f->outbox);
+	fsm_init(f);
+}
+
+struct fsm_host *fsm_host(const struct fsm *f, uint32_t id)
+{
+	for (size_t i = 0; i < f->nhosts; i++)
+		if (f->hosts[i].id == id)
+			return &f->hosts[i];
+	return NULL;
+}
+
+struct fsm_host *fsm_host_by_name(const struct fsm *f, const char *name)
+{
+	for (size_t i = 0; i < f->nhosts; i++)
+		if (!strcmp(f->hosts[i].name, name) || !strcmp(f->hosts[i].hostname, name))
+			return &f->hosts[i];
+	return NULL;
+}
+
+struct fsm_outbox *fsm_outbox_get(const struct fsm *f, uint64_t id)
+{
+	for (size_t i = 0; i < f->noutbox; i++)
+		if (f->outbox[i].id == id)
+			return &f->outbox[i];
+	return NULL;
+}
+
+size_t fsm_counted(const struct fsm *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nhosts; i++)
+		n += f->hosts[i].state == FSM_MEMBER || f->hosts[i].state == FSM_FAILED;
+	return n;
+}
+
+size_t fsm_healthy(const struct fsm *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nhosts; i++)
+		n += f->hosts[i].state == FSM_MEMBER && !f->hosts[i].failed;
+	return n;
+}
+
+static struct fsm_host *host_add(struct fsm *f, uint32_t id)
+{
+	struct fsm_host *h = realloc(f->hosts, (f->nhosts + 1) * sizeof(*h));
+
+	if (!h)
+		return NULL;
+	f->hosts = h;
+	h = &f->hosts[f->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	return h;
+}
+
+static struct fsm_outbox *outbox_add(struct fsm *f, const struct fsm_host *h, int stopped,
+				     uint64_t at, enum fsm_outbox_status st)
+{
+	struct fsm_outbox *o = realloc(f->outbox, (f->noutbox + 1) * sizeof(*o));
+
+	if (!o)
+		return NULL;
+	f->outbox = o;
+	o = &f->outbox[f->noutbox++];
+	memset(o, 0, sizeof(*o));
+	o->id = f->next_outbox_id++;
+	o->host_id = h->id;
+	snprintf(o->hostname, sizeof(o->hostname), "%s", h->hostname);
+	o->stopped = stopped;
+	o->generated_at = at;
+	o->status = st;
+	return o;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static uint64_t jnum(json_t *o, const char *k)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, k));
+}
+
+int fsm_apply(struct fsm *f, const void *buf, size_t len)
+{
+	json_t *c = json_loadb(buf, len, 0, NULL);
+	const char *op = c ? jstr(c, "op") : "";
+	struct fsm_host *h = NULL;
+	struct fsm_outbox *o;
+	int rc = 0;
+
+	if (!c) {
+		log_err("raft: malformed command skipped");
+		return -1;
+	}
+	f->applied++;
+	if (json_object_get(c, "id") && strcmp(op, "delivered") && strcmp(op, "release"))
+		h = fsm_host(f, (uint32_t)jnum(c, "id"));
+
+	if (!strcmp(op, "member")) {
+		if (!h)
+			h = host_add(f, (uint32_t)jnum(c, "id"));
+		if (h) {
+			snprintf(h->name, sizeof(h->name), "%s", jstr(c, "name"));
+			snprintf(h->hostname, sizeof(h->hostname), "%s", jstr(c, "hostname"));
+			if (h->state == FSM_LEFT)
+				h->state = FSM_MEMBER;
+		}
+	} else if (!strcmp(op, "verdict")) {
+		/* Ignore a verdict about a host that is not a counted member
+		 * any more, or already failed: the leader may propose twice. */
+		if (h && h->state == FSM_MEMBER && !h->failed) {
+			int hold = json_is_true(json_object_get(c, "hold"));
+
+			h->failed = 1;
+			h->failed_at = jnum(c, "at");
+			h->state = FSM_FAILED;
+			f->verdicts++;
+			outbox_add(f, h, 1, h->failed_at, hold ? OUTBOX_HELD : OUTBOX_PENDING);
+		}
+	} else if (!strcmp(op, "recovered")) {
+		if (h && h->failed) {
+			h->failed = 0;
+			if (h->state == FSM_FAILED)
+				h->state = FSM_MEMBER;
+			/* A STOPPED still waiting is obsolete: the host is back. */
+			for (size_t i = 0; i < f->noutbox; i++) {
+				o = &f->outbox[i];
+				if (o->host_id == h->id && o->stopped &&
+				    (o->status == OUTBOX_PENDING || o->status == OUTBOX_HELD))
+					o->status = OUTBOX_CANCELLED;
+			}
+			outbox_add(f, h, 0, jnum(c, "at"), OUTBOX_PENDING);
+		}
+	} else if (!strcmp(op, "delivered")) {
+		o = fsm_outbox_get(f, jnum(c, "outbox"));
+		if (o && o->status != OUTBOX_DELIVERED) {
+			o->status = OUTBOX_DELIVERED;
+			snprintf(o->uuid, sizeof(o->uuid), "%s", jstr(c, "uuid"));
+			snprintf(o->result, sizeof(o->result), "%s", jstr(c, "result"));
+		}
+	} else if (!strcmp(op, "release")) {
+		o = fsm_outbox_get(f, jnum(c, "outbox"));
+		if (o && o->status == OUTBOX_HELD)
+			o->status = OUTBOX_PENDING;
+	} else if (!strcmp(op, "maintenance")) {
+		h = fsm_host_by_name(f, jstr(c, "host"));
+		if (h && json_is_true(json_object_get(c, "on"))) {
+			h->state = FSM_MAINTENANCE;
+			/* Never notify about a host in maintenance. */
+			for (size_t i = 0; i < f->noutbox; i++) {
+				o = &f->outbox[i];
+				if (o->host_id == h->id &&
+				    (o->status == OUTBOX_PENDING || o->status == OUTBOX_HELD))
+					o->status = OUTBOX_CANCELLED;
+			}
+		} else if (h && h->state == FSM_MAINTENANCE) {
+			h->state = h->failed ? FSM_FAILED : FSM_MEMBER;
+		}
+	} else if (!strcmp(op, "left")) {
+		if (h)
+			h->state = FSM_LEFT;
+	} else {
+		log_err("raft: unknown command \"%s\" skipped", op);
+		rc = -1;
+	}
+	json_decref(c);
+	return rc;
+}
+
+char *fsm_dump(const struct fsm *f)
+{
+	json_t *root = json_object(), *hosts = json_array(), *ob = json_array();
+	char *s;
+
+	for (size_t i = 0; i < f->nhosts; i++) {
+		const struct fsm_host *h = &f->hosts[i];
+
+		json_array_append_new(hosts,
+				      json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id",
+						(json_int_t)h->id, "name", h->name, "hostname",
+						h->hostname, "state", fsm_host_state_name(h->state),
+						"failed", h->failed, "failed_at",
+						(json_int_t)h->failed_at));
+	}
+	for (size_t i = 0; i < f->noutbox; i++) {
+		const struct fsm_outbox *o = &f->outbox[i];
+
+		json_array_append_new(
+			ob, json_pack("{s:I, s:I, s:s, s:s, s:b, s:I, s:s, s:s, s:s}", "id",
+				      (json_int_t)o->id, "host_id", (json_int_t)o->host_id,
+				      "hostname", o->hostname, "event",
+				      o->stopped ? "STOPPED" : "STARTED", "power_off_confirmed",
+				      o->power_off_confirmed, "generated_at",
+				      (json_int_t)o->generated_at, "status",
+				      fsm_outbox_status_name(o->status), "uuid", o->uuid, "result",
+				      o->result));
+	}
+	json_object_set_new(root, "hosts", hosts);
+	json_object_set_new(root, "outbox", ob);
+	json_object_set_new(root, "next_outbox_id", json_integer((json_int_t)f->next_outbox_id));
+	json_object_set_new(root, "verdicts", json_integer((json_int_t)f->verdicts));
+	s = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return s;
+}
+
+int fsm_load(struct fsm *f, const char *text)
+{
+	static const char *const hs[] = { "member", "maintenance", "failed", "left" };
+	static const char *const os[] = { "pending", "held", "delivered", "cancelled" };
+	json_t *root = json_loads(text, 0, NULL), *v;
+	size_t i;
+
+	if (!root)
+		return -1;
+	fsm_free(f);
+	json_array_foreach(json_object_get(root, "hosts"), i, v)
+	{
+		struct fsm_host *h = host_add(f, (uint32_t)jnum(v, "id"));
+		int st = parse_state(jstr(v, "state"), hs, 4);
+
+		if (!h)
+			break;
+		snprintf(h->name, sizeof(h->name), "%s", jstr(v, "name"));
+		snprintf(h->hostname, sizeof(h->hostname), "%s", jstr(v, "hostname"));
+		h->state = st < 0 ? FSM_MEMBER : (enum fsm_host_state)st;
+		h->failed = json_is_true(json_object_get(v, "failed"));
+		h->failed_at = jnum(v, "failed_at");
+	}
+	json_array_foreach(json_object_get(root, "outbox"), i, v)
+	{
+		struct fsm_outbox *o = realloc(f->outbox, (f->noutbox + 1) * sizeof(*o));
+		int st = parse_state(jstr(v, "status"), os, 4);
+
+		if (!o)
+			break;
+		f->outbox = o;
+		o = &f->outbox[f->noutbox++];
+		memset(o, 0, sizeof(*o));
+		o->id = jnum(v, "id");
+		o->host_id = (uint32_t)jnum(v, "host_id");
+		snprintf(o->hostname, sizeof(o->hostname), "%s", jstr(v, "hostname"));
+		o->stopped = !strcmp(jstr(v, "event"), "STOPPED");
+		o->power_off_confirmed = json_is_true(json_object_get(v, "power_off_confirmed"));
+		o->generated_at = jnum(v, "generated_at");
+		o->status = st < 0 ? OUTBOX_PENDING : (enum fsm_outbox_status)st;
+		snprintf(o->uuid, sizeof(o->uuid), "%s", jstr(v, "uuid"));
+		snprintf(o->result, sizeof(o->result), "%s", jstr(v, "result"));
+	}
+	f->next_outbox_id = jnum(root, "next_outbox_id");
+	if (!f->next_outbox_id)
+		f->next_outbox_id = 1;
+	f->verdicts = jnum(root, "verdicts");
+	json_decref(root);
+	return 0;
+}
+
+static char *dump_new(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	return s;
+}
+
+char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname)
+{
+	return dump_new(json_pack("{s:s, s:I, s:s, s:s}", "op", "member", "id", (json_int_t)id,
+				  "name", name, "hostname", hostname));
+}
+
+char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters)
+{
+	return dump_new(json_pack("{s:s, s:I, s:I, s:b, s:I}", "op", "verdict", "id",
+				  (json_int_t)id, "at", (json_int_t)at, "hold", hold, "reporters",
+				  (json_int_t)reporters));
+}
+
+char *fsm_cmd_recovered(uint32_t id, uint64_t at)
+{
+	return dump_new(json_pack("{s:s, s:I, s:I}", "op", "recovered", "id", (json_int_t)id, "at",
+				  (json_int_t)at));
+}
+
+char *fsm_cmd_delivered(uint64_t outbox_id, const char *uuid, const char *result)
+{
+	return dump_new(json_pack("{s:s, s:I, s:s, s:s}", "op", "delivered", "outbox",
+				  (json_int_t)outbox_id, "uuid", uuid, "result", result));
+}
+
+char *fsm_cmd_maintenance(const char *hostname, int on)
+{
+	return dump_new(json_pack("{s:s, s:s, s:b}", "op", "maintenance", "host", hostname, "on", on));
+}
+
+char *fsm_cmd_release(uint64_t outbox_id)
+{
+	return dump_new(json_pack("{s:s, s:I}", "op", "release", "outbox", (json_int_t)outbox_id));
+}
+
+char *fsm_cmd_left(uint32_t id)
+{
+	return dump_new(json_pack("{s:s, s:I}", "op", "left", "id", (json_int_t)id));
+}

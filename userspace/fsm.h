@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * fsm.h - the state the servers replicate through Raft: the cluster's hosts
+ * as decided (member, maintenance, failed, left), the failure verdicts, and
+ * the Masakari notification outbox. Commands are small JSON objects applied
+ * in log order; snapshots are the whole state as JSON. No I/O here, so the
+ * Raft fixture tests drive exactly this code.
+ */
+#ifndef VIGIL_FSM_H
+#define VIGIL_FSM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FSM_NAME_MAX 64
+
+enum fsm_host_state {
+	FSM_MEMBER = 0,
+	FSM_MAINTENANCE,
+	FSM_FAILED,
+	FSM_LEFT,
+};
+
+const char *fsm_host_state_name(enum fsm_host_state s);
+
+struct fsm_host {
+	uint32_t id;
+	char name[FSM_NAME_MAX];     /* vigil node name */
+	char hostname[FSM_NAME_MAX]; /* as Nova and Masakari know it */
+	enum fsm_host_state state;
+	int failed;		     /* a verdict stands (also while in maintenance) */
+	uint64_t failed_at;	     /* CLOCK_REALTIME ns of the verdict */
+};
+
+enum fsm_outbox_status {
+	OUTBOX_PENDING = 0, /* to be sent by the leader */
+	OUTBOX_HELD,	    /* too few healthy hosts would remain: not sent, alert */
+	OUTBOX_DELIVERED,   /* Masakari has it */
+	OUTBOX_CANCELLED,   /* obsolete (host in maintenance) */
+};
+
+const char *fsm_outbox_status_name(enum fsm_outbox_status s);
+
+struct fsm_outbox {
+	uint64_t id;
+	uint32_t host_id;
+	char hostname[FSM_NAME_MAX];
+	int stopped;		/* 1: STOPPED/OFFLINE, 0: STARTED/ONLINE */
+	int power_off_confirmed;
+	uint64_t generated_at;	/* CLOCK_REALTIME ns; the same on every retry */
+	enum fsm_outbox_status status;
+	char uuid[64];		/* Masakari's notification_uuid, once delivered */
+	char result[16];	/* delivered / duplicate */
+};
+
+struct fsm {
+	struct fsm_host *hosts;
+	size_t nhosts;
+	struct fsm_outbox *outbox;
+	size_t noutbox;
+	uint64_t next_outbox_id;
+	uint64_t applied;	/* commands applied */
+	uint64_t verdicts;	/* failure verdicts recorded */
+};
+
+void fsm_init(struct fsm *f);
+void fsm_free(struct fsm *f);
+
+/* Apply one command (JSON text of len bytes). 0, or -1 if malformed (logged;
+ * a malformed entry is skipped, never fatal, so a bad entry cannot wedge
+ * every server). */
+int fsm_apply(struct fsm *f, const void *buf, size_t len);
+/* The whole state as JSON text (malloc'd), and back. */
+char *fsm_dump(const struct fsm *f);
+int fsm_load(struct fsm *f, const char *text);
+
+struct fsm_host *fsm_host(const struct fsm *f, uint32_t id);
+struct fsm_host *fsm_host_by_name(const struct fsm *f, const char *name);
+struct fsm_outbox *fsm_outbox_get(const struct fsm *f, uint64_t id);
+/* Hosts that count for quorum (member or failed: not maintenance, not left). */
+size_t fsm_counted(const struct fsm *f);
+/* Hosts in service (member and not failed). */
+size_t fsm_healthy(const struct fsm *f);
+
+/* Command builders (malloc'd JSON text). */
+char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname);
+char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters);
+char *fsm_cmd_recovered(uint32_t id, uint64_t at);
+char *fsm_cmd_delivered(uint64_t outbox_id, const char *uuid, const char *result);
+char *fsm_cmd_maintenance(const char *hostname, int on);
+char *fsm_cmd_release(uint64_t outbox_id);
+char *fsm_cmd_left(uint32_t id);
+
+#endif /* VIGIL_FSM_H */

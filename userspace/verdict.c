@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* verdict.c - quorum-of-hosts failure verdicts, decided on the Raft leader. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "verdict.h"
+
+void reports_init(struct reports *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+}
+
+void reports_free(struct reports *rs)
+{
+	free(rs->r);
+	reports_init(rs);
+}
+
+static struct report *find(const struct reports *rs, uint32_t reporter)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->r[i].reporter == reporter)
+			return &rs->r[i];
+	return NULL;
+}
+
+void reports_update(struct reports *rs, uint32_t reporter, const char *name, const char *hostname,
+		    const uint32_t *ids, size_t n, uint64_t now)
+{
+	struct report *r = find(rs, reporter), prev;
+
+	if (!r) {
+		struct report *nr = realloc(rs->r, (rs->n + 1) * sizeof(*nr));
+
+		if (!nr)
+			return;
+		rs->r = nr;
+		r = &rs->r[rs->n++];
+		memset(r, 0, sizeof(*r));
+		r->reporter = reporter;
+	}
+	prev = *r;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->hostname, sizeof(r->hostname), "%s", hostname);
+	/* A host still in the list keeps its start time; one missing from it
+	 * (or a reporter that went silent longer than a report interval would
+	 * explain) starts over: the reports must be continuous. */
+	r->n = 0;
+	for (size_t i = 0; i < n && r->n < VERDICT_MAX_UNREACH; i++) {
+		uint64_t since = now;
+
+		for (size_t j = 0; j < prev.n; j++)
+			if (prev.unreach[j].id == ids[i])
+				since = prev.unreach[j].since_ns;
+		r->unreach[r->n].id = ids[i];
+		r->unreach[r->n].since_ns = since;
+		r->n++;
+	}
+	r->last_ns = now;
+}
+
+static int fresh(const struct report *r, const struct verdict_cfg *c, uint64_t now)
+{
+	return now >= r->last_ns && now - r->last_ns <= c->report_ttl_ns;
+}
+
+size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
+		       uint32_t id, uint64_t now)
+{
+	size_t support = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct report *r = &rs->r[i];
+		const struct fsm_host *rh = fsm_host(f, r->reporter);
+
+		if (r->reporter == id || !fresh(r, c, now) || !rh || rh->state != FSM_MEMBER ||
+		    rh->failed)
+			continue;
+		for (size_t j = 0; j < r->n; j++) {
+			if (r->unreach[j].id != id)
+				continue;
+			if (now >= r->unreach[j].since_ns && now - r->unreach[j].since_ns >= c->wait_ns)
+				support++;
+			break;
+		}
+	}
+	return support;
+}
+
+/* Is id currently reported unreachable by anyone fresh (any duration)? */
+static int reported_down(const struct reports *rs, const struct verdict_cfg *c, uint32_t id,
+			 uint64_t now)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		if (!fresh(&rs->r[i], c, now) || rs->r[i].reporter == id)
+			continue;
+		for (size_t j = 0; j < rs->r[i].n; j++)
+			if (rs->r[i].unreach[j].id == id)
+				return 1;
+	}
+	return 0;
+}
+
+char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
+		   uint64_t now, uint64_t now_real)
+{
+	size_t counted = fsm_counted(f);
+
+	/* Reporting hosts become members of the decided membership. */
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct report *r = &rs->r[i];
+		const struct fsm_host *h = fsm_host(f, r->reporter);
+
+		if (!fresh(r, c, now))
+			continue;
+		if (!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname))
+			return fsm_cmd_member(r->reporter, r->name, r->hostname);
+	}
+
+	for (size_t i = 0; i < f->nhosts; i++) {
+		const struct fsm_host *h = &f->hosts[i];
+		size_t support;
+
+		if (h->state != FSM_MEMBER || h->failed)
+			continue;
+		support = verdict_support(f, rs, c, h->id, now);
+		if (2 * support > counted) {
+			/* Would fewer than min_healthy hosts stay in service? Then
+			 * record the verdict but hold the notification. */
+			int hold = fsm_healthy(f) - 1 < c->min_healthy;
+
+			log_warn("verdict: %s (%s) failed: %zu of %zu hosts reported it unreachable "
+				 "for the wait period%s",
+				 h->name, h->hostname, support, counted,
+				 hold ? "; notification HELD: too few healthy hosts would remain" : "");
+			return fsm_cmd_verdict(h->id, now_real, hold, support);
+		}
+	}
+
+	/* A failed host that reports again, and that nobody reports down, is back. */
+	for (size_t i = 0; i < f->nhosts; i++) {
+		const struct fsm_host *h = &f->hosts[i];
+		const struct report *r = find(rs, h->id);
+
+		if (h->failed && h->state != FSM_LEFT && r && fresh(r, c, now) &&
+		    !reported_down(rs, c, h->id, now))
+			return fsm_cmd_recovered(h->id, now_real);
+	}
+
+	/* Held notifications go out once enough hosts are in service again. */
+	for (size_t i = 0; i < f->noutbox; i++)
+		if (f->outbox[i].status == OUTBOX_HELD && fsm_healthy(f) >= c->min_healthy)
+			return fsm_cmd_release(f->outbox[i].id);
+	return NULL;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * verdict.h - the leader's decision rule. Every member reports, to every
+ * server, which hosts it finds unreachable. Host H is declared failed only
+ * when more than half of the counted hosts (members and failed hosts; not
+ * maintenance, not left) have reported H unreachable continuously for the
+ * wait period. Reports are soft state on each server, so a new leader
+ * already has them. No I/O: the Raft fixture tests drive this code.
+ */
+#ifndef VIGIL_VERDICT_H
+#define VIGIL_VERDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fsm.h"
+
+#define VERDICT_MAX_UNREACH 256
+
+struct report {
+	uint32_t reporter;
+	char name[FSM_NAME_MAX];
+	char hostname[FSM_NAME_MAX];
+	uint64_t last_ns; /* monotonic time of the newest report */
+	size_t n;
+	struct {
+		uint32_t id;
+		uint64_t since_ns; /* reported continuously since */
+	} unreach[VERDICT_MAX_UNREACH];
+};
+
+struct reports {
+	struct report *r;
+	size_t n;
+};
+
+struct verdict_cfg {
+	uint64_t wait_ns;	/* wait period before a verdict */
+	uint64_t report_ttl_ns;	/* a reporter silent this long no longer counts */
+	uint32_t min_healthy;	/* hosts that must stay in service, else hold */
+};
+
+void reports_init(struct reports *rs);
+void reports_free(struct reports *rs);
+/* Record a report received at now. */
+void reports_update(struct reports *rs, uint32_t reporter, const char *name, const char *hostname,
+		    const uint32_t *ids, size_t n, uint64_t now);
+
+/* How many fresh reporters (counted, healthy hosts other than id) have
+ * reported id unreachable for at least wait_ns. */
+size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
+		       uint32_t id, uint64_t now);
+
+/* The next command the leader should propose (malloc'd JSON), or NULL when
+ * the replicated state already matches the evidence. now is monotonic,
+ * now_real is CLOCK_REALTIME (the notification's generated_time). */
+char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
+		   uint64_t now, uint64_t now_real);
+
+#endif /* VIGIL_VERDICT_H */
