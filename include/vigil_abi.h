@@ -35,7 +35,8 @@ enum vigil_msg_type {
 	VIGIL_MSG_JOIN = 6,	/* join request to a known member */
 	VIGIL_MSG_STATE = 7,	/* full state for anti-entropy (TCP push-pull, zlib) */
 	VIGIL_MSG_REPORT = 8,	/* a member's unreachable set, sent to every server */
-	/* 9..63 reserved for membership; 64..255 reserved for extensions */
+	VIGIL_MSG_MAINT = 9,	/* maintenance request, sent to every server */
+	/* 10..63 reserved for membership; 64..255 reserved for extensions */
 };
 
 /* Header flags (vigil_hdr.flags, host order shown, big-endian on the wire). */
@@ -147,6 +148,16 @@ struct vigil_report {
 
 #define VIGIL_REPORT_MAX_IDS ((VIGIL_MAX_MSG - sizeof(struct vigil_report) - VIGIL_MAC_LEN) / 4)
 
+/* MAINT (any agent -> every server): put a host into or out of maintenance. */
+struct vigil_maint {
+	struct vigil_hdr hdr;
+	char host[VIGIL_NAME_LEN]; /* node name or hypervisor host name */
+	__u8 on;		   /* 1 = enter maintenance, 0 = leave it */
+	__u8 pad[7];
+	__u8 mac[VIGIL_MAC_LEN];
+};
+
+_Static_assert(sizeof(struct vigil_maint) == 96, "vigil_maint is 96 bytes");
 _Static_assert(sizeof(struct vigil_report) == 152, "vigil_report header is 152 bytes");
 _Static_assert(sizeof(struct vigil_update) == 100, "vigil_update is 100 bytes on the wire");
 _Static_assert(sizeof(struct vigil_gossip) == 24, "vigil_gossip header is 24 bytes");

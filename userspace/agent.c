@@ -21,6 +21,7 @@
 
 #include "agent.h"
 #include "cli.h"
+#include "consensus.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -188,6 +189,9 @@ static void publish(struct agent *a)
 	json_object_set_new(st, "pushpull_exchanges", json_integer((json_int_t)a->pp_exchanges));
 	json_object_set_new(st, "xdp_mode", json_string(xdp_mode_name(a->loader.attached)));
 	json_object_set_new(st, "bad_messages", json_integer((json_int_t)a->memb.stats.bad_msgs));
+	json_object_set_new(st, "hypervisor_hostname", json_string(a->cfg.hypervisor_hostname));
+	if (a->cons)
+		consensus_status(a->cons, st);
 	metrics = metrics_render(a);
 	members = json_dumps(arr, JSON_COMPACT);
 	status = json_dumps(st, JSON_COMPACT);
@@ -226,6 +230,12 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 	if (n <= 0 || !from || (flags & UV_UDP_PARTIAL))
 		return;
 	fl = from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if ((size_t)n >= sizeof(struct vigil_hdr) && a->cons &&
+	    (((struct vigil_hdr *)buf->base)->type == VIGIL_MSG_REPORT ||
+	     ((struct vigil_hdr *)buf->base)->type == VIGIL_MSG_MAINT)) {
+		consensus_receive(a->cons, from, buf->base, (size_t)n);
+		return;
+	}
 	memb_receive(&a->memb, from, fl, buf->base, (size_t)n);
 }
 
@@ -292,11 +302,57 @@ static void close_walk(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+static void stop_loop(struct agent *a)
+{
+	uv_stop(a->loop);
+}
+
 static void on_leave_done(uv_timer_t *t)
 {
 	struct agent *a = t->data;
 
-	uv_stop(a->loop);
+	if (a->cons) {
+		struct consensus *c = a->cons;
+
+		a->cons = NULL;
+		consensus_close(c, stop_loop);
+	} else {
+		stop_loop(a);
+	}
+}
+
+int agent_queue_maintenance(struct agent *a, const char *host, int on)
+{
+	int rc = 0;
+
+	if (strlen(host) >= sizeof(a->maint_q[0].host))
+		return -EINVAL;
+	pthread_mutex_lock(&a->pub_lock);
+	if (a->maint_n == AGENT_MAINT_QUEUE) {
+		rc = -EBUSY;
+	} else {
+		snprintf(a->maint_q[a->maint_n].host, sizeof(a->maint_q[0].host), "%s", host);
+		a->maint_q[a->maint_n].on = on;
+		a->maint_n++;
+	}
+	pthread_mutex_unlock(&a->pub_lock);
+	if (!rc)
+		uv_async_send(&a->maint_async);
+	return rc;
+}
+
+static void on_maint_async(uv_async_t *h)
+{
+	struct agent *a = h->data;
+	int n;
+
+	pthread_mutex_lock(&a->pub_lock);
+	n = a->maint_n;
+	for (int i = 0; i < n; i++)
+		if (a->cons)
+			consensus_request_maintenance(a->cons, a->maint_q[i].host, a->maint_q[i].on);
+	a->maint_n = 0;
+	pthread_mutex_unlock(&a->pub_lock);
 }
 
 static void reload(struct agent *a)
@@ -430,6 +486,11 @@ static int agent_run(struct agent *a)
 	}
 	uv_udp_recv_start(&a->udp, on_alloc, on_recv);
 	if (pushpull_start(a, (struct sockaddr *)&self))
+		return -1;
+	uv_async_init(a->loop, &a->maint_async, on_maint_async);
+	a->maint_async.data = a;
+	a->cons = consensus_start(a);
+	if (!a->cons)
 		return -1;
 
 	uv_timer_init(a->loop, &a->tick_timer);

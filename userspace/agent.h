@@ -13,6 +13,9 @@
 #include "memb.h"
 
 struct http_server;
+struct consensus;
+
+#define AGENT_MAINT_QUEUE 16
 
 struct agent {
 	/* configuration */
@@ -35,6 +38,14 @@ struct agent {
 	int joined;
 	int stopping;
 	struct http_server *http;
+	struct consensus *cons; /* reports, and Raft on servers */
+	/* maintenance requests from the HTTP thread, drained in the loop */
+	uv_async_t maint_async;
+	struct {
+		char host[64];
+		int on;
+	} maint_q[AGENT_MAINT_QUEUE];
+	int maint_n;
 	/* published for the HTTP thread: JSON texts, replaced under lock */
 	pthread_mutex_t pub_lock;
 	char *pub_members;
@@ -43,6 +54,8 @@ struct agent {
 };
 
 int cmd_agent(int argc, char **argv);
+/* From the HTTP thread: queue a maintenance request for the loop. 0 or -errno. */
+int agent_queue_maintenance(struct agent *a, const char *host, int on);
 
 /* Label of a member's state for people: "alive", "alive (agent stalled)", ... */
 const char *agent_state_label(const struct member *mb);

@@ -116,6 +116,41 @@ static const struct cfg_directive directives[] = {
 	UINT("agent_stall_ms", memb.agent_stall_ms, 100, 600000, "2000",
 	     "A peer whose heartbeat has not moved this long while its kernel answers is shown "
 	     "as agent stalled."),
+	STR("hypervisor_hostname", hypervisor_hostname, "",
+	    "This host's name as Nova and Masakari know it. Empty: node_name."),
+	LIST("servers", servers, nservers,
+	     "The Raft voters to bootstrap with, as NAME@ADDR (3 or 5; the same list on every "
+	     "agent)."),
+	UINT("raft_port", raft_port, 1, 65535, "7300", "TCP port of Raft among the servers."),
+	UINT("raft_election_timeout_ms", raft_election_timeout_ms, 100, 60000, "1000",
+	     "Raft election timeout; a new leader is elected this long after the old one died."),
+	UINT("wait_period_ms", wait_period_ms, 0, 3600000, "30000",
+	     "A majority must report a host unreachable this long before it is declared failed."),
+	UINT("min_healthy_hosts", min_healthy_hosts, 0, 1000, "3",
+	     "Hold (and alert on) a notification that would leave fewer hosts in service."),
+	UINT("report_interval_ms", report_interval_ms, 50, 60000, "500",
+	     "How often every member reports the hosts it finds unreachable to the servers."),
+	STR("masakari.url", masakari.url, "",
+	    "Fixed Masakari endpoint (…/v1) used without authentication. Empty: from Keystone."),
+	STR("masakari.auth_url", masakari.auth_url, "",
+	    "Keystone v3 URL (…/v3). Empty: no authentication (masakari.url must be set)."),
+	STR("masakari.username", masakari.username, "masakari", "Keystone user."),
+	STR("masakari.password", masakari.password, "", "Keystone password."),
+	STR("masakari.project_name", masakari.project_name, "service", "Keystone project."),
+	STR("masakari.user_domain_name", masakari.user_domain_name, "Default",
+	    "Keystone domain of the user."),
+	STR("masakari.project_domain_name", masakari.project_domain_name, "Default",
+	    "Keystone domain of the project."),
+	STR("masakari.region_name", masakari.region_name, "",
+	    "Region of the instance-ha endpoint in the catalog. Empty: any."),
+	STR("masakari.interface", masakari.interface, "internal",
+	    "Endpoint interface in the catalog: public, internal or admin."),
+	UINT("masakari.timeout_ms", masakari.timeout_ms, 100, 600000, "5000",
+	     "Timeout of one HTTP request to Keystone or Masakari."),
+	UINT("masakari.retry_min_ms", masakari.retry_min_ms, 10, 600000, "500",
+	     "First retry delay of an undelivered notification (doubles, with jitter)."),
+	UINT("masakari.retry_max_ms", masakari.retry_max_ms, 10, 3600000, "30000",
+	     "Longest retry delay; retries never stop."),
 	UINT("dead_probe_interval_ms", memb.dead_probe_interval_ms, 100, 600000, "1000",
 	     "How often a dead member is told so (a live one refutes; heals partitions)."),
 };
@@ -297,6 +332,20 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 			    "\"suspicion_min_ms\" must not exceed \"suspicion_max_ms\"");
 	if (strlen(c->node_name) >= VIGIL_NAME_LEN)
 		return fail(err, errsz, name, text, "node_name", "\"node_name\" is too long");
+	for (int i = 0; i < c->nservers; i++) {
+		const char *at = strchr(c->servers[i], '@');
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (!at || at == c->servers[i] || addr_parse(at + 1, 1, &ss, &sl))
+			return fail(err, errsz, name, text, "servers",
+				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i, c->servers[i]);
+	}
+	if (c->masakari.retry_min_ms > c->masakari.retry_max_ms)
+		return fail(err, errsz, name, text, "retry_min_ms",
+			    "\"masakari.retry_min_ms\" must not exceed \"masakari.retry_max_ms\"");
+	if (!c->hypervisor_hostname[0])
+		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s", c->node_name);
 	if (!c->node_id)
 		c->node_id = proto_name_id(c->node_name);
 	c->cluster_id = proto_name_id(c->cluster);

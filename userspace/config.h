@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "masakari.h"
 #include "memb.h"
 #include "vigil_abi.h"
 
@@ -48,6 +49,16 @@ struct vigil_config {
 	uint32_t heartbeat_interval_ms; /* agent heartbeat counter period */
 	uint32_t pushpull_interval_ms; /* anti-entropy period; 0 = off */
 	struct memb_config memb;       /* SWIM timing and fan-out */
+	/* consensus and recovery */
+	char hypervisor_hostname[CFG_NAME_MAX]; /* as Nova/Masakari know it; default node_name */
+	char servers[CFG_JOIN_MAX][96]; /* NAME@ADDR of the initial Raft voters */
+	int nservers;
+	uint32_t raft_port;	       /* TCP port of Raft among servers */
+	uint32_t raft_election_timeout_ms;
+	uint32_t wait_period_ms;       /* unreachable this long (by a majority) = failed */
+	uint32_t min_healthy_hosts;    /* hold notifications that would leave fewer */
+	uint32_t report_interval_ms;   /* members report their view to the servers */
+	struct mk_config masakari;     /* where and how to notify */
 
 	/* derived by config_finish() */
 	uint32_t cluster_id;

@@ -76,6 +76,26 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0; /* no endpoint takes a body yet */
 		return MHD_YES;
 	}
+	if (!strncmp(url, "/v1/maintenance/", 16)) {
+		const char *host = url + 16;
+		char body[256];
+		int on = !strcmp(method, "PUT"), rc;
+
+		if (!on && strcmp(method, "DELETE"))
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT or DELETE");
+		if (!*host || strlen(host) >= 64 || strchr(host, '/') || strchr(host, '"') ||
+		    strchr(host, '\\'))
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad host name");
+		rc = agent_queue_maintenance(s->a, host, on);
+		if (rc)
+			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					   "too many requests in flight, retry");
+		snprintf(body, sizeof(body),
+			 "{\"host\": \"%s\", \"maintenance\": %s, \"status\": \"forwarded to "
+			 "the servers; the leader applies it\"}",
+			 host, on ? "true" : "false");
+		return reply(c, MHD_HTTP_ACCEPTED, body);
+	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	if (!strcmp(url, "/v1/members"))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "consensus.h"
 #include "maps.h"
 #include "metrics.h"
 #include "util.h"
@@ -224,6 +225,8 @@ char *metrics_render(const struct agent *a)
 	simple(f, "vigil_uptime_seconds", "gauge", "Seconds since the agent started.",
 	       (double)(now_mono_ns() - a->started_ns) / 1e9);
 
+	if (a->cons)
+		consensus_metrics(a->cons, f);
 	xdp_section(f, &a->loader.maps);
 	peer_section(f, a);
 	fclose(f);

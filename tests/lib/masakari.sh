@@ -21,7 +21,7 @@
 set -euo pipefail
 
 PY=/usr/bin/python3 # the system interpreter, where Debian's modules live
-ADDR=127.0.0.1
+ADDR=${MASAKARI_ADDR:-127.0.0.1} # listen address (MASAKARI_ADDR)
 
 say() { echo "masakari.sh: $*" >&2; }
 die() {
