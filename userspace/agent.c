@@ -12,6 +12,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,9 @@ static int agent_run(struct agent *a)
 
 	a->started_ns = now_mono_ns();
 	pthread_mutex_init(&a->pub_lock, NULL);
+	/* A peer that dies mid-write (Raft, push-pull, HTTP) must cost an EPIPE,
+	 * not the agent: SIGPIPE's default action would end the process. */
+	signal(SIGPIPE, SIG_IGN);
 	if (self_address(&a->cfg, &self, &sl)) {
 		log_err("no address on interface %s (or bad bind_addr); vigil needs one to be "
 			"reached at",

@@ -25,10 +25,13 @@ int cmd_keygen(int argc, char **argv);
 int cmd_maps(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_members(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_maint(int argc, char **argv);
 
 /* GET http://addr/path from the agent API; parsed JSON or NULL (logged). */
 struct json_t;
 struct json_t *cli_api_get(const char *addr, const char *path);
+struct json_t *cli_api_request(const char *method, const char *addr, const char *path);
 
 struct loader;
 /* Load, attach and key the XDP program as the configuration says. */

@@ -34,8 +34,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 	return add;
 }
 
-/* GET http://addr/path; returns the parsed JSON body or NULL (logged). */
-json_t *cli_api_get(const char *addr, const char *path)
+/* METHOD http://addr/path; returns the parsed JSON body or NULL (logged). */
+json_t *cli_api_request(const char *method, const char *addr, const char *path)
 {
 	struct body b = { 0 };
 	char url[256];
@@ -53,6 +53,7 @@ json_t *cli_api_get(const char *addr, const char *path)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
@@ -60,13 +61,154 @@ json_t *cli_api_get(const char *addr, const char *path)
 		log_err("cannot reach the agent at %s: %s (is `vigil agent` running? is api_addr "
 			"right?)",
 			url, curl_easy_strerror(rc));
-	} else if (code != 200) {
+	} else if (code != 200 && code != 202) {
 		log_err("%s answered HTTP %ld: %s", url, code, b.p ? b.p : "");
 	} else if (!(j = json_loads(b.p ? b.p : "", 0, &jerr))) {
 		log_err("%s: bad JSON from the agent: %s", url, jerr.text);
 	}
 	free(b.p);
 	return j;
+}
+
+json_t *cli_api_get(const char *addr, const char *path)
+{
+	return cli_api_request("GET", addr, path);
+}
+
+/* -config FILE / -http-addr ADDR / -j, shared by the API commands. */
+static int api_args(int argc, char **argv, const char *usage, const char **addr, int *json,
+		    struct vigil_config *c)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "http-addr", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	int opt;
+
+	*addr = NULL;
+	*json = 0;
+	while ((opt = getopt_long_only(argc, argv, "j", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			path = optarg;
+			break;
+		case 'a':
+			*addr = optarg;
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: vigil %s\n", usage);
+			return -1;
+		}
+	}
+	if (!*addr) {
+		if (cli_load_config(c, path))
+			return -1;
+		*addr = c->api_addr;
+	}
+	return 0;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct vigil_config c;
+	const char *addr;
+	json_t *st, *r, *o;
+	int json;
+	size_t i;
+
+	if (api_args(argc, argv, "status [-config FILE] [-http-addr ADDR] [-j]", &addr, &json, &c))
+		return EXIT_USAGE;
+	st = cli_api_get(addr, "/v1/status");
+	if (!st)
+		return EXIT_USAGE;
+	if (json) {
+		json_dumpf(st, stdout, JSON_INDENT(2));
+		printf("\n");
+		json_decref(st);
+		return 0;
+	}
+	r = json_object_get(st, "raft");
+	printf("node        %s (%s), cluster %s, %s\n",
+	       json_string_value(json_object_get(st, "node")),
+	       json_string_value(json_object_get(st, "hypervisor_hostname")),
+	       json_string_value(json_object_get(st, "cluster")),
+	       json_string_value(json_object_get(st, "role")));
+	printf("members     %lld alive, %lld suspect, %lld dead, %lld left\n",
+	       (long long)json_integer_value(json_object_get(json_object_get(st, "members"), "alive")),
+	       (long long)json_integer_value(json_object_get(json_object_get(st, "members"), "suspect")),
+	       (long long)json_integer_value(json_object_get(json_object_get(st, "members"), "dead")),
+	       (long long)json_integer_value(json_object_get(json_object_get(st, "members"), "left")));
+	printf("raft        %s", json_string_value(json_object_get(r, "role")));
+	if (json_object_get(r, "term"))
+		printf(", term %lld, leader %s, commit %lld",
+		       (long long)json_integer_value(json_object_get(r, "term")),
+		       json_string_value(json_object_get(r, "leader_address")),
+		       (long long)json_integer_value(json_object_get(r, "commit_index")));
+	printf("\nwait period %lld ms\n",
+	       (long long)json_integer_value(json_object_get(st, "wait_period_ms")));
+	json_array_foreach(json_object_get(st, "hosts"), i, o)
+	{
+		if (i == 0)
+			printf("\n%-16s %-24s %-12s\n", "Host", "Hypervisor", "State");
+		printf("%-16s %-24s %-12s%s\n", json_string_value(json_object_get(o, "name")),
+		       json_string_value(json_object_get(o, "hostname")),
+		       json_string_value(json_object_get(o, "state")),
+		       json_is_true(json_object_get(o, "failed")) ? " (failed)" : "");
+	}
+	json_array_foreach(json_object_get(st, "outbox"), i, o)
+	{
+		const char *err = json_string_value(json_object_get(o, "last_error"));
+
+		if (i == 0)
+			printf("\n%-4s %-24s %-8s %-10s %-5s %s\n", "Id", "Hypervisor", "Event",
+			       "Status", "Tries", "Last error");
+		printf("%-4lld %-24s %-8s %-10s %-5lld %s\n",
+		       (long long)json_integer_value(json_object_get(o, "id")),
+		       json_string_value(json_object_get(o, "hostname")),
+		       json_string_value(json_object_get(o, "event")),
+		       json_string_value(json_object_get(o, "status")),
+		       (long long)json_integer_value(json_object_get(o, "tries")), err ? err : "");
+	}
+	json_decref(st);
+	return 0;
+}
+
+int cmd_maint(int argc, char **argv)
+{
+	static const char usage[] = "maint enable|disable HOST [-config FILE] [-http-addr ADDR]";
+	struct vigil_config c;
+	const char *addr, *verb, *host;
+	char path[128];
+	json_t *r;
+	int json;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: vigil %s\n", usage);
+		return EXIT_USAGE;
+	}
+	verb = argv[1];
+	host = argv[2];
+	if (strcmp(verb, "enable") && strcmp(verb, "disable")) {
+		fprintf(stderr, "usage: vigil %s\n", usage);
+		return EXIT_USAGE;
+	}
+	if (api_args(argc - 2, argv + 2, usage, &addr, &json, &c))
+		return EXIT_USAGE;
+	snprintf(path, sizeof(path), "/v1/maintenance/%s", host);
+	r = cli_api_request(strcmp(verb, "enable") ? "DELETE" : "PUT", addr, path);
+	if (!r)
+		return EXIT_USAGE;
+	printf("maintenance %s for %s: forwarded to the servers (check `vigil status` on a "
+	       "server)\n",
+	       strcmp(verb, "enable") ? "off" : "on", host);
+	json_decref(r);
+	return 0;
 }
 
 int cmd_members(int argc, char **argv)

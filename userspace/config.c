@@ -155,28 +155,57 @@ static const struct cfg_directive directives[] = {
 	     "How often a dead member is told so (a live one refutes; heals partitions)."),
 };
 
-/* Line of the first occurrence of "key" followed by ':' in the text, or 0. */
+/*
+ * Line of directive key in text, or 0: the first string followed by ':' that
+ * is the key at the top level ("port"), or, for a key of a section
+ * ("masakari.interface"), the key inside that section's object. Matching on
+ * the last name alone would point at the wrong line when a section key
+ * shares its name with a top-level one ("interface").
+ */
 static int key_line(const char *text, const char *key)
 {
-	size_t kl;
-
-	if (strrchr(key, '.'))
-		key = strrchr(key, '.') + 1;
-	kl = strlen(key);
-	int line = 1;
+	const char *dot = strchr(key, '.');
+	size_t kl = strlen(key), sl = dot ? (size_t)(dot - key) : 0;
+	int line = 1, depth = 0, in_section = 0;
 
 	if (!text)
 		return 0;
 	for (const char *p = text; *p; p++) {
-		if (*p == '\n')
-			line++;
-		if (*p == '"' && !strncmp(p + 1, key, kl) && p[kl + 1] == '"') {
-			const char *q = p + kl + 2;
+		const char *s, *q;
+		size_t n;
 
-			while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
-				q++;
-			if (*q == ':')
+		switch (*p) {
+		case '\n':
+			line++;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (--depth < 2)
+				in_section = 0;
+			break;
+		case '"':
+			for (s = ++p; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				return 0;
+			n = (size_t)(p - s);
+			for (q = p + 1; *q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'; q++)
+				;
+			if (*q != ':')
+				break;
+			if (depth == 1 && n == kl && !strncmp(s, key, n))
 				return line;
+			if (dot && depth == 1)
+				in_section = n == sl && !strncmp(s, key, sl);
+			else if (dot && in_section && depth == 2 && n == kl - sl - 1 &&
+				 !strncmp(s, dot + 1, n))
+				return line;
+			break;
 		}
 	}
 	return 0;
@@ -342,7 +371,7 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i, c->servers[i]);
 	}
 	if (c->masakari.retry_min_ms > c->masakari.retry_max_ms)
-		return fail(err, errsz, name, text, "retry_min_ms",
+		return fail(err, errsz, name, text, "masakari.retry_min_ms",
 			    "\"masakari.retry_min_ms\" must not exceed \"masakari.retry_max_ms\"");
 	if (!c->hypervisor_hostname[0])
 		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s", c->node_name);
@@ -382,7 +411,7 @@ static int apply_object(struct vigil_config *c, json_t *obj, const char *prefix,
 			continue;
 		}
 		if (!d)
-			return fail(err, errsz, name, text, k,
+			return fail(err, errsz, name, text, full,
 				    section ? "\"%s\" must be an object" :
 					      "unknown key \"%s\" (`vigil config` lists the keys)",
 				    full);

@@ -139,7 +139,8 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 	int rc = 0;
 
 	if (!c) {
-		log_err("raft: malformed command skipped");
+		log_err("raft: malformed command of %zu bytes skipped: %.*s", len,
+			(int)(len < 60 ? len : 60), (const char *)buf);
 		return -1;
 	}
 	f->applied++;

@@ -9,7 +9,9 @@
 static int rf_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **result)
 {
 	*result = NULL;
-	fsm_apply(rf->data, buf->base, buf->len); /* a bad entry is skipped, not fatal */
+	/* Entries read back from disk are padded with zeros to 8 bytes: the
+	 * command ends at the first NUL. A bad entry is skipped, not fatal. */
+	fsm_apply(rf->data, buf->base, strnlen(buf->base, buf->len));
 	return 0;
 }
 
@@ -94,17 +96,20 @@ int fsm_raft_propose(struct raft *r, char *cmd, raft_apply_cb cb, void *data)
 
 	if (!cmd)
 		return RAFT_NOMEM;
+	/* libraft stores entries in 8-byte units: pad the command with NULs
+	 * (rf_apply stops at the first one). */
 	len = strlen(cmd);
 	p = calloc(1, sizeof(*p));
-	buf.base = raft_malloc(len);
+	buf.len = (len + 8) & ~(size_t)7;
+	buf.base = raft_malloc(buf.len);
 	if (!p || !buf.base) {
 		free(p);
 		raft_free(buf.base);
 		free(cmd);
 		return RAFT_NOMEM;
 	}
+	memset(buf.base, 0, buf.len);
 	memcpy(buf.base, cmd, len);
-	buf.len = len;
 	free(cmd);
 	p->cb = cb;
 	p->data = data;

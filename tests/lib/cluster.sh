@@ -47,7 +47,7 @@ vc_write_cfg() { # I EXTRA_JSON
 }
 
 vc_start() { # I
-	vt_bg "$VT_DIR/hv$1.log" ip netns exec "${VC_NS[$1]}" "$VIGIL" agent -config "${VC_CFG[$1]}"
+	vt_bg_append "$VT_DIR/hv$1.log" ip netns exec "${VC_NS[$1]}" "$VIGIL" agent -config "${VC_CFG[$1]}"
 	VC_PID[$1]=$VT_LAST_PID
 }
 

@@ -52,7 +52,16 @@ vt_cleanup() {
 	if [ -n "$VT_BPFFS" ] && mountpoint -q "$VT_BPFFS"; then
 		umount "$VT_BPFFS"
 	fi
-	[ -n "$VT_DIR" ] && rm -rf "$VT_DIR"
+	if [ -n "$VT_DIR" ]; then
+		if [ "$VT_FAILS" -gt 0 ]; then
+			# Keep the logs of a failed run (bounded: the newest 3).
+			rm -rf "$VT_DIR/bpffs"
+			echo "# logs kept in $VT_DIR"
+			ls -dt /tmp/vigil-vt* 2>/dev/null | tail -n +4 | xargs -r rm -rf
+		else
+			rm -rf "$VT_DIR"
+		fi
+	fi
 }
 
 # Pick a 10.x.y.0/24 that no address or route on this host uses.
@@ -132,4 +141,13 @@ vt_stat() {
 # vt_json_field FIELD: read JSON from stdin, print a top-level field
 vt_json_field() {
 	python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+
+# vt_bg_append LOGFILE CMD...: like vt_bg, appending to LOGFILE
+vt_bg_append() {
+	local log=$1
+	shift
+	"$@" >>"$log" 2>&1 &
+	VT_LAST_PID=$!
+	VT_PIDS+=("$VT_LAST_PID")
 }
