@@ -59,7 +59,7 @@ struct pkt_spec {
 	uint8_t ttl;			/* IPv4 TTL or IPv6 hop limit */
 	uint32_t flow;			/* IPv6 flow label */
 	int ip6_frag;			/* IPv6: a fragment header before L4 */
-	uint8_t proto;			/* PKT_IPPROTO_UDP: UDP header built; else body is L4 */
+	uint8_t proto;			/* UDP: header built here; else body is the L4 */
 	uint16_t sport, dport;
 	uint16_t udp_len;		/* 0 = 8 + body_len; else written as given */
 	const void *body;
