@@ -7,6 +7,8 @@
 #   make test        run every test; ends with "N passed, N failed"
 #   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
 #   make bench-detect  crash detection latency on a 16-host namespace cluster
+#   make bench-recovery  crash to Masakari's 202 on a 5-host cluster, real masakari-api
+#   make bench-sim   simulated 10/100/1000-node clusters: detection, msgs/node/s
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, unit, man pages (PREFIX, DESTDIR)
 #
@@ -68,12 +70,15 @@ BPFT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bpf/test_*.c))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(O)/tests/%,$(BPFT_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
+SIM_SRCS := $(wildcard tests/sim/*.c)
+SIM_BINS := $(patsubst tests/sim/%.c,$(O)/sim/%,$(SIM_SRCS))
 TEST_CFLAGS := $(CFLAGS) -Itests/lib
 TEST_LDLIBS := $(LDLIBS) -lcmocka
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
-	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d)
-.PHONY: all clean demo deps test test-unit test-bpf test-net bench-xdp bench-detect vmlinux install format tests
+	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
+.PHONY: all clean demo deps test test-unit test-bpf test-net bench-xdp bench-detect bench-sim bench-recovery \
+	vmlinux install format tests
 
 all: $(O)/vigil
 
@@ -125,6 +130,12 @@ $(O)/bench/%: tests/bench/%.c $(LIBVIGIL) | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(LDLIBS)
 
+# The simulator links the agent's own membership code (memb.o from libvigil.a).
+$(O)/sim/%: tests/sim/%.c $(LIBVIGIL) | $(SKELS)
+	$(call msg,CC-SIM,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(LDLIBS)
+
 $(O)/tests/%.bpf.o: tests/bpf/%.bpf.c
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
@@ -132,7 +143,7 @@ $(O)/tests/%.bpf.o: tests/bpf/%.bpf.c
 
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(O)/tests/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 
-tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS) $(TEST_BPF_OBJS)
+tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS) $(TEST_BPF_OBJS) $(SIM_BINS)
 
 test: tests
 	$(Q)O=$(O) tests/run.sh
@@ -142,6 +153,12 @@ bench-xdp: $(O)/vigil $(O)/bench/bench_xdp
 
 bench-detect: $(O)/vigil $(TEST_BPF_OBJS)
 	$(Q)O=$(O) VIGIL=$(O)/vigil tests/bench/bench-detect.sh
+
+bench-sim: $(O)/sim/sim
+	$(Q)$(O)/sim/sim -scaling
+
+bench-recovery: $(O)/vigil $(TEST_BPF_OBJS)
+	$(Q)O=$(O) VIGIL=$(O)/vigil tests/bench/bench-recovery.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h

@@ -130,7 +130,10 @@ static void env_peer_added(void *ctx, struct member *mb)
 
 static void env_changed(void *ctx, const struct member *mb, enum memb_state old)
 {
-	(void)ctx;
+	struct agent *a = ctx;
+
+	if ((old == MEMB_DEAD) != (mb->state == MEMB_DEAD))
+		consensus_report_now(a->cons);
 	if (old != mb->state)
 		log_info("event=state member=%s from=%s to=%s incarnation=%u", mb->name,
 			 memb_state_name(old), memb_state_name(mb->state), mb->incarnation);

@@ -136,6 +136,14 @@ static void on_report_timer(uv_timer_t *t)
 	send_to_servers(c, buf, sizeof(*r) + 4 * n + VIGIL_MAC_LEN);
 }
 
+void consensus_report_now(struct consensus *c)
+{
+	/* A member died or came back: tell the servers now rather than at the
+	 * next report tick (the periodic report keeps refreshing it). */
+	if (c && !c->closing)
+		on_report_timer(&c->report_timer);
+}
+
 /* ---- receiving ------------------------------------------------------------- */
 
 void consensus_receive(struct consensus *c, const struct sockaddr *from, const void *buf,

@@ -23,6 +23,8 @@ struct consensus *consensus_start(struct agent *a);
 /* Leave Raft cleanly; done() runs once everything is closed. */
 void consensus_close(struct consensus *c, void (*done)(struct agent *a));
 
+/* Send this member's report now (its set of dead members changed). */
+void consensus_report_now(struct consensus *c);
 /* A REPORT or MAINT datagram (already known to be of that type). */
 void consensus_receive(struct consensus *c, const struct sockaddr *from, const void *buf,
 		       size_t len);
