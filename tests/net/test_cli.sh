@@ -30,7 +30,7 @@ check "keygen: 16 random bytes in base64 ($k1)" \
 
 # Every key the binary knows is documented.
 missing=""
-for key in $($VIGIL config | awk '/^[a-z_]+ /{print $1}'); do
+for key in $($VIGIL config | awk '/^[a-z_.]+ /{print $1}'); do
 	grep -q "\`$key\`" docs/configuration.md || missing="$missing $key"
 done
 check "every configuration key is in docs/configuration.md${missing:+ (missing:$missing)}" test -z "$missing"
