@@ -418,19 +418,24 @@ static struct member *member_new(struct memb *m, const struct vigil_update *u,
 }
 
 /* Refute a suspicion or death of ourselves, also straight back to from. */
-static void refute(struct memb *m, uint32_t inc, const struct sockaddr *from, socklen_t fromlen)
+/* Send our own current state to one member that holds an older view of us. */
+static void tell_alive(struct memb *m, const struct sockaddr *to, socklen_t tolen)
 {
 	struct gossip_buf b;
 
+	b.count = 1;
+	update_encode(&m->self, gossip_slot(&b, 0), 0, m->self.id);
+	send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
+}
+
+static void refute(struct memb *m, uint32_t inc, const struct sockaddr *from, socklen_t fromlen)
+{
 	m->self.incarnation = inc + 1;
 	m->stats.refutations++;
 	local_health_add(m, +1);
 	enqueue(m, &m->self, 0, m->self.id);
-	if (from) {
-		b.count = 1;
-		update_encode(&m->self, gossip_slot(&b, 0), 0, m->self.id);
-		send_updates(m, from, fromlen, VIGIL_MSG_GOSSIP, &b);
-	}
+	if (from)
+		tell_alive(m, from, fromlen);
 	gossip_round(m);
 }
 
@@ -446,9 +451,12 @@ static int apply_update(struct memb *m, const struct vigil_update *u, const stru
 	if (u->state > VIGIL_ST_LEFT || !id)
 		return 0;
 	if (id == m->self.id) {
-		if ((st == MEMB_SUSPECT || st == MEMB_DEAD) && inc >= m->self.incarnation &&
-		    !m->leaving)
+		if ((st != MEMB_SUSPECT && st != MEMB_DEAD) || m->leaving)
+			return 0;
+		if (inc >= m->self.incarnation)
 			refute(m, inc, from, fromlen);
+		else if (from)
+			tell_alive(m, from, fromlen); /* a stale view: correct it at its source */
 		return 0;
 	}
 	mb = memb_find(m, id);
