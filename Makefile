@@ -134,7 +134,7 @@ $(O)/bench/%: tests/bench/%.c $(LIBVIGIL) | $(SKELS)
 $(O)/sim/%: tests/sim/%.c $(LIBVIGIL) | $(SKELS)
 	$(call msg,CC-SIM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(TEST_CFLAGS) -Ibpf -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(LDLIBS)
 
 $(O)/tests/%.bpf.o: tests/bpf/%.bpf.c
 	$(call msg,BPF,$@)

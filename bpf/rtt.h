@@ -1,9 +1,20 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* rtt.h - per-peer RTT accounting: smoothed RTT, jitter, log2 histogram. */
+/*
+ * rtt.h - per-peer RTT accounting: smoothed RTT, jitter, log2 histogram.
+ * Also compiled into the simulator (tests/sim), so its model of the kernel's
+ * estimator is this code, not a copy.
+ */
 #ifndef VIGIL_BPF_RTT_H
 #define VIGIL_BPF_RTT_H
 
+#ifdef __bpf__
 #include "vmlinux.h"
+#else
+#include <linux/types.h>
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#endif
 #include "vigil_abi.h"
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -35,28 +46,39 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
-/* Fold one RTT sample into the peer's statistics (RFC 6298 gains). */
+/* Smoothed RTT and mean deviation with RFC 6298's gains (1/8, 1/4); the
+ * first sample sets srtt = rtt, jitter = rtt / 2. Unsigned arithmetic only:
+ * BPF has no signed division. */
+static __always_inline void rtt_smooth(__u64 *srtt, __u64 *jitter, __u64 samples, __u64 rtt)
+{
+	__u64 dev;
+
+	if (samples == 0) {
+		*srtt = rtt;
+		*jitter = rtt / 2;
+		return;
+	}
+	dev = rtt > *srtt ? rtt - *srtt : *srtt - rtt;
+	if (rtt > *srtt)
+		*srtt += dev / 8;
+	else
+		*srtt -= dev / 8;
+	if (dev > *jitter)
+		*jitter += (dev - *jitter) / 4;
+	else
+		*jitter -= (*jitter - dev) / 4;
+}
+
+/* Fold one RTT sample into the peer's statistics. */
 static __always_inline void rtt_account(struct vigil_peer *p, __u64 rtt)
 {
 	__u32 b = log2_u64(rtt);
-	__u64 dev;
 
+	rtt_smooth(&p->srtt_ns, &p->jitter_ns, p->acks, rtt);
 	if (p->acks == 0) {
-		p->srtt_ns = rtt;
-		p->jitter_ns = rtt / 2;
 		p->rtt_min_ns = rtt;
 		p->rtt_max_ns = rtt;
 	} else {
-		/* Unsigned arithmetic only: BPF has no signed division. */
-		dev = rtt > p->srtt_ns ? rtt - p->srtt_ns : p->srtt_ns - rtt;
-		if (rtt > p->srtt_ns)
-			p->srtt_ns += dev / 8;
-		else
-			p->srtt_ns -= dev / 8;
-		if (dev > p->jitter_ns)
-			p->jitter_ns += (dev - p->jitter_ns) / 4;
-		else
-			p->jitter_ns -= (p->jitter_ns - dev) / 4;
 		if (rtt < p->rtt_min_ns)
 			p->rtt_min_ns = rtt;
 		if (rtt > p->rtt_max_ns)

@@ -52,7 +52,7 @@ for t in "$O"/tests/test_*; do
 	count_cmocka "$logdir/$name.log" "$name" "$rc"
 done
 
-for t in tests/net/*.sh; do
+for t in tests/sim/*.sh tests/net/*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
 	case "$name" in $FILTER) ;; *) continue ;; esac
