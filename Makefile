@@ -3,7 +3,7 @@
 #
 #   make deps        install every Debian package the build, tests and benchmarks need
 #   make             build build/vigil (BPF objects, skeletons, binary)
-#   make demo        a local cluster in network namespaces, live (needs root)
+#   make demo        5 hosts in namespaces + real masakari-api: crash one, print the timeline (root)
 #   make test        run every test; ends with "N passed, N failed"
 #   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
 #   make bench-detect  crash detection latency on a 16-host namespace cluster
@@ -82,8 +82,10 @@ DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 
 all: $(O)/vigil
 
+# The launcher is named explicitly so that any O= works (vigil demo otherwise
+# looks next to its binary: ../tests/lib/ in a build tree, ../share/vigil/ installed).
 demo: $(O)/vigil
-	$(Q)VIGIL=$(O)/vigil tests/demo/demo.sh
+	$(Q)VIGIL_MASAKARI_LAUNCHER=$(CURDIR)/tests/lib/masakari.sh $(O)/vigil demo $(DEMO_ARGS)
 
 # BPF: compile, link (bpftool gen object), generate the skeleton.
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c

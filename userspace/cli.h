@@ -3,6 +3,9 @@
 #ifndef VIGIL_CLI_H
 #define VIGIL_CLI_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "config.h"
 #include "proto.h"
 
@@ -27,11 +30,19 @@ int cmd_config(int argc, char **argv);
 int cmd_members(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_maint(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 /* GET http://addr/path from the agent API; parsed JSON or NULL (logged). */
 struct json_t;
 struct json_t *cli_api_get(const char *addr, const char *path);
 struct json_t *cli_api_request(const char *method, const char *addr, const char *path);
+/* The same without logging: on failure NULL and the reason in err. */
+struct json_t *cli_http_json(const char *method, const char *addr, const char *path,
+			     long timeout_ms, char *err, size_t errsz);
+/* The member table of `vigil members` from the /v1/members array. */
+void cli_print_members(FILE *out, struct json_t *arr);
+/* A fresh random cluster key in base64 (out: at least 32 bytes); 0 or -errno. */
+int cli_keygen(char *out);
 
 struct loader;
 /* Load, attach and key the XDP program as the configuration says. */

@@ -10,20 +10,30 @@
 #include "log.h"
 #include "util.h"
 
-int cmd_keygen(int argc, char **argv)
+int cli_keygen(char *out)
 {
 	uint8_t key[VIGIL_KEY_LEN];
+
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+		return -errno;
+	base64_encode(key, sizeof(key), out);
+	return 0;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
 	char out[64];
+	int rc;
 
 	if (argc > 1) {
 		fprintf(stderr, "usage: vigil keygen\n");
 		return EXIT_USAGE;
 	}
-	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
-		log_err("getrandom: %s", strerror(errno));
+	rc = cli_keygen(out);
+	if (rc) {
+		log_err("getrandom: %s", strerror(-rc));
 		return EXIT_USAGE;
 	}
-	base64_encode(key, sizeof(key), out);
 	printf("%s\n", out);
 	return 0;
 }

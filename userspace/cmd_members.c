@@ -34,8 +34,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 	return add;
 }
 
-/* METHOD http://addr/path; returns the parsed JSON body or NULL (logged). */
-json_t *cli_api_request(const char *method, const char *addr, const char *path)
+json_t *cli_http_json(const char *method, const char *addr, const char *path, long timeout_ms,
+		      char *err, size_t errsz)
 {
 	struct body b = { 0 };
 	char url[256];
@@ -45,28 +45,41 @@ json_t *cli_api_request(const char *method, const char *addr, const char *path)
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 
-	if (!c)
+	if (!c) {
+		snprintf(err, errsz, "curl_easy_init failed");
 		return NULL;
+	}
 	snprintf(url, sizeof(url), "http://%s%s", addr, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		log_err("cannot reach the agent at %s: %s (is `vigil agent` running? is api_addr "
-			"right?)",
-			url, curl_easy_strerror(rc));
-	} else if (code != 200 && code != 202) {
-		log_err("%s answered HTTP %ld: %s", url, code, b.p ? b.p : "");
-	} else if (!(j = json_loads(b.p ? b.p : "", 0, &jerr))) {
-		log_err("%s: bad JSON from the agent: %s", url, jerr.text);
-	}
+	if (rc != CURLE_OK)
+		snprintf(err, errsz, "cannot reach %s: %s", url, curl_easy_strerror(rc));
+	else if (code != 200 && code != 202)
+		snprintf(err, errsz, "%s answered HTTP %ld: %s", url, code, b.p ? b.p : "");
+	else if (!(j = json_loads(b.p ? b.p : "", 0, &jerr)))
+		snprintf(err, errsz, "%s: bad JSON: %s", url, jerr.text);
 	free(b.p);
+	return j;
+}
+
+/* METHOD http://addr/path; returns the parsed JSON body or NULL (logged). */
+json_t *cli_api_request(const char *method, const char *addr, const char *path)
+{
+	char err[512];
+	json_t *j = cli_http_json(method, addr, path, 5000, err, sizeof(err));
+
+	if (!j && !strncmp(err, "cannot reach", 12))
+		log_err("%s (is `vigil agent` running? is api_addr right?)", err);
+	else if (!j)
+		log_err("%s", err);
 	return j;
 }
 
@@ -211,6 +224,32 @@ int cmd_maint(int argc, char **argv)
 	return 0;
 }
 
+void cli_print_members(FILE *out, json_t *arr)
+{
+	size_t i;
+	json_t *m;
+
+	fprintf(out, "%-16s %-22s %-22s %6s %-7s %9s %9s\n", "Node", "Address", "Status", "Inc", "Role",
+	       "RTT_ms", "Ack_age");
+	json_array_foreach(arr, i, m)
+	{
+		double age = json_real_value(json_object_get(m, "last_ack_age_ms"));
+		char agebuf[32];
+
+		if (age < 0)
+			snprintf(agebuf, sizeof(agebuf), "-");
+		else
+			snprintf(agebuf, sizeof(agebuf), "%.0fms", age);
+		fprintf(out, "%-16s %-22s %-22s %6lld %-7s %9.3f %9s\n",
+		       json_string_value(json_object_get(m, "name")),
+		       json_string_value(json_object_get(m, "address")),
+		       json_string_value(json_object_get(m, "state")),
+		       (long long)json_integer_value(json_object_get(m, "incarnation")),
+		       json_string_value(json_object_get(m, "role")),
+		       json_real_value(json_object_get(m, "srtt_ms")), agebuf);
+	}
+}
+
 int cmd_members(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -222,8 +261,7 @@ int cmd_members(int argc, char **argv)
 	const char *path = NULL, *addr = NULL;
 	struct vigil_config c;
 	int opt, json = 0;
-	size_t i;
-	json_t *arr, *m;
+	json_t *arr;
 
 	while ((opt = getopt_long_only(argc, argv, "j", opts, NULL)) != -1) {
 		switch (opt) {
@@ -255,25 +293,7 @@ int cmd_members(int argc, char **argv)
 		json_decref(arr);
 		return 0;
 	}
-	printf("%-16s %-22s %-22s %6s %-7s %9s %9s\n", "Node", "Address", "Status", "Inc", "Role",
-	       "RTT_ms", "Ack_age");
-	json_array_foreach(arr, i, m)
-	{
-		double age = json_real_value(json_object_get(m, "last_ack_age_ms"));
-		char agebuf[32];
-
-		if (age < 0)
-			snprintf(agebuf, sizeof(agebuf), "-");
-		else
-			snprintf(agebuf, sizeof(agebuf), "%.0fms", age);
-		printf("%-16s %-22s %-22s %6lld %-7s %9.3f %9s\n",
-		       json_string_value(json_object_get(m, "name")),
-		       json_string_value(json_object_get(m, "address")),
-		       json_string_value(json_object_get(m, "state")),
-		       (long long)json_integer_value(json_object_get(m, "incarnation")),
-		       json_string_value(json_object_get(m, "role")),
-		       json_real_value(json_object_get(m, "srtt_ms")), agebuf);
-	}
+	cli_print_members(stdout, arr);
 	json_decref(arr);
 	return 0;
 }

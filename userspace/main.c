@@ -26,6 +26,8 @@ static const struct cli_cmd commands[] = {
 	  "load and pin the XDP program, remove it, or show what is attached" },
 	{ "maps", cmd_maps, "maps [-config FILE] [-j]",
 	  "print the pinned maps: per-peer kernel RTT stats and XDP counters" },
+	{ "demo", cmd_demo, "demo [--no-tui] [--hosts N] [--no-masakari] [--keep-logs]",
+	  "a local cluster in namespaces: crash a host, time it to Masakari's 202 (root)" },
 	{ "keygen", cmd_keygen, "keygen", "print a fresh random cluster key (base64)" },
 	{ "config", cmd_config, "config [-config FILE -config-test]",
 	  "list every configuration key, or validate a file" },
