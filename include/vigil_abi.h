@@ -135,7 +135,11 @@ struct vigil_relay {
 };
 
 /* REPORT (member -> every server, every report_interval_ms): who this member
- * currently finds unreachable (dead), for the leader's quorum verdicts. */
+ * currently finds unreachable (dead), for the leader's quorum verdicts.
+ * REPORT and MAINT carry the sender's wall-clock send time: a server accepts
+ * only a newer one than the last it took from that sender, and only within
+ * VIGIL_FRESH_WINDOW_NS of its own clock, so a captured message cannot be
+ * replayed. */
 struct vigil_report {
 	struct vigil_hdr hdr;
 	char name[VIGIL_NAME_LEN];     /* reporter's node name */
@@ -143,8 +147,11 @@ struct vigil_report {
 	__be16 count;		       /* node ids that follow */
 	__be16 reserved;
 	__be32 reserved2;
+	__be64 sent_ns;		       /* sender's CLOCK_REALTIME at sending, ns */
 	/* __be32 unreachable[count]; __u8 mac[8]; */
 };
+
+#define VIGIL_FRESH_WINDOW_NS (60ULL * 1000000000ULL)
 
 #define VIGIL_REPORT_MAX_IDS ((VIGIL_MAX_MSG - sizeof(struct vigil_report) - VIGIL_MAC_LEN) / 4)
 
@@ -154,11 +161,12 @@ struct vigil_maint {
 	char host[VIGIL_NAME_LEN]; /* node name or hypervisor host name */
 	__u8 on;		   /* 1 = enter maintenance, 0 = leave it */
 	__u8 pad[7];
+	__be64 sent_ns;		   /* sender's CLOCK_REALTIME at sending, ns */
 	__u8 mac[VIGIL_MAC_LEN];
 };
 
-_Static_assert(sizeof(struct vigil_maint) == 96, "vigil_maint is 96 bytes");
-_Static_assert(sizeof(struct vigil_report) == 152, "vigil_report header is 152 bytes");
+_Static_assert(sizeof(struct vigil_maint) == 104, "vigil_maint is 104 bytes");
+_Static_assert(sizeof(struct vigil_report) == 160, "vigil_report header is 160 bytes");
 _Static_assert(sizeof(struct vigil_update) == 100, "vigil_update is 100 bytes on the wire");
 _Static_assert(sizeof(struct vigil_gossip) == 24, "vigil_gossip header is 24 bytes");
 _Static_assert(sizeof(struct vigil_relay) == 56, "vigil_relay is 56 bytes on the wire");

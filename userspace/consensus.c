@@ -25,6 +25,7 @@
 #include "agent.h"
 #include "consensus.h"
 #include "fsm.h"
+#include "fresh.h"
 #include "fsm_raft.h"
 #include "log.h"
 #include "masakari.h"
@@ -72,6 +73,9 @@ struct consensus {
 	uv_timer_t decide_timer;
 	int proposing;	     /* a proposal of ours is in flight */
 	struct reports reports;
+	struct fresh fresh_report, fresh_maint; /* replay protection, per sender */
+	uint64_t refused[FRESH_FULL + 1];	/* REPORT/MAINT refused, by fresh_result */
+	uint64_t clock_warned_ns;
 	/* notifier (leader) */
 	struct mk_client mk;
 	struct notify_job *job;	     /* in flight on the thread pool */
@@ -129,10 +133,11 @@ static void on_report_timer(uv_timer_t *t)
 	memcpy(r->name, a->cfg.node_name, strnlen(a->cfg.node_name, VIGIL_NAME_LEN - 1));
 	memcpy(r->hostname, a->cfg.hypervisor_hostname,
 	       strnlen(a->cfg.hypervisor_hostname, VIGIL_NAME_LEN - 1));
-	for (size_t i = 0; i < a->memb.n && n < VIGIL_REPORT_MAX_IDS; i++)
+	for (size_t i = 0; i < a->memb.n && n < VERDICT_MAX_UNREACH; i++)
 		if (a->memb.members[i]->state == MEMB_DEAD)
 			ids[n++] = htonl(a->memb.members[i]->id);
 	r->count = htons((uint16_t)n);
+	r->sent_ns = htobe64(now_real_ns());
 	send_to_servers(c, buf, sizeof(*r) + 4 * n + VIGIL_MAC_LEN);
 }
 
@@ -145,6 +150,26 @@ void consensus_report_now(struct consensus *c)
 }
 
 /* ---- receiving ------------------------------------------------------------- */
+
+/* Take a REPORT or MAINT only if it is newer than the last one from its
+ * sender and near our clock (fresh.h); count and explain the others. */
+static int fresh(struct consensus *c, struct fresh *f, const struct vigil_hdr *h, __be64 sent)
+{
+	uint64_t now = now_real_ns(), at = be64toh(sent);
+	enum fresh_result r = fresh_check(f, ntohl(h->sender_id), at, now, VIGIL_FRESH_WINDOW_NS);
+
+	if (r == FRESH_OK)
+		return 1;
+	c->refused[r]++;
+	if (r == FRESH_CLOCK && now - c->clock_warned_ns > 10 * NSEC_PER_SEC) {
+		c->clock_warned_ns = now;
+		log_warn("refusing messages from node %08x: its clock is %+.1f s from ours (more "
+			 "than %llu s; check NTP on both hosts) or the message is an old capture",
+			 ntohl(h->sender_id), ((double)at - (double)now) / 1e9,
+			 VIGIL_FRESH_WINDOW_NS / NSEC_PER_SEC);
+	}
+	return 0;
+}
 
 void consensus_receive(struct consensus *c, const struct sockaddr *from, const void *buf,
 		       size_t len)
@@ -167,6 +192,8 @@ void consensus_receive(struct consensus *c, const struct sockaddr *from, const v
 			a->memb.stats.bad_msgs++;
 			return;
 		}
+		if (!fresh(c, &c->fresh_report, h, r->sent_ns))
+			return;
 		for (size_t i = 0; i < n; i++) {
 			__be32 v;
 
@@ -182,7 +209,7 @@ void consensus_receive(struct consensus *c, const struct sockaddr *from, const v
 		const struct vigil_maint *m = buf;
 		char host[VIGIL_NAME_LEN];
 
-		if (raft_state(&c->raft) != RAFT_LEADER)
+		if (raft_state(&c->raft) != RAFT_LEADER || !fresh(c, &c->fresh_maint, h, m->sent_ns))
 			return;
 		memcpy(host, m->host, sizeof(host));
 		host[sizeof(host) - 1] = '\0';
@@ -205,6 +232,7 @@ int consensus_request_maintenance(struct consensus *c, const char *host, int on)
 	hdr_fill(c->a, &m.hdr, VIGIL_MSG_MAINT);
 	memcpy(m.host, host, strlen(host));
 	m.on = on ? 1 : 0;
+	m.sent_ns = htobe64(now_real_ns());
 	send_to_servers(c, &m, sizeof(m));
 	return 0;
 }
@@ -483,6 +511,8 @@ static void handle_closed(uv_handle_t *h)
 
 		fsm_free(&c->fsm);
 		reports_free(&c->reports);
+		fresh_free(&c->fresh_report);
+		fresh_free(&c->fresh_maint);
 		free(c);
 		done(a);
 	}
@@ -592,6 +622,12 @@ void consensus_metrics(const struct consensus *c, FILE *f)
 	fprintf(f, "vigil_raft_leader %d\n", c->server && raft_state(&cc->raft) == RAFT_LEADER);
 	if (!c->server)
 		return;
+	fprintf(f, "# HELP vigil_consensus_messages_refused_total Signed REPORT and MAINT "
+		   "messages refused: replayed, or sent too far from this server's clock.\n"
+		   "# TYPE vigil_consensus_messages_refused_total counter\n");
+	for (int r = FRESH_REPLAY; r <= FRESH_FULL; r++)
+		fprintf(f, "vigil_consensus_messages_refused_total{reason=\"%s\"} %llu\n",
+			fresh_result_name((enum fresh_result)r), (unsigned long long)c->refused[r]);
 	fprintf(f, "# HELP vigil_raft_term Current Raft term.\n# TYPE vigil_raft_term gauge\n"
 		   "vigil_raft_term %llu\n",
 		(unsigned long long)cc->raft.current_term);

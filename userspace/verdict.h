@@ -14,8 +14,10 @@
 #include <stdint.h>
 
 #include "fsm.h"
+#include "vigil_abi.h"
 
-#define VERDICT_MAX_UNREACH 256
+/* As many as one REPORT carries. */
+#define VERDICT_MAX_UNREACH VIGIL_REPORT_MAX_IDS
 
 struct report {
 	uint32_t reporter;
