@@ -480,7 +480,9 @@ static int agent_run(struct agent *a)
 	cli_keyring(&a->cfg, &kr);
 	memb_init(&a->memb, &a->cfg.memb, &env, &kr, a->cfg.cluster_id, a->cfg.node_name,
 		  a->cfg.node_id, (struct sockaddr *)&self, sl, (uint8_t)a->cfg.role);
-	a->memb.self.incarnation = me.abi == VIGIL_MAP_ABI ? me.incarnation : 0;
+	/* Come back one incarnation higher: this overrides whatever the others
+	 * last heard of us (alive, or left after a graceful stop). */
+	a->memb.self.incarnation = me.abi == VIGIL_MAP_ABI ? me.incarnation + 1 : 0;
 
 	a->loop = uv_default_loop();
 	uv_udp_init(a->loop, &a->udp);

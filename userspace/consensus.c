@@ -366,15 +366,42 @@ static void proposed(struct raft_apply *req, int status, void *result)
 		log_debug("raft: proposal not applied: %s", raft_strerror(status));
 }
 
+/* A member that left gracefully (as the leader's membership shows, and that
+ * no longer reports) leaves the decided membership: it is not counted in
+ * the quorum of hosts and never notified about. A report from it later
+ * makes it a member again (verdict_next). */
+static char *left_next(struct consensus *c, uint64_t now)
+{
+	const struct memb *m = &c->a->memb;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct member *mb = m->members[i];
+		const struct fsm_host *h;
+
+		if (mb->state != MEMB_LEFT)
+			continue;
+		h = fsm_host(&c->fsm, mb->id);
+		if (h && h->state == FSM_MEMBER && !h->failed &&
+		    !reports_fresh(&c->reports, &c->vcfg, mb->id, now)) {
+			log_info("%s (%s) left the cluster", h->name, h->hostname);
+			return fsm_cmd_left(mb->id);
+		}
+	}
+	return NULL;
+}
+
 static void on_decide(uv_timer_t *t)
 {
 	struct consensus *c = t->data;
+	uint64_t now = now_mono_ns();
 	char *cmd;
 
 	if (c->closing || raft_state(&c->raft) != RAFT_LEADER)
 		return;
 	if (!c->proposing) {
-		cmd = verdict_next(&c->fsm, &c->reports, &c->vcfg, now_mono_ns(), now_real_ns());
+		cmd = left_next(c, now);
+		if (!cmd)
+			cmd = verdict_next(&c->fsm, &c->reports, &c->vcfg, now, now_real_ns());
 		if (cmd) {
 			c->proposing = 1;
 			if (fsm_raft_propose(&c->raft, cmd, proposed, c))
@@ -489,6 +516,10 @@ struct consensus *consensus_start(struct agent *a)
 	c->report_timer.data = c;
 	uv_timer_start(&c->report_timer, on_report_timer, a->cfg.report_interval_ms,
 		       a->cfg.report_interval_ms);
+	if (c->server && !a->cfg.masakari.url[0] && !a->cfg.masakari.auth_url[0])
+		log_warn("this server has neither masakari.url nor masakari.auth_url: as Raft "
+			 "leader it will record verdicts but cannot notify Masakari (they stay "
+			 "pending until the configuration is fixed and the agent restarted)");
 	if (c->server) {
 		if (raft_setup(c, (struct sockaddr *)&a->memb.self.addr)) {
 			free(c);

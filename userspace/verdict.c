@@ -66,6 +66,14 @@ static int fresh(const struct report *r, const struct verdict_cfg *c, uint64_t n
 	return now >= r->last_ns && now - r->last_ns <= c->report_ttl_ns;
 }
 
+int reports_fresh(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
+		  uint64_t now)
+{
+	const struct report *r = find(rs, reporter);
+
+	return r && fresh(r, c, now);
+}
+
 size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
 		       uint32_t id, uint64_t now)
 {

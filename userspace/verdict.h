@@ -50,6 +50,9 @@ void reports_update(struct reports *rs, uint32_t reporter, const char *name, con
 
 /* How many fresh reporters (counted, healthy hosts other than id) have
  * reported id unreachable for at least wait_ns. */
+/* Has reporter sent a report within the report TTL? */
+int reports_fresh(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
+		  uint64_t now);
 size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
 		       uint32_t id, uint64_t now);
 

@@ -5,7 +5,8 @@
 #   agent SIGKILLed and restarted  -> no survivor ever suspects it
 #   agent SIGSTOPped for 30 s      -> never suspected; shown as agent stalled
 #   hard crash of a host           -> every survivor marks it dead in time
-#   join of a new host, graceful leave of another -> seen by all, no failure
+#   join of a new host, graceful leave of another -> seen by all, no failure;
+#   the one that left restarts -> alive again everywhere
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
@@ -81,5 +82,8 @@ check "leave: hv3 exited cleanly" test $? = 0
 sleep 1
 check "join + leave: no failure raised about hv3 or hv6" \
 	sh -c "! cat $VT_DIR/hv[1246].log | grep -q 'member=hv[36] from=.* to=\(suspect\|dead\)'"
+vc_start 3
+back() { vc_all_see alive hv3 5; }
+check "leave, then restart: every member sees hv3 alive again" vt_wait_for 10 back
 
 exit $((VT_FAILS > 0))

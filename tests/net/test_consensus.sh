@@ -13,6 +13,8 @@
 #   7 a host in maintenance crashes         -> no notification
 #   8 masakari answers 400 (unknown host)   -> visible error, delivered once
 #                                              the host is registered
+#   9 a host leaves gracefully, comes back   -> recorded left, no notification;
+#                                              a member again after its restart
 # MASAKARI_DOWN_SECONDS shortens scenario 4 (default 60).
 set -u
 cd "$(dirname "$0")/../.."
@@ -219,6 +221,25 @@ MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" tests/lib/masakari.sh add-host "$
 check "8 host registered: delivered" vt_wait_for 30 one_stopped compute-unregistered
 sleep 3
 check "8 exactly one STOPPED for it" test "$(stopped compute-unregistered)" = 1
+
+# --- 9: graceful leave, then return ------------------------------------------------------
+vt_wait_for 20 has_leader
+before=$(stopped compute-5)
+kill -TERM "${VC_PID[5]}"
+wait "${VC_PID[5]}"
+check "9 hv5 stopped with SIGTERM: exit 0" test $? = 0
+host_state() { # HOSTNAME STATE: the leader's decided state of HOSTNAME is STATE
+	status "$(leader)" | python3 -c "
+import json, sys
+sys.exit(not any(h['hostname'] == '$1' and h['state'] == '$2' for h in json.load(sys.stdin)['hosts']))"
+}
+check "9 the leader records compute-5 as left" vt_wait_for 20 host_state compute-5 left
+sleep $((WAIT_MS / 1000 + 2))
+check "9 no notification about a host that left" test "$(stopped compute-5)" = "$before"
+vc_start 5
+check "9 hv5 restarted: every running member sees it alive again" \
+	vt_wait_for 20 vc_all_see alive hv5 6
+check "9 the leader counts compute-5 as a member again" vt_wait_for 20 host_state compute-5 member
 
 diag "Masakari's notifications:"
 vc_notifications | sed 's/^/#   /'
