@@ -161,7 +161,8 @@ int cmd_ping(int argc, char **argv)
 			"`vigil xdp attach`");
 		return EXIT_USAGE;
 	}
-	chan = (uint8_t)(1 + getpid() % 255);
+	/* A channel of its own: 0 and 255 are the agent's (MEMB_CHAN_AGENT/RELAY). */
+	chan = (uint8_t)(1 + getpid() % 254);
 	if (maps_peer_add(&m, target, chan)) {
 		log_err("cannot add peer %u to the peers map: %s", target, strerror(errno));
 		goto out_maps;
