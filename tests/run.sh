@@ -46,9 +46,11 @@ for t in "$O"/tests/test_*; do
 	case "$name" in $FILTER) ;; *) continue ;; esac
 	[[ "$name" == *.d ]] && continue
 	echo "=== $name"
+	t0=$SECONDS
 	"$t" >"$logdir/$name.log" 2>&1
 	rc=$?
 	cat "$logdir/$name.log"
+	echo "=== $name: $((SECONDS - t0)) s"
 	count_cmocka "$logdir/$name.log" "$name" "$rc"
 done
 
@@ -57,9 +59,11 @@ for t in tests/sim/*.sh tests/net/*.sh; do
 	name=$(basename "$t" .sh)
 	case "$name" in $FILTER) ;; *) continue ;; esac
 	echo "=== $name"
+	t0=$SECONDS
 	VIGIL="$O/vigil" bash "$t" >"$logdir/$name.log" 2>&1
 	rc=$?
 	cat "$logdir/$name.log"
+	echo "=== $name: $((SECONDS - t0)) s"
 	count_tap "$logdir/$name.log" "$name" "$rc"
 done
 
