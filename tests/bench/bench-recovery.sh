@@ -36,6 +36,8 @@ RES=$VT_DIR/res.txt
 : >"$RES"
 for r in $(seq 1 "$ROUNDS"); do
 	victim=$(( (r - 1) % 5 + 1 ))
+	what=""
+	[ "$(vc_leader)" = "$victim" ] && what=" (the Raft leader)"
 	t0=$(date +%s%N)
 	vc_crash "$victim"
 	delivered() { grep -h "for compute-$victim STOPPED (HTTP 202)" "$VT_DIR"/hv[123].log 2>/dev/null |
@@ -44,11 +46,12 @@ for r in $(seq 1 "$ROUNDS"); do
 		t1=$(grep -h "for compute-$victim STOPPED (HTTP 202)" "$VT_DIR"/hv[123].log |
 			awk -v t0="$t0" '{ cmd = "date -d " $1 " +%s%N"; cmd | getline t; close(cmd); if (t >= t0) print t }' | sort -n | head -1)
 		ms=$(( (t1 - t0) / 1000000 ))
-		echo "round $r: crashed hv$victim; Masakari answered 202 after $ms ms"
+		echo "round $r: crashed hv$victim$what; Masakari answered 202 after $ms ms"
 		echo "$ms" >>"$RES"
 	else
 		echo "round $r: hv$victim not notified within 30 s" >&2
 		echo "miss" >>"$RES"
+		VT_FAILS=$((VT_FAILS + 1)) # keep the logs
 	fi
 	vc_heal "$victim"
 	vc_start "$victim"

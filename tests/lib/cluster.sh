@@ -10,6 +10,7 @@
 #   vc_state I NAME          NAME's state as hv I sees it
 #   vc_crash I               hard crash: agent SIGKILLed, all traffic dropped
 #   vc_isolate I / vc_heal I drop / restore all of hv I's traffic at the switch
+#   vc_status I / vc_leader  vigil status -j of hv I / index of the Raft leader
 
 VC_N=0
 declare -a VC_PID VC_NS VC_CFG VC_IP
@@ -101,6 +102,20 @@ vc_heal() { ip -n "$VC_SW" link set "p$1" up; }
 vc_crash() { # I
 	vc_isolate "$1"
 	kill -KILL "${VC_PID[$1]}" 2>/dev/null
+	wait "${VC_PID[$1]}" 2>/dev/null # reap it quietly (no "Killed" job notice)
+}
+
+# vc_status I: hv I's `vigil status -j`
+vc_status() { ip netns exec "${VC_NS[$1]}" "$VIGIL" status -config "${VC_CFG[$1]}" -j 2>/dev/null; }
+
+# vc_leader: index of the Raft leader among the running hv1..hv3, or fail
+vc_leader() {
+	local i
+	for i in 1 2 3; do
+		kill -0 "${VC_PID[$i]}" 2>/dev/null || continue
+		vc_status "$i" | python3 -c "import json,sys; sys.exit(json.load(sys.stdin)['raft']['role'] != 'leader')" 2>/dev/null && echo "$i" && return 0
+	done
+	return 1
 }
 
 # vc_events I: the state changes hv I logged, "member from to" per line

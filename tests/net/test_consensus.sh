@@ -52,15 +52,8 @@ for i in 1 2 3 4 5; do vc_start "$i"; done
 unset VIGIL_TEST_NOTIFY_DELAY_MS
 check "5 agents converge" vt_wait_for 20 vc_converged 6
 
-status() { ip netns exec "${VC_NS[$1]}" "$VIGIL" status -config "${VC_CFG[$1]}" -j 2>/dev/null; }
-leader() { # index of the Raft leader among hv1..hv3, or nothing
-	local i
-	for i in 1 2 3; do
-		kill -0 "${VC_PID[$i]}" 2>/dev/null || continue
-		status "$i" | python3 -c "import json,sys; sys.exit(json.load(sys.stdin)['raft']['role'] != 'leader')" 2>/dev/null && echo "$i" && return 0
-	done
-	return 1
-}
+status() { vc_status "$@"; }
+leader() { vc_leader; }
 has_leader() { [ -n "$(leader)" ]; }
 all_hosts_decided() {
 	local l
