@@ -57,6 +57,12 @@ badcfg "bad enum lists values" '{"xdp_mode": "fast"}' 'auto, native, generic'
 badcfg "invalid JSON has line:column" '{"port": 7301,,}' 'bad.json:1:'
 badcfg "bad join address" '{"join": ["not an address"]}' '"join"\[0\]'
 badcfg "suspicion min above max" '{"suspicion_min_ms": 5000, "suspicion_max_ms": 1000}' 'must not exceed'
+badcfg "wildcard api_addr: names the key and the way to allow it" '{"api_addr": "0.0.0.0:7500"}' \
+	'bad.json:1: "api_addr" = 0.0.0.0:7500 is a public or wildcard address.*"allow_public_bind": true'
+badcfg "public metrics_addr" '{"metrics_addr": "[2001:db8::1]:9100"}' '"metrics_addr" = \[2001:db8::1\]:9100 is a public'
+badcfg "public bind_addr" '{"bind_addr": "8.8.8.8"}' '"bind_addr" = 8.8.8.8:7301 is a public'
+printf '{"key": "%s", "api_addr": "0.0.0.0:7500", "allow_public_bind": true}\n' "$k1" >"$VT_DIR/pub.json"
+check "allow_public_bind: true accepts a wildcard api_addr" "$VIGIL" agent -config "$VT_DIR/pub.json" -config-test
 check "missing config file: exit 2" test "$(rc "$VIGIL" agent -config /nonexistent.json -config-test)" = 2
 check "missing config file: names it" grep -q "/nonexistent.json" "$VT_DIR/err"
 
