@@ -51,7 +51,7 @@ BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) \
 	-Ivmlinux -Iinclude -Ibpf
 
 # --- userspace --------------------------------------------------------------
-PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd
+PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd
 LIB_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c))
 LIB_OBJS := $(patsubst userspace/%.c,$(O)/userspace/%.o,$(LIB_SRCS))
 MAIN_OBJ := $(O)/userspace/main.o
@@ -167,7 +167,7 @@ vmlinux:
 # prometheus) and benchmarks. masakari-api is installed by its test launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev \
-	libcmocka-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
+	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
 	python3 ca-certificates
 
 deps:

@@ -2,6 +2,7 @@
 /* cmd_members.c - `vigil members`: the agent's member table, like `consul members`. */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@
 
 #include "cli.h"
 #include "log.h"
+
+/* How long `vigil leave` waits for the agent to exit. */
+#define LEAVE_WAIT_S 10
 
 struct body {
 	char *p;
@@ -34,17 +38,19 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 	return add;
 }
 
-/* METHOD http://addr/path; returns the parsed JSON body or NULL (logged). */
-json_t *cli_api_request(const char *method, const char *addr, const char *path)
+/* METHOD http://addr/path: the parsed JSON body or NULL, logged unless quiet.
+ * *code is the HTTP status, 0 if the agent could not be reached. */
+static json_t *api_call(const char *method, const char *addr, const char *path, int quiet,
+			long *code)
 {
 	struct body b = { 0 };
 	char url[256];
-	long code = 0;
 	json_error_t jerr;
 	json_t *j = NULL;
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 
+	*code = 0;
 	if (!c)
 		return NULL;
 	snprintf(url, sizeof(url), "http://%s%s", addr, path);
@@ -55,19 +61,29 @@ json_t *cli_api_request(const char *method, const char *addr, const char *path)
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
 	curl_easy_cleanup(c);
 	if (rc != CURLE_OK) {
-		log_err("cannot reach the agent at %s: %s (is `vigil agent` running? is api_addr "
-			"right?)",
-			url, curl_easy_strerror(rc));
-	} else if (code != 200 && code != 202) {
-		log_err("%s answered HTTP %ld: %s", url, code, b.p ? b.p : "");
-	} else if (!(j = json_loads(b.p ? b.p : "", 0, &jerr))) {
+		*code = 0;
+		if (!quiet)
+			log_err("cannot reach the agent at %s: %s (is `vigil agent` running? is "
+				"api_addr right?)",
+				url, curl_easy_strerror(rc));
+	} else if (*code != 200 && *code != 202) {
+		if (!quiet)
+			log_err("%s answered HTTP %ld: %s", url, *code, b.p ? b.p : "");
+	} else if (!(j = json_loads(b.p ? b.p : "", 0, &jerr)) && !quiet) {
 		log_err("%s: bad JSON from the agent: %s", url, jerr.text);
 	}
 	free(b.p);
 	return j;
+}
+
+json_t *cli_api_request(const char *method, const char *addr, const char *path)
+{
+	long code;
+
+	return api_call(method, addr, path, 0, &code);
 }
 
 json_t *cli_api_get(const char *addr, const char *path)
@@ -209,6 +225,37 @@ int cmd_maint(int argc, char **argv)
 	       strcmp(verb, "enable") ? "off" : "on", host);
 	json_decref(r);
 	return 0;
+}
+
+/* Like `consul leave`: the agent tells the members it leaves (they show it
+ * "left", never failed) and exits 0. Waits until it no longer answers. */
+int cmd_leave(int argc, char **argv)
+{
+	static const char usage[] = "leave [-config FILE] [-http-addr ADDR]";
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	struct vigil_config c;
+	const char *addr;
+	json_t *r;
+	long code;
+	int json;
+
+	if (api_args(argc, argv, usage, &addr, &json, &c))
+		return EXIT_USAGE;
+	r = cli_api_request("PUT", addr, "/v1/agent/leave");
+	if (!r)
+		return EXIT_USAGE;
+	json_decref(r);
+	printf("leaving the cluster: the agent at %s told its members\n", addr);
+	for (int i = 0; i < LEAVE_WAIT_S * 10; i++) {
+		json_decref(api_call("GET", addr, "/v1/health", 1, &code));
+		if (!code) {
+			printf("graceful leave complete: the agent exited\n");
+			return 0;
+		}
+		nanosleep(&tick, NULL);
+	}
+	log_err("the agent at %s still answers %d s after the leave request", addr, LEAVE_WAIT_S);
+	return EXIT_CHECK;
 }
 
 int cmd_members(int argc, char **argv)

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/../.."
 vt_require api
 vt_init || { not_ok "api: setup"; exit 1; }
 vc_up 3 || { not_ok "api: building 3 hosts"; exit 1; }
+# hv1 also serves /metrics on its cluster address (metrics_addr).
+vc_write_cfg 1 "\"metrics_addr\": \"${VC_IP[1]}:9100\","
 for i in 1 2 3; do vc_start "$i"; done
 check "3 agents converge" vt_wait_for 15 vc_converged
 sleep 1
@@ -54,6 +56,20 @@ for m in vigil_probes_sent_total vigil_acks_received_total vigil_xdp_drops_total
 	vigil_event_loop_lag_max_seconds; do
 	check "/metrics has $m" grep -q "^$m" "$VT_DIR/metrics.txt"
 done
+
+# --- the metrics_addr listener: /metrics and /v1/health only ------------------------
+MX=http://${VC_IP[1]}:9100
+mcode() { ip netns exec "${VC_NS[2]}" curl -s --noproxy '*' -o "$VT_DIR/mbody" -w '%{http_code}' -X "$1" "$MX$2"; }
+check "metrics_addr: GET /metrics from another host: 200" test "$(mcode GET /metrics)" = 200
+check "metrics_addr: the same metric families as on api_addr" \
+	bash -c "diff <(grep '^# TYPE' $VT_DIR/metrics.txt) <(grep '^# TYPE' $VT_DIR/mbody)"
+check "metrics_addr: GET /v1/health: 200" test "$(mcode GET /v1/health)" = 200
+check "metrics_addr: GET /v1/members: 404" test "$(mcode GET /v1/members)" = 404
+check "metrics_addr: PUT /v1/agent/leave: 404, agent still running" \
+	sh -c "test \$(ip netns exec ${VC_NS[2]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT $MX/v1/agent/leave) = 404 && sleep 0.5 && kill -0 ${VC_PID[1]}"
+check "metrics_addr: PUT /v1/maintenance/hv2: 404" test "$(mcode PUT /v1/maintenance/hv2)" = 404
+check "api_addr: GET /v1/agent/leave: 405, agent still running" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' $API/v1/agent/leave) = 405 && sleep 0.5 && kill -0 ${VC_PID[1]}"
 
 # --- a real Prometheus scraping the agent ---------------------------------------
 if command -v prometheus >/dev/null; then

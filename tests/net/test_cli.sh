@@ -76,15 +76,9 @@ check "ping without a peer name or id: exit 2" \
 	test "$(rc "$VIGIL" ping -config "$VT_DIR/c.json" 10.0.0.1)" = 2
 
 # An agent in a namespace of its own: -json output, SIGHUP reload, SIGTERM.
-NS=${VT_ID}x
-vt_netns_add "$NS"
-ip netns exec "$NS" ip link add eth0 type veth peer name eth1
-ip -n "$NS" addr add "$VT_NET.1/24" dev eth0
-ip -n "$NS" link set eth0 up
-ip -n "$NS" link set eth1 up
-CFG=$VT_DIR/agent.json
-printf '{"node_name": "solo", "cluster": "cli", "interface": "eth0", "key": "%s",\n "bpffs": "%s/solo", "data_dir": "%s/data", "xdp_mode": "generic"}\n' \
-	"$k1" "$VT_BPFFS" "$VT_DIR" >"$CFG"
+vt_solo cli "$k1" || not_ok "cli: the agent's namespace"
+NS=$VT_SOLO_NS
+CFG=$VT_SOLO_CFG
 vt_bg "$VT_DIR/agent.log" ip netns exec "$NS" "$VIGIL" agent -config "$CFG"
 APID=$VT_LAST_PID
 up() { ip netns exec "$NS" "$VIGIL" members -config "$CFG" -j >"$VT_DIR/m.json" 2>/dev/null; }
@@ -93,7 +87,7 @@ check "members -j is JSON with this node alive" \
 	python3 -c "import json; m=json.load(open('$VT_DIR/m.json')); assert m[0]['name']=='solo' and m[0]['state']=='alive'"
 check "members table has a header and a row" \
 	sh -c "ip netns exec $NS $VIGIL members -config $CFG | grep -q '^solo .* alive'"
-check "agent created its data_dir" test -d "$VT_DIR/data"
+check "agent created its data_dir" test -d "$VT_DIR/data-cli"
 sed -i 's/"xdp_mode": "generic"/"xdp_mode": "generic", "log_level": "debug", "probe_interval_ms": 200/' "$CFG"
 kill -HUP "$APID"
 check "SIGHUP: configuration reloaded" vt_wait_for 5 grep -q "configuration reloaded" "$VT_DIR/agent.log"
