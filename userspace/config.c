@@ -67,7 +67,8 @@ static const struct cfg_directive directives[] = {
 	STR("interface", interface, NULL,
 	    "Cluster network interface; the XDP program attaches here."),
 	STR("bind_addr", bind_addr, "",
-	    "Local address probes and gossip are sent from. Empty: any address."),
+	    "Address the agent binds and announces (ADDR or ADDR:PORT). Empty: the first "
+	    "address of interface."),
 	UINT("port", port, 1, 65535, "7301", "UDP port of probes and gossip."),
 	KEY("key", key, has_key,
 	    "Cluster key, base64 of 16 random bytes (`vigil keygen`). Signs every message."),
