@@ -10,7 +10,8 @@
 #   make bench-recovery  crash to Masakari's 202 on a 5-host cluster, real masakari-api
 #   make bench-sim   simulated 10/100/1000-node clusters: detection, msgs/node/s
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
-#   make install     install binary, unit, man pages (PREFIX, DESTDIR)
+#   make install     install binary, systemd unit, man pages, sample config,
+#                    dashboard (PREFIX=/usr/local, DESTDIR); make uninstall
 #
 # Out-of-tree: O=DIR (default build). Verbose: V=1.
 
@@ -51,7 +52,7 @@ BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) \
 	-Ivmlinux -Iinclude -Ibpf
 
 # --- userspace --------------------------------------------------------------
-PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd
+PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd
 LIB_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c))
 LIB_OBJS := $(patsubst userspace/%.c,$(O)/userspace/%.o,$(LIB_SRCS))
 MAIN_OBJ := $(O)/userspace/main.o
@@ -78,7 +79,7 @@ TEST_LDLIBS := $(LDLIBS) -lcmocka
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
 .PHONY: all clean demo deps test test-unit test-bpf test-net bench-xdp bench-detect bench-sim bench-recovery \
-	vmlinux install format tests
+	vmlinux install uninstall format tests
 
 all: $(O)/vigil
 
@@ -169,16 +170,50 @@ vmlinux:
 # prometheus) and benchmarks. masakari-api is installed by its test launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev \
-	libcmocka-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
-	python3 ca-certificates
+	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
+	python3 ca-certificates socat jq groff-base man-db
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		-o DPkg::Lock::Timeout=600 $(DEB_PKGS)
 
+# Installed layout. The binary goes to sbin (an administrator's daemon and
+# tool, like ip and bpftool); the configuration lives in /etc whatever the
+# prefix, since that is where vigil and the unit look for it. systemd reads
+# units from /usr/local/lib/systemd/system as well as /usr/lib/systemd/system.
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/vigil
+DOCDIR ?= $(PREFIX)/share/doc/vigil
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+
 install: $(O)/vigil
-	install -D -m 0755 $(O)/vigil $(DESTDIR)$(PREFIX)/sbin/vigil
+	install -D -m 0755 $(O)/vigil $(DESTDIR)$(SBINDIR)/vigil
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	sed 's#/usr/local/sbin/vigil#$(SBINDIR)/vigil#g; s#/etc/vigil/#$(SYSCONFDIR)/vigil/#g' \
+		docs/systemd/vigil.service > $(DESTDIR)$(UNITDIR)/vigil.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vigil.service
+	install -m 0644 docs/man/vigil.8 $(DESTDIR)$(MANDIR)/man8/vigil.8
+	install -m 0644 docs/man/vigil.json.5 $(DESTDIR)$(MANDIR)/man5/vigil.json.5
+	install -m 0644 docs/vigil.json docs/configuration.md $(DESTDIR)$(DOCDIR)/
+	install -m 0755 tests/lib/masakari.sh $(DESTDIR)$(DATADIR)/masakari-local.sh
+	install -m 0644 docs/grafana/vigil.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vigil
+	@# Never overwrite an operator's configuration.
+	test -e $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.json || \
+		install -m 0600 docs/vigil.json $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.json
+
+# Leaves $(SYSCONFDIR)/vigil/vigil.json (the operator's configuration, with
+# the cluster key) and the pinned XDP program (`vigil xdp detach` removes it).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vigil $(DESTDIR)$(UNITDIR)/vigil.service \
+		$(DESTDIR)$(MANDIR)/man8/vigil.8 $(DESTDIR)$(MANDIR)/man5/vigil.json.5 \
+		$(DESTDIR)$(DOCDIR)/vigil.json $(DESTDIR)$(DOCDIR)/configuration.md \
+		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
 format:
 	clang-format -i bpf/*.c bpf/*.h include/*.h userspace/*.c userspace/*.h tests/*/*.c

@@ -19,6 +19,7 @@
 #include <sys/random.h>
 
 #include <jansson.h>
+#include <systemd/sd-daemon.h>
 
 #include "agent.h"
 #include "cli.h"
@@ -151,6 +152,45 @@ static uint32_t env_random(void *ctx)
 	return r;
 }
 
+/* ---- systemd ------------------------------------------------------------ */
+
+/* STATUS= for `systemctl status`, sent when the member counts change. Without
+ * NOTIFY_SOCKET (not under systemd) sd_notify() does nothing. */
+static void notify_status(struct agent *a)
+{
+	char st[sizeof(a->sd_status)];
+
+	if (a->stopping)
+		return;
+	snprintf(st, sizeof(st), "STATUS=%zu alive, %zu suspect, %zu dead, %zu left; XDP %s",
+		 memb_count(&a->memb, MEMB_ALIVE), memb_count(&a->memb, MEMB_SUSPECT),
+		 memb_count(&a->memb, MEMB_DEAD), memb_count(&a->memb, MEMB_LEFT),
+		 xdp_mode_name(a->loader.attached));
+	if (!strcmp(st, a->sd_status))
+		return;
+	memcpy(a->sd_status, st, sizeof(st));
+	sd_notify(0, st);
+}
+
+/* From the loop itself: a loop stalled longer than WatchdogSec= misses it and
+ * systemd restarts the agent (the pinned XDP link answers meanwhile). */
+static void on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void watchdog_start(struct agent *a)
+{
+	uint64_t usec = 0;
+
+	uv_timer_init(a->loop, &a->watchdog_timer);
+	if (sd_watchdog_enabled(0, &usec) <= 0 || !usec)
+		return;
+	uv_timer_start(&a->watchdog_timer, on_watchdog, 0, usec / 2000 ? usec / 2000 : 1);
+	log_info("systemd watchdog: every %llu ms", (unsigned long long)(usec / 2000));
+}
+
 /* ---- publishing for the HTTP thread ------------------------------------ */
 
 static json_t *member_json(const struct agent *a, const struct member *mb, int self)
@@ -202,6 +242,7 @@ static void publish(struct agent *a)
 	json_decref(arr);
 	json_decref(st);
 
+	notify_status(a);
 	pthread_mutex_lock(&a->pub_lock);
 	free(a->pub_members);
 	free(a->pub_status);
@@ -325,6 +366,29 @@ static void on_leave_done(uv_timer_t *t)
 	}
 }
 
+/* SIGTERM, SIGINT and `vigil leave`: tell the members, then stop the loop. */
+static void agent_leave(struct agent *a, const char *why)
+{
+	if (a->stopping)
+		return;
+	a->stopping = 1;
+	log_info("%s: leaving the cluster", why);
+	sd_notify(0, "STOPPING=1\nSTATUS=leaving the cluster");
+	memb_leave(&a->memb);
+	uv_timer_stop(&a->join_timer);
+	uv_timer_start(&a->join_timer, (uv_timer_cb)on_leave_done, LEAVE_GRACE_MS, 0);
+}
+
+void agent_queue_leave(struct agent *a)
+{
+	uv_async_send(&a->leave_async);
+}
+
+static void on_leave_async(uv_async_t *h)
+{
+	agent_leave(h->data, "leave requested through the API");
+}
+
 int agent_queue_maintenance(struct agent *a, const char *host, int on)
 {
 	int rc = 0;
@@ -390,17 +454,16 @@ static void on_signal(uv_signal_t *s, int signum)
 {
 	struct agent *a = s->data;
 
+	char why[32];
+
 	if (signum == SIGHUP) {
+		sd_notify(0, "RELOADING=1");
 		reload(a);
+		sd_notify(0, "READY=1");
 		return;
 	}
-	if (a->stopping)
-		return;
-	a->stopping = 1;
-	log_info("signal %d: leaving the cluster", signum);
-	memb_leave(&a->memb);
-	uv_timer_stop(&a->join_timer);
-	uv_timer_start(&a->join_timer, (uv_timer_cb)on_leave_done, LEAVE_GRACE_MS, 0);
+	snprintf(why, sizeof(why), "signal %d", signum);
+	agent_leave(a, why);
 }
 
 /* ---- set-up ------------------------------------------------------------- */
@@ -452,7 +515,7 @@ static int agent_run(struct agent *a)
 	struct vigil_keyring kr;
 	struct vigil_self me;
 	socklen_t sl;
-	char addr[80];
+	char addr[80], err[512];
 	int rc;
 
 	a->started_ns = now_mono_ns();
@@ -464,6 +527,11 @@ static int agent_run(struct agent *a)
 		log_err("no address on interface %s (or bad bind_addr); vigil needs one to be "
 			"reached at",
 			a->cfg.interface);
+		return -1;
+	}
+	/* An empty bind_addr is only known here, from the interface. */
+	if (config_check_bind(&a->cfg, "bind_addr", (struct sockaddr *)&self, err, sizeof(err))) {
+		log_err("%s (interface %s)", err, a->cfg.interface);
 		return -1;
 	}
 	rc = mkdir_p(a->cfg.data_dir, 0700);
@@ -498,6 +566,8 @@ static int agent_run(struct agent *a)
 		return -1;
 	uv_async_init(a->loop, &a->maint_async, on_maint_async);
 	a->maint_async.data = a;
+	uv_async_init(a->loop, &a->leave_async, on_leave_async);
+	a->leave_async.data = a;
 	a->cons = consensus_start(a);
 	if (!a->cons)
 		return -1;
@@ -528,14 +598,26 @@ static int agent_run(struct agent *a)
 	a->http = http_start(a);
 	if (!a->http)
 		return -1;
+	if (a->cfg.metrics_addr[0]) {
+		a->metrics_http = http_start_metrics(a);
+		if (!a->metrics_http) {
+			http_stop(a->http);
+			return -1;
+		}
+	}
+	watchdog_start(a);
 
 	addr_format((struct sockaddr *)&self, addr, sizeof(addr));
 	log_info("vigil agent %s (id %u) in cluster %s at %s, %s, XDP %s on %s", a->cfg.node_name,
 		 a->cfg.node_id, a->cfg.cluster, addr, a->cfg.role ? "server" : "client",
 		 xdp_mode_name(a->loader.attached), a->cfg.interface);
+	/* XDP attached, sockets bound, API listening: the loop runs next. */
+	sd_notify(0, "READY=1");
+	notify_status(a);
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 
+	http_stop(a->metrics_http);
 	http_stop(a->http);
 	uv_walk(a->loop, close_walk, NULL);
 	uv_run(a->loop, UV_RUN_DEFAULT);

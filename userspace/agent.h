@@ -26,6 +26,8 @@ struct agent {
 	uv_udp_t udp;
 	uv_timer_t tick_timer, heartbeat_timer, join_timer, publish_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_timer_t watchdog_timer; /* systemd WATCHDOG=1 at half of WatchdogSec= */
+	char sd_status[160];	   /* last STATUS= sent to systemd */
 	uv_tcp_t pp_listener; /* push-pull anti-entropy */
 	uv_timer_t pp_timer;
 	uint64_t pp_exchanges; /* completed state exchanges */
@@ -38,6 +40,8 @@ struct agent {
 	int joined;
 	int stopping;
 	struct http_server *http;
+	struct http_server *metrics_http; /* metrics_addr listener, or NULL */
+	uv_async_t leave_async;		  /* `vigil leave` from the HTTP thread */
 	struct consensus *cons; /* reports, and Raft on servers */
 	/* maintenance requests from the HTTP thread, drained in the loop */
 	uv_async_t maint_async;
@@ -56,6 +60,9 @@ struct agent {
 int cmd_agent(int argc, char **argv);
 /* From the HTTP thread: queue a maintenance request for the loop. 0 or -errno. */
 int agent_queue_maintenance(struct agent *a, const char *host, int on);
+
+/* From the HTTP thread: leave the cluster gracefully and exit 0, as SIGTERM. */
+void agent_queue_leave(struct agent *a);
 
 /* Label of a member's state for people: "alive", "alive (agent stalled)", ... */
 const char *agent_state_label(const struct member *mb);

@@ -31,6 +31,7 @@ int cmd_members(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_maint(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_leave(int argc, char **argv);
 
 /* GET http://addr/path from the agent API; parsed JSON or NULL (logged). */
 struct json_t;

@@ -392,7 +392,7 @@ static int port_down(struct demo *d, int i)
  * tree (O/vigil -> tests/lib/) or an install (PREFIX/sbin/vigil -> PREFIX/share/vigil/). */
 static int find_launcher(const struct demo *d, char *out, size_t n)
 {
-	static const char *const rel[] = {"../tests/lib/masakari.sh", "../share/vigil/masakari.sh",
+	static const char *const rel[] = {"../tests/lib/masakari.sh", "../share/vigil/masakari-local.sh",
 					  "../../tests/lib/masakari.sh"};
 	const char *env = getenv("VIGIL_MASAKARI_LAUNCHER");
 	char dir[PATH_MAX], *slash;
@@ -439,8 +439,9 @@ static void masakari_up(struct demo *d)
 
 	if (find_launcher(d, launcher, sizeof(launcher))) {
 		snprintf(d->mk_skip, sizeof(d->mk_skip),
-			 "the masakari-api launcher (masakari.sh) was not found near this binary; "
-			 "set VIGIL_MASAKARI_LAUNCHER");
+			 "the masakari-api launcher (share/vigil/masakari-local.sh, or "
+			 "tests/lib/masakari.sh in a source tree) was not found near this "
+			 "binary; set VIGIL_MASAKARI_LAUNCHER");
 		return;
 	}
 	snprintf(addr, sizeof(addr), "%s.1/24", d->net);

@@ -2,6 +2,7 @@
 /* cmd_members.c - `vigil members`: the agent's member table, like `consul members`. */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@
 
 #include "cli.h"
 #include "log.h"
+
+/* How long `vigil leave` waits for the agent to exit. */
+#define LEAVE_WAIT_S 10
 
 struct body {
 	char *p;
@@ -39,11 +43,11 @@ json_t *cli_http_json(const char *method, const char *addr, const char *path, lo
 {
 	struct body b = { 0 };
 	char url[256];
-	long code = 0;
 	json_error_t jerr;
 	json_t *j = NULL;
 	CURL *c = curl_easy_init();
 	CURLcode rc;
+	long code = 0;
 
 	if (!c) {
 		snprintf(err, errsz, "curl_easy_init failed");
@@ -248,6 +252,39 @@ void cli_print_members(FILE *out, json_t *arr)
 		       json_string_value(json_object_get(m, "role")),
 		       json_real_value(json_object_get(m, "srtt_ms")), agebuf);
 	}
+}
+
+/* Like `consul leave`: the agent tells the members it leaves (they show it
+ * "left", never failed) and exits 0. Waits until it no longer answers. */
+int cmd_leave(int argc, char **argv)
+{
+	static const char usage[] = "leave [-config FILE] [-http-addr ADDR]";
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	struct vigil_config c;
+	const char *addr;
+	json_t *r;
+	int json;
+
+	if (api_args(argc, argv, usage, &addr, &json, &c))
+		return EXIT_USAGE;
+	r = cli_api_request("PUT", addr, "/v1/agent/leave");
+	if (!r)
+		return EXIT_USAGE;
+	json_decref(r);
+	printf("leaving the cluster: the agent at %s told its members\n", addr);
+	for (int i = 0; i < LEAVE_WAIT_S * 10; i++) {
+		char err[512];
+		json_t *h = cli_http_json("GET", addr, "/v1/health", 1000, err, sizeof(err));
+
+		json_decref(h);
+		if (!h && !strncmp(err, "cannot reach", 12)) {
+			printf("graceful leave complete: the agent exited\n");
+			return 0;
+		}
+		nanosleep(&tick, NULL);
+	}
+	log_err("the agent at %s still answers %d s after the leave request", addr, LEAVE_WAIT_S);
+	return EXIT_CHECK;
 }
 
 int cmd_members(int argc, char **argv)

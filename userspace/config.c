@@ -21,6 +21,7 @@ enum cfg_type {
 	CFG_KEY,    /* base64 of VIGIL_KEY_LEN bytes; int at aux_off set to 1 */
 	CFG_ENUM,   /* int, parsed by parse() */
 	CFG_LIST,   /* array of strings into char[CFG_JOIN_MAX][size]; count at aux_off */
+	CFG_BOOL,   /* true or false into an int */
 };
 
 struct cfg_directive {
@@ -46,6 +47,8 @@ struct cfg_directive {
 	{ name, CFG_KEY, OFF(f), SZ(f), 0, 0, NULL, OFF(flag), NULL, NULL, help }
 #define LIST(name, f, count, help)                                                                 \
 	{ name, CFG_LIST, OFF(f), sizeof(((struct vigil_config *)0)->f[0]), 0, 0, NULL, OFF(count), NULL, NULL, help }
+#define BOOL(name, f, def, help)                                                                   \
+	{ name, CFG_BOOL, OFF(f), SZ(f), 0, 1, def, 0, NULL, NULL, help }
 #define ENUM(name, f, fn, allowed, def, help)                                                      \
 	{ name, CFG_ENUM, OFF(f), SZ(f), 0, 0, def, 0, fn, allowed, help }
 
@@ -64,7 +67,8 @@ static const struct cfg_directive directives[] = {
 	STR("interface", interface, NULL,
 	    "Cluster network interface; the XDP program attaches here."),
 	STR("bind_addr", bind_addr, "",
-	    "Local address probes and gossip are sent from. Empty: any address."),
+	    "Address the agent binds and announces (ADDR or ADDR:PORT). Empty: the first "
+	    "address of interface."),
 	UINT("port", port, 1, 65535, "7301", "UDP port of probes and gossip."),
 	KEY("key", key, has_key,
 	    "Cluster key, base64 of 16 random bytes (`vigil keygen`). Signs every message."),
@@ -88,6 +92,10 @@ static const struct cfg_directive directives[] = {
 	     "Addresses (ADDR or ADDR:PORT) of members to join through; any one is enough."),
 	STR("data_dir", data_dir, "/var/lib/vigil", "Directory for the agent's persistent state."),
 	STR("api_addr", api_addr, "127.0.0.1:7500", "HTTP API and /metrics listen address."),
+	STR("metrics_addr", metrics_addr, "",
+	    "A second listen address serving only /metrics (and /v1/health). Empty: none."),
+	BOOL("allow_public_bind", allow_public_bind, "false",
+	     "Allow bind_addr, api_addr and metrics_addr on public or wildcard addresses."),
 	UINT("heartbeat_interval_ms", heartbeat_interval_ms, 10, 10000, "100",
 	     "Period of the agent heartbeat counter that ACKs carry."),
 	UINT("pushpull_interval_ms", pushpull_interval_ms, 0, 3600000, "30000",
@@ -217,7 +225,7 @@ static int fail(char *err, size_t errsz, const char *name, const char *text, con
 static int fail(char *err, size_t errsz, const char *name, const char *text, const char *key,
 		const char *fmt, ...)
 {
-	char msg[256];
+	char msg[400];
 	va_list ap;
 	int line = key ? key_line(text, key) : 0;
 
@@ -302,6 +310,12 @@ static int set_value(struct vigil_config *c, const struct cfg_directive *d, json
 		*(int *)(void *)(base + d->aux_off) = (int)n;
 		return 0;
 	}
+	case CFG_BOOL:
+		if (!json_is_boolean(v))
+			return fail(err, errsz, name, text, d->name, "\"%s\" must be true or false",
+				    d->name);
+		*(int *)(void *)(base + d->off) = json_is_true(v);
+		return 0;
 	case CFG_ENUM: {
 		int e;
 
@@ -327,13 +341,63 @@ void config_defaults(struct vigil_config *c)
 
 		if (!d->def)
 			continue;
-		v = d->type == CFG_UINT ? json_integer(strtoll(d->def, NULL, 0))
-					: json_string(d->def);
+		if (d->type == CFG_UINT)
+			v = json_integer(strtoll(d->def, NULL, 0));
+		else if (d->type == CFG_BOOL)
+			v = json_boolean(!strcmp(d->def, "true"));
+		else
+			v = json_string(d->def);
 		set_value(c, d, v, "defaults", NULL, err, sizeof(err));
 		json_decref(v);
 	}
 	if (gethostname(c->node_name, sizeof(c->node_name) - 1))
 		snprintf(c->node_name, sizeof(c->node_name), "localhost");
+}
+
+int config_check_bind(const struct vigil_config *c, const char *key, const struct sockaddr *sa,
+		      char *err, size_t errsz)
+{
+	char addr[80];
+
+	if (c->allow_public_bind || !addr_is_public(sa))
+		return 0;
+	addr_format(sa, addr, sizeof(addr));
+	snprintf(err, errsz,
+		 "\"%s\" = %s is a public or wildcard address: vigil listens only on loopback "
+		 "or private ones (RFC 1918, RFC 6598, link-local, fc00::/7); set "
+		 "\"allow_public_bind\": true to allow it",
+		 key, addr);
+	return -1;
+}
+
+/* The listen addresses parse and are private (unless allowed). */
+static int check_listen_addrs(const struct vigil_config *c, const char *name, const char *text,
+			      char *err, size_t errsz)
+{
+	const struct {
+		const char *key, *val;
+		uint16_t port;
+	} l[] = {
+		{ "bind_addr", c->bind_addr, (uint16_t)c->port },
+		{ "api_addr", c->api_addr, VIGIL_API_PORT },
+		{ "metrics_addr", c->metrics_addr, VIGIL_API_PORT },
+	};
+	char msg[384];
+
+	for (size_t i = 0; i < ARRAY_SIZE(l); i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (!l[i].val[0] && strcmp(l[i].key, "api_addr"))
+			continue; /* empty: derived from the interface, or none */
+		if (addr_parse(l[i].val, l[i].port, &ss, &sl))
+			return fail(err, errsz, name, text, l[i].key,
+				    "\"%s\" = \"%s\" is not ADDR or ADDR:PORT", l[i].key,
+				    l[i].val);
+		if (config_check_bind(c, l[i].key, (struct sockaddr *)&ss, msg, sizeof(msg)))
+			return fail(err, errsz, name, text, l[i].key, "%s", msg);
+	}
+	return 0;
 }
 
 /* Derived values and cross-key checks. */
@@ -370,6 +434,8 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 			return fail(err, errsz, name, text, "servers",
 				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i, c->servers[i]);
 	}
+	if (check_listen_addrs(c, name, text, err, errsz))
+		return -1;
 	if (c->masakari.retry_min_ms > c->masakari.retry_max_ms)
 		return fail(err, errsz, name, text, "masakari.retry_min_ms",
 			    "\"masakari.retry_min_ms\" must not exceed \"masakari.retry_max_ms\"");
@@ -499,6 +565,9 @@ void config_print_reference(FILE *out)
 			break;
 		case CFG_LIST:
 			fprintf(out, "array of strings (at most %d)", CFG_JOIN_MAX);
+			break;
+		case CFG_BOOL:
+			fprintf(out, "boolean");
 			break;
 		}
 		fprintf(out, "; default: %s\n    %s\n", d->def ? (*d->def ? d->def : "\"\"") : "none",

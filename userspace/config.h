@@ -17,6 +17,7 @@
 #define CFG_NAME_MAX 64
 #define CFG_PATH_MAX 256
 #define CFG_JOIN_MAX 16
+#define VIGIL_API_PORT 7500 /* api_addr and metrics_addr without a port */
 
 struct vigil_config {
 	/* identity */
@@ -46,6 +47,8 @@ struct vigil_config {
 	int njoin;
 	char data_dir[CFG_PATH_MAX];   /* state the agent keeps across restarts */
 	char api_addr[64];	       /* HTTP API listen address */
+	char metrics_addr[64];	       /* second listener, /metrics only; "" = none */
+	int allow_public_bind;	       /* permit public/wildcard listen addresses */
 	uint32_t heartbeat_interval_ms; /* agent heartbeat counter period */
 	uint32_t pushpull_interval_ms; /* anti-entropy period; 0 = off */
 	struct memb_config memb;       /* SWIM timing and fan-out */
@@ -73,6 +76,11 @@ int config_load_file(struct vigil_config *c, const char *path, char *err, size_t
 /* Same, from a string (name is used in messages). */
 int config_load_string(struct vigil_config *c, const char *text, const char *name, char *err,
 		       size_t errsz);
+/* 0 if the configuration allows listening on sa (private, or allow_public_bind);
+ * else -1 with a message naming key and how to allow it. */
+struct sockaddr;
+int config_check_bind(const struct vigil_config *c, const char *key, const struct sockaddr *sa,
+		      char *err, size_t errsz);
 /* Print the directive table as a reference (used for docs and `vigil config`). */
 void config_print_reference(FILE *out);
 

@@ -17,6 +17,7 @@
 struct http_server {
 	struct MHD_Daemon *d;
 	struct agent *a;
+	int metrics_only; /* the metrics_addr listener: /metrics and /v1/health */
 };
 
 static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, const char *body,
@@ -76,6 +77,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0; /* no endpoint takes a body yet */
 		return MHD_YES;
 	}
+	if (s->metrics_only && strcmp(url, "/metrics") && strcmp(url, "/v1/health"))
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "only /metrics and /v1/health here");
+	if (!strcmp(url, "/v1/agent/leave")) {
+		if (strcmp(method, "PUT") && strcmp(method, "POST"))
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT");
+		agent_queue_leave(s->a);
+		return reply(c, MHD_HTTP_OK,
+			     "{\"leaving\": true, \"status\": \"leave broadcast; the agent "
+			     "exits\"}");
+	}
 	if (!strncmp(url, "/v1/maintenance/", 16)) {
 		const char *host = url + 16;
 		char body[256];
@@ -112,31 +123,51 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 
-struct http_server *http_start(struct agent *a)
+/* Listen on addr (key names it in messages); NULL (logged) on failure. */
+static struct http_server *listen_on(struct agent *a, const char *key, const char *addr,
+				     int metrics_only)
 {
 	struct sockaddr_storage ss;
 	struct http_server *s;
 	socklen_t sl;
 
-	if (addr_parse(a->cfg.api_addr, 7500, &ss, &sl)) {
-		log_err("bad api_addr \"%s\"", a->cfg.api_addr);
+	if (addr_parse(addr, VIGIL_API_PORT, &ss, &sl)) {
+		log_err("bad %s \"%s\"", key, addr);
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->a = a;
+	s->metrics_only = metrics_only;
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 					(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &ss,
 				MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_CONNECTION_LIMIT,
 				64U, MHD_OPTION_END);
 	if (!s->d) {
-		log_err("cannot start the HTTP API on %s (in use?)", a->cfg.api_addr);
+		log_err("cannot listen on %s %s (in use?)", key, addr);
 		free(s);
 		return NULL;
 	}
-	log_info("HTTP API on http://%s/v1/", a->cfg.api_addr);
+	return s;
+}
+
+struct http_server *http_start(struct agent *a)
+{
+	struct http_server *s = listen_on(a, "api_addr", a->cfg.api_addr, 0);
+
+	if (s)
+		log_info("HTTP API on http://%s/v1/", a->cfg.api_addr);
+	return s;
+}
+
+struct http_server *http_start_metrics(struct agent *a)
+{
+	struct http_server *s = listen_on(a, "metrics_addr", a->cfg.metrics_addr, 1);
+
+	if (s)
+		log_info("metrics on http://%s/metrics", a->cfg.metrics_addr);
 	return s;
 }
 

@@ -8,6 +8,8 @@ struct http_server;
 
 /* Listen on the agent's api_addr. NULL (logged) on failure. */
 struct http_server *http_start(struct agent *a);
+/* Listen on metrics_addr, serving /metrics and /v1/health only. */
+struct http_server *http_start_metrics(struct agent *a);
 void http_stop(struct http_server *s);
 
 #endif /* VIGIL_HTTP_H */

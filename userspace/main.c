@@ -20,6 +20,8 @@ static const struct cli_cmd commands[] = {
 	  "this agent, the Raft state, decided hosts and the notification outbox" },
 	{ "maint", cmd_maint, "maint enable|disable HOST [-config FILE] [-http-addr ADDR]",
 	  "put a host into or out of maintenance (never notified about while in it)" },
+	{ "leave", cmd_leave, "leave [-config FILE] [-http-addr ADDR]",
+	  "make the agent leave the cluster gracefully (members see it left) and exit" },
 	{ "ping", cmd_ping, "ping [-config FILE] [-c COUNT] [-i SECONDS] [-W SECONDS] [-j] NAME@ADDR[:PORT]",
 	  "probe a peer over the vigil protocol; RTTs are measured in-kernel" },
 	{ "xdp", cmd_xdp, "xdp attach|detach|status [-config FILE] [-j]",

@@ -169,6 +169,44 @@ void addr_format(const struct sockaddr *sa, char *buf, size_t n)
 	}
 }
 
+static int ipv4_is_public(uint32_t a)
+{
+	static const struct {
+		uint32_t net, mask;
+	} private[] = {
+		{ 0x7f000000, 0xff000000 }, /* 127/8 loopback */
+		{ 0x0a000000, 0xff000000 }, /* 10/8 */
+		{ 0xac100000, 0xfff00000 }, /* 172.16/12 */
+		{ 0xc0a80000, 0xffff0000 }, /* 192.168/16 */
+		{ 0x64400000, 0xffc00000 }, /* 100.64/10 shared address space */
+		{ 0xa9fe0000, 0xffff0000 }, /* 169.254/16 link-local */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(private); i++)
+		if ((a & private[i].mask) == private[i].net)
+			return 0;
+	return 1;
+}
+
+int addr_is_public(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ipv4_is_public(ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr));
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		uint32_t v4;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			memcpy(&v4, &a->s6_addr[12], sizeof(v4));
+			return ipv4_is_public(ntohl(v4));
+		}
+		if (IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a))
+			return 0;
+		return (a->s6_addr[0] & 0xfe) != 0xfc; /* fc00::/7 unique local */
+	}
+	return 1;
+}
+
 int mkdir_p(const char *dir, mode_t mode)
 {
 	char tmp[PATH_MAX];

@@ -30,6 +30,12 @@ int addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ss
 /* "ADDR:PORT" or "[V6]:PORT" */
 void addr_format(const struct sockaddr *sa, char *buf, size_t n);
 
+/* 1 if binding sa would expose a port beyond the site: anything but loopback,
+ * RFC 1918, RFC 6598 shared space, link-local and IPv6 ULA. The unspecified
+ * address (0.0.0.0, ::) binds every interface, public ones included, so it
+ * counts as public too. */
+int addr_is_public(const struct sockaddr *sa);
+
 /* mkdir -p; 0 or -errno. */
 int mkdir_p(const char *dir, mode_t mode);
 

@@ -151,3 +151,18 @@ vt_bg_append() {
 	VT_LAST_PID=$!
 	VT_PIDS+=("$VT_LAST_PID")
 }
+
+# vt_solo CLUSTER KEY: one host alone in namespace ${VT_ID}CLUSTER, eth0 (a veth
+# whose peer stays in the namespace) at $VT_NET.1, and an agent configuration
+# for it in generic XDP mode. Sets VT_SOLO_NS and VT_SOLO_CFG.
+vt_solo() {
+	VT_SOLO_NS=${VT_ID}$1
+	VT_SOLO_CFG=$VT_DIR/$1.json
+	vt_netns_add "$VT_SOLO_NS" || return 1
+	ip netns exec "$VT_SOLO_NS" ip link add eth0 type veth peer name eth1 || return 1
+	ip -n "$VT_SOLO_NS" addr add "$VT_NET.1/24" dev eth0
+	ip -n "$VT_SOLO_NS" link set eth0 up
+	ip -n "$VT_SOLO_NS" link set eth1 up
+	printf '{"node_name": "solo", "cluster": "%s", "interface": "eth0", "key": "%s",\n "bpffs": "%s/%s", "data_dir": "%s/data-%s", "xdp_mode": "generic"}\n' \
+		"$1" "$2" "$VT_BPFFS" "$1" "$VT_DIR" "$1" >"$VT_SOLO_CFG"
+}

@@ -11,6 +11,13 @@ cd "$(dirname "$0")/../.."
 vt_require api
 vt_init || { not_ok "api: setup"; exit 1; }
 vc_up 3 || { not_ok "api: building 3 hosts"; exit 1; }
+# hv1 is the cluster's one Raft server (its /metrics has the Raft and
+# Masakari families) and also serves /metrics on its cluster address.
+for i in 1 2 3; do
+	extra="\"servers\": [\"hv1@${VC_IP[1]}\"], \"masakari\": {\"url\": \"http://127.0.0.1:1/v1\"},"
+	[ "$i" = 1 ] && extra="$extra \"role\": \"server\", \"metrics_addr\": \"${VC_IP[1]}:9100\","
+	vc_write_cfg "$i" "$extra"
+done
 for i in 1 2 3; do vc_start "$i"; done
 check "3 agents converge" vt_wait_for 15 vc_converged
 sleep 1
@@ -55,6 +62,31 @@ for m in vigil_probes_sent_total vigil_acks_received_total vigil_xdp_drops_total
 	check "/metrics has $m" grep -q "^$m" "$VT_DIR/metrics.txt"
 done
 
+# --- the Grafana dashboard --------------------------------------------------------
+DASH=docs/grafana/vigil.json
+dash_ok() { jq -e '.panels | length > 10' "$DASH" >/dev/null; }
+check "the Grafana dashboard is JSON" dash_ok
+missing=""
+for m in $(jq -r '.panels[].targets[]?.expr, .templating.list[].definition // empty' "$DASH" |
+	grep -o 'vigil_[a-z_]*' | sort -u); do
+	grep -q "^$m[ {]" "$VT_DIR/metrics.txt" || missing="$missing $m"
+done
+check "every metric the dashboard uses is in /metrics${missing:+ (missing:$missing)}" test -z "$missing"
+
+# --- the metrics_addr listener: /metrics and /v1/health only ------------------------
+MX=http://${VC_IP[1]}:9100
+mcode() { ip netns exec "${VC_NS[2]}" curl -s --noproxy '*' -o "$VT_DIR/mbody" -w '%{http_code}' -X "$1" "$MX$2"; }
+check "metrics_addr: GET /metrics from another host: 200" test "$(mcode GET /metrics)" = 200
+check "metrics_addr: the same metric families as on api_addr" \
+	bash -c "diff <(grep '^# TYPE' $VT_DIR/metrics.txt) <(grep '^# TYPE' $VT_DIR/mbody)"
+check "metrics_addr: GET /v1/health: 200" test "$(mcode GET /v1/health)" = 200
+check "metrics_addr: GET /v1/members: 404" test "$(mcode GET /v1/members)" = 404
+check "metrics_addr: PUT /v1/agent/leave: 404, agent still running" \
+	sh -c "test \$(ip netns exec ${VC_NS[2]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT $MX/v1/agent/leave) = 404 && sleep 0.5 && kill -0 ${VC_PID[1]}"
+check "metrics_addr: PUT /v1/maintenance/hv2: 404" test "$(mcode PUT /v1/maintenance/hv2)" = 404
+check "api_addr: GET /v1/agent/leave: 405, agent still running" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' $API/v1/agent/leave) = 405 && sleep 0.5 && kill -0 ${VC_PID[1]}"
+
 # --- a real Prometheus scraping the agent ---------------------------------------
 if command -v prometheus >/dev/null; then
 	mkdir -p "$VT_DIR/prom"
@@ -79,6 +111,17 @@ EOF
 			python3 -c "import json,sys; r=json.load(sys.stdin)['data']['result']; assert len(r)==2" 2>/dev/null
 	}
 	check "Prometheus computes RTT quantiles from the kernel histogram" vt_wait_for 10 hist
+	# Each dashboard query, with Grafana's variables filled in, is valid PromQL.
+	bad="" n=0
+	while read -r expr; do
+		n=$((n + 1))
+		e=${expr//\$__rate_interval/5s}
+		e=${e//\$instance/.*}
+		in1 curl -s --noproxy '*' -G "http://127.0.0.1:9090/api/v1/query" --data-urlencode "query=$e" |
+			python3 -c "import json,sys; r=json.load(sys.stdin); assert r['status']=='success'" 2>/dev/null ||
+			bad="$bad [$expr]"
+	done < <(jq -r '.panels[].targets[]?.expr' "$DASH")
+	check "Prometheus accepts all $n dashboard queries${bad:+ (refused:$bad)}" test -z "$bad" -a "$n" -gt 10
 else
 	not_ok "prometheus not installed (make deps installs it)"
 fi

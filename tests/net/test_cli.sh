@@ -57,6 +57,12 @@ badcfg "bad enum lists values" '{"xdp_mode": "fast"}' 'auto, native, generic'
 badcfg "invalid JSON has line:column" '{"port": 7301,,}' 'bad.json:1:'
 badcfg "bad join address" '{"join": ["not an address"]}' '"join"\[0\]'
 badcfg "suspicion min above max" '{"suspicion_min_ms": 5000, "suspicion_max_ms": 1000}' 'must not exceed'
+badcfg "wildcard api_addr: names the key and the way to allow it" '{"api_addr": "0.0.0.0:7500"}' \
+	'bad.json:1: "api_addr" = 0.0.0.0:7500 is a public or wildcard address.*"allow_public_bind": true'
+badcfg "public metrics_addr" '{"metrics_addr": "[2001:db8::1]:9100"}' '"metrics_addr" = \[2001:db8::1\]:9100 is a public'
+badcfg "public bind_addr" '{"bind_addr": "8.8.8.8"}' '"bind_addr" = 8.8.8.8:7301 is a public'
+printf '{"key": "%s", "api_addr": "0.0.0.0:7500", "allow_public_bind": true}\n' "$k1" >"$VT_DIR/pub.json"
+check "allow_public_bind: true accepts a wildcard api_addr" "$VIGIL" agent -config "$VT_DIR/pub.json" -config-test
 check "missing config file: exit 2" test "$(rc "$VIGIL" agent -config /nonexistent.json -config-test)" = 2
 check "missing config file: names it" grep -q "/nonexistent.json" "$VT_DIR/err"
 
@@ -70,15 +76,9 @@ check "ping without a peer name or id: exit 2" \
 	test "$(rc "$VIGIL" ping -config "$VT_DIR/c.json" 10.0.0.1)" = 2
 
 # An agent in a namespace of its own: -json output, SIGHUP reload, SIGTERM.
-NS=${VT_ID}x
-vt_netns_add "$NS"
-ip netns exec "$NS" ip link add eth0 type veth peer name eth1
-ip -n "$NS" addr add "$VT_NET.1/24" dev eth0
-ip -n "$NS" link set eth0 up
-ip -n "$NS" link set eth1 up
-CFG=$VT_DIR/agent.json
-printf '{"node_name": "solo", "cluster": "cli", "interface": "eth0", "key": "%s",\n "bpffs": "%s/solo", "data_dir": "%s/data", "xdp_mode": "generic"}\n' \
-	"$k1" "$VT_BPFFS" "$VT_DIR" >"$CFG"
+vt_solo cli "$k1" || not_ok "cli: the agent's namespace"
+NS=$VT_SOLO_NS
+CFG=$VT_SOLO_CFG
 vt_bg "$VT_DIR/agent.log" ip netns exec "$NS" "$VIGIL" agent -config "$CFG"
 APID=$VT_LAST_PID
 up() { ip netns exec "$NS" "$VIGIL" members -config "$CFG" -j >"$VT_DIR/m.json" 2>/dev/null; }
@@ -87,7 +87,7 @@ check "members -j is JSON with this node alive" \
 	python3 -c "import json; m=json.load(open('$VT_DIR/m.json')); assert m[0]['name']=='solo' and m[0]['state']=='alive'"
 check "members table has a header and a row" \
 	sh -c "ip netns exec $NS $VIGIL members -config $CFG | grep -q '^solo .* alive'"
-check "agent created its data_dir" test -d "$VT_DIR/data"
+check "agent created its data_dir" test -d "$VT_DIR/data-cli"
 sed -i 's/"xdp_mode": "generic"/"xdp_mode": "generic", "log_level": "debug", "probe_interval_ms": 200/' "$CFG"
 kill -HUP "$APID"
 check "SIGHUP: configuration reloaded" vt_wait_for 5 grep -q "configuration reloaded" "$VT_DIR/agent.log"

@@ -84,6 +84,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.njoin, 0);
 	assert_string_equal(cfg.data_dir, "/var/lib/vigil");
 	assert_string_equal(cfg.api_addr, "127.0.0.1:7500");
+	assert_string_equal(cfg.metrics_addr, "");
+	assert_int_equal(cfg.allow_public_bind, 0);
 	assert_int_equal(cfg.heartbeat_interval_ms, 100);
 	assert_int_equal(cfg.pushpull_interval_ms, 30000);
 	assert_int_equal(cfg.memb.probe_interval_ms, 100);
@@ -138,6 +140,8 @@ static const char full_config[] = "{\n"
 				  "  \"join\": [\"10.0.0.2\", \"10.0.0.3:7400\", \"[fd00::4]:7400\"],\n"
 				  "  \"data_dir\": \"/tmp/vigil\",\n"
 				  "  \"api_addr\": \"0.0.0.0:8500\",\n"
+				  "  \"metrics_addr\": \"10.0.0.1:9100\",\n"
+				  "  \"allow_public_bind\": true,\n"
 				  "  \"heartbeat_interval_ms\": 20,\n"
 				  "  \"pushpull_interval_ms\": 0,\n"
 				  "  \"probe_interval_ms\": 200,\n"
@@ -208,6 +212,8 @@ static void test_full_config(void **state)
 	assert_string_equal(cfg.join[2], "[fd00::4]:7400");
 	assert_string_equal(cfg.data_dir, "/tmp/vigil");
 	assert_string_equal(cfg.api_addr, "0.0.0.0:8500");
+	assert_string_equal(cfg.metrics_addr, "10.0.0.1:9100");
+	assert_int_equal(cfg.allow_public_bind, 1);
 	assert_int_equal(cfg.heartbeat_interval_ms, 20);
 	assert_int_equal(cfg.pushpull_interval_ms, 0);
 	assert_int_equal(cfg.memb.probe_interval_ms, 200);
@@ -403,6 +409,40 @@ static void test_cross_checks(void **state)
 		   "\"masakari.retry_min_ms\" must not exceed");
 }
 
+/* Listen addresses beyond loopback and private ranges are refused, naming the
+ * key, the line and the way to allow them. */
+static void test_public_bind(void **state)
+{
+	static const char *const keys[] = { "bind_addr", "api_addr", "metrics_addr" };
+	static const char *const public[] = { "0.0.0.0", "8.8.8.8:7500", "[::]:7500",
+					      "[2001:db8::1]:9100", "172.32.0.1" };
+	static const char *const private[] = { "127.0.0.1:7500", "10.1.2.3", "172.16.0.1:1",
+					       "192.168.0.1", "100.64.0.1", "169.254.0.1",
+					       "[::1]:7500", "[fd12::1]:9100", "[fe80::1]" };
+	char text[256];
+
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++) {
+			snprintf(text, sizeof(text), "{\n  \"port\": 7301,\n  \"%s\": \"%s\"\n}",
+				 keys[k], public[i]);
+			load_fails(text, "test.json:3:", keys[k], "public or wildcard",
+				   "\"allow_public_bind\": true");
+			snprintf(text, sizeof(text),
+				 "{ \"%s\": \"%s\", \"allow_public_bind\": true }", keys[k],
+				 public[i]);
+			load_ok(text);
+		}
+		for (size_t i = 0; i < sizeof(private) / sizeof(private[0]); i++) {
+			snprintf(text, sizeof(text), "{ \"%s\": \"%s\" }", keys[k], private[i]);
+			load_ok(text);
+		}
+		snprintf(text, sizeof(text), "{\n  \"%s\": \"not-an-address\"\n}", keys[k]);
+		load_fails(text, "test.json:2:", keys[k], "is not ADDR or ADDR:PORT");
+	}
+	load_fails("{ \"allow_public_bind\": 1 }", "\"allow_public_bind\" must be true or false");
+	load_fails("{ \"api_addr\": \"\" }", "\"api_addr\"");
+}
+
 /* A section key that shares its name with a top-level key ("interface") is
  * reported on its own line, whichever comes first in the file. */
 static void test_error_line_in_section(void **state)
@@ -444,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_derived),
 		cmocka_unit_test(test_cross_checks),
 		cmocka_unit_test(test_error_line_in_section),
+		cmocka_unit_test(test_public_bind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -239,6 +239,33 @@ static void test_addr_format(void **state)
 	assert_string_equal(small, "192.168");
 }
 
+/* Which bind addresses are refused without allow_public_bind. */
+static void test_addr_is_public(void **state)
+{
+	static const struct {
+		const char *addr;
+		int public;
+	} cases[] = {
+		{ "127.0.0.1", 0 },	  { "127.255.0.9", 0 },	  { "10.0.0.1", 0 },
+		{ "10.255.255.255", 0 },  { "172.16.0.1", 0 },	  { "172.31.255.1", 0 },
+		{ "172.32.0.1", 1 },	  { "172.15.255.1", 1 },  { "192.168.1.1", 0 },
+		{ "192.169.0.1", 1 },	  { "100.64.0.1", 0 },	  { "100.127.255.1", 0 },
+		{ "100.128.0.1", 1 },	  { "169.254.3.4", 0 },	  { "0.0.0.0", 1 },
+		{ "8.8.8.8", 1 },	  { "192.0.2.1", 1 },	  { "11.0.0.1", 1 },
+		{ "::1", 0 },		  { "fe80::1", 0 },	  { "fd00::1", 0 },
+		{ "fc00::1", 0 },	  { "fe00::1", 1 },	  { "::", 1 },
+		{ "2001:db8::1", 1 },	  { "::ffff:10.1.2.3", 0 }, { "::ffff:8.8.8.8", 1 },
+	};
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(addr_parse(cases[i].addr, 1, &ss, &len), 0);
+		if (addr_is_public((struct sockaddr *)&ss) != cases[i].public)
+			fail_msg("addr_is_public(%s) != %d", cases[i].addr, cases[i].public);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_addr_parse_ipv6),
 		cmocka_unit_test(test_addr_parse_invalid),
 		cmocka_unit_test(test_addr_format),
+		cmocka_unit_test(test_addr_is_public),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# test_leave.sh - `vigil leave` on a 4-host namespace cluster (hv1..hv3 Raft
+# servers with a short wait period, hv4 a client): the agent asked to leave
+# tells its members and exits 0; every member shows it "left", none ever
+# suspects it, and the servers record no failure. Then a server leaves too.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/netns.sh
+. tests/lib/cluster.sh
+
+vt_require leave
+vt_init || { not_ok "leave: setup"; exit 1; }
+vc_up 4 || { not_ok "leave: building 4 hosts"; exit 1; }
+SERVERS="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
+for i in 1 2 3 4; do
+	role=client
+	[ "$i" -le 3 ] && role=server
+	vc_write_cfg "$i" "$SERVERS, \"role\": \"$role\", \"wait_period_ms\": 500,
+  \"raft_election_timeout_ms\": 500, \"min_healthy_hosts\": 0,"
+done
+for i in 1 2 3 4; do vc_start "$i"; done
+check "4 agents converge" vt_wait_for 20 vc_converged
+
+# leave_of I: run `vigil leave` in hv I's namespace; output in $VT_DIR/leave$I.*
+leave_of() {
+	ip netns exec "${VC_NS[$1]}" "$VIGIL" leave -config "${VC_CFG[$1]}" \
+		>"$VT_DIR/leave$1.out" 2>"$VT_DIR/leave$1.err"
+}
+# no_failure_about NAME: no member logged NAME suspect or dead
+no_failure_about() {
+	! cat "$VT_DIR"/hv*.log | grep -q "member=$1 from=.* to=\(suspect\|dead\)"
+}
+verdicts() { # I: vigil_failure_verdicts_total on hv I
+	ip netns exec "${VC_NS[$1]}" curl -s --noproxy '*' http://127.0.0.1:7500/metrics |
+		awk '$1 == "vigil_failure_verdicts_total" {print $2}'
+}
+
+# --- a client leaves -----------------------------------------------------------
+leave_of 4
+check "vigil leave: exit 0" test $? = 0
+check "vigil leave: says the leave completed" grep -q "graceful leave complete" "$VT_DIR/leave4.out"
+wait "${VC_PID[4]}"
+check "vigil leave: the agent exited 0" test $? = 0
+check "vigil leave: the agent logged why it left" \
+	grep -q "leave requested through the API: leaving the cluster" "$VT_DIR/hv4.log"
+left4() { vc_all_see left hv4 4; }
+check "every member shows hv4 left" vt_wait_for 10 left4
+sleep 2 # longer than the wait period: a wrong verdict would be in by now
+check "hv4 still left everywhere after the wait period" left4
+check "no member ever suspected hv4" no_failure_about hv4
+check "the servers recorded no failure verdict" test "$(verdicts 1)" = 0
+hv4_status() {
+	ip netns exec "${VC_NS[1]}" "$VIGIL" status -config "${VC_CFG[1]}" -j |
+		python3 -c "import json,sys; s=json.load(sys.stdin); assert not any(h.get('failed') for h in s.get('hosts', [])), s['hosts']"
+}
+check "vigil status: no host failed" hv4_status
+
+# --- a server leaves: the other two keep a quorum --------------------------------
+leave_of 3
+check "vigil leave on a server: exit 0" test $? = 0
+wait "${VC_PID[3]}"
+check "the server's agent exited 0" test $? = 0
+left3() { vc_all_see left hv3 3 4; }
+check "hv1 and hv2 show hv3 left" vt_wait_for 10 left3
+sleep 2
+check "no member ever suspected hv3" no_failure_about hv3
+check "still no failure verdict" test "$(verdicts 1)" = 0
+
+# --- no agent to ask -------------------------------------------------------------
+ip netns exec "${VC_NS[4]}" "$VIGIL" leave -config "${VC_CFG[4]}" >/dev/null 2>"$VT_DIR/noagent.err"
+check "vigil leave with no agent: exit 2" test $? = 2
+check "vigil leave with no agent: says why" grep -q "is \`vigil agent\` running" "$VT_DIR/noagent.err"
+
+exit $((VT_FAILS > 0))
