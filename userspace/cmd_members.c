@@ -163,10 +163,11 @@ int cmd_status(int argc, char **argv)
 	       (long long)json_integer_value(json_object_get(json_object_get(st, "members"), "left")));
 	printf("raft        %s", json_string_value(json_object_get(r, "role")));
 	if (json_object_get(r, "term"))
-		printf(", term %lld, leader %s, commit %lld",
+		printf(", term %lld, leader %s, commit %lld, %lld voters",
 		       (long long)json_integer_value(json_object_get(r, "term")),
 		       json_string_value(json_object_get(r, "leader_address")),
-		       (long long)json_integer_value(json_object_get(r, "commit_index")));
+		       (long long)json_integer_value(json_object_get(r, "commit_index")),
+		       (long long)json_integer_value(json_object_get(r, "voters")));
 	printf("\nwait period %lld ms\n",
 	       (long long)json_integer_value(json_object_get(st, "wait_period_ms")));
 	json_array_foreach(json_object_get(st, "hosts"), i, o)

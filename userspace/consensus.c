@@ -72,6 +72,8 @@ struct consensus {
 	char raft_addr[96];
 	uv_timer_t decide_timer;
 	int proposing;	     /* a proposal of ours is in flight */
+	struct raft_change change; /* a voter change of ours is in flight */
+	int changing;
 	struct reports reports;
 	struct fresh fresh_report, fresh_maint; /* replay protection, per sender */
 	uint64_t refused[FRESH_FULL + 1];	/* REPORT/MAINT refused, by fresh_result */
@@ -390,6 +392,92 @@ static char *left_next(struct consensus *c, uint64_t now)
 	return NULL;
 }
 
+/* ---- the set of voters ------------------------------------------------------ */
+
+static void changed(struct raft_change *req, int status)
+{
+	struct consensus *c = req->data;
+
+	c->changing = 0;
+	if (status)
+		log_warn("raft: configuration change not done: %s", raft_strerror(status));
+}
+
+static const struct raft_server *voter_get(const struct raft *r, raft_id id)
+{
+	for (unsigned i = 0; i < r->configuration.n; i++)
+		if (r->configuration.servers[i].id == id)
+			return &r->configuration.servers[i];
+	return NULL;
+}
+
+static unsigned voters_count(const struct raft *r)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->configuration.n; i++)
+		n += r->configuration.servers[i].role == RAFT_VOTER;
+	return n;
+}
+
+static int host_failed(const struct consensus *c, uint32_t id)
+{
+	const struct fsm_host *h = fsm_host(&c->fsm, id);
+
+	return h && h->failed;
+}
+
+/* Leader: the Raft voters follow the membership, one change at a time. A
+ * member in the server role that is alive and not a voter is added (libraft
+ * promotes it once its log has caught up); a server that left gracefully is
+ * removed. A crashed server stays a voter until it has a committed failure
+ * verdict *and* a new server has taken its place (more voters than
+ * `servers` lists): removing crashed servers on sight would let the
+ * survivors of a partition shrink the quorum to their own size. */
+static void voters_follow_membership(struct consensus *c)
+{
+	const struct memb *m = &c->a->memb;
+	char addr[128];
+	int rc = 0;
+
+	if (c->changing)
+		return;
+	for (size_t i = 0; i < m->n && !rc; i++) {
+		const struct member *mb = m->members[i];
+		const struct raft_server *s = voter_get(&c->raft, mb->id);
+		struct sockaddr_storage ss = mb->addr;
+
+		c->change.data = c;
+		if (mb->role == 1 && mb->state == MEMB_ALIVE && !s) {
+			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)c->a->cfg.raft_port);
+			addr_format((struct sockaddr *)&ss, addr, sizeof(addr));
+			log_info("raft: adding server %s at %s", mb->name, addr);
+			rc = raft_add(&c->raft, &c->change, mb->id, addr, changed);
+		} else if (mb->role == 1 && mb->state == MEMB_ALIVE && s->role != RAFT_VOTER) {
+			log_info("raft: making %s a voter (once its log has caught up)", mb->name);
+			rc = raft_assign(&c->raft, &c->change, mb->id, RAFT_VOTER, changed);
+		} else if (mb->state == MEMB_LEFT && s) {
+			log_info("raft: removing server %s, which left the cluster", mb->name);
+			rc = raft_remove(&c->raft, &c->change, mb->id, changed);
+		} else if (s && s->role == RAFT_VOTER && voters_count(&c->raft) > (unsigned)c->a->cfg.nservers &&
+			   host_failed(c, mb->id)) {
+			log_info("raft: removing server %s: it failed and a new server has taken "
+				 "its place",
+				 mb->name);
+			rc = raft_remove(&c->raft, &c->change, mb->id, changed);
+		} else {
+			continue;
+		}
+		if (rc) {
+			log_warn("raft: cannot change the configuration for %s: %s", mb->name,
+				 raft_strerror(rc));
+			return;
+		}
+		c->changing = 1;
+		return;
+	}
+}
+
 static void on_decide(uv_timer_t *t)
 {
 	struct consensus *c = t->data;
@@ -399,6 +487,7 @@ static void on_decide(uv_timer_t *t)
 	if (c->closing || raft_state(&c->raft) != RAFT_LEADER)
 		return;
 	if (!c->proposing) {
+		voters_follow_membership(c);
 		cmd = left_next(c, now);
 		if (!cmd)
 			cmd = verdict_next(&c->fsm, &c->reports, &c->vcfg, now, now_real_ns());
@@ -595,8 +684,9 @@ static const char *role_name(int st)
 void consensus_status(const struct consensus *c, json_t *st)
 {
 	struct consensus *cc = (struct consensus *)c;
-	json_t *r, *hosts, *ob;
+	json_t *r, *hosts, *ob, *conf;
 	const char *laddr = NULL;
+	json_int_t voters = 0;
 	raft_id lid = 0;
 
 	json_object_set_new(st, "wait_period_ms", json_integer(c->a->cfg.wait_period_ms));
@@ -609,8 +699,20 @@ void consensus_status(const struct consensus *c, json_t *st)
 		      role_name(raft_state(&cc->raft)), "term", (json_int_t)cc->raft.current_term,
 		      "leader_id", (json_int_t)lid, "leader_address", laddr ? laddr : "",
 		      "commit_index", (json_int_t)cc->raft.commit_index, "last_applied",
-		      (json_int_t)raft_last_applied(&cc->raft), "voters",
-		      (json_int_t)cc->raft.configuration.n);
+		      (json_int_t)raft_last_applied(&cc->raft), "voters", (json_int_t)0);
+	conf = json_array();
+	for (unsigned i = 0; i < cc->raft.configuration.n; i++) {
+		const struct raft_server *s = &cc->raft.configuration.servers[i];
+
+		voters += s->role == RAFT_VOTER;
+		json_array_append_new(conf, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)s->id,
+						      "address", s->address, "role",
+						      s->role == RAFT_VOTER	? "voter"
+						      : s->role == RAFT_STANDBY ? "standby"
+										: "spare"));
+	}
+	json_object_set_new(r, "voters", json_integer((json_int_t)voters));
+	json_object_set_new(r, "configuration", conf);
 	json_object_set_new(st, "raft", r);
 	hosts = json_array();
 	for (size_t i = 0; i < c->fsm.nhosts; i++) {

@@ -480,6 +480,7 @@ static int apply_update(struct memb *m, const struct vigil_update *u, const stru
 		     (u->flags & VIGIL_UF_WITNESS))) {
 			if (!addr_unspecified(u->addr))
 				mb->addrlen = addr_from_wire(u->addr, u->port, &mb->addr);
+			mb->role = u->role; /* a restarted agent may have a new role */
 			set_state(m, mb, MEMB_ALIVE, inc);
 			enqueue(m, mb, u->flags, who);
 			return 1;

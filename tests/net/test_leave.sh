@@ -3,7 +3,10 @@
 # test_leave.sh - `vigil leave` on a 4-host namespace cluster (hv1..hv3 Raft
 # servers with a short wait period, hv4 a client): the agent asked to leave
 # tells its members and exits 0; every member shows it "left", none ever
-# suspects it, and the servers record no failure. Then a server leaves too.
+# suspects it, and the servers record no failure. Then a server leaves too:
+# the leader removes it from the Raft voters, adds it back when it returns,
+# adds a new server that was in nobody's "servers" list, and then removes a
+# crashed server once it has a failure verdict.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
@@ -67,8 +70,34 @@ sleep 2
 check "no member ever suspected hv3" no_failure_about hv3
 check "still no failure verdict" test "$(verdicts 1)" = 0
 
+# --- the voters follow: removed on leave, added back on return, a new server added -
+voters() { # number of Raft voters as the current leader sees them
+	local l
+	l=$(vc_leader) || return 1
+	vc_status "$l" | python3 -c "import json,sys; print(json.load(sys.stdin)['raft']['voters'])"
+}
+voters_are() { [ "$(voters)" = "$1" ]; }
+check "the leader removed hv3 from the Raft voters (2 left)" vt_wait_for 10 voters_are 2
+vc_start 3
+check "hv3 restarted: a voter again (3)" vt_wait_for 20 voters_are 3
+# hv4 comes back in the server role, not in anyone's "servers" list.
+sed -i 's/"role": "client"/"role": "server"/' "${VC_CFG[4]}"
+vc_start 4
+check "a new server hv4 joins: added as the 4th voter" vt_wait_for 20 voters_are 4
+in_conf4() {
+	vc_status 4 | python3 -c "
+import json, sys
+r = json.load(sys.stdin)['raft']
+sys.exit(not (r['role'] in ('follower', 'leader') and r['voters'] == 4))"
+}
+check "hv4 itself follows the leader with 4 voters" vt_wait_for 20 in_conf4
+# With 4 voters for 3 listed servers, a server that fails for good is replaced.
+vc_crash 3
+check "hv3 crashes: after its failure verdict the leader removes it (3 voters)" \
+	vt_wait_for 30 voters_are 3
+
 # --- no agent to ask -------------------------------------------------------------
-ip netns exec "${VC_NS[4]}" "$VIGIL" leave -config "${VC_CFG[4]}" >/dev/null 2>"$VT_DIR/noagent.err"
+ip netns exec "${VC_NS[3]}" "$VIGIL" leave -config "${VC_CFG[3]}" >/dev/null 2>"$VT_DIR/noagent.err"
 check "vigil leave with no agent: exit 2" test $? = 2
 check "vigil leave with no agent: says why" grep -q "is \`vigil agent\` running" "$VT_DIR/noagent.err"
 
