@@ -644,26 +644,27 @@ static void raft_closed(struct raft *r)
 
 	raft_uv_close(&c->io);
 	raft_uv_tcp_close(&c->transport);
-	c->pending_close++;
-	c->decide_timer.data = c;
 	uv_close((uv_handle_t *)&c->decide_timer, handle_closed);
-	handle_closed((uv_handle_t *)&c->report_timer);
 }
 
+/* Close every handle of ours; c is freed, and done called, from the close
+ * callback of the last one (never earlier: libuv still holds a handle
+ * until its close callback has run). */
 void consensus_close(struct consensus *c, void (*done)(struct agent *a))
 {
 	c->closing = 1;
 	c->done = done;
+	c->pending_close = 1; /* report_timer */
+	c->report_timer.data = c;
 	uv_timer_stop(&c->report_timer);
-	c->pending_close = 1;
-	uv_close((uv_handle_t *)&c->report_timer, NULL);
 	if (c->server) {
+		c->pending_close++; /* decide_timer, closed once Raft is */
+		c->decide_timer.data = c;
 		uv_timer_stop(&c->decide_timer);
 		/* Never from inside a Raft callback: we run from a timer here. */
 		raft_close(&c->raft, raft_closed);
-	} else {
-		handle_closed((uv_handle_t *)&c->report_timer);
 	}
+	uv_close((uv_handle_t *)&c->report_timer, handle_closed);
 }
 
 /* ---- status and metrics ---------------------------------------------------------- */
