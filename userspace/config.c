@@ -130,8 +130,8 @@ static const struct cfg_directive directives[] = {
 	     "The Raft voters to bootstrap with, as NAME@ADDR (3 or 5; the same list on every "
 	     "agent)."),
 	UINT("raft_port", raft_port, 1, 65535, "7300", "TCP port of Raft among the servers."),
-	UINT("raft_election_timeout_ms", raft_election_timeout_ms, 100, 60000, "500",
-	     "Raft election timeout; a new leader is elected this long after the old one died."),
+	UINT("raft_election_timeout_ms", raft_election_timeout_ms, 100, 60000, "300",
+	     "Raft election timeout; a new leader is elected 1-2 times this long after the old one died."),
 	UINT("wait_period_ms", wait_period_ms, 0, 3600000, "30000",
 	     "A majority must report a host unreachable this long before it is declared failed."),
 	UINT("min_healthy_hosts", min_healthy_hosts, 0, 1000, "3",

@@ -94,6 +94,14 @@ for key in $("$VIGIL" config | awk '/^[a-z_.]+ /{print $1}'); do
 	grep -qxF "$key" "$D/man-keys" || missing="$missing $key"
 done
 check "vigil.json(5) describes every key \`vigil config\` prints${missing:+ (missing:$missing)}" test -z "$missing"
+# ... with the default the binary has: ".B KEY" then "TYPE; default: VALUE."
+awk 'prev ~ /^\.B / && /; default: / {k = prev; sub(/^\.B /, "", k); d = $0; sub(/.*; default: /, "", d); sub(/\.$/, "", d); print k " " d} {prev = $0}' \
+	"$R/share/man/man5/vigil.json.5" >"$D/man-defaults"
+stale=""
+while read -r key def; do
+	grep -qxF "$key $def" "$D/man-defaults" || stale="$stale $key"
+done < <("$VIGIL" config | awk '/^[a-z_.]+ /{k = $1; sub(/.*; default: /, ""); print k " " $0}')
+check "vigil.json(5) gives every key the binary's default${stale:+ (stale:$stale)}" test -z "$stale"
 missing=""
 for cmd in $("$VIGIL" help | awk '/^  [a-z]+ /{print $1}'); do
 	grep -q "^\.B $cmd\b" "$R/share/man/man8/vigil.8" || missing="$missing $cmd"

@@ -104,7 +104,7 @@ static void test_defaults(void **state)
 	/* consensus and recovery */
 	assert_int_equal(cfg.nservers, 0);
 	assert_int_equal(cfg.raft_port, 7300);
-	assert_int_equal(cfg.raft_election_timeout_ms, 500);
+	assert_int_equal(cfg.raft_election_timeout_ms, 300);
 	assert_int_equal(cfg.wait_period_ms, 30000);
 	assert_int_equal(cfg.min_healthy_hosts, 3);
 	assert_int_equal(cfg.report_interval_ms, 500);
