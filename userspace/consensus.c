@@ -78,6 +78,7 @@ struct consensus {
 	struct fresh fresh_report, fresh_maint; /* replay protection, per sender */
 	uint64_t refused[FRESH_FULL + 1];	/* REPORT/MAINT refused, by fresh_result */
 	uint64_t clock_warned_ns;
+	int report_truncated; /* warned once that the dead did not fit */
 	/* notifier (leader) */
 	struct mk_client mk;
 	struct notify_job *job;	     /* in flight on the thread pool */
@@ -126,18 +127,34 @@ static void on_report_timer(uv_timer_t *t)
 	uint8_t buf[VIGIL_MAX_MSG];
 	struct vigil_report *r = (struct vigil_report *)buf;
 	__be32 *ids = (__be32 *)(void *)(buf + sizeof(*r));
-	size_t n = 0;
+	uint32_t pick[VERDICT_MAX_UNREACH];
+	struct dead_member *dead;
+	size_t n = 0, ndead = 0;
 
 	if (a->stopping)
+		return;
+	dead = malloc((a->memb.n ? a->memb.n : 1) * sizeof(*dead));
+	if (!dead)
 		return;
 	memset(r, 0, sizeof(*r));
 	hdr_fill(a, &r->hdr, VIGIL_MSG_REPORT);
 	memcpy(r->name, a->cfg.node_name, strnlen(a->cfg.node_name, VIGIL_NAME_LEN - 1));
 	memcpy(r->hostname, a->cfg.hypervisor_hostname,
 	       strnlen(a->cfg.hypervisor_hostname, VIGIL_NAME_LEN - 1));
-	for (size_t i = 0; i < a->memb.n && n < VERDICT_MAX_UNREACH; i++)
+	for (size_t i = 0; i < a->memb.n; i++)
 		if (a->memb.members[i]->state == MEMB_DEAD)
-			ids[n++] = htonl(a->memb.members[i]->id);
+			dead[ndead++] = (struct dead_member){ a->memb.members[i]->id,
+							      a->memb.members[i]->state_since_ns };
+	n = report_select(dead, ndead, pick, VERDICT_MAX_UNREACH);
+	if (n < ndead && !c->report_truncated) {
+		log_warn("%zu members are dead, more than one report carries (%zu): reporting the "
+			 "most recent deaths first",
+			 ndead, n);
+		c->report_truncated = 1;
+	}
+	free(dead);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = htonl(pick[i]);
 	r->count = htons((uint16_t)n);
 	r->sent_ns = htobe64(now_real_ns());
 	send_to_servers(c, buf, sizeof(*r) + 4 * n + VIGIL_MAC_LEN);

@@ -66,6 +66,24 @@ static int fresh(const struct report *r, const struct verdict_cfg *c, uint64_t n
 	return now >= r->last_ns && now - r->last_ns <= c->report_ttl_ns;
 }
 
+static int newest_first(const void *a, const void *b)
+{
+	const struct dead_member *x = a, *y = b;
+
+	return x->since_ns < y->since_ns ? 1 : x->since_ns > y->since_ns ? -1 : 0;
+}
+
+size_t report_select(struct dead_member *d, size_t n, uint32_t *ids, size_t max)
+{
+	if (n > max) {
+		qsort(d, n, sizeof(*d), newest_first);
+		n = max;
+	}
+	for (size_t i = 0; i < n; i++)
+		ids[i] = d[i].id;
+	return n;
+}
+
 int reports_fresh(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
 		  uint64_t now)
 {

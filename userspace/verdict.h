@@ -50,6 +50,18 @@ void reports_update(struct reports *rs, uint32_t reporter, const char *name, con
 
 /* How many fresh reporters (counted, healthy hosts other than id) have
  * reported id unreachable for at least wait_ns. */
+/* A member this agent finds dead, and since when (its own monotonic clock). */
+struct dead_member {
+	uint32_t id;
+	uint64_t since_ns;
+};
+
+/* The ids one REPORT lists, at most max: all of them if they fit, else the
+ * most recently dead first. A host dead for long already has its verdict,
+ * and leaving it out cannot recover it (only its own report can); leaving
+ * out a fresh death would delay its verdict. Sorts d in place. */
+size_t report_select(struct dead_member *d, size_t n, uint32_t *ids, size_t max);
+
 /* Has reporter sent a report within the report TTL? */
 int reports_fresh(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
 		  uint64_t now);

@@ -466,10 +466,41 @@ static void test_raft_snapshot_restore(void **state)
 	free(b);
 }
 
+/* More dead members than one REPORT carries: the most recent deaths go first. */
+static void test_report_select_newest_first(void **state)
+{
+	enum { N = VERDICT_MAX_UNREACH + 100 };
+	static struct dead_member d[N];
+	static uint32_t ids[VERDICT_MAX_UNREACH];
+	size_t n;
+
+	(void)state;
+	for (uint32_t i = 0; i < N; i++) /* id i + 1 died at time (i * 7919) % N */
+		d[i] = (struct dead_member){ i + 1, (uint64_t)((i * 7919u) % N) };
+	n = report_select(d, N, ids, VERDICT_MAX_UNREACH);
+	assert_int_equal(n, VERDICT_MAX_UNREACH);
+	/* Exactly the ids whose death time is among the newest VERDICT_MAX_UNREACH. */
+	for (size_t k = 0; k < n; k++) {
+		uint64_t since = ((uint64_t)(ids[k] - 1) * 7919u) % N;
+
+		assert_true(since >= N - VERDICT_MAX_UNREACH);
+		for (size_t j = 0; j < k; j++)
+			assert_int_not_equal(ids[j], ids[k]);
+	}
+	/* When they fit, all of them, in table order. */
+	for (uint32_t i = 0; i < 3; i++)
+		d[i] = (struct dead_member){ 10 + i, i };
+	n = report_select(d, 3, ids, VERDICT_MAX_UNREACH);
+	assert_int_equal(n, 3);
+	assert_int_equal(ids[0], 10);
+	assert_int_equal(ids[2], 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_needs_majority_for_wait_period),
+		cmocka_unit_test(test_report_select_newest_first),
 		cmocka_unit_test(test_two_of_five_is_not_enough),
 		cmocka_unit_test(test_return_before_wait_cancels),
 		cmocka_unit_test(test_silent_reporter_does_not_count),
