@@ -453,7 +453,6 @@ static void reload(struct agent *a)
 static void on_signal(uv_signal_t *s, int signum)
 {
 	struct agent *a = s->data;
-
 	char why[32];
 
 	if (signum == SIGHUP) {

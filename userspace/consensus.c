@@ -411,6 +411,20 @@ static char *left_next(struct consensus *c, uint64_t now)
 
 /* ---- the set of voters ------------------------------------------------------ */
 
+/* "ADDR:raft_port": the address Raft knows a server by, whatever port sa has
+ * (sin_port and sin6_port sit at the same offset). */
+static void raft_address(const struct consensus *c, const struct sockaddr *sa, char *out,
+			 size_t size)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						  : sizeof(struct sockaddr_in));
+	((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)c->a->cfg.raft_port);
+	addr_format((struct sockaddr *)&ss, out, size);
+}
+
 static void changed(struct raft_change *req, int status)
 {
 	struct consensus *c = req->data;
@@ -455,28 +469,28 @@ static void voters_follow_membership(struct consensus *c)
 {
 	const struct memb *m = &c->a->memb;
 	char addr[128];
-	int rc = 0;
+	int rc;
 
 	if (c->changing)
 		return;
-	for (size_t i = 0; i < m->n && !rc; i++) {
+	c->change.data = c;
+	for (size_t i = 0; i < m->n; i++) {
 		const struct member *mb = m->members[i];
 		const struct raft_server *s = voter_get(&c->raft, mb->id);
-		struct sockaddr_storage ss = mb->addr;
+		int alive_server = mb->role == 1 && mb->state == MEMB_ALIVE;
 
-		c->change.data = c;
-		if (mb->role == 1 && mb->state == MEMB_ALIVE && !s) {
-			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)c->a->cfg.raft_port);
-			addr_format((struct sockaddr *)&ss, addr, sizeof(addr));
+		if (alive_server && !s) {
+			raft_address(c, (const struct sockaddr *)&mb->addr, addr, sizeof(addr));
 			log_info("raft: adding server %s at %s", mb->name, addr);
 			rc = raft_add(&c->raft, &c->change, mb->id, addr, changed);
-		} else if (mb->role == 1 && mb->state == MEMB_ALIVE && s->role != RAFT_VOTER) {
+		} else if (alive_server && s->role != RAFT_VOTER) {
 			log_info("raft: making %s a voter (once its log has caught up)", mb->name);
 			rc = raft_assign(&c->raft, &c->change, mb->id, RAFT_VOTER, changed);
 		} else if (mb->state == MEMB_LEFT && s) {
 			log_info("raft: removing server %s, which left the cluster", mb->name);
 			rc = raft_remove(&c->raft, &c->change, mb->id, changed);
-		} else if (s && s->role == RAFT_VOTER && voters_count(&c->raft) > (unsigned)c->a->cfg.nservers &&
+		} else if (s && s->role == RAFT_VOTER &&
+			   voters_count(&c->raft) > (unsigned)c->a->cfg.nservers &&
 			   host_failed(c, mb->id)) {
 			log_info("raft: removing server %s: it failed and a new server has taken "
 				 "its place",
@@ -485,12 +499,11 @@ static void voters_follow_membership(struct consensus *c)
 		} else {
 			continue;
 		}
-		if (rc) {
+		if (rc)
 			log_warn("raft: cannot change the configuration for %s: %s", mb->name,
 				 raft_strerror(rc));
-			return;
-		}
-		c->changing = 1;
+		else
+			c->changing = 1;
 		return;
 	}
 }
@@ -537,8 +550,7 @@ static int bootstrap(struct consensus *c)
 		snprintf(name, sizeof(name), "%.*s", (int)(at - a->cfg.servers[i]), a->cfg.servers[i]);
 		addr_parse(at + 1, (uint16_t)a->cfg.raft_port, &ss, &sl);
 		/* Raft always uses raft_port, whatever port the entry names. */
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)a->cfg.raft_port);
-		addr_format((struct sockaddr *)&ss, addr, sizeof(addr));
+		raft_address(c, (struct sockaddr *)&ss, addr, sizeof(addr));
 		rc = raft_configuration_add(&conf, proto_name_id(name), addr, RAFT_VOTER);
 		if (rc) {
 			log_err("raft: bad server %s: %s", a->cfg.servers[i], raft_strerror(rc));
@@ -560,7 +572,6 @@ static int bootstrap(struct consensus *c)
 static int raft_setup(struct consensus *c, const struct sockaddr *self)
 {
 	struct agent *a = c->a;
-	struct sockaddr_storage ss;
 	int rc;
 
 	snprintf(c->raft_dir, sizeof(c->raft_dir), "%s/raft", a->cfg.data_dir);
@@ -569,10 +580,7 @@ static int raft_setup(struct consensus *c, const struct sockaddr *self)
 		log_err("raft: cannot create %s: %s", c->raft_dir, strerror(-rc));
 		return -1;
 	}
-	memcpy(&ss, self, self->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						      : sizeof(struct sockaddr_in));
-	((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)a->cfg.raft_port);
-	addr_format((struct sockaddr *)&ss, c->raft_addr, sizeof(c->raft_addr));
+	raft_address(c, self, c->raft_addr, sizeof(c->raft_addr));
 
 	fsm_init(&c->fsm);
 	fsm_raft_init(&c->rfsm, &c->fsm);
@@ -704,7 +712,6 @@ void consensus_status(const struct consensus *c, json_t *st)
 	struct consensus *cc = (struct consensus *)c;
 	json_t *r, *hosts, *ob, *conf;
 	const char *laddr = NULL;
-	json_int_t voters = 0;
 	raft_id lid = 0;
 
 	json_object_set_new(st, "wait_period_ms", json_integer(c->a->cfg.wait_period_ms));
@@ -717,19 +724,18 @@ void consensus_status(const struct consensus *c, json_t *st)
 		      role_name(raft_state(&cc->raft)), "term", (json_int_t)cc->raft.current_term,
 		      "leader_id", (json_int_t)lid, "leader_address", laddr ? laddr : "",
 		      "commit_index", (json_int_t)cc->raft.commit_index, "last_applied",
-		      (json_int_t)raft_last_applied(&cc->raft), "voters", (json_int_t)0);
+		      (json_int_t)raft_last_applied(&cc->raft), "voters",
+		      (json_int_t)voters_count(&cc->raft));
 	conf = json_array();
 	for (unsigned i = 0; i < cc->raft.configuration.n; i++) {
 		const struct raft_server *s = &cc->raft.configuration.servers[i];
 
-		voters += s->role == RAFT_VOTER;
 		json_array_append_new(conf, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)s->id,
 						      "address", s->address, "role",
 						      s->role == RAFT_VOTER	? "voter"
 						      : s->role == RAFT_STANDBY ? "standby"
 										: "spare"));
 	}
-	json_object_set_new(r, "voters", json_integer((json_int_t)voters));
 	json_object_set_new(r, "configuration", conf);
 	json_object_set_new(st, "raft", r);
 	hosts = json_array();

@@ -417,7 +417,6 @@ static struct member *member_new(struct memb *m, const struct vigil_update *u,
 	return mb;
 }
 
-/* Refute a suspicion or death of ourselves, also straight back to from. */
 /* Send our own current state to one member that holds an older view of us. */
 static void tell_alive(struct memb *m, const struct sockaddr *to, socklen_t tolen)
 {
@@ -428,6 +427,7 @@ static void tell_alive(struct memb *m, const struct sockaddr *to, socklen_t tole
 	send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
 }
 
+/* Refute a suspicion or death of ourselves, also straight back to from. */
 static void refute(struct memb *m, uint32_t inc, const struct sockaddr *from, socklen_t fromlen)
 {
 	m->self.incarnation = inc + 1;

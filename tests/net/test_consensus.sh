@@ -52,13 +52,11 @@ for i in 1 2 3 4 5; do vc_start "$i"; done
 unset VIGIL_TEST_NOTIFY_DELAY_MS
 check "5 agents converge" vt_wait_for 20 vc_converged 6
 
-status() { vc_status "$@"; }
-leader() { vc_leader; }
-has_leader() { [ -n "$(leader)" ]; }
+has_leader() { [ -n "$(vc_leader)" ]; }
 all_hosts_decided() {
 	local l
-	l=$(leader) || return 1
-	[ "$(status "$l" | python3 -c "import json,sys; print(sum(1 for h in json.load(sys.stdin)['hosts'] if h['state']=='member'))")" -ge 5 ]
+	l=$(vc_leader) || return 1
+	[ "$(vc_status "$l" | python3 -c "import json,sys; print(sum(1 for h in json.load(sys.stdin)['hosts'] if h['state']=='member'))")" -ge 5 ]
 }
 check "a Raft leader is elected among the 3 servers" vt_wait_for 20 has_leader
 check "the leader knows the 5 hosts as members" vt_wait_for 20 all_hosts_decided
@@ -87,7 +85,7 @@ started() { vc_notifications compute-5 | grep -q " STARTED NORMAL ONLINE "; }
 check "1 hv5 back: STARTED / NORMAL / ONLINE sent" vt_wait_for 30 started
 
 # --- 2: crash the leader's host --------------------------------------------------
-L=$(leader)
+L=$(vc_leader)
 diag "leader is hv$L"
 vc_crash "$L"
 check "2 crash the leader's host hv$L: a new leader notifies" vt_wait_for 40 one_stopped "compute-$L"
@@ -97,7 +95,7 @@ restore "$L"
 
 # --- 3: leader agent killed between outbox and delivery ----------------------------
 vt_wait_for 20 has_leader
-L=$(leader)
+L=$(vc_leader)
 mark=$(wc -l <"$VT_DIR/hv$L.log")
 vc_crash 4
 sending() { tail -n +"$mark" "$VT_DIR/hv$L.log" | grep -q "sending STOPPED for compute-4"; }
@@ -115,7 +113,7 @@ restore 4
 
 # --- 4: masakari-api down while a host dies -----------------------------------------
 vt_wait_for 20 has_leader
-L=$(leader)
+L=$(vc_leader)
 V=
 for i in 1 2 3; do [ "$i" != "$L" ] && V=$i; done
 b4=$(stopped "compute-$V")
@@ -124,7 +122,7 @@ vc_crash "$V"
 t4=$(date +%s)
 sleep "$DOWN"
 pending_shown() {
-	status "$(leader)" | python3 -c "
+	vc_status "$(vc_leader)" | python3 -c "
 import json, sys
 s = json.load(sys.stdin)
 assert any(o['hostname'] == 'compute-$V' and o['status'] == 'pending' and o['last_error'] for o in s['outbox'])"
@@ -138,7 +136,7 @@ restore "$V"
 
 # --- 5: partition 2 | 3 -------------------------------------------------------------
 vt_wait_for 20 has_leader
-L=$(leader)
+L=$(vc_leader)
 # The minority holds one server (not the leader) and one client.
 M1=1
 [ "$L" = 1 ] && M1=2
@@ -181,12 +179,12 @@ check "6 hv4 down 1.5 s (< wait period): no notification" test "$(stopped comput
 
 # --- 7: a host in maintenance crashes --------------------------------------------------
 ip netns exec "${VC_NS[4]}" "$VIGIL" maint enable compute-2 -config "${VC_CFG[4]}" >/dev/null
-in_maint2() { status "$(leader)" | python3 -c "
+in_maint2() { vc_status "$(vc_leader)" | python3 -c "
 import json, sys
 assert any(h['hostname'] == 'compute-2' and h['state'] == 'maintenance' for h in json.load(sys.stdin)['hosts'])"; }
 check "7 vigil maint enable (through a client) reaches the leader" vt_wait_for 20 in_maint2
 before=$(stopped compute-2)
-if [ "$(leader)" = 2 ]; then
+if [ "$(vc_leader)" = 2 ]; then
 	kill -KILL "${VC_PID[2]}" # keep the leader; crash the host after a new one is elected
 	vt_wait_for 20 has_leader
 fi
@@ -199,11 +197,11 @@ ip netns exec "${VC_NS[4]}" "$VIGIL" maint disable compute-2 -config "${VC_CFG[4
 # --- 8: Masakari does not know the host ------------------------------------------------
 vc_start 6
 vt_wait_for 20 vc_converged
-known6() { status "$(leader)" | grep -q compute-unregistered; }
+known6() { vc_status "$(vc_leader)" | grep -q compute-unregistered; }
 vt_wait_for 20 known6
 vc_crash 6
 error_shown() {
-	status "$(leader)" | python3 -c "
+	vc_status "$(vc_leader)" | python3 -c "
 import json, sys
 s = json.load(sys.stdin)
 assert any(o['hostname'] == 'compute-unregistered' and o['status'] == 'pending' and 'could not be found' in o['last_error'] for o in s['outbox'])"
@@ -222,7 +220,7 @@ kill -TERM "${VC_PID[5]}"
 wait "${VC_PID[5]}"
 check "9 hv5 stopped with SIGTERM: exit 0" test $? = 0
 host_state() { # HOSTNAME STATE: the leader's decided state of HOSTNAME is STATE
-	status "$(leader)" | python3 -c "
+	vc_status "$(vc_leader)" | python3 -c "
 import json, sys
 sys.exit(not any(h['hostname'] == '$1' and h['state'] == '$2' for h in json.load(sys.stdin)['hosts']))"
 }
