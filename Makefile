@@ -52,16 +52,39 @@ BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) \
 	-Ivmlinux -Iinclude -Ibpf
 
 # --- userspace --------------------------------------------------------------
+# One archive per layer, each built with the include path of its own layer
+# and those below it, so a lower layer cannot even name a higher one:
+#   lib    vigil-agnostic helpers (logging, clocks, addresses, HTTP, metrics text)
+#   core   I/O-free logic: wire codec, configuration, membership, replicated
+#          state, verdicts, the notifier's and the voters' rules
+#   xdp    the XDP program's life cycle and its maps, from userspace (libbpf)
+#   agent  the daemon: event loop, sockets, Raft, Masakari, HTTP API
+#   cli    the operator's commands
+#   demo   `vigil demo`
+# main.c (the command table) sits on top of all of them.
 PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd
-LIB_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c))
-LIB_OBJS := $(patsubst userspace/%.c,$(O)/userspace/%.o,$(LIB_SRCS))
+LAYERS := lib core xdp agent cli demo
+INC_lib := -Iinclude -Iuserspace/lib
+INC_core := $(INC_lib) -Iuserspace/core
+INC_xdp := $(INC_core) -Iuserspace/xdp -I$(O)
+INC_agent := $(INC_xdp) -Iuserspace/agent
+INC_cli := $(INC_xdp) -Iuserspace/cli
+INC_demo := $(INC_cli) -Iuserspace/demo
+INC_main := $(INC_agent) -Iuserspace/cli -Iuserspace/demo
+INC_all := $(INC_main)
+
+layer_srcs = $(wildcard userspace/$(1)/*.c)
+layer_objs = $(patsubst userspace/%.c,$(O)/userspace/%.o,$(call layer_srcs,$(1)))
+layer_lib = $(O)/libvigil-$(1).a
+LIB_OBJS := $(foreach l,$(LAYERS),$(call layer_objs,$(l)))
 MAIN_OBJ := $(O)/userspace/main.o
-LIBVIGIL := $(O)/libvigil.a
+# Link order: each archive before the ones it uses.
+LIBS_ALL := $(foreach l,demo cli agent xdp core lib,$(call layer_lib,$(l)))
+LIBS_CORE := $(call layer_lib,core) $(call layer_lib,lib)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	-D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
-	-Iinclude -Iuserspace -I$(O) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+	-D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lraft -lm
 
 # --- tests and benchmarks ---------------------------------------------------
@@ -73,7 +96,7 @@ BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 SIM_SRCS := $(wildcard tests/sim/*.c)
 SIM_BINS := $(patsubst tests/sim/%.c,$(O)/sim/%,$(SIM_SRCS))
-TEST_CFLAGS := $(CFLAGS) -Itests/lib
+TEST_CFLAGS := $(CFLAGS) $(INC_all) -Ibpf -Itests/lib
 TEST_LDLIBS := $(LDLIBS) -lcmocka
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
@@ -84,9 +107,9 @@ DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 all: $(O)/vigil
 
 # The launcher is named explicitly so that any O= works (vigil demo otherwise
-# looks next to its binary: ../tests/lib/ in a build tree, ../share/vigil/ installed).
+# looks next to its binary: ../userspace/tools/ in a build tree, ../share/vigil/ installed).
 demo: $(O)/vigil
-	$(Q)VIGIL_MASAKARI_LAUNCHER=$(CURDIR)/tests/lib/masakari.sh $(O)/vigil demo $(DEMO_ARGS)
+	$(Q)VIGIL_MASAKARI_LAUNCHER=$(CURDIR)/userspace/tools/masakari-local.sh $(O)/vigil demo $(DEMO_ARGS)
 
 # BPF: compile, link (bpftool gen object), generate the skeleton.
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c
@@ -102,42 +125,50 @@ $(O)/%.skel.h: $(O)/bpf/%.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-# Userspace objects may include any skeleton; after the first build -MMD
-# records exactly which ones they do.
-$(O)/userspace/%.o: userspace/%.c | $(SKELS)
+# The xdp layer includes the skeletons; -MMD records exactly which.
+define layer_rules
+$(O)/userspace/$(1)/%.o: userspace/$(1)/%.c | $(if $(filter xdp,$(1)),$(SKELS))
+	$$(call msg,CC,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(CFLAGS) $$(INC_$(1)) -MMD -MP -c $$< -o $$@
+
+$(call layer_lib,$(1)): $(call layer_objs,$(1))
+	$$(call msg,AR,$$@)
+	$$(Q)rm -f $$@
+	$$(Q)ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
+
+$(MAIN_OBJ): userspace/main.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC_main) -MMD -MP -c $< -o $@
 
-$(LIBVIGIL): $(LIB_OBJS)
-	$(call msg,AR,$@)
-	$(Q)rm -f $@
-	$(Q)ar rcs $@ $^
-
-$(O)/vigil: $(MAIN_OBJ) $(LIBVIGIL)
+$(O)/vigil: $(MAIN_OBJ) $(LIBS_ALL)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/%: tests/unit/%.c $(LIBVIGIL) | $(SKELS)
+$(O)/tests/%: tests/unit/%.c $(LIBS_ALL) | $(SKELS)
 	$(call msg,CC-TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(TEST_LDLIBS)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBS_ALL) -o $@ $(TEST_LDLIBS)
 
-$(O)/tests/%: tests/bpf/%.c $(LIBVIGIL) | $(SKELS)
+$(O)/tests/%: tests/bpf/%.c $(LIBS_ALL) | $(SKELS)
 	$(call msg,CC-TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(TEST_LDLIBS)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBS_ALL) -o $@ $(TEST_LDLIBS)
 
-$(O)/bench/%: tests/bench/%.c $(LIBVIGIL) | $(SKELS)
+$(O)/bench/%: tests/bench/%.c $(LIBS_ALL) | $(SKELS)
 	$(call msg,CC-BENCH,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBS_ALL) -o $@ $(LDLIBS)
 
-# The simulator links the agent's own membership code (memb.o from libvigil.a).
-$(O)/sim/%: tests/sim/%.c $(LIBVIGIL) | $(SKELS)
+# The simulator drives the agent's own membership code, and links the core
+# alone: proof that the core needs nothing of the daemon.
+$(O)/sim/%: tests/sim/%.c $(LIBS_CORE)
 	$(call msg,CC-SIM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -Ibpf -MMD -MP -MF $@.d -MT $@ $< $(LIBVIGIL) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIBS_CORE) -o $@ $(LDLIBS)
 
 $(O)/tests/%.bpf.o: tests/bpf/%.bpf.c
 	$(call msg,BPF,$@)
@@ -199,7 +230,7 @@ install: $(O)/vigil
 	install -m 0644 docs/man/vigil.8 $(DESTDIR)$(MANDIR)/man8/vigil.8
 	install -m 0644 docs/man/vigil.json.5 $(DESTDIR)$(MANDIR)/man5/vigil.json.5
 	install -m 0644 docs/vigil.json docs/configuration.md $(DESTDIR)$(DOCDIR)/
-	install -m 0755 tests/lib/masakari.sh $(DESTDIR)$(DATADIR)/masakari-local.sh
+	install -m 0755 userspace/tools/masakari-local.sh $(DESTDIR)$(DATADIR)/masakari-local.sh
 	install -m 0644 docs/grafana/vigil.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vigil
 	@# Never overwrite an operator's configuration.
@@ -215,8 +246,10 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
+FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h include/*.h userspace/*.c userspace/*/*.c \
+	userspace/*/*.h tests/*/*.c tests/*/*.h)
 format:
-	clang-format -i bpf/*.c bpf/*.h include/*.h userspace/*.c userspace/*.h tests/*/*.c
+	clang-format -i $(FORMAT_SRCS)
 
 clean:
 	rm -rf $(O)

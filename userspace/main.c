@@ -1,47 +1,28 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* main.c - the vigil binary: one table of subcommands. */
+/* main.c - the vigil binary: one table of commands, each defined with its code. */
 #include <stdio.h>
 #include <string.h>
 
 #include "agent.h"
 #include "cli.h"
-#include "log.h"
+#include "demo.h"
+#include "loader.h"
 #include "util.h"
+#include "vigil_abi.h"
 
-static int cmd_help(int argc, char **argv);
-static int cmd_version(int argc, char **argv);
+extern const struct cmd cmd_help, cmd_version;
 
-static const struct cli_cmd commands[] = {
-	{ "agent", cmd_agent, "agent -config FILE [-config-test]",
-	  "run the agent: membership, failure detection, HTTP API" },
-	{ "members", cmd_members, "members [-config FILE] [-http-addr ADDR] [-j]",
-	  "list the cluster's members as this host's agent sees them" },
-	{ "status", cmd_status, "status [-config FILE] [-http-addr ADDR] [-j]",
-	  "this agent, the Raft state, decided hosts and the notification outbox" },
-	{ "maint", cmd_maint, "maint enable|disable HOST [-config FILE] [-http-addr ADDR]",
-	  "put a host into or out of maintenance (never notified about while in it)" },
-	{ "leave", cmd_leave, "leave [-config FILE] [-http-addr ADDR]",
-	  "make the agent leave the cluster gracefully (members see it left) and exit" },
-	{ "ping", cmd_ping, "ping [-config FILE] [-c COUNT] [-i SECONDS] [-W SECONDS] [-j] NAME@ADDR[:PORT]",
-	  "probe a peer over the vigil protocol; RTTs are measured in-kernel" },
-	{ "xdp", cmd_xdp, "xdp attach|detach|status [-config FILE] [-j]",
-	  "load and pin the XDP program, remove it, or show what is attached" },
-	{ "maps", cmd_maps, "maps [-config FILE] [-j]",
-	  "print the pinned maps: per-peer kernel RTT stats and XDP counters" },
-	{ "demo", cmd_demo, "demo [--no-tui] [--hosts N] [--no-masakari] [--keep-logs]",
-	  "a local cluster in namespaces: crash a host, time it to Masakari's 202 (root)" },
-	{ "keygen", cmd_keygen, "keygen", "print a fresh random cluster key (base64)" },
-	{ "config", cmd_config, "config [-config FILE -config-test]",
-	  "list every configuration key, or validate a file" },
-	{ "version", cmd_version, "version", "print the version" },
-	{ "help", cmd_help, "help [COMMAND]", "show help for vigil or one command" },
+static const struct cmd *const commands[] = {
+	&cmd_agent, &cmd_members, &cmd_status, &cmd_maint, &cmd_leave, &cmd_ping,
+	&cmd_xdp,   &cmd_maps,	  &cmd_demo,   &cmd_keygen, &cmd_config, &cmd_version,
+	&cmd_help,
 };
 
-static const struct cli_cmd *find_cmd(const char *name)
+static const struct cmd *find_cmd(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
 	return NULL;
 }
 
@@ -51,13 +32,13 @@ static void usage(FILE *out)
 		     "vigil - in-kernel host liveness monitor for VM high availability\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->help);
 	fprintf(out, "\n`vigil help COMMAND` shows a command's options. Docs: docs/ and vigil(8).\n");
 }
 
-static int cmd_help(int argc, char **argv)
+static int help(int argc, char **argv)
 {
-	const struct cli_cmd *c;
+	const struct cmd *c;
 
 	if (argc < 2) {
 		usage(stdout);
@@ -72,26 +53,31 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_version(int argc, char **argv)
+static int version(int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	printf("vigil %s (wire protocol %d, map ABI %d)\n", VIGIL_VERSION, VIGIL_PROTO_VERSION,
 	       VIGIL_MAP_ABI);
 	return 0;
 }
 
+const struct cmd cmd_help = { "help", help, "help [COMMAND]", "show help for vigil or one command" };
+const struct cmd cmd_version = { "version", version, "version", "print the version" };
+
 int main(int argc, char **argv)
 {
-	const struct cli_cmd *c;
+	const struct cmd *c;
 
-	log_route_libbpf();
+	loader_route_libbpf_logs();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return cmd_help(1, argv);
+		return help(1, argv);
 	if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))
-		return cmd_version(1, argv);
+		return version(1, argv);
 	c = find_cmd(argv[1]);
 	if (!c) {
 		fprintf(stderr, "vigil: unknown command '%s'; `vigil help` lists them\n", argv[1]);

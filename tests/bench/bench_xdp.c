@@ -51,7 +51,7 @@
 #include <bpf/libbpf.h>
 
 #include "vigil_abi.h"
-#include "proto.h"
+#include "wire.h"
 #include "vigil_xdp.skel.h"
 
 #define BENCH_KEY	"vigil-bench-key!" /* 16 bytes */
@@ -101,7 +101,7 @@ static void cpu_ns(uint64_t *user, uint64_t *sys)
 
 static void keyring_init(void)
 {
-	proto_key_split((const uint8_t *)BENCH_KEY, &keyring.slot[0].k0, &keyring.slot[0].k1);
+	wire_key_split((const uint8_t *)BENCH_KEY, &keyring.slot[0].k0, &keyring.slot[0].k1);
 	keyring.slot[0].valid = 1;
 }
 
@@ -118,8 +118,8 @@ static void make_ping(struct vigil_probe *m, uint32_t seq)
 		.heartbeat = seq,
 	};
 
-	proto_probe_encode(m, &f);
-	proto_sign(m, sizeof(*m), keyring.slot[0].k0, keyring.slot[0].k1);
+	wire_probe_encode(m, &f);
+	wire_sign(m, sizeof(*m), keyring.slot[0].k0, keyring.slot[0].k1);
 }
 
 /* ---- xdp ---------------------------------------------------------------- */
@@ -216,9 +216,9 @@ static int check_ack_frame(const uint8_t *frame, uint32_t len)
 	sum = csum_add(sum, uh, sizeof(*uh) + VIGIL_PROBE_LEN);
 	if (csum_fold(sum) != 0xffff)
 		return -4;
-	if (proto_verify(m, VIGIL_PROBE_LEN, BENCH_CLUSTER, &keyring, &slot) != PROTO_OK)
+	if (wire_verify(m, VIGIL_PROBE_LEN, BENCH_CLUSTER, &keyring, &slot) != WIRE_OK)
 		return -5;
-	proto_probe_decode(m, &f);
+	wire_probe_decode(m, &f);
 	if (f.type != VIGIL_MSG_ACK || f.sender_id != BENCH_RESPONDER ||
 	    f.target_id != BENCH_PROBER || f.seq != 1 || f.incarnation != BENCH_INCARN ||
 	    f.heartbeat != BENCH_HEARTBEAT)
@@ -552,7 +552,7 @@ static int answer(const void *buf, size_t len, uint32_t src, struct vigil_probe 
 	uint16_t flags;
 	int slot = 0;
 
-	if (proto_verify(buf, len, BENCH_CLUSTER, &keyring, &slot) != PROTO_OK)
+	if (wire_verify(buf, len, BENCH_CLUSTER, &keyring, &slot) != WIRE_OK)
 		return 0;
 	if (m->hdr.type != VIGIL_MSG_PING || ntohl(m->target_id) != BENCH_RESPONDER)
 		return 0;
@@ -571,7 +571,7 @@ static int answer(const void *buf, size_t len, uint32_t src, struct vigil_probe 
 	ack->reserved = 0;
 	ack->incarnation = htonl(BENCH_INCARN);
 	ack->heartbeat = htobe64(BENCH_HEARTBEAT);
-	proto_sign(ack, sizeof(*ack), keyring.slot[slot].k0, keyring.slot[slot].k1);
+	wire_sign(ack, sizeof(*ack), keyring.slot[slot].k0, keyring.slot[slot].k1);
 	return 1;
 }
 
@@ -765,7 +765,7 @@ static int mode_client(const char *addr, int port, long n, long window)
 		for (i = 0; i < r; i++) {
 			const struct vigil_probe *m = (const struct vigil_probe *)in[i];
 
-			if (proto_verify(in[i], msgs[i].msg_len, BENCH_CLUSTER, &keyring, &slot) ||
+			if (wire_verify(in[i], msgs[i].msg_len, BENCH_CLUSTER, &keyring, &slot) ||
 			    m->hdr.type != VIGIL_MSG_ACK || ntohl(m->target_id) != BENCH_PROBER) {
 				bad++;
 				continue;

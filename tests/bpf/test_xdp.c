@@ -42,7 +42,7 @@
 
 #include "maps.h"
 #include "packet.h"
-#include "proto.h"
+#include "wire.h"
 #include "vigil_abi.h"
 #include "vigil_xdp.skel.h"
 
@@ -309,7 +309,7 @@ static int group_teardown(void **state)
 
 static void key_of(enum key_id id, uint64_t *k0, uint64_t *k1)
 {
-	proto_key_split((const uint8_t *)key_text[id], k0, k1);
+	wire_key_split((const uint8_t *)key_text[id], k0, k1);
 }
 
 static int install_keys(const struct fx *fx, enum key_set ks)
@@ -402,7 +402,7 @@ static void msg_build(struct vigil_probe *p, const struct msg_spec *m, const str
 {
 	uint64_t k0, k1;
 
-	proto_probe_encode(p, f);
+	wire_probe_encode(p, f);
 	if (m->version)
 		p->hdr.version = m->version;
 	if (m->dirty) {
@@ -410,7 +410,7 @@ static void msg_build(struct vigil_probe *p, const struct msg_spec *m, const str
 		p->reserved = 0xa5a5a5a5;
 	}
 	key_of(m->key, &k0, &k1);
-	proto_sign(p, sizeof(*p), k0, k1);
+	wire_sign(p, sizeof(*p), k0, k1);
 	if (m->flip)
 		((uint8_t *)p)[m->flip - 1] ^= 0xff;
 }
@@ -1286,12 +1286,12 @@ static void test_spec_example(void **state)
 	for (int i = 0; i < VIGIL_KEY_LEN; i++)
 		key[i] = (uint8_t)i;
 	memset(&kr, 0, sizeof(kr));
-	proto_key_split(key, &kr.slot[0].k0, &kr.slot[0].k1);
+	wire_key_split(key, &kr.slot[0].k0, &kr.slot[0].k1);
 	kr.slot[0].valid = 1;
 	assert_int_equal(maps_set_keys(&fx_spec.maps, &kr), 0);
-	assert_int_equal(proto_name_id("az1"), SPEC_AZ1);
-	assert_int_equal(proto_name_id("hv1"), SPEC_HV1);
-	assert_int_equal(proto_name_id("hv2"), SPEC_HV2);
+	assert_int_equal(wire_name_id("az1"), SPEC_AZ1);
+	assert_int_equal(wire_name_id("hv1"), SPEC_HV1);
+	assert_int_equal(wire_name_id("hv2"), SPEC_HV2);
 
 	assert_int_equal(spec_builder_check(kr.slot[0].k0, kr.slot[0].k1), 0);
 	run_raw_table(&fx_spec, spec_rows, ARRAY_SIZE(spec_rows));

@@ -124,26 +124,26 @@ vc_events() {
 	sed -n 's/.*event=state member=\([^ ]*\) from=\([^ ]*\) to=\([^ ]*\).*/\1 \2 \3/p' "$VT_DIR/hv$1.log"
 }
 
-# vc_masakari_up: the real masakari-api (tests/lib/masakari.sh) in the switch
+# vc_masakari_up: the real masakari-api (userspace/tools/masakari-local.sh) in the switch
 # namespace at $VT_NET.1:15868, reachable from every host over the bridge.
 # Registers hv1..hvN as Masakari hosts. Sets VC_MK_URL and VC_MK_DIR.
 vc_masakari_up() {
-	tests/lib/masakari.sh install || return 1
+	userspace/tools/masakari-local.sh install || return 1
 	ip -n "$VC_SW" addr add "$VT_NET.1/24" dev br0 2>/dev/null
 	ip -n "$VC_SW" link set lo up
 	VC_MK_DIR=$VT_DIR/masakari
 	VC_MK_URL=http://$VT_NET.1:15868/v1
-	MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" tests/lib/masakari.sh start "$VC_MK_DIR" >/dev/null || return 1
+	MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" userspace/tools/masakari-local.sh start "$VC_MK_DIR" >/dev/null || return 1
 	VT_PIDS+=("$(cat "$VC_MK_DIR/pid")")
 	local i
 	for i in $(seq 1 "$VC_N"); do
-		MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" tests/lib/masakari.sh add-host "$VC_MK_DIR" "compute-$i" || return 1
+		MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" userspace/tools/masakari-local.sh add-host "$VC_MK_DIR" "compute-$i" || return 1
 	done
 }
 
-vc_masakari_stop() { MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" tests/lib/masakari.sh stop "$VC_MK_DIR"; }
+vc_masakari_stop() { MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" userspace/tools/masakari-local.sh stop "$VC_MK_DIR"; }
 vc_masakari_start() {
-	MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" tests/lib/masakari.sh start "$VC_MK_DIR" >/dev/null || return 1
+	MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" userspace/tools/masakari-local.sh start "$VC_MK_DIR" >/dev/null || return 1
 	VT_PIDS+=("$(cat "$VC_MK_DIR/pid")")
 }
 

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "proto.h"
+#include "wire.h"
 #include "vigil_abi.h"
 
 #define PKT_ETH_ALEN	 6
@@ -238,8 +238,8 @@ static inline void pkt_spec_reply(struct pkt_spec *r, const struct pkt_spec *s, 
 static inline void pkt_probe(struct vigil_probe *m, const struct probe_fields *f, uint64_t k0,
 			     uint64_t k1)
 {
-	proto_probe_encode(m, f);
-	proto_sign(m, sizeof(*m), k0, k1);
+	wire_probe_encode(m, f);
+	wire_sign(m, sizeof(*m), k0, k1);
 }
 
 #endif /* VIGIL_TEST_PACKET_H */

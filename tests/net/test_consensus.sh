@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # test_consensus.sh - from "host dead" to "Masakari told, exactly once", on a
 # 5-host namespace cluster (hv1..hv3 Raft servers, hv4, hv5 clients) against
-# the real masakari-api (Debian's, run by tests/lib/masakari.sh):
+# the real masakari-api (Debian's, run by userspace/tools/masakari-local.sh):
 #   1 crash a host                         -> exactly one STOPPED for it
 #   2 crash the leader's host              -> the new leader notifies, once
 #   3 leader agent killed after the outbox entry, before delivery -> once
@@ -208,7 +208,7 @@ assert any(o['hostname'] == 'compute-unregistered' and o['status'] == 'pending' 
 }
 check "8 400 host not found: kept pending, error shown in vigil status" vt_wait_for 30 error_shown
 check "8 the error is logged loudly" sh -c "grep -h 'refused by Masakari' $VT_DIR/hv[123].log | grep -q compute-unregistered"
-MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" tests/lib/masakari.sh add-host "$VC_MK_DIR" compute-unregistered
+MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" userspace/tools/masakari-local.sh add-host "$VC_MK_DIR" compute-unregistered
 check "8 host registered: delivered" vt_wait_for 30 one_stopped compute-unregistered
 sleep 3
 check "8 exactly one STOPPED for it" test "$(stopped compute-unregistered)" = 1

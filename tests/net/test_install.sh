@@ -51,7 +51,7 @@ R=$D/root/usr/local
 check "the installed binary runs: $("$R/sbin/vigil" version 2>&1)" \
 	sh -c "'$R/sbin/vigil' version | grep -q '^vigil .*wire protocol'"
 check "the sample in /etc is the documented one" cmp docs/vigil.json "$D/root/etc/vigil/vigil.json"
-check "the Masakari launcher is the tests' one" cmp tests/lib/masakari.sh "$R/share/vigil/masakari-local.sh"
+check "the Masakari launcher is the source tree's" cmp userspace/tools/masakari-local.sh "$R/share/vigil/masakari-local.sh"
 dash_ok() { jq -e .panels "$R/share/vigil/grafana-dashboard.json" >/dev/null; }
 check "the dashboard is JSON" dash_ok
 

@@ -31,7 +31,7 @@
 #include <time.h>
 
 #include "memb.h"
-#include "proto.h"
+#include "wire.h"
 #include "rtt.h" /* the XDP program's RTT estimator */
 
 #define NS_PER_MS  1000000ULL
@@ -594,9 +594,9 @@ static int sim_init(struct sim *s, const struct params *p)
 	s->n = p->n;
 	s->now = T0;
 	rng_seed(&s->net, p->seed, 0xffffffffULL);
-	proto_key_split(key, &s->keys.slot[0].k0, &s->keys.slot[0].k1);
+	wire_key_split(key, &s->keys.slot[0].k0, &s->keys.slot[0].k1);
 	s->keys.slot[0].valid = 1;
-	s->cluster_id = proto_name_id("sim");
+	s->cluster_id = wire_name_id("sim");
 	s->nodes = calloc(s->n, sizeof(*s->nodes));
 	if (!s->nodes)
 		return -1;

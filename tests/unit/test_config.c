@@ -17,7 +17,7 @@
 #include "config.h"
 #include "loader.h"
 #include "log.h"
-#include "proto.h"
+#include "wire.h"
 
 /* base64 of bytes 00..0f and 10..1f */
 #define KEY_A "AAECAwQFBgcICQoLDA0ODw=="
@@ -60,9 +60,9 @@ static void test_defaults(void **state)
 	/* identity: node_name is the host name, ids derived */
 	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
 	assert_string_equal(cfg.node_name, host);
-	assert_int_equal(cfg.node_id, proto_name_id(host));
+	assert_int_equal(cfg.node_id, wire_name_id(host));
 	assert_string_equal(cfg.cluster, "default");
-	assert_int_equal(cfg.cluster_id, proto_name_id("default"));
+	assert_int_equal(cfg.cluster_id, wire_name_id("default"));
 	assert_string_equal(cfg.hypervisor_hostname, host);
 	/* network */
 	assert_string_equal(cfg.interface, "");
@@ -251,8 +251,8 @@ static void test_full_config(void **state)
 	assert_int_equal(cfg.masakari.retry_min_ms, 100);
 	assert_int_equal(cfg.masakari.retry_max_ms, 9000);
 	/* derived */
-	assert_int_equal(cfg.node_id, proto_name_id("hv-01"));
-	assert_int_equal(cfg.cluster_id, proto_name_id("az1"));
+	assert_int_equal(cfg.node_id, wire_name_id("hv-01"));
+	assert_int_equal(cfg.cluster_id, wire_name_id("az1"));
 	assert_string_equal(cfg.pin_dir, "/run/bpf/az1");
 }
 
@@ -377,9 +377,9 @@ static void test_invalid_json(void **state)
 static void test_derived(void **state)
 {
 	load_ok("{ \"node_name\": \"node-a\", \"cluster\": \"az1\", \"bpffs\": \"/sys/fs/bpf/x\" }");
-	assert_int_equal(cfg.node_id, proto_name_id("node-a"));
+	assert_int_equal(cfg.node_id, wire_name_id("node-a"));
 	assert_int_not_equal(cfg.node_id, 0);
-	assert_int_equal(cfg.cluster_id, proto_name_id("az1"));
+	assert_int_equal(cfg.cluster_id, wire_name_id("az1"));
 	assert_string_equal(cfg.pin_dir, "/sys/fs/bpf/x/az1");
 	assert_string_equal(cfg.hypervisor_hostname, "node-a");
 
@@ -387,7 +387,7 @@ static void test_derived(void **state)
 	load_ok("{ \"node_name\": \"node-a\", \"node_id\": 42, "
 		"\"hypervisor_hostname\": \"compute-7\" }");
 	assert_int_equal(cfg.node_id, 42);
-	assert_int_equal(cfg.cluster_id, proto_name_id("default"));
+	assert_int_equal(cfg.cluster_id, wire_name_id("default"));
 	assert_string_equal(cfg.hypervisor_hostname, "compute-7");
 	load_ok("{ \"node_id\": 4294967295 }");
 	assert_int_equal(cfg.node_id, 0xffffffffU);

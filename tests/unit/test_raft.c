@@ -17,7 +17,7 @@
 #include <raft/fixture.h>
 
 #include "fsm.h"
-#include "fsm_raft.h"
+#include "raft_fsm.h"
 #include "verdict.h"
 
 #define NS_S 1000000000ULL
@@ -295,7 +295,7 @@ static int cluster_setup(void **state)
 		return -1;
 	for (unsigned i = 0; i < N_SERVERS; i++) {
 		fsm_init(&c->fsm[i]);
-		fsm_raft_init(&c->rfsm[i], &c->fsm[i]);
+		raft_fsm_init(&c->rfsm[i], &c->fsm[i]);
 		if (raft_fixture_grow(&c->fx, &c->rfsm[i]))
 			return -1;
 	}
@@ -333,7 +333,7 @@ static void propose(struct cluster *c, unsigned i, char *cmd, unsigned all)
 	struct raft *r = raft_fixture_get(&c->fx, i);
 	raft_index idx;
 
-	assert_int_equal(fsm_raft_propose(r, cmd, NULL, NULL), 0);
+	assert_int_equal(raft_fsm_propose(r, cmd, NULL, NULL), 0);
 	idx = raft_last_index(r);
 	assert_true(raft_fixture_step_until_applied(&c->fx, all, idx, 10000));
 }
@@ -396,7 +396,7 @@ static void test_raft_minority_cannot_commit(void **state)
 		raft_fixture_disconnect(&c->fx, i, l);
 	}
 	r = raft_fixture_get(&c->fx, l);
-	if (fsm_raft_propose(r, fsm_cmd_verdict(8, 1, 0, 3), NULL, NULL) == 0) {
+	if (raft_fsm_propose(r, fsm_cmd_verdict(8, 1, 0, 3), NULL, NULL) == 0) {
 		idx = raft_last_index(r);
 		assert_false(raft_fixture_step_until_applied(&c->fx, l, idx, 3000));
 	}
@@ -414,7 +414,7 @@ static void test_raft_minority_cannot_commit(void **state)
 	}
 	assert_int_not_equal(l2, c->n);
 	r = raft_fixture_get(&c->fx, l2);
-	assert_int_equal(fsm_raft_propose(r, fsm_cmd_verdict(8, 2, 0, 3), NULL, NULL), 0);
+	assert_int_equal(raft_fsm_propose(r, fsm_cmd_verdict(8, 2, 0, 3), NULL, NULL), 0);
 	idx = raft_last_index(r);
 	assert_true(raft_fixture_step_until_applied(&c->fx, l2, idx, 10000));
 	assert_true(fsm_host(&c->fsm[l2], 8)->failed);
@@ -444,11 +444,11 @@ static void test_raft_snapshot_restore(void **state)
 	raft_fixture_disconnect(&c->fx, l, lag);
 	for (uint32_t i = 100; i < 140; i++) {
 		snprintf(name, sizeof(name), "hv%u", i);
-		assert_int_equal(fsm_raft_propose(raft_fixture_get(&c->fx, l),
+		assert_int_equal(raft_fsm_propose(raft_fixture_get(&c->fx, l),
 						  fsm_cmd_member(i, name, name), NULL, NULL),
 				 0);
 	}
-	assert_int_equal(fsm_raft_propose(raft_fixture_get(&c->fx, l),
+	assert_int_equal(raft_fsm_propose(raft_fixture_get(&c->fx, l),
 					  fsm_cmd_verdict(120, 5, 0, 9), NULL, NULL),
 			 0);
 	assert_true(raft_fixture_step_until_applied(&c->fx, l,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * test_siphash.c - vigil_siphash24() against the SipHash-2-4 reference test
- * vectors, and proto_sign()/proto_verify() on whole messages.
+ * vectors, and wire_sign()/wire_verify() on whole messages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "proto.h"
+#include "wire.h"
 #include "vigil_abi.h"
 #include "vigil_siphash.h"
 
@@ -94,7 +94,7 @@ static void ref_key(uint64_t *k0, uint64_t *k1)
 
 	for (int i = 0; i < VIGIL_KEY_LEN; i++)
 		key[i] = (uint8_t)i;
-	proto_key_split(key, k0, k1);
+	wire_key_split(key, k0, k1);
 }
 
 static void test_reference_vectors(void **state)
@@ -147,7 +147,7 @@ static void test_unaligned_input(void **state)
 	}
 }
 
-/* ---- proto_sign / proto_verify ------------------------------------------- */
+/* ---- wire_sign / wire_verify ------------------------------------------- */
 
 #define CLUSTER 0x0a0b0c0dU
 
@@ -161,11 +161,11 @@ static void keyring(struct vigil_keyring *kr, const uint8_t *k_slot0, const uint
 {
 	memset(kr, 0, sizeof(*kr));
 	if (k_slot0) {
-		proto_key_split(k_slot0, &kr->slot[0].k0, &kr->slot[0].k1);
+		wire_key_split(k_slot0, &kr->slot[0].k0, &kr->slot[0].k1);
 		kr->slot[0].valid = 1;
 	}
 	if (k_slot1) {
-		proto_key_split(k_slot1, &kr->slot[1].k0, &kr->slot[1].k1);
+		wire_key_split(k_slot1, &kr->slot[1].k0, &kr->slot[1].k1);
 		kr->slot[1].valid = 1;
 	}
 }
@@ -186,15 +186,15 @@ static void make_ping(struct vigil_probe *m, uint8_t type)
 		.origin_id = 0,
 	};
 
-	proto_probe_encode(m, &f);
+	wire_probe_encode(m, &f);
 }
 
 static void sign_with(void *msg, size_t len, const uint8_t *key)
 {
 	uint64_t k0, k1;
 
-	proto_key_split(key, &k0, &k1);
-	proto_sign(msg, len, k0, k1);
+	wire_key_split(key, &k0, &k1);
+	wire_sign(msg, len, k0, k1);
 }
 
 static void test_sign_then_verify(void **state)
@@ -209,18 +209,18 @@ static void test_sign_then_verify(void **state)
 	make_ping(&m, VIGIL_MSG_PING);
 	sign_with(&m, sizeof(m), key_a);
 	/* The MAC is SipHash-2-4 of bytes 0..55, little-endian, in bytes 56..63. */
-	proto_key_split(key_a, &k0, &k1);
+	wire_key_split(key_a, &k0, &k1);
 	assert_int_equal(vigil_load_le64(m.mac), vigil_siphash24(&m, VIGIL_PROBE_MAC_OFF, k0, k1));
 	assert_memory_not_equal(m.mac, zero, sizeof(zero));
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, &slot), PROTO_OK);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, &slot), WIRE_OK);
 	assert_int_equal(slot, 0);
 	/* slot may be NULL */
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_OK);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_OK);
 
 	/* ACK has the same layout and rules */
 	make_ping(&m, VIGIL_MSG_ACK);
 	sign_with(&m, sizeof(m), key_a);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, &slot), PROTO_OK);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, &slot), WIRE_OK);
 }
 
 static void test_flipped_byte_fails_mac(void **state)
@@ -238,17 +238,17 @@ static void test_flipped_byte_fails_mac(void **state)
 			int slot = -1;
 
 			p[off] ^= (uint8_t)(1u << bit);
-			assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, &slot),
-					 PROTO_E_MAC);
+			assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, &slot),
+					 WIRE_E_MAC);
 			assert_int_equal(slot, -1);
 			p[off] ^= (uint8_t)(1u << bit);
 		}
 	}
 	/* flags are covered too */
 	m.hdr.flags ^= htons(VIGIL_F_RELAYED);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_E_MAC);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_E_MAC);
 	m.hdr.flags ^= htons(VIGIL_F_RELAYED);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_OK);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_OK);
 }
 
 static void test_second_key_slot(void **state)
@@ -261,32 +261,32 @@ static void test_second_key_slot(void **state)
 	keyring(&kr, key_a, key_b);
 	make_ping(&m, VIGIL_MSG_PING);
 	sign_with(&m, sizeof(m), key_b);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, &slot), PROTO_OK);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, &slot), WIRE_OK);
 	assert_int_equal(slot, 1);
 
 	sign_with(&m, sizeof(m), key_a);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, &slot), PROTO_OK);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, &slot), WIRE_OK);
 	assert_int_equal(slot, 0);
 
 	/* a key in neither slot */
 	sign_with(&m, sizeof(m), key_c);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_E_MAC);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_E_MAC);
 
 	/* an invalid slot is never used, even if its key material matches */
 	keyring(&kr, key_a, key_b);
 	kr.slot[1].valid = 0;
 	sign_with(&m, sizeof(m), key_b);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_E_MAC);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_E_MAC);
 
 	/* only slot 1 installed */
 	keyring(&kr, NULL, key_b);
 	slot = -1;
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, &slot), PROTO_OK);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, &slot), WIRE_OK);
 	assert_int_equal(slot, 1);
 
 	/* no key at all */
 	keyring(&kr, NULL, NULL);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_E_MAC);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_E_MAC);
 }
 
 static void test_wrong_cluster(void **state)
@@ -297,14 +297,14 @@ static void test_wrong_cluster(void **state)
 	keyring(&kr, key_a, NULL);
 	make_ping(&m, VIGIL_MSG_PING);
 	sign_with(&m, sizeof(m), key_a);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER + 1, &kr, NULL), PROTO_E_CLUSTER);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER + 1, &kr, NULL), WIRE_E_CLUSTER);
 
 	/* re-signed with another cluster id: a valid MAC does not make it ours */
 	m.hdr.cluster_id = htonl(CLUSTER ^ 0x80000000U);
 	sign_with(&m, sizeof(m), key_a);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_E_CLUSTER);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER ^ 0x80000000U, &kr, NULL),
-			 PROTO_OK);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_E_CLUSTER);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER ^ 0x80000000U, &kr, NULL),
+			 WIRE_OK);
 }
 
 static void test_bad_magic(void **state)
@@ -317,7 +317,7 @@ static void test_bad_magic(void **state)
 		make_ping(&m, VIGIL_MSG_PING);
 		((uint8_t *)&m)[i] ^= 0x20; /* "vGIL", "VgIL", ... */
 		sign_with(&m, sizeof(m), key_a);
-		assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_E_MAGIC);
+		assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_E_MAGIC);
 	}
 }
 
@@ -330,10 +330,10 @@ static void test_bad_version(void **state)
 	make_ping(&m, VIGIL_MSG_PING);
 	m.hdr.version = VIGIL_PROTO_VERSION + 1;
 	sign_with(&m, sizeof(m), key_a);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_E_VERSION);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_E_VERSION);
 	m.hdr.version = 0;
 	sign_with(&m, sizeof(m), key_a);
-	assert_int_equal(proto_verify(&m, sizeof(m), CLUSTER, &kr, NULL), PROTO_E_VERSION);
+	assert_int_equal(wire_verify(&m, sizeof(m), CLUSTER, &kr, NULL), WIRE_E_VERSION);
 }
 
 static void test_short(void **state)
@@ -345,15 +345,15 @@ static void test_short(void **state)
 	make_ping(&m, VIGIL_MSG_PING);
 	sign_with(&m, sizeof(m), key_a);
 	/* not even the magic */
-	assert_int_equal(proto_verify(&m, 0, CLUSTER, &kr, NULL), PROTO_E_SHORT);
-	assert_int_equal(proto_verify(&m, 3, CLUSTER, &kr, NULL), PROTO_E_SHORT);
+	assert_int_equal(wire_verify(&m, 0, CLUSTER, &kr, NULL), WIRE_E_SHORT);
+	assert_int_equal(wire_verify(&m, 3, CLUSTER, &kr, NULL), WIRE_E_SHORT);
 	/* our magic, but no room for the header and a MAC */
-	assert_int_equal(proto_verify(&m, 4, CLUSTER, &kr, NULL), PROTO_E_SHORT);
-	assert_int_equal(proto_verify(&m, sizeof(struct vigil_hdr), CLUSTER, &kr, NULL),
-			 PROTO_E_SHORT);
-	assert_int_equal(proto_verify(&m, sizeof(struct vigil_hdr) + VIGIL_MAC_LEN - 1, CLUSTER,
+	assert_int_equal(wire_verify(&m, 4, CLUSTER, &kr, NULL), WIRE_E_SHORT);
+	assert_int_equal(wire_verify(&m, sizeof(struct vigil_hdr), CLUSTER, &kr, NULL),
+			 WIRE_E_SHORT);
+	assert_int_equal(wire_verify(&m, sizeof(struct vigil_hdr) + VIGIL_MAC_LEN - 1, CLUSTER,
 				      &kr, NULL),
-			 PROTO_E_SHORT);
+			 WIRE_E_SHORT);
 }
 
 static void test_probe_length(void **state)
@@ -371,8 +371,8 @@ static void test_probe_length(void **state)
 		for (size_t len = sizeof(struct vigil_hdr) + VIGIL_MAC_LEN; len < sizeof(buf);
 		     len++) {
 			sign_with(buf, len, key_a);
-			assert_int_equal(proto_verify(buf, len, CLUSTER, &kr, NULL),
-					 len == VIGIL_PROBE_LEN ? PROTO_OK : PROTO_E_LENGTH);
+			assert_int_equal(wire_verify(buf, len, CLUSTER, &kr, NULL),
+					 len == VIGIL_PROBE_LEN ? WIRE_OK : WIRE_E_LENGTH);
 		}
 	}
 }
@@ -395,38 +395,38 @@ static void test_other_types(void **state)
 	h->sender_id = htonl(7);
 
 	sign_with(buf, 100, key_a);
-	assert_int_equal(proto_verify(buf, 100, CLUSTER, &kr, &slot), PROTO_OK);
+	assert_int_equal(wire_verify(buf, 100, CLUSTER, &kr, &slot), WIRE_OK);
 	assert_int_equal(slot, 0);
-	assert_int_equal(proto_verify(buf, 99, CLUSTER, &kr, NULL), PROTO_E_MAC);
+	assert_int_equal(wire_verify(buf, 99, CLUSTER, &kr, NULL), WIRE_E_MAC);
 
 	sign_with(buf, sizeof(struct vigil_hdr) + VIGIL_MAC_LEN, key_a);
-	assert_int_equal(proto_verify(buf, sizeof(struct vigil_hdr) + VIGIL_MAC_LEN, CLUSTER, &kr,
+	assert_int_equal(wire_verify(buf, sizeof(struct vigil_hdr) + VIGIL_MAC_LEN, CLUSTER, &kr,
 				      NULL),
-			 PROTO_OK);
+			 WIRE_OK);
 
 	sign_with(buf, VIGIL_MAX_MSG, key_a);
-	assert_int_equal(proto_verify(buf, VIGIL_MAX_MSG, CLUSTER, &kr, NULL), PROTO_OK);
+	assert_int_equal(wire_verify(buf, VIGIL_MAX_MSG, CLUSTER, &kr, NULL), WIRE_OK);
 	/* larger than any datagram vigil sends */
 	sign_with(buf, VIGIL_MAX_MSG + 1, key_a);
-	assert_int_equal(proto_verify(buf, VIGIL_MAX_MSG + 1, CLUSTER, &kr, NULL),
-			 PROTO_E_LENGTH);
+	assert_int_equal(wire_verify(buf, VIGIL_MAX_MSG + 1, CLUSTER, &kr, NULL),
+			 WIRE_E_LENGTH);
 }
 
 static void test_strerror(void **state)
 {
-	static const int codes[] = { PROTO_OK,	      PROTO_E_SHORT,   PROTO_E_MAGIC,
-				     PROTO_E_VERSION, PROTO_E_CLUSTER, PROTO_E_MAC,
-				     PROTO_E_LENGTH };
+	static const int codes[] = { WIRE_OK,	      WIRE_E_SHORT,   WIRE_E_MAGIC,
+				     WIRE_E_VERSION, WIRE_E_CLUSTER, WIRE_E_MAC,
+				     WIRE_E_LENGTH };
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		const char *s = proto_strerror(codes[i]);
+		const char *s = wire_strerror(codes[i]);
 
 		assert_non_null(s);
 		assert_string_not_equal(s, "unknown error");
 		for (size_t j = 0; j < i; j++)
-			assert_string_not_equal(s, proto_strerror(codes[j]));
+			assert_string_not_equal(s, wire_strerror(codes[j]));
 	}
-	assert_string_equal(proto_strerror(-100), "unknown error");
+	assert_string_equal(wire_strerror(-100), "unknown error");
 }
 
 int main(void)

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * http.c - the agent's HTTP API. libmicrohttpd serves it from its own thread;
+ * the event loop publishes JSON snapshots (agent.pub_*) under a lock, so a
+ * slow or hostile client can never stall failure detection.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "agent.h"
+#include "api.h"
+#include "log.h"
+#include "util.h"
+
+struct api_server {
+	struct MHD_Daemon *d;
+	struct agent *a;
+	int metrics_only; /* the metrics_addr listener: /metrics and /v1/health */
+};
+
+static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, const char *body,
+				   const char *type);
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *body)
+{
+	return reply_typed(c, code, body, "application/json");
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned code, const char *msg)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"error\": \"%s\"}", msg);
+	return reply(c, code, body);
+}
+
+static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, const char *body,
+				   const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, "Content-Type", type);
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_published(struct MHD_Connection *c, struct agent *a, char **which,
+				       const char *type)
+{
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&a->pub_lock);
+	ret = reply_typed(c, MHD_HTTP_OK, *which ? *which : "null", type);
+	pthread_mutex_unlock(&a->pub_lock);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct api_server *s = cls;
+
+	(void)version;
+	(void)upload;
+	if (!*con_cls) {
+		/* First call for this request: headers only. */
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* no endpoint takes a body yet */
+		return MHD_YES;
+	}
+	if (s->metrics_only && strcmp(url, "/metrics") && strcmp(url, "/v1/health"))
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "only /metrics and /v1/health here");
+	if (!strcmp(url, "/v1/agent/leave")) {
+		if (strcmp(method, "PUT") && strcmp(method, "POST"))
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT");
+		agent_queue_leave(s->a);
+		return reply(c, MHD_HTTP_OK,
+			     "{\"leaving\": true, \"status\": \"leave broadcast; the agent "
+			     "exits\"}");
+	}
+	if (!strncmp(url, "/v1/maintenance/", 16)) {
+		const char *host = url + 16;
+		char body[256];
+		int on = !strcmp(method, "PUT"), rc;
+
+		if (!on && strcmp(method, "DELETE"))
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT or DELETE");
+		if (!*host || strlen(host) >= 64 || strchr(host, '/') || strchr(host, '"') ||
+		    strchr(host, '\\'))
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad host name");
+		rc = agent_queue_maintenance(s->a, host, on);
+		if (rc)
+			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					   "too many requests in flight, retry");
+		snprintf(body, sizeof(body),
+			 "{\"host\": \"%s\", \"maintenance\": %s, \"status\": \"forwarded to "
+			 "the servers; the leader applies it\"}",
+			 host, on ? "true" : "false");
+		return reply(c, MHD_HTTP_ACCEPTED, body);
+	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	if (!strcmp(url, "/v1/members"))
+		return reply_published(c, s->a, &s->a->pub_members, "application/json");
+	if (!strcmp(url, "/v1/status"))
+		return reply_published(c, s->a, &s->a->pub_status, "application/json");
+	if (!strcmp(url, "/metrics"))
+		return reply_published(c, s->a, &s->a->pub_metrics,
+				       "text/plain; version=0.0.4; charset=utf-8");
+	if (!strcmp(url, "/v1/health"))
+		return s->a->stopping ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					      "{\"healthy\": false, \"reason\": \"leaving\"}")
+				      : reply(c, MHD_HTTP_OK, "{\"healthy\": true}");
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+}
+
+/* Listen on addr (key names it in messages); NULL (logged) on failure. */
+static struct api_server *listen_on(struct agent *a, const char *key, const char *addr,
+				     int metrics_only)
+{
+	struct sockaddr_storage ss;
+	struct api_server *s;
+	socklen_t sl;
+
+	if (addr_parse(addr, VIGIL_API_PORT, &ss, &sl)) {
+		log_err("bad %s \"%s\"", key, addr);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->a = a;
+	s->metrics_only = metrics_only;
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+					(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &ss,
+				MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_CONNECTION_LIMIT,
+				64U, MHD_OPTION_END);
+	if (!s->d) {
+		log_err("cannot listen on %s %s (in use?)", key, addr);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct api_server *api_start(struct agent *a)
+{
+	struct api_server *s = listen_on(a, "api_addr", a->cfg.api_addr, 0);
+
+	if (s)
+		log_info("HTTP API on http://%s/v1/", a->cfg.api_addr);
+	return s;
+}
+
+struct api_server *api_start_metrics(struct agent *a)
+{
+	struct api_server *s = listen_on(a, "metrics_addr", a->cfg.metrics_addr, 1);
+
+	if (s)
+		log_info("metrics on http://%s/metrics", a->cfg.metrics_addr);
+	return s;
+}
+
+void api_stop(struct api_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * masakari.h - a blocking client for OpenStack Masakari's notification API,
+ * with Keystone v3 password authentication. It runs on a worker thread
+ * (notifier.c), never on the agent's event loop.
+ */
+#ifndef VIGIL_MASAKARI_H
+#define VIGIL_MASAKARI_H
+
+#include <stdint.h>
+
+#include "config.h"
+
+
+/* What one notification carries (docs/operations.md explains host_status). */
+struct mk_notification {
+	char hostname[64];
+	char event[16];		 /* STOPPED or STARTED */
+	char cluster_status[16]; /* OFFLINE or ONLINE */
+	char host_status[16];	 /* NORMAL or UNKNOWN */
+	char generated_time[64]; /* UTC, "YYYY-MM-DDTHH:MM:SS.ffffff", fixed per notification */
+};
+
+enum mk_result {
+	MK_DELIVERED = 0,   /* 202: Masakari has it (uuid set) */
+	MK_DUPLICATE,	    /* 409 duplicate / host already under maintenance: has it */
+	MK_HOST_UNKNOWN,    /* 400 host not found: configuration error, keep and retry */
+	MK_REJECTED,	    /* other 4xx: keep and retry slowly, shown loudly */
+	MK_RETRY,	    /* 5xx, timeout, connection error, auth failure: retry */
+};
+
+const char *mk_result_name(enum mk_result r);
+
+struct mk_reply {
+	long http_status;	/* 0 if no HTTP answer */
+	char uuid[64];		/* notification_uuid on 202 */
+	char message[512];	/* why, for logs and `vigil status` */
+};
+
+struct mk_client {
+	struct mk_config cfg;
+	char token[8192];	  /* cached Keystone token */
+	uint64_t token_expires;	  /* CLOCK_REALTIME ns; renewed 5 min before */
+	char endpoint[256];	  /* instance-ha endpoint from the catalog (or cfg.url) */
+	uint64_t auth_count;	  /* Keystone authentications done (for tests and metrics) */
+};
+
+void mk_client_init(struct mk_client *c, const struct mk_config *cfg);
+/* Send one notification. Never blocks longer than about 2 * timeout_ms. */
+enum mk_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r);
+/* Build n for host at the given UTC time (ns since the epoch). */
+void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
+			  int power_off_confirmed, uint64_t realtime_ns);
+
+#endif /* VIGIL_MASAKARI_H */

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * pushpull.c - anti-entropy: periodically exchange the full member table with
+ * one random member over TCP (same port number as the UDP gossip), so views
+ * that gossip left apart (lost datagrams, a healed partition, a fresh joiner)
+ * converge. Also how a new agent joins: one reliable exchange with a seed.
+ *
+ * Frame on the wire: a 4-byte big-endian length, then that many bytes of zlib
+ * (RFC 1950) data; inflated, a signed STATE message (docs/protocol.md).
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "agent.h"
+#include "log.h"
+#include "pushpull.h"
+#include "util.h"
+
+#define PP_TIMEOUT_MS 5000
+#define PP_MAX_FRAME (4u << 20) /* compressed bytes we accept */
+
+int pp_encode(const struct memb *m, uint8_t **out, size_t *outlen)
+{
+	size_t max = m->n + 1, len;
+	struct vigil_gossip *g;
+	uLongf zlen;
+	uint8_t *raw, *z;
+	size_t count;
+
+	if (max > (VIGIL_MAX_STATE_MSG - sizeof(*g) - VIGIL_MAC_LEN) / sizeof(struct vigil_update))
+		max = (VIGIL_MAX_STATE_MSG - sizeof(*g) - VIGIL_MAC_LEN) / sizeof(struct vigil_update);
+	raw = calloc(1, sizeof(*g) + max * sizeof(struct vigil_update) + VIGIL_MAC_LEN);
+	if (!raw)
+		return -1;
+	g = (struct vigil_gossip *)raw;
+	count = memb_snapshot(m, (struct vigil_update *)(void *)(raw + sizeof(*g)), max);
+	g->hdr.magic = htonl(VIGIL_MAGIC);
+	g->hdr.version = VIGIL_PROTO_VERSION;
+	g->hdr.type = VIGIL_MSG_STATE;
+	g->hdr.cluster_id = htonl(m->cluster_id);
+	g->hdr.sender_id = htonl(m->self.id);
+	g->count = htons((uint16_t)count);
+	len = sizeof(*g) + count * sizeof(struct vigil_update) + VIGIL_MAC_LEN;
+	wire_sign(raw, len, m->keys.slot[0].k0, m->keys.slot[0].k1);
+
+	zlen = compressBound(len);
+	z = malloc(4 + zlen);
+	if (!z || compress2(z + 4, &zlen, raw, len, Z_BEST_SPEED) != Z_OK) {
+		free(raw);
+		free(z);
+		return -1;
+	}
+	free(raw);
+	*(uint32_t *)(void *)z = htonl((uint32_t)zlen);
+	*out = z;
+	*outlen = 4 + zlen;
+	return 0;
+}
+
+int pp_decode(const uint8_t *z, size_t zlen, uint32_t cluster_id, const struct vigil_keyring *kr,
+	      struct vigil_update **updates, size_t *n)
+{
+	uLongf len = VIGIL_MAX_STATE_MSG;
+	const struct vigil_gossip *g;
+	uint8_t *raw = malloc(len);
+	size_t count;
+	int err;
+
+	if (!raw)
+		return -1;
+	if (uncompress(raw, &len, z, zlen) != Z_OK) {
+		free(raw);
+		return WIRE_E_SHORT;
+	}
+	err = wire_verify(raw, len, cluster_id, kr, NULL);
+	g = (const struct vigil_gossip *)raw;
+	if (!err && g->hdr.type != VIGIL_MSG_STATE)
+		err = WIRE_E_MAGIC;
+	count = err ? 0 : ntohs(g->count);
+	if (!err && len != sizeof(*g) + count * sizeof(struct vigil_update) + VIGIL_MAC_LEN)
+		err = WIRE_E_LENGTH;
+	if (err) {
+		free(raw);
+		return err;
+	}
+	*updates = malloc((count ? count : 1) * sizeof(**updates));
+	if (!*updates) {
+		free(raw);
+		return -1;
+	}
+	memcpy(*updates, raw + sizeof(*g), count * sizeof(**updates));
+	for (size_t i = 0; i < count; i++)
+		(*updates)[i].name[VIGIL_NAME_LEN - 1] = '\0';
+	*n = count;
+	free(raw);
+	return 0;
+}
+
+/* ---- one exchange over a TCP connection ------------------------------- */
+
+struct pp_conn {
+	uv_tcp_t tcp;
+	uv_timer_t timer;
+	uv_connect_t connect;
+	uv_write_t write;
+	struct agent *a;
+	uint8_t *out;	 /* our frame */
+	size_t outlen;
+	uint8_t *in;	 /* their frame as it arrives */
+	size_t inlen, incap;
+	int server;	 /* 1: accepted, answer after reading */
+	int closing;
+	int handles;	 /* handles still to close */
+};
+
+static void conn_free(uv_handle_t *h)
+{
+	struct pp_conn *c = h->data;
+
+	if (--c->handles)
+		return;
+	free(c->out);
+	free(c->in);
+	free(c);
+}
+
+static void conn_close(struct pp_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->timer, conn_free);
+	uv_close((uv_handle_t *)&c->tcp, conn_free);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+	struct pp_conn *c = t->data;
+
+	log_debug("push-pull: timed out");
+	conn_close(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct pp_conn *c = h->data;
+
+	(void)suggested;
+	if (c->incap - c->inlen < 65536) {
+		size_t cap = c->incap ? c->incap * 2 : 131072;
+		uint8_t *n = cap <= PP_MAX_FRAME + 4 ? realloc(c->in, cap) : NULL;
+
+		if (!n) {
+			*buf = uv_buf_init(NULL, 0);
+			return;
+		}
+		c->in = n;
+		c->incap = cap;
+	}
+	*buf = uv_buf_init((char *)c->in + c->inlen, (unsigned)(c->incap - c->inlen));
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+	struct pp_conn *c = w->data;
+
+	if (status < 0) {
+		log_debug("push-pull: write: %s", uv_strerror(status));
+		conn_close(c);
+		return;
+	}
+	if (c->server)
+		conn_close(c); /* we read theirs first, so we are done */
+}
+
+static int send_frame(struct pp_conn *c)
+{
+	uv_buf_t b;
+
+	if (pp_encode(&c->a->memb, &c->out, &c->outlen))
+		return -1;
+	b = uv_buf_init((char *)c->out, (unsigned)c->outlen);
+	c->write.data = c;
+	return uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+}
+
+static void frame_received(struct pp_conn *c)
+{
+	struct vigil_update *u = NULL;
+	size_t n = 0;
+	uint32_t zlen = ntohl(*(uint32_t *)(void *)c->in);
+	int err = pp_decode(c->in + 4, zlen, c->a->cfg.cluster_id, &c->a->memb.keys, &u, &n);
+
+	if (err) {
+		c->a->memb.stats.bad_msgs++;
+		log_warn("push-pull: refused a state frame: %s", wire_strerror(err));
+		conn_close(c);
+		return;
+	}
+	memb_merge(&c->a->memb, u, n);
+	c->a->pp_exchanges++;
+	free(u);
+	if (c->server) {
+		if (send_frame(c))
+			conn_close(c);
+	} else {
+		conn_close(c);
+	}
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct pp_conn *c = s->data;
+	uint32_t zlen;
+
+	(void)buf;
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	c->inlen += (size_t)nread;
+	if (c->inlen < 4)
+		return;
+	zlen = ntohl(*(uint32_t *)(void *)c->in);
+	if (zlen == 0 || zlen > PP_MAX_FRAME) {
+		log_warn("push-pull: frame of %u bytes refused", zlen);
+		conn_close(c);
+		return;
+	}
+	if (c->inlen >= 4 + (size_t)zlen) {
+		uv_read_stop(s);
+		frame_received(c);
+	}
+}
+
+static struct pp_conn *conn_new(struct agent *a, int server)
+{
+	struct pp_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->a = a;
+	c->server = server;
+	c->handles = 2;
+	uv_tcp_init(a->loop, &c->tcp);
+	uv_timer_init(a->loop, &c->timer);
+	c->tcp.data = c->timer.data = c;
+	uv_timer_start(&c->timer, on_timeout, PP_TIMEOUT_MS, 0);
+	return c;
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+	struct pp_conn *c = req->data;
+
+	if (status < 0) {
+		log_debug("push-pull: connect: %s", uv_strerror(status));
+		conn_close(c);
+		return;
+	}
+	if (send_frame(c)) {
+		conn_close(c);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+int pushpull_with(struct agent *a, const struct sockaddr *to)
+{
+	struct pp_conn *c = conn_new(a, 0);
+
+	if (!c)
+		return -1;
+	c->connect.data = c;
+	if (uv_tcp_connect(&c->connect, &c->tcp, to, on_connect)) {
+		conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_accept(uv_stream_t *server, int status)
+{
+	struct agent *a = server->data;
+	struct pp_conn *c;
+
+	if (status < 0)
+		return;
+	c = conn_new(a, 1);
+	if (!c)
+		return;
+	if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
+		conn_close(c);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void on_pp_timer(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+	struct member *cand[1];
+	size_t live = 0;
+
+	for (size_t i = 0; i < a->memb.n; i++)
+		live += a->memb.members[i]->state == MEMB_ALIVE;
+	if (!live)
+		return;
+	/* A random alive member. */
+	for (int tries = 0; tries < 16; tries++) {
+		cand[0] = a->memb.members[a->memb.env.random(a->memb.env.ctx) % a->memb.n];
+		if (cand[0]->state == MEMB_ALIVE) {
+			pushpull_with(a, (struct sockaddr *)&cand[0]->addr);
+			return;
+		}
+	}
+}
+
+int pushpull_start(struct agent *a, const struct sockaddr *bind_addr)
+{
+	int rc;
+
+	uv_tcp_init(a->loop, &a->pp_listener);
+	a->pp_listener.data = a;
+	rc = uv_tcp_bind(&a->pp_listener, bind_addr, 0);
+	if (!rc)
+		rc = uv_listen((uv_stream_t *)&a->pp_listener, 16, on_accept);
+	if (rc) {
+		log_err("cannot listen on TCP for push-pull: %s", uv_strerror(rc));
+		return -1;
+	}
+	uv_timer_init(a->loop, &a->pp_timer);
+	a->pp_timer.data = a;
+	if (a->cfg.pushpull_interval_ms)
+		uv_timer_start(&a->pp_timer, on_pp_timer, a->cfg.pushpull_interval_ms,
+			       a->cfg.pushpull_interval_ms);
+	return 0;
+}

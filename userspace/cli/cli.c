@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cli.c - what the commands share: the agent's API, the member table, keys. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "httpc.h"
+#include "log.h"
+#include "util.h"
+
+json_t *cli_http_json(const char *method, const char *addr, const char *path, long timeout_ms,
+		      char *err, size_t errsz)
+{
+	char url[256], why[256];
+	struct httpc_req rq = { .method = method, .url = url, .timeout_ms = timeout_ms };
+	struct httpc_resp r;
+	json_error_t jerr;
+	json_t *j = NULL;
+
+	snprintf(url, sizeof(url), "http://%s%s", addr, path);
+	if (httpc_request(&rq, &r, why, sizeof(why)))
+		snprintf(err, errsz, "cannot reach %s", why);
+	else if (r.status != 200 && r.status != 202)
+		snprintf(err, errsz, "%s answered HTTP %ld: %s", url, r.status, r.body ? r.body : "");
+	else if (!(j = json_loads(r.body ? r.body : "", 0, &jerr)))
+		snprintf(err, errsz, "%s: bad JSON: %s", url, jerr.text);
+	httpc_resp_free(&r);
+	return j;
+}
+
+json_t *cli_api_request(const char *method, const char *addr, const char *path)
+{
+	char err[512];
+	json_t *j = cli_http_json(method, addr, path, 5000, err, sizeof(err));
+
+	if (!j && !strncmp(err, "cannot reach", 12))
+		log_err("%s (is `vigil agent` running? is api_addr right?)", err);
+	else if (!j)
+		log_err("%s", err);
+	return j;
+}
+
+int cli_api_addr(const struct cmd_args *a, struct vigil_config *c, const char **addr)
+{
+	if (a->http_addr) {
+		*addr = a->http_addr;
+		return 0;
+	}
+	if (config_load(c, a->config))
+		return -1;
+	*addr = c->api_addr;
+	return 0;
+}
+
+void cli_print_members(FILE *out, json_t *arr)
+{
+	size_t i;
+	json_t *m;
+
+	fprintf(out, "%-16s %-22s %-22s %6s %-7s %9s %9s\n", "Node", "Address", "Status", "Inc",
+		"Role", "RTT_ms", "Ack_age");
+	json_array_foreach(arr, i, m)
+	{
+		double age = json_real_value(json_object_get(m, "last_ack_age_ms"));
+		char agebuf[32];
+
+		if (age < 0)
+			snprintf(agebuf, sizeof(agebuf), "-");
+		else
+			snprintf(agebuf, sizeof(agebuf), "%.0fms", age);
+		fprintf(out, "%-16s %-22s %-22s %6lld %-7s %9.3f %9s\n",
+			json_string_value(json_object_get(m, "name")),
+			json_string_value(json_object_get(m, "address")),
+			json_string_value(json_object_get(m, "state")),
+			(long long)json_integer_value(json_object_get(m, "incarnation")),
+			json_string_value(json_object_get(m, "role")),
+			json_real_value(json_object_get(m, "srtt_ms")), agebuf);
+	}
+}
+
+int cli_keygen(char *out)
+{
+	uint8_t key[VIGIL_KEY_LEN];
+
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+		return -errno;
+	base64_encode(key, sizeof(key), out);
+	return 0;
+}
+
+void cli_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	printf("\n");
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cmd_status.c - `vigil status`: this agent, Raft, decided hosts, the outbox. */
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static long long num(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static void print_status(json_t *st)
+{
+	json_t *r = json_object_get(st, "raft"), *m = json_object_get(st, "members"), *o;
+	size_t i;
+
+	printf("node        %s (%s), cluster %s, %s\n", str(st, "node"),
+	       str(st, "hypervisor_hostname"), str(st, "cluster"), str(st, "role"));
+	printf("members     %lld alive, %lld suspect, %lld dead, %lld left\n", num(m, "alive"),
+	       num(m, "suspect"), num(m, "dead"), num(m, "left"));
+	printf("raft        %s", str(r, "role"));
+	if (json_object_get(r, "term"))
+		printf(", term %lld, leader %s, commit %lld, %lld voters", num(r, "term"),
+		       str(r, "leader_address"), num(r, "commit_index"), num(r, "voters"));
+	printf("\nwait period %lld ms\n", num(st, "wait_period_ms"));
+	json_array_foreach(json_object_get(st, "hosts"), i, o)
+	{
+		if (i == 0)
+			printf("\n%-16s %-24s %-12s\n", "Host", "Hypervisor", "State");
+		printf("%-16s %-24s %-12s%s\n", str(o, "name"), str(o, "hostname"), str(o, "state"),
+		       json_is_true(json_object_get(o, "failed")) ? " (failed)" : "");
+	}
+	json_array_foreach(json_object_get(st, "outbox"), i, o)
+	{
+		if (i == 0)
+			printf("\n%-4s %-24s %-8s %-10s %-5s %s\n", "Id", "Hypervisor", "Event",
+			       "Status", "Tries", "Last error");
+		printf("%-4lld %-24s %-8s %-10s %-5lld %s\n", num(o, "id"), str(o, "hostname"),
+		       str(o, "event"), str(o, "status"), num(o, "tries"), str(o, "last_error"));
+	}
+}
+
+static int run(int argc, char **argv)
+{
+	struct vigil_config c;
+	struct cmd_args a;
+	const char *addr;
+	json_t *st;
+
+	if (cmd_parse(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR | OPT_JSON, &cmd_status, &a))
+		return EXIT_USAGE;
+	if (a.nargs)
+		return cmd_usage(&cmd_status);
+	if (cli_api_addr(&a, &c, &addr))
+		return EXIT_USAGE;
+	st = cli_api_request("GET", addr, "/v1/status");
+	if (!st)
+		return EXIT_USAGE;
+	if (a.json)
+		cli_print_json(st);
+	else
+		print_status(st);
+	json_decref(st);
+	return 0;
+}
+
+const struct cmd cmd_status = {
+	"status", run, "status [-config FILE] [-http-addr ADDR] [-j]",
+	"this agent, the Raft state, decided hosts and the notification outbox",
+};

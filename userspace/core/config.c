@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* config.c - table-driven JSON configuration, read with jansson. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "log.h"
+#include "wire.h"
+#include "util.h"
+
+enum cfg_type {
+	CFG_STRING, /* char[size] */
+	CFG_UINT,   /* uint32_t within [min, max] */
+	CFG_KEY,    /* base64 of VIGIL_KEY_LEN bytes; int at aux_off set to 1 */
+	CFG_ENUM,   /* int, parsed by parse() */
+	CFG_LIST,   /* array of strings into char[CFG_JOIN_MAX][size]; count at aux_off */
+	CFG_BOOL,   /* true or false into an int */
+};
+
+struct cfg_directive {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	size_t size;	  /* CFG_STRING: buffer size */
+	long long min, max;
+	const char *def;  /* default as text; NULL = none (required where needed) */
+	size_t aux_off;	  /* CFG_KEY: offset of the has_* flag */
+	int (*parse)(const char *s);
+	const char *allowed; /* CFG_ENUM: the values, for messages */
+	const char *help;
+};
+
+#define OFF(f)	offsetof(struct vigil_config, f)
+#define SZ(f)	sizeof(((struct vigil_config *)0)->f)
+#define STR(name, f, def, help)                                                                    \
+	{ name, CFG_STRING, OFF(f), SZ(f), 0, 0, def, 0, NULL, NULL, help }
+#define UINT(name, f, lo, hi, def, help)                                                           \
+	{ name, CFG_UINT, OFF(f), SZ(f), lo, hi, def, 0, NULL, NULL, help }
+#define KEY(name, f, flag, help)                                                                   \
+	{ name, CFG_KEY, OFF(f), SZ(f), 0, 0, NULL, OFF(flag), NULL, NULL, help }
+#define LIST(name, f, count, help)                                                                 \
+	{ name, CFG_LIST, OFF(f), sizeof(((struct vigil_config *)0)->f[0]), 0, 0, NULL, OFF(count), NULL, NULL, help }
+#define BOOL(name, f, def, help)                                                                   \
+	{ name, CFG_BOOL, OFF(f), SZ(f), 0, 1, def, 0, NULL, NULL, help }
+#define ENUM(name, f, fn, allowed, def, help)                                                      \
+	{ name, CFG_ENUM, OFF(f), SZ(f), 0, 0, def, 0, fn, allowed, help }
+
+const char *xdp_mode_name(enum xdp_mode m)
+{
+	switch (m) {
+	case XDP_MODE_AUTO:
+		return "auto";
+	case XDP_MODE_NATIVE:
+		return "native";
+	case XDP_MODE_GENERIC:
+		return "generic";
+	}
+	return "?";
+}
+
+int xdp_mode_parse(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return XDP_MODE_AUTO;
+	if (!strcmp(s, "native"))
+		return XDP_MODE_NATIVE;
+	if (!strcmp(s, "generic"))
+		return XDP_MODE_GENERIC;
+	return -1;
+}
+
+static int role_parse(const char *s)
+{
+	return !strcmp(s, "client") ? 0 : !strcmp(s, "server") ? 1 : -1;
+}
+
+static const struct cfg_directive directives[] = {
+	STR("node_name", node_name, NULL,
+	    "Name of this host as the cluster (and Nova/Masakari) knows it. Default: hostname."),
+	UINT("node_id", node_id, 0, 0xffffffffLL, "0",
+	     "32-bit node id on the wire; 0 derives it from node_name."),
+	STR("cluster", cluster, "default",
+	    "Cluster (availability zone) name; only members of the same cluster talk."),
+	STR("interface", interface, NULL,
+	    "Cluster network interface; the XDP program attaches here."),
+	STR("bind_addr", bind_addr, "",
+	    "Address the agent binds and announces (ADDR or ADDR:PORT). Empty: the first "
+	    "address of interface."),
+	UINT("port", port, 1, 65535, "7301", "UDP port of probes and gossip."),
+	KEY("key", key, has_key,
+	    "Cluster key, base64 of 16 random bytes (`vigil keygen`). Signs every message."),
+	KEY("key_next", key_next, has_key_next,
+	    "Second accepted key, for rotation without downtime (docs/operations.md)."),
+	STR("bpffs", bpffs, "/sys/fs/bpf/vigil",
+	    "Directory on a bpf filesystem; maps and the XDP link are pinned in <bpffs>/<cluster>."),
+	ENUM("xdp_mode", xdp_mode, xdp_mode_parse, "auto, native, generic", "auto",
+	     "XDP attach mode; auto tries native and falls back to generic."),
+	UINT("rate_limit_pps", rate_limit_pps, 1, 1000000, "100",
+	     "PINGs answered per second per source address (in-kernel)."),
+	UINT("rate_limit_burst", rate_limit_burst, 1, 1000000, "200",
+	     "Burst of PINGs answered per source address before the rate applies."),
+	UINT("ack_max_age_ms", ack_max_age_ms, 100, 60000, "10000",
+	     "ACKs echoing a send time older than this are refused as stale."),
+	ENUM("log_level", log_level, log_level_parse, "error, warn, info, debug", "info",
+	     "Log verbosity."),
+	ENUM("role", role, role_parse, "client, server", "client",
+	     "server: a Raft voter (3 or 5 per cluster); client: gossip only."),
+	LIST("join", join, njoin,
+	     "Addresses (ADDR or ADDR:PORT) of members to join through; any one is enough."),
+	STR("data_dir", data_dir, "/var/lib/vigil", "Directory for the agent's persistent state."),
+	STR("api_addr", api_addr, "127.0.0.1:7500", "HTTP API and /metrics listen address."),
+	STR("metrics_addr", metrics_addr, "",
+	    "A second listen address serving only /metrics (and /v1/health). Empty: none."),
+	BOOL("allow_public_bind", allow_public_bind, "false",
+	     "Allow bind_addr, api_addr and metrics_addr on public or wildcard addresses."),
+	UINT("heartbeat_interval_ms", heartbeat_interval_ms, 10, 10000, "100",
+	     "Period of the agent heartbeat counter that ACKs carry."),
+	UINT("pushpull_interval_ms", pushpull_interval_ms, 0, 3600000, "30000",
+	     "Period of full-state anti-entropy exchange with a random member; 0 = off."),
+	UINT("probe_interval_ms", memb.probe_interval_ms, 10, 10000, "100",
+	     "Probe round period."),
+	UINT("probes_per_interval", memb.probes_per_interval, 1, 16, "3",
+	     "Members probed per round (constant: load per node does not grow with n)."),
+	UINT("probe_timeout_ms", memb.probe_timeout_ms, 5, 10000, "80",
+	     "Direct probe timeout (stretched by smoothed RTT and local health)."),
+	UINT("indirect_timeout_ms", memb.indirect_timeout_ms, 5, 10000, "120",
+	     "Time to wait for relays after a direct miss."),
+	UINT("indirect_probes", memb.indirect_probes, 0, 8, "3",
+	     "Relays asked to probe a member this node could not reach (k)."),
+	UINT("suspicion_min_ms", memb.suspicion_min_ms, 10, 600000, "250",
+	     "Suspicion timeout once suspicion_confirm members have confirmed."),
+	UINT("suspicion_max_ms", memb.suspicion_max_ms, 10, 600000, "3000",
+	     "Suspicion timeout with no independent confirmation."),
+	UINT("suspicion_confirm", memb.suspicion_confirm, 1, 8, "3",
+	     "Independent confirmations that shrink the suspicion timeout to its minimum."),
+	UINT("gossip_interval_ms", memb.gossip_interval_ms, 5, 10000, "50",
+	     "Dissemination round period."),
+	UINT("gossip_fanout", memb.gossip_fanout, 1, 16, "3", "Members gossiped to per round."),
+	UINT("retransmit_mult", memb.retransmit_mult, 1, 16, "4",
+	     "Each update is sent retransmit_mult * log10(n+1) times (lambda)."),
+	UINT("agent_stall_ms", memb.agent_stall_ms, 100, 600000, "2000",
+	     "A peer whose heartbeat has not moved this long while its kernel answers is shown "
+	     "as agent stalled."),
+	STR("hypervisor_hostname", hypervisor_hostname, "",
+	    "This host's name as Nova and Masakari know it. Empty: node_name."),
+	LIST("servers", servers, nservers,
+	     "The Raft voters to bootstrap with, as NAME@ADDR (3 or 5; the same list on every "
+	     "agent)."),
+	UINT("raft_port", raft_port, 1, 65535, "7300", "TCP port of Raft among the servers."),
+	UINT("raft_election_timeout_ms", raft_election_timeout_ms, 100, 60000, "300",
+	     "Raft election timeout; a new leader is elected 1-2 times this long after the old one died."),
+	UINT("wait_period_ms", wait_period_ms, 0, 3600000, "30000",
+	     "A majority must report a host unreachable this long before it is declared failed."),
+	UINT("min_healthy_hosts", min_healthy_hosts, 0, 1000, "3",
+	     "Hold (and alert on) a notification that would leave fewer hosts in service."),
+	UINT("report_interval_ms", report_interval_ms, 50, 60000, "500",
+	     "How often every member reports the hosts it finds unreachable to the servers."),
+	STR("masakari.url", masakari.url, "",
+	    "Fixed Masakari endpoint (…/v1) used without authentication. Empty: from Keystone."),
+	STR("masakari.auth_url", masakari.auth_url, "",
+	    "Keystone v3 URL (…/v3). Empty: no authentication (masakari.url must be set)."),
+	STR("masakari.username", masakari.username, "masakari", "Keystone user."),
+	STR("masakari.password", masakari.password, "", "Keystone password."),
+	STR("masakari.project_name", masakari.project_name, "service", "Keystone project."),
+	STR("masakari.user_domain_name", masakari.user_domain_name, "Default",
+	    "Keystone domain of the user."),
+	STR("masakari.project_domain_name", masakari.project_domain_name, "Default",
+	    "Keystone domain of the project."),
+	STR("masakari.region_name", masakari.region_name, "",
+	    "Region of the instance-ha endpoint in the catalog. Empty: any."),
+	STR("masakari.interface", masakari.interface, "internal",
+	    "Endpoint interface in the catalog: public, internal or admin."),
+	UINT("masakari.timeout_ms", masakari.timeout_ms, 100, 600000, "5000",
+	     "Timeout of one HTTP request to Keystone or Masakari."),
+	UINT("masakari.retry_min_ms", masakari.retry_min_ms, 10, 600000, "500",
+	     "First retry delay of an undelivered notification (doubles, with jitter)."),
+	UINT("masakari.retry_max_ms", masakari.retry_max_ms, 10, 3600000, "30000",
+	     "Longest retry delay; retries never stop."),
+	UINT("dead_probe_interval_ms", memb.dead_probe_interval_ms, 100, 600000, "1000",
+	     "How often a dead member is told so (a live one refutes; heals partitions)."),
+};
+
+/*
+ * Line of directive key in text, or 0: the first string followed by ':' that
+ * is the key at the top level ("port"), or, for a key of a section
+ * ("masakari.interface"), the key inside that section's object. Matching on
+ * the last name alone would point at the wrong line when a section key
+ * shares its name with a top-level one ("interface").
+ */
+static int key_line(const char *text, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	size_t kl = strlen(key), sl = dot ? (size_t)(dot - key) : 0;
+	int line = 1, depth = 0, in_section = 0;
+
+	if (!text)
+		return 0;
+	for (const char *p = text; *p; p++) {
+		const char *s, *q;
+		size_t n;
+
+		switch (*p) {
+		case '\n':
+			line++;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (--depth < 2)
+				in_section = 0;
+			break;
+		case '"':
+			for (s = ++p; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				return 0;
+			n = (size_t)(p - s);
+			for (q = p + 1; *q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'; q++)
+				;
+			if (*q != ':')
+				break;
+			if (depth == 1 && n == kl && !strncmp(s, key, n))
+				return line;
+			if (dot && depth == 1)
+				in_section = n == sl && !strncmp(s, key, sl);
+			else if (dot && in_section && depth == 2 && n == kl - sl - 1 &&
+				 !strncmp(s, dot + 1, n))
+				return line;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int fail(char *err, size_t errsz, const char *name, const char *text, const char *key,
+		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int fail(char *err, size_t errsz, const char *name, const char *text, const char *key,
+		const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	int line = key ? key_line(text, key) : 0;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line)
+		snprintf(err, errsz, "%s:%d: %s", name, line, msg);
+	else
+		snprintf(err, errsz, "%s: %s", name, msg);
+	return -1;
+}
+
+static int set_value(struct vigil_config *c, const struct cfg_directive *d, json_t *v,
+		     const char *name, const char *text, char *err, size_t errsz)
+{
+	char *base = (char *)c;
+
+	switch (d->type) {
+	case CFG_STRING: {
+		const char *s;
+
+		if (!json_is_string(v))
+			return fail(err, errsz, name, text, d->name, "\"%s\" must be a string",
+				    d->name);
+		s = json_string_value(v);
+		if (strlen(s) >= d->size)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" is too long (at most %zu characters)", d->name,
+				    d->size - 1);
+		memcpy(base + d->off, s, strlen(s) + 1);
+		return 0;
+	}
+	case CFG_UINT: {
+		json_int_t n;
+
+		if (!json_is_integer(v))
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" must be an integer in [%lld, %lld]", d->name, d->min,
+				    d->max);
+		n = json_integer_value(v);
+		if (n < d->min || n > d->max)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" = %lld is out of range [%lld, %lld]", d->name,
+				    (long long)n, d->min, d->max);
+		*(uint32_t *)(void *)(base + d->off) = (uint32_t)n;
+		return 0;
+	}
+	case CFG_KEY: {
+		uint8_t buf[64];
+
+		if (!json_is_string(v))
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" must be a base64 string (`vigil keygen` makes one)",
+				    d->name);
+		if (base64_decode(json_string_value(v), buf, sizeof(buf)) != VIGIL_KEY_LEN)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" must be base64 of exactly %d bytes (`vigil keygen` "
+				    "makes one)",
+				    d->name, VIGIL_KEY_LEN);
+		memcpy(base + d->off, buf, VIGIL_KEY_LEN);
+		*(int *)(void *)(base + d->aux_off) = 1;
+		return 0;
+	}
+	case CFG_LIST: {
+		size_t i, n;
+		json_t *item;
+
+		if (!json_is_array(v) || (n = json_array_size(v)) > CFG_JOIN_MAX)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" must be an array of at most %d strings", d->name,
+				    CFG_JOIN_MAX);
+		json_array_foreach(v, i, item)
+		{
+			if (!json_is_string(item) || strlen(json_string_value(item)) >= d->size)
+				return fail(err, errsz, name, text, d->name,
+					    "\"%s\"[%zu] must be a string of at most %zu characters",
+					    d->name, i, d->size - 1);
+			memcpy(base + d->off + i * d->size, json_string_value(item),
+			       strlen(json_string_value(item)) + 1);
+		}
+		*(int *)(void *)(base + d->aux_off) = (int)n;
+		return 0;
+	}
+	case CFG_BOOL:
+		if (!json_is_boolean(v))
+			return fail(err, errsz, name, text, d->name, "\"%s\" must be true or false",
+				    d->name);
+		*(int *)(void *)(base + d->off) = json_is_true(v);
+		return 0;
+	case CFG_ENUM: {
+		int e;
+
+		if (!json_is_string(v) || (e = d->parse(json_string_value(v))) < 0)
+			return fail(err, errsz, name, text, d->name, "\"%s\" must be one of: %s",
+				    d->name, d->allowed);
+		*(int *)(void *)(base + d->off) = e;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+void config_defaults(struct vigil_config *c)
+{
+	char err[128];
+
+	memset(c, 0, sizeof(*c));
+	memb_config_defaults(&c->memb);
+	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+		const struct cfg_directive *d = &directives[i];
+		json_t *v;
+
+		if (!d->def)
+			continue;
+		if (d->type == CFG_UINT)
+			v = json_integer(strtoll(d->def, NULL, 0));
+		else if (d->type == CFG_BOOL)
+			v = json_boolean(!strcmp(d->def, "true"));
+		else
+			v = json_string(d->def);
+		set_value(c, d, v, "defaults", NULL, err, sizeof(err));
+		json_decref(v);
+	}
+	if (gethostname(c->node_name, sizeof(c->node_name) - 1))
+		snprintf(c->node_name, sizeof(c->node_name), "localhost");
+}
+
+int config_check_bind(const struct vigil_config *c, const char *key, const struct sockaddr *sa,
+		      char *err, size_t errsz)
+{
+	char addr[80];
+
+	if (c->allow_public_bind || !addr_is_public(sa))
+		return 0;
+	addr_format(sa, addr, sizeof(addr));
+	snprintf(err, errsz,
+		 "\"%s\" = %s is a public or wildcard address: vigil listens only on loopback "
+		 "or private ones (RFC 1918, RFC 6598, link-local, fc00::/7); set "
+		 "\"allow_public_bind\": true to allow it",
+		 key, addr);
+	return -1;
+}
+
+/* The listen addresses parse and are private (unless allowed). */
+static int check_listen_addrs(const struct vigil_config *c, const char *name, const char *text,
+			      char *err, size_t errsz)
+{
+	const struct {
+		const char *key, *val;
+		uint16_t port;
+	} l[] = {
+		{ "bind_addr", c->bind_addr, (uint16_t)c->port },
+		{ "api_addr", c->api_addr, VIGIL_API_PORT },
+		{ "metrics_addr", c->metrics_addr, VIGIL_API_PORT },
+	};
+	char msg[384];
+
+	for (size_t i = 0; i < ARRAY_SIZE(l); i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (!l[i].val[0] && strcmp(l[i].key, "api_addr"))
+			continue; /* empty: derived from the interface, or none */
+		if (addr_parse(l[i].val, l[i].port, &ss, &sl))
+			return fail(err, errsz, name, text, l[i].key,
+				    "\"%s\" = \"%s\" is not ADDR or ADDR:PORT", l[i].key,
+				    l[i].val);
+		if (config_check_bind(c, l[i].key, (struct sockaddr *)&ss, msg, sizeof(msg)))
+			return fail(err, errsz, name, text, l[i].key, "%s", msg);
+	}
+	return 0;
+}
+
+/* Derived values and cross-key checks. */
+static int config_finish(struct vigil_config *c, const char *name, const char *text, char *err,
+			 size_t errsz)
+{
+	if (!c->node_name[0])
+		return fail(err, errsz, name, text, "node_name", "\"node_name\" must not be empty");
+	if (!c->cluster[0] || strchr(c->cluster, '/'))
+		return fail(err, errsz, name, text, "cluster",
+			    "\"cluster\" must be a non-empty name without '/'");
+	if (c->has_key_next && !c->has_key)
+		return fail(err, errsz, name, text, "key_next",
+			    "\"key_next\" needs \"key\" to be set too");
+	for (int i = 0; i < c->njoin; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (addr_parse(c->join[i], (uint16_t)c->port, &ss, &sl))
+			return fail(err, errsz, name, text, "join",
+				    "\"join\"[%d] = \"%s\" is not ADDR or ADDR:PORT", i, c->join[i]);
+	}
+	if (c->memb.suspicion_min_ms > c->memb.suspicion_max_ms)
+		return fail(err, errsz, name, text, "suspicion_min_ms",
+			    "\"suspicion_min_ms\" must not exceed \"suspicion_max_ms\"");
+	if (strlen(c->node_name) >= VIGIL_NAME_LEN)
+		return fail(err, errsz, name, text, "node_name", "\"node_name\" is too long");
+	for (int i = 0; i < c->nservers; i++) {
+		const char *at = strchr(c->servers[i], '@');
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (!at || at == c->servers[i] || addr_parse(at + 1, 1, &ss, &sl))
+			return fail(err, errsz, name, text, "servers",
+				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i, c->servers[i]);
+	}
+	if (check_listen_addrs(c, name, text, err, errsz))
+		return -1;
+	if (c->masakari.retry_min_ms > c->masakari.retry_max_ms)
+		return fail(err, errsz, name, text, "masakari.retry_min_ms",
+			    "\"masakari.retry_min_ms\" must not exceed \"masakari.retry_max_ms\"");
+	if (!c->hypervisor_hostname[0])
+		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s", c->node_name);
+	if (!c->node_id)
+		c->node_id = wire_name_id(c->node_name);
+	c->cluster_id = wire_name_id(c->cluster);
+	snprintf(c->pin_dir, sizeof(c->pin_dir), "%s/%s", c->bpffs, c->cluster);
+	return 0;
+}
+
+/* Apply the keys of obj; nested objects are sections ("masakari": {...}) whose
+ * keys are the directives named "<section>.<key>". */
+static int apply_object(struct vigil_config *c, json_t *obj, const char *prefix, const char *name,
+			const char *text, char *err, size_t errsz)
+{
+	char full[128];
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(obj, k, v)
+	{
+		const struct cfg_directive *d = NULL;
+		int section = 0;
+
+		snprintf(full, sizeof(full), "%s%s", prefix, k);
+		for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+			if (!strcmp(directives[i].name, full))
+				d = &directives[i];
+			else if (!strncmp(directives[i].name, full, strlen(full)) &&
+				 directives[i].name[strlen(full)] == '.')
+				section = 1;
+		}
+		if (!d && section && json_is_object(v)) {
+			strncat(full, ".", sizeof(full) - strlen(full) - 1);
+			if (apply_object(c, v, full, name, text, err, errsz))
+				return -1;
+			continue;
+		}
+		if (!d)
+			return fail(err, errsz, name, text, full,
+				    section ? "\"%s\" must be an object" :
+					      "unknown key \"%s\" (`vigil config` lists the keys)",
+				    full);
+		if (set_value(c, d, v, name, text, err, errsz))
+			return -1;
+	}
+	return 0;
+}
+
+static int config_apply(struct vigil_config *c, json_t *root, const char *name, const char *text,
+			char *err, size_t errsz)
+{
+	if (!json_is_object(root))
+		return fail(err, errsz, name, NULL, NULL, "the configuration must be a JSON object");
+	if (apply_object(c, root, "", name, text, err, errsz))
+		return -1;
+	return config_finish(c, name, text, err, errsz);
+}
+
+int config_load_string(struct vigil_config *c, const char *text, const char *name, char *err,
+		       size_t errsz)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errsz, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	rc = config_apply(c, root, name, text, err, errsz);
+	json_decref(root);
+	return rc;
+}
+
+int config_load_file(struct vigil_config *c, const char *path, char *err, size_t errsz)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long n;
+	int rc;
+
+	if (!f) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 20) ||
+	    fseek(f, 0, SEEK_SET)) {
+		snprintf(err, errsz, "%s: unreadable or larger than 1 MiB", path);
+		fclose(f);
+		return -1;
+	}
+	text = calloc(1, (size_t)n + 1);
+	if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(err, errsz, "%s: read error", path);
+		free(text);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	rc = config_load_string(c, text, path, err, errsz);
+	free(text);
+	return rc;
+}
+
+int config_load(struct vigil_config *c, const char *path)
+{
+	char err[512];
+
+	config_defaults(c);
+	if (config_load_file(c, path ? path : VIGIL_DEFAULT_CONFIG, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_set_level((enum log_level)c->log_level);
+	return 0;
+}
+
+void config_keyring(const struct vigil_config *c, struct vigil_keyring *kr)
+{
+	memset(kr, 0, sizeof(*kr));
+	if (c->has_key) {
+		wire_key_split(c->key, &kr->slot[0].k0, &kr->slot[0].k1);
+		kr->slot[0].valid = 1;
+	}
+	if (c->has_key_next) {
+		wire_key_split(c->key_next, &kr->slot[1].k0, &kr->slot[1].k1);
+		kr->slot[1].valid = 1;
+	}
+}
+
+void config_print_reference(FILE *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+		const struct cfg_directive *d = &directives[i];
+
+		fprintf(out, "%-18s ", d->name);
+		switch (d->type) {
+		case CFG_STRING:
+			fprintf(out, "string");
+			break;
+		case CFG_UINT:
+			fprintf(out, "integer [%lld, %lld]", d->min, d->max);
+			break;
+		case CFG_KEY:
+			fprintf(out, "base64 key (%d bytes)", VIGIL_KEY_LEN);
+			break;
+		case CFG_ENUM:
+			fprintf(out, "one of: %s", d->allowed);
+			break;
+		case CFG_LIST:
+			fprintf(out, "array of strings (at most %d)", CFG_JOIN_MAX);
+			break;
+		case CFG_BOOL:
+			fprintf(out, "boolean");
+			break;
+		}
+		fprintf(out, "; default: %s\n    %s\n", d->def ? (*d->def ? d->def : "\"\"") : "none",
+			d->help);
+	}
+}

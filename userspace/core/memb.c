@@ -1,0 +1,985 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * memb.c - SWIM membership with Lifeguard's refinements, on kernel evidence.
+ *
+ * Probing: each round this node probes a few members from a shuffled
+ * round-robin order. A direct probe is a PING answered by the target's
+ * kernel; whether it was answered is read from this host's peers map, which
+ * the XDP program stamps with kernel receive times. A probe counts as missed
+ * only if no ACK was recorded by its deadline, and the deadline runs from the
+ * time the PING actually left (measured after the send returned). A stalled
+ * observer therefore detects late, never falsely. After a direct miss, k
+ * relays probe the target from their own kernels (PING_REQ / RELAY_ANS).
+ *
+ * Suspicion: a member missed directly and indirectly becomes SUSPECT. Its
+ * suspicion timeout shrinks from suspicion_max to suspicion_min as distinct
+ * members confirm it (Lifeguard). At expiry the suspector looks at its own
+ * kernel once more: an ACK received since the suspicion began is a witness
+ * that the host lives, gossiped as ALIVE+WITNESS; otherwise it is DEAD.
+ *
+ * Dissemination: updates are gossiped to gossip_fanout random members every
+ * gossip_interval, each update retransmitted retransmit_mult * log10(n+1)
+ * times; news is pushed at once. A member that hears itself suspected or
+ * declared dead refutes with a higher incarnation, also straight back to the
+ * sender (this heals partitions). Dead members are re-contacted periodically.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memb.h"
+#include "vigil_siphash.h"
+
+#define NS_PER_MS 1000000ULL
+
+const char *memb_state_name(enum memb_state s)
+{
+	switch (s) {
+	case MEMB_ALIVE:
+		return "alive";
+	case MEMB_SUSPECT:
+		return "suspect";
+	case MEMB_DEAD:
+		return "dead";
+	case MEMB_LEFT:
+		return "left";
+	}
+	return "?";
+}
+
+void memb_config_defaults(struct memb_config *c)
+{
+	c->probe_interval_ms = 100;
+	c->probes_per_interval = 3;
+	c->probe_timeout_ms = 80;
+	c->indirect_timeout_ms = 120;
+	c->indirect_probes = 3;
+	c->suspicion_min_ms = 250;
+	c->suspicion_max_ms = 3000;
+	c->suspicion_confirm = 3;
+	c->gossip_interval_ms = 50;
+	c->gossip_fanout = 3;
+	c->retransmit_mult = 4;
+	c->agent_stall_ms = 2000;
+	c->dead_probe_interval_ms = 1000;
+	c->max_local_health = 8;
+}
+
+static uint64_t now(struct memb *m)
+{
+	return m->env.now(m->env.ctx);
+}
+
+static uint32_t rnd(struct memb *m)
+{
+	return m->env.random(m->env.ctx);
+}
+
+struct member *memb_find(const struct memb *m, uint32_t id)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->members[i]->id == id)
+			return m->members[i];
+	return NULL;
+}
+
+size_t memb_count(const struct memb *m, enum memb_state s)
+{
+	size_t c = m->self.state == s;
+
+	for (size_t i = 0; i < m->n; i++)
+		c += m->members[i]->state == s;
+	return c;
+}
+
+/* Members that count for fan-out sizes: everyone not gone. */
+static size_t live_count(const struct memb *m)
+{
+	return memb_count(m, MEMB_ALIVE) + memb_count(m, MEMB_SUSPECT);
+}
+
+static uint32_t retransmits(const struct memb *m)
+{
+	double n = (double)live_count(m) + 1;
+
+	return m->cfg.retransmit_mult * (uint32_t)ceil(log10(n));
+}
+
+static uint64_t ms(uint32_t v)
+{
+	return (uint64_t)v * NS_PER_MS;
+}
+
+/* Time from since to t; 0 if since is later (it was stamped after t was read,
+ * or comes from the kernel's clock a moment ahead of ours). */
+static uint64_t elapsed(uint64_t t, uint64_t since)
+{
+	return t > since ? t - since : 0;
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static void addr_to_wire(const struct sockaddr_storage *ss, uint8_t out[16], __be16 *port)
+{
+	memset(out, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &sin->sin_addr, 4);
+		*port = sin->sin_port;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		memcpy(out, &sin6->sin6_addr, 16);
+		*port = sin6->sin6_port;
+	} else {
+		*port = 0;
+	}
+}
+
+static socklen_t addr_from_wire(const uint8_t in[16], __be16 port, struct sockaddr_storage *ss)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memset(ss, 0, sizeof(*ss));
+	if (!memcmp(in, mapped, 12)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, in + 12, 4);
+		sin->sin_port = port;
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_addr, in, 16);
+	sin6->sin6_port = port;
+	return sizeof(*sin6);
+}
+
+static int addr_unspecified(const uint8_t in[16])
+{
+	static const uint8_t zero[16], mapped0[16] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(in, zero, 16) || !memcmp(in, mapped0, 16);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static void hdr_init(struct memb *m, struct vigil_hdr *h, uint8_t type)
+{
+	h->magic = htonl(VIGIL_MAGIC);
+	h->version = VIGIL_PROTO_VERSION;
+	h->type = type;
+	h->flags = 0;
+	h->cluster_id = htonl(m->cluster_id);
+	h->sender_id = htonl(m->self.id);
+}
+
+static void send_signed(struct memb *m, const struct sockaddr *to, socklen_t tolen, void *buf,
+			size_t len)
+{
+	wire_sign(buf, len, m->keys.slot[0].k0, m->keys.slot[0].k1);
+	m->env.send(m->env.ctx, to, tolen, buf, len);
+	m->stats.msgs_sent++;
+	m->stats.bytes_sent += len;
+}
+
+static void update_encode(const struct member *mb, struct vigil_update *u, uint8_t flags,
+			  uint32_t from)
+{
+	memset(u, 0, sizeof(*u));
+	u->node_id = htonl(mb->id);
+	u->incarnation = htonl(mb->incarnation);
+	u->state = (uint8_t)mb->state;
+	u->flags = flags;
+	u->role = mb->role;
+	addr_to_wire(&mb->addr, u->addr, &u->port);
+	u->from_id = htonl(from);
+	memcpy(u->name, mb->name, strnlen(mb->name, sizeof(u->name) - 1));
+}
+
+struct gossip_buf {
+	union {
+		struct vigil_gossip g;
+		uint8_t raw[VIGIL_MAX_MSG];
+	};
+	size_t count;
+};
+
+static struct vigil_update *gossip_slot(struct gossip_buf *b, size_t i)
+{
+	return (struct vigil_update *)(void *)(b->raw + sizeof(struct vigil_gossip) +
+					      i * sizeof(struct vigil_update));
+}
+
+static size_t gossip_finish(struct memb *m, struct gossip_buf *b, uint8_t type)
+{
+	hdr_init(m, &b->g.hdr, type);
+	b->g.count = htons((uint16_t)b->count);
+	b->g.reserved = 0;
+	b->g.reserved2 = 0;
+	return sizeof(struct vigil_gossip) + b->count * sizeof(struct vigil_update) + VIGIL_MAC_LEN;
+}
+
+static void send_updates(struct memb *m, const struct sockaddr *to, socklen_t tolen, uint8_t type,
+			 struct gossip_buf *b)
+{
+	size_t len = gossip_finish(m, b, type);
+
+	send_signed(m, to, tolen, b->raw, len);
+	if (type == VIGIL_MSG_GOSSIP)
+		m->stats.gossip_sent++;
+	m->stats.updates_sent += b->count;
+}
+
+/* Queue a member's current state for dissemination. */
+static void enqueue(struct memb *m, struct member *mb, uint8_t flags, uint32_t from)
+{
+	mb->transmits_left = retransmits(m);
+	mb->update_flags = flags;
+	mb->update_from = from;
+}
+
+/* Fill b with the updates that have the most retransmissions left. */
+static void collect_updates(struct memb *m, struct gossip_buf *b)
+{
+	struct member *pick[VIGIL_GOSSIP_MAX_UPDATES];
+	size_t np = 0;
+
+	b->count = 0;
+	if (m->self.transmits_left)
+		pick[np++] = &m->self;
+	for (size_t i = 0; i < m->n; i++) {
+		struct member *mb = m->members[i];
+
+		if (!mb->transmits_left)
+			continue;
+		if (np < VIGIL_GOSSIP_MAX_UPDATES) {
+			pick[np++] = mb;
+			continue;
+		}
+		/* Replace the pick with the fewest left (most already sent). */
+		size_t low = 0;
+		for (size_t j = 1; j < np; j++)
+			if (pick[j]->transmits_left < pick[low]->transmits_left)
+				low = j;
+		if (pick[low] != &m->self && mb->transmits_left > pick[low]->transmits_left)
+			pick[low] = mb;
+	}
+	for (size_t i = 0; i < np; i++) {
+		update_encode(pick[i], gossip_slot(b, b->count), pick[i]->update_flags,
+			      pick[i]->update_from);
+		b->count++;
+		pick[i]->transmits_left--;
+	}
+}
+
+/* Pick up to k distinct random members in state ALIVE or SUSPECT, not excl. */
+static size_t pick_random(struct memb *m, struct member **out, size_t k, const struct member *excl)
+{
+	size_t got = 0, tries = 0;
+
+	if (!m->n)
+		return 0;
+	while (got < k && tries < 4 * k + 8) {
+		struct member *mb = m->members[rnd(m) % m->n];
+		int dup = 0;
+
+		tries++;
+		if (mb == excl || (mb->state != MEMB_ALIVE && mb->state != MEMB_SUSPECT))
+			continue;
+		for (size_t i = 0; i < got; i++)
+			dup |= out[i] == mb;
+		if (!dup)
+			out[got++] = mb;
+	}
+	return got;
+}
+
+static void gossip_round(struct memb *m)
+{
+	struct member *to[16];
+	struct gossip_buf b;
+	size_t k = m->cfg.gossip_fanout < 16 ? m->cfg.gossip_fanout : 16;
+	size_t nto = pick_random(m, to, k, NULL);
+
+	for (size_t i = 0; i < nto; i++) {
+		collect_updates(m, &b);
+		if (!b.count)
+			return;
+		send_updates(m, (struct sockaddr *)&to[i]->addr, to[i]->addrlen, VIGIL_MSG_GOSSIP,
+			     &b);
+	}
+}
+
+/* ---- state changes ------------------------------------------------------ */
+
+static void set_state(struct memb *m, struct member *mb, enum memb_state st, uint32_t inc)
+{
+	enum memb_state old = mb->state;
+
+	mb->incarnation = inc;
+	if (old == st)
+		return;
+	mb->state = st;
+	mb->state_since_ns = now(m);
+	if (st != MEMB_SUSPECT)
+		mb->nconfirm = 0;
+	if (st == MEMB_DEAD)
+		m->stats.deaths++;
+	if (st == MEMB_SUSPECT)
+		m->stats.suspicions++;
+	m->env.changed(m->env.ctx, mb, old);
+}
+
+static void add_confirmer(struct member *mb, uint32_t from, int *added)
+{
+	*added = 0;
+	for (uint32_t i = 0; i < mb->nconfirm; i++)
+		if (mb->confirmers[i] == from)
+			return;
+	if (mb->nconfirm < MEMB_MAX_CONFIRM) {
+		mb->confirmers[mb->nconfirm++] = from;
+		*added = 1;
+	}
+}
+
+static void start_suspicion(struct memb *m, struct member *mb, uint32_t inc, uint32_t from)
+{
+	int added;
+
+	mb->suspect_start_ns = now(m);
+	mb->nconfirm = 0;
+	set_state(m, mb, MEMB_SUSPECT, inc);
+	add_confirmer(mb, from, &added);
+	enqueue(m, mb, 0, from);
+}
+
+/* Suspicion timeout after C confirmations beyond the first (Lifeguard). */
+static uint64_t suspicion_timeout(const struct memb *m, const struct member *mb)
+{
+	double lo = (double)m->cfg.suspicion_min_ms, hi = (double)m->cfg.suspicion_max_ms;
+	double c = mb->nconfirm ? (double)(mb->nconfirm - 1) : 0;
+	double k = (double)m->cfg.suspicion_confirm;
+	double t = hi - (hi - lo) * log(c + 1) / log(k + 1);
+
+	if (t < lo)
+		t = lo;
+	return (uint64_t)(t * (double)NS_PER_MS);
+}
+
+static void local_health_add(struct memb *m, int delta)
+{
+	if (delta > 0 && m->local_health < m->cfg.max_local_health)
+		m->local_health++;
+	else if (delta < 0 && m->local_health > 0)
+		m->local_health--;
+}
+
+static struct member *member_new(struct memb *m, const struct vigil_update *u,
+				 const struct sockaddr *from, socklen_t fromlen)
+{
+	struct member *mb;
+
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct member **nm = realloc(m->members, cap * sizeof(*nm));
+
+		if (!nm)
+			return NULL;
+		m->members = nm;
+		m->cap = cap;
+	}
+	mb = calloc(1, sizeof(*mb));
+	if (!mb)
+		return NULL;
+	mb->id = ntohl(u->node_id);
+	memcpy(mb->name, u->name, sizeof(mb->name) - 1);
+	mb->role = u->role;
+	if (addr_unspecified(u->addr) && from) {
+		memcpy(&mb->addr, from, fromlen);
+		mb->addrlen = fromlen;
+	} else {
+		mb->addrlen = addr_from_wire(u->addr, u->port, &mb->addr);
+	}
+	mb->state = MEMB_ALIVE;
+	mb->incarnation = ntohl(u->incarnation);
+	mb->state_since_ns = now(m);
+	mb->heartbeat_changed_ns = now(m);
+	m->members[m->n++] = mb;
+	m->env.peer_added(m->env.ctx, mb);
+	return mb;
+}
+
+/* Send our own current state to one member that holds an older view of us. */
+static void tell_alive(struct memb *m, const struct sockaddr *to, socklen_t tolen)
+{
+	struct gossip_buf b;
+
+	b.count = 1;
+	update_encode(&m->self, gossip_slot(&b, 0), 0, m->self.id);
+	send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
+}
+
+/* Refute a suspicion or death of ourselves, also straight back to from. */
+static void refute(struct memb *m, uint32_t inc, const struct sockaddr *from, socklen_t fromlen)
+{
+	m->self.incarnation = inc + 1;
+	m->stats.refutations++;
+	local_health_add(m, +1);
+	enqueue(m, &m->self, 0, m->self.id);
+	if (from)
+		tell_alive(m, from, fromlen);
+	gossip_round(m);
+}
+
+/* Apply one gossiped update (SWIM precedence rules). Returns 1 if it was news. */
+static int apply_update(struct memb *m, const struct vigil_update *u, const struct sockaddr *from,
+			socklen_t fromlen)
+{
+	uint32_t id = ntohl(u->node_id), inc = ntohl(u->incarnation), who = ntohl(u->from_id);
+	enum memb_state st = (enum memb_state)u->state;
+	struct member *mb;
+	int added;
+
+	if (u->state > VIGIL_ST_LEFT || !id)
+		return 0;
+	if (id == m->self.id) {
+		if ((st != MEMB_SUSPECT && st != MEMB_DEAD) || m->leaving)
+			return 0;
+		if (inc >= m->self.incarnation)
+			refute(m, inc, from, fromlen);
+		else if (from)
+			tell_alive(m, from, fromlen); /* a stale view: correct it at its source */
+		return 0;
+	}
+	mb = memb_find(m, id);
+	if (!mb) {
+		if (st == MEMB_LEFT || st == MEMB_DEAD)
+			return 0; /* never add a member we only hear is gone */
+		mb = member_new(m, u, NULL, 0);
+		if (!mb)
+			return 0;
+		if (st == MEMB_SUSPECT)
+			start_suspicion(m, mb, inc, who);
+		else
+			enqueue(m, mb, 0, who);
+		return 1;
+	}
+
+	switch (st) {
+	case MEMB_ALIVE:
+		if (inc > mb->incarnation ||
+		    (inc == mb->incarnation && mb->state == MEMB_SUSPECT &&
+		     (u->flags & VIGIL_UF_WITNESS))) {
+			if (!addr_unspecified(u->addr))
+				mb->addrlen = addr_from_wire(u->addr, u->port, &mb->addr);
+			mb->role = u->role; /* a restarted agent may have a new role */
+			set_state(m, mb, MEMB_ALIVE, inc);
+			enqueue(m, mb, u->flags, who);
+			return 1;
+		}
+		return 0;
+	case MEMB_SUSPECT:
+		if (mb->state == MEMB_DEAD || mb->state == MEMB_LEFT)
+			return 0;
+		if (inc > mb->incarnation || (inc == mb->incarnation && mb->state == MEMB_ALIVE)) {
+			start_suspicion(m, mb, inc, who);
+			return 1;
+		}
+		if (inc == mb->incarnation && mb->state == MEMB_SUSPECT) {
+			add_confirmer(mb, who, &added);
+			if (added)
+				enqueue(m, mb, 0, who);
+			return added;
+		}
+		return 0;
+	case MEMB_DEAD:
+		if (mb->state == MEMB_LEFT)
+			return 0;
+		if (inc > mb->incarnation || (inc == mb->incarnation && mb->state != MEMB_DEAD)) {
+			set_state(m, mb, MEMB_DEAD, inc);
+			enqueue(m, mb, 0, who);
+			return 1;
+		}
+		return 0;
+	case MEMB_LEFT:
+		if (mb->state != MEMB_LEFT && inc >= mb->incarnation) {
+			set_state(m, mb, MEMB_LEFT, inc);
+			mb->probe_phase = 0;
+			enqueue(m, mb, 0, who);
+			return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- probing ------------------------------------------------------------ */
+
+/* Read the kernel's record for mb; update the liveness view. Returns 1 if an
+ * ACK for seq (or a newer one) on chan has been recorded. */
+static int observe(struct memb *m, struct member *mb, uint8_t chan, uint32_t seq)
+{
+	struct probe_obs o;
+	uint64_t t = now(m);
+
+	if (m->env.observe(m->env.ctx, mb, chan, &o) || !o.acks)
+		return 0;
+	if (chan == MEMB_CHAN_AGENT) {
+		int stalled;
+
+		if (o.last_ack_ns > mb->last_ack_ns)
+			mb->last_ack_ns = o.last_ack_ns;
+		if (o.heartbeat != mb->heartbeat) {
+			mb->heartbeat = o.heartbeat;
+			mb->heartbeat_changed_ns = t;
+		}
+		mb->srtt_ns = o.srtt_ns;
+		mb->jitter_ns = o.jitter_ns;
+		stalled = elapsed(t, mb->heartbeat_changed_ns) > ms(m->cfg.agent_stall_ms) &&
+			  elapsed(t, mb->last_ack_ns) < ms(m->cfg.agent_stall_ms);
+		if (stalled != mb->agent_stalled) {
+			mb->agent_stalled = stalled;
+			m->env.changed(m->env.ctx, mb, mb->state);
+		}
+	}
+	return (int32_t)(o.last_ack_seq - seq) >= 0;
+}
+
+static uint64_t probe_timeout(const struct memb *m, const struct member *mb, uint32_t base_ms)
+{
+	uint64_t t = ms(base_ms), adaptive = mb->srtt_ns + 4 * mb->jitter_ns;
+
+	if (adaptive > t)
+		t = adaptive;
+	return t * (1 + m->local_health);
+}
+
+static void probe_start(struct memb *m, struct member *mb)
+{
+	uint64_t sent;
+
+	mb->probe_seq++;
+	sent = m->env.probe(m->env.ctx, mb, MEMB_CHAN_AGENT, mb->probe_seq);
+	m->stats.probes++;
+	if (!sent) {
+		/* Could not even send: our problem, not evidence against mb. */
+		local_health_add(m, +1);
+		mb->probe_phase = 0;
+		return;
+	}
+	mb->probe_phase = 1;
+	mb->probe_sent_ns = sent;
+	mb->probe_deadline_ns = sent + probe_timeout(m, mb, m->cfg.probe_timeout_ms);
+}
+
+static void send_ping_req(struct memb *m, struct member *relay, struct member *target)
+{
+	struct vigil_relay r;
+
+	memset(&r, 0, sizeof(r));
+	hdr_init(m, &r.hdr, VIGIL_MSG_PING_REQ);
+	r.target_id = htonl(target->id);
+	r.req_seq = htonl(target->probe_seq);
+	addr_to_wire(&target->addr, r.target_addr, &r.target_port);
+	send_signed(m, (struct sockaddr *)&relay->addr, relay->addrlen, &r, sizeof(r));
+	m->stats.ping_req_sent++;
+}
+
+/* A member was reached: cancel our own suspicion of it with a witness. */
+static void probe_succeeded(struct memb *m, struct member *mb)
+{
+	mb->probe_phase = 0;
+	if (mb->state == MEMB_SUSPECT) {
+		set_state(m, mb, MEMB_ALIVE, mb->incarnation);
+		enqueue(m, mb, VIGIL_UF_WITNESS, m->self.id);
+		gossip_round(m);
+	}
+}
+
+static void probe_check(struct memb *m, struct member *mb, uint64_t t)
+{
+	if (mb->probe_phase == 1) {
+		if (observe(m, mb, MEMB_CHAN_AGENT, mb->probe_seq)) {
+			local_health_add(m, -1);
+			probe_succeeded(m, mb);
+			return;
+		}
+		if (t < mb->probe_deadline_ns)
+			return;
+		/* Direct miss: ask k relays, and try once more directly. */
+		struct member *relays[MEMB_MAX_RELAYS];
+		size_t k = m->cfg.indirect_probes < MEMB_MAX_RELAYS ? m->cfg.indirect_probes
+								    : MEMB_MAX_RELAYS;
+		size_t nr = pick_random(m, relays, k, mb);
+
+		m->stats.probe_fail_direct++;
+		mb->indirect_acks = 0;
+		for (size_t i = 0; i < nr; i++)
+			send_ping_req(m, relays[i], mb);
+		probe_start(m, mb);
+		mb->probe_phase = 2;
+		mb->probe_deadline_ns = t + probe_timeout(m, mb, m->cfg.indirect_timeout_ms);
+		return;
+	}
+	if (mb->probe_phase == 2) {
+		if (observe(m, mb, MEMB_CHAN_AGENT, mb->probe_seq - 1) || mb->indirect_acks) {
+			/* Others reached it while we could not: suspect ourselves. */
+			if (mb->indirect_acks)
+				local_health_add(m, +1);
+			probe_succeeded(m, mb);
+			return;
+		}
+		if (t < mb->probe_deadline_ns)
+			return;
+		m->stats.probe_fail_indirect++;
+		mb->probe_phase = 0;
+		if (mb->state == MEMB_ALIVE) {
+			start_suspicion(m, mb, mb->incarnation, m->self.id);
+			gossip_round(m);
+		} else if (mb->state == MEMB_SUSPECT) {
+			int added;
+
+			add_confirmer(mb, m->self.id, &added);
+			if (added) {
+				enqueue(m, mb, 0, m->self.id);
+				gossip_round(m);
+			}
+		}
+	}
+}
+
+static void relay_check(struct memb *m, struct member *mb, uint64_t t)
+{
+	struct vigil_relay r;
+	int acked;
+
+	if (!mb->relay_for_id)
+		return;
+	acked = observe(m, mb, MEMB_CHAN_RELAY, mb->relay_seq);
+	if (!acked && t < mb->relay_deadline_ns)
+		return;
+	memset(&r, 0, sizeof(r));
+	hdr_init(m, &r.hdr, VIGIL_MSG_RELAY_ANS);
+	r.target_id = htonl(mb->id);
+	r.req_seq = htonl(mb->relay_req_seq);
+	r.acked = (uint8_t)acked;
+	send_signed(m, (struct sockaddr *)&mb->relay_to, mb->relay_tolen, &r, sizeof(r));
+	mb->relay_for_id = 0;
+}
+
+static void suspicion_check(struct memb *m, struct member *mb, uint64_t t)
+{
+	if (mb->state != MEMB_SUSPECT ||
+	    elapsed(t, mb->suspect_start_ns) < suspicion_timeout(m, mb))
+		return;
+	/* Last look at our own kernel: an ACK since the suspicion began proves
+	 * the host alive, whatever the gossip says. */
+	observe(m, mb, MEMB_CHAN_AGENT, 0);
+	if (mb->last_ack_ns > mb->suspect_start_ns) {
+		set_state(m, mb, MEMB_ALIVE, mb->incarnation);
+		enqueue(m, mb, VIGIL_UF_WITNESS, m->self.id);
+	} else {
+		set_state(m, mb, MEMB_DEAD, mb->incarnation);
+		enqueue(m, mb, 0, m->self.id);
+	}
+	gossip_round(m);
+}
+
+/* Tell a dead member it is considered dead; if it lives it will refute. */
+static void dead_contact(struct memb *m, struct member *mb, uint64_t t)
+{
+	struct gossip_buf b;
+
+	if (mb->state != MEMB_DEAD ||
+	    elapsed(t, mb->last_dead_contact_ns) < ms(m->cfg.dead_probe_interval_ms))
+		return;
+	mb->last_dead_contact_ns = t;
+	b.count = 1;
+	update_encode(mb, gossip_slot(&b, 0), 0, m->self.id);
+	send_updates(m, (struct sockaddr *)&mb->addr, mb->addrlen, VIGIL_MSG_GOSSIP, &b);
+}
+
+static void shuffle_order(struct memb *m)
+{
+	if (m->order_len != m->n) {
+		uint32_t *o = realloc(m->order, (m->n ? m->n : 1) * sizeof(*o));
+
+		if (!o)
+			return;
+		m->order = o;
+		m->order_len = m->n;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		m->order[i] = (uint32_t)i;
+	for (size_t i = m->n; i > 1; i--) {
+		size_t j = rnd(m) % i;
+		uint32_t tmp = m->order[i - 1];
+
+		m->order[i - 1] = m->order[j];
+		m->order[j] = tmp;
+	}
+	m->order_pos = 0;
+}
+
+static void probe_round(struct memb *m)
+{
+	uint32_t started = 0;
+	size_t scanned = 0;
+
+	while (started < m->cfg.probes_per_interval && scanned < m->n) {
+		struct member *mb;
+
+		if (m->order_pos >= m->order_len || m->order_len != m->n)
+			shuffle_order(m);
+		if (!m->order_len)
+			return;
+		mb = m->members[m->order[m->order_pos++]];
+		scanned++;
+		if (mb->probe_phase || (mb->state != MEMB_ALIVE && mb->state != MEMB_SUSPECT))
+			continue;
+		probe_start(m, mb);
+		started++;
+	}
+}
+
+void memb_tick(struct memb *m)
+{
+	uint64_t t = now(m);
+
+	if (m->leaving)
+		return;
+	/* Our own loop running late is a sign of local trouble (Lifeguard). */
+	if (m->last_tick_ns && elapsed(t, m->last_tick_ns) > ms(m->cfg.probe_interval_ms))
+		local_health_add(m, +1);
+	m->last_tick_ns = t;
+
+	for (size_t i = 0; i < m->n; i++) {
+		struct member *mb = m->members[i];
+
+		probe_check(m, mb, t);
+		relay_check(m, mb, t);
+		suspicion_check(m, mb, t);
+		dead_contact(m, mb, t);
+	}
+	if (t >= m->next_probe_ns) {
+		probe_round(m);
+		m->next_probe_ns = t + ms(m->cfg.probe_interval_ms);
+	}
+	if (t >= m->next_gossip_ns) {
+		gossip_round(m);
+		m->next_gossip_ns = t + ms(m->cfg.gossip_interval_ms);
+	}
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+static void send_full_state(struct memb *m, const struct sockaddr *to, socklen_t tolen)
+{
+	struct gossip_buf b;
+
+	b.count = 0;
+	update_encode(&m->self, gossip_slot(&b, b.count++), 0, m->self.id);
+	for (size_t i = 0; i < m->n; i++) {
+		if (b.count == VIGIL_GOSSIP_MAX_UPDATES) {
+			send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
+			b.count = 0;
+		}
+		update_encode(m->members[i], gossip_slot(&b, b.count++), 0, m->self.id);
+	}
+	if (b.count)
+		send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
+}
+
+static void on_updates(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
+		       const uint8_t *buf, size_t len, int join)
+{
+	const struct vigil_gossip *g = (const void *)buf;
+	size_t count = ntohs(g->count), news = 0;
+
+	if (len != sizeof(*g) + count * sizeof(struct vigil_update) + VIGIL_MAC_LEN ||
+	    count > VIGIL_GOSSIP_MAX_UPDATES) {
+		m->stats.bad_msgs++;
+		return;
+	}
+	m->stats.gossip_recv++;
+	for (size_t i = 0; i < count; i++) {
+		struct vigil_update u;
+
+		memcpy(&u, buf + sizeof(*g) + i * sizeof(u), sizeof(u));
+		u.name[sizeof(u.name) - 1] = '\0';
+		if (join && i == 0 && addr_unspecified(u.addr)) {
+			/* Joiner did not know its own address: use the source. */
+			__be16 port;
+
+			addr_to_wire((const struct sockaddr_storage *)from, u.addr, &port);
+			u.port = port;
+		}
+		news += (size_t)apply_update(m, &u, from, fromlen);
+	}
+	if (join)
+		send_full_state(m, from, fromlen);
+	if (news)
+		gossip_round(m); /* push news on at once */
+}
+
+static void on_ping_req(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
+			const struct vigil_relay *r)
+{
+	struct member *mb = memb_find(m, ntohl(r->target_id));
+	uint64_t sent;
+
+	if (!mb || mb->relay_for_id)
+		return; /* unknown target, or already relaying for someone */
+	mb->relay_for_id = ntohl(r->hdr.sender_id);
+	mb->relay_req_seq = ntohl(r->req_seq);
+	memcpy(&mb->relay_to, from, fromlen);
+	mb->relay_tolen = fromlen;
+	mb->relay_seq++;
+	sent = m->env.probe(m->env.ctx, mb, MEMB_CHAN_RELAY, mb->relay_seq);
+	mb->relay_deadline_ns = (sent ? sent : now(m)) + probe_timeout(m, mb, m->cfg.probe_timeout_ms);
+	m->stats.ping_req_served++;
+}
+
+static void on_relay_ans(struct memb *m, const struct vigil_relay *r)
+{
+	struct member *mb = memb_find(m, ntohl(r->target_id));
+
+	if (!mb || mb->probe_phase != 2 || !r->acked)
+		return;
+	/* The answer is about the first (direct) probe of this round. */
+	if (ntohl(r->req_seq) + 1 == mb->probe_seq || ntohl(r->req_seq) == mb->probe_seq)
+		mb->indirect_acks++;
+}
+
+void memb_receive(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
+		  const void *buf, size_t len)
+{
+	const struct vigil_hdr *h = buf;
+	int err;
+
+	m->stats.msgs_recv++;
+	err = wire_verify(buf, len, m->cluster_id, &m->keys, NULL);
+	if (err || ntohl(h->sender_id) == m->self.id) {
+		m->stats.bad_msgs++;
+		return;
+	}
+	switch (h->type) {
+	case VIGIL_MSG_GOSSIP:
+	case VIGIL_MSG_JOIN:
+		if (len < sizeof(struct vigil_gossip) + VIGIL_MAC_LEN) {
+			m->stats.bad_msgs++;
+			return;
+		}
+		on_updates(m, from, fromlen, buf, len, h->type == VIGIL_MSG_JOIN);
+		return;
+	case VIGIL_MSG_PING_REQ:
+	case VIGIL_MSG_RELAY_ANS:
+		if (len != sizeof(struct vigil_relay)) {
+			m->stats.bad_msgs++;
+			return;
+		}
+		if (h->type == VIGIL_MSG_PING_REQ)
+			on_ping_req(m, from, fromlen, buf);
+		else
+			on_relay_ans(m, buf);
+		return;
+	default:
+		m->stats.bad_msgs++;
+	}
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+int memb_init(struct memb *m, const struct memb_config *cfg, const struct memb_env *env,
+	      const struct vigil_keyring *keys, uint32_t cluster_id, const char *name, uint32_t id,
+	      const struct sockaddr *addr, socklen_t addrlen, uint8_t role)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	m->env = *env;
+	m->keys = *keys;
+	m->cluster_id = cluster_id;
+	snprintf(m->self.name, sizeof(m->self.name), "%s", name);
+	m->self.id = id;
+	if (addr)
+		memcpy(&m->self.addr, addr, addrlen);
+	m->self.addrlen = addrlen;
+	m->self.role = role;
+	m->self.state = MEMB_ALIVE;
+	m->self.state_since_ns = now(m);
+	m->next_probe_ns = now(m) + ms(rnd(m) % (cfg->probe_interval_ms ? cfg->probe_interval_ms : 1));
+	m->next_gossip_ns = now(m);
+	return 0;
+}
+
+void memb_free(struct memb *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->members[i]);
+	free(m->members);
+	free(m->order);
+	m->members = NULL;
+	m->order = NULL;
+	m->n = m->cap = m->order_len = 0;
+}
+
+void memb_set_keys(struct memb *m, const struct vigil_keyring *keys)
+{
+	m->keys = *keys;
+}
+
+void memb_join(struct memb *m, const struct sockaddr *to, socklen_t tolen)
+{
+	struct gossip_buf b;
+
+	b.count = 1;
+	update_encode(&m->self, gossip_slot(&b, 0), 0, m->self.id);
+	send_updates(m, to, tolen, VIGIL_MSG_JOIN, &b);
+}
+
+void memb_leave(struct memb *m)
+{
+	struct gossip_buf b;
+
+	m->self.incarnation++;
+	m->self.state = MEMB_LEFT;
+	m->leaving = 1;
+	b.count = 1;
+	update_encode(&m->self, gossip_slot(&b, 0), 0, m->self.id);
+	for (size_t i = 0; i < m->n; i++) {
+		struct member *mb = m->members[i];
+
+		if (mb->state == MEMB_ALIVE || mb->state == MEMB_SUSPECT)
+			send_updates(m, (struct sockaddr *)&mb->addr, mb->addrlen,
+				     VIGIL_MSG_GOSSIP, &b);
+	}
+}
+
+size_t memb_snapshot(const struct memb *m, struct vigil_update *out, size_t max)
+{
+	size_t c = 0;
+
+	if (c < max)
+		update_encode(&m->self, &out[c++], 0, m->self.id);
+	for (size_t i = 0; i < m->n && c < max; i++)
+		update_encode(m->members[i], &out[c++], 0, m->self.id);
+	return c;
+}
+
+void memb_merge(struct memb *m, const struct vigil_update *u, size_t n)
+{
+	size_t news = 0;
+
+	for (size_t i = 0; i < n; i++)
+		news += (size_t)apply_update(m, &u[i], NULL, 0);
+	if (news)
+		gossip_round(m);
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cmdline.c - the shared options of vigil's commands. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmdline.h"
+
+int cmd_usage(const struct cmd *c)
+{
+	fprintf(stderr, "usage: vigil %s\n", c->usage);
+	return EXIT_USAGE;
+}
+
+int cmd_parse(int argc, char **argv, unsigned mask, const struct cmd *c, struct cmd_args *a)
+{
+	static const struct option all[] = {
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "config-test", no_argument, NULL, OPT_CONFIG_TEST },
+		{ "http-addr", required_argument, NULL, OPT_HTTP_ADDR },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct option opts[sizeof(all) / sizeof(all[0])];
+	size_t n = 0;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	for (size_t i = 0; all[i].name; i++)
+		if (mask & (unsigned)all[i].val)
+			opts[n++] = all[i];
+	memset(&opts[n], 0, sizeof(opts[n]));
+	optind = 1;
+	while ((opt = getopt_long_only(argc, argv, mask & OPT_JSON ? "j" : "", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_CONFIG:
+			a->config = optarg;
+			break;
+		case OPT_CONFIG_TEST:
+			a->config_test = 1;
+			break;
+		case OPT_HTTP_ADDR:
+			a->http_addr = optarg;
+			break;
+		case 'j':
+		case OPT_JSON:
+			a->json = 1;
+			break;
+		default:
+			cmd_usage(c);
+			return -1;
+		}
+	}
+	a->first = optind;
+	a->nargs = argc - optind;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * cmdline.h - the options every vigil command shares (-config FILE,
+ * -config-test, -http-addr ADDR, -j), parsed in one place, and the exit
+ * codes every command uses.
+ */
+#ifndef VIGIL_CMDLINE_H
+#define VIGIL_CMDLINE_H
+
+/* Exit codes: 0 ok, 1 the check failed (e.g. no answer), 2 usage or setup error. */
+#define EXIT_CHECK 1
+#define EXIT_USAGE 2
+
+/* One command of the vigil binary: its name, usage and help live with it. */
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage; /* after "vigil " */
+	const char *help;
+};
+
+/* "usage: vigil USAGE" on stderr; returns EXIT_USAGE. */
+int cmd_usage(const struct cmd *c);
+
+enum cmd_opt {
+	OPT_CONFIG = 1 << 0,	  /* -config FILE */
+	OPT_CONFIG_TEST = 1 << 1, /* -config-test */
+	OPT_HTTP_ADDR = 1 << 2,	  /* -http-addr ADDR */
+	OPT_JSON = 1 << 3,	  /* -j, -json */
+};
+
+struct cmd_args {
+	const char *config;    /* NULL: the default path */
+	const char *http_addr; /* NULL: api_addr of the configuration */
+	int config_test;
+	int json;
+	int first;	       /* index in argv of the first operand */
+	int nargs;	       /* operands: argv[first .. first + nargs - 1] */
+};
+
+/* Parse the options in mask (single or double dash, anywhere among the
+ * operands). On an unknown option prints c's usage and returns -1; else 0. */
+int cmd_parse(int argc, char **argv, unsigned mask, const struct cmd *c, struct cmd_args *a);
+
+#endif /* VIGIL_CMDLINE_H */

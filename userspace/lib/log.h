@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* log.h - the one logging function of vigil, and libbpf's messages routed into it. */
+#ifndef VIGIL_LOG_H
+#define VIGIL_LOG_H
+
+enum log_level {
+	LOG_LVL_ERR = 0,
+	LOG_LVL_WARN,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+/* Parse "error", "warn", "info", "debug"; returns -1 if unknown. */
+int log_level_parse(const char *s);
+const char *log_level_name(enum log_level lvl);
+/* Prefix every line with an ISO-8601 time (agents) or not (CLI tools). */
+void log_set_timestamps(int on);
+
+void vlog(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+void vlog_va(enum log_level lvl, const char *fmt, va_list ap);
+
+#define log_err(...)   vlog(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)  vlog(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)  vlog(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) vlog(LOG_LVL_DEBUG, __VA_ARGS__)
+
+#endif /* VIGIL_LOG_H */
