@@ -39,6 +39,14 @@ enum vigil_msg_type {
 	/* 10..63 reserved for membership; 64..255 reserved for extensions */
 };
 
+/* Prober channels (vigil_probe.chan, vigil_peer_key.chan): the agent's own
+ * probes, probes it sends as a relay for another member, and in between the
+ * diagnostic probers (`vigil ping` picks one per process). */
+#define VIGIL_CHAN_AGENT 0
+#define VIGIL_CHAN_DIAG_MIN 1
+#define VIGIL_CHAN_DIAG_MAX 254
+#define VIGIL_CHAN_RELAY 255
+
 /* Header flags (vigil_hdr.flags, host order shown, big-endian on the wire). */
 #define VIGIL_F_RELAYED 0x0001 /* probe sent on behalf of another member */
 #define VIGIL_F_KEYNEXT 0x0002 /* signer used its secondary (rotation) key */
@@ -71,7 +79,7 @@ struct vigil_probe {
 	__be32 seq;	    /* prober's sequence number, per peer and channel */
 	__be64 send_ns;	    /* prober's CLOCK_MONOTONIC at send, echoed */
 	__be32 incarnation; /* sender's SWIM incarnation */
-	__u8 chan;	    /* prober's channel: 0 = agent, 1..255 = diagnostics */
+	__u8 chan;	    /* prober's channel: VIGIL_CHAN_* */
 	__u8 pad[3];	    /* zero */
 	__be64 heartbeat;   /* sender agent's heartbeat counter */
 	__be32 origin_id;   /* indirect probes: member that asked; 0 = direct */
@@ -89,6 +97,12 @@ enum vigil_member_state {
 	VIGIL_ST_LEFT = 3,
 };
 
+/* A member's role, as carried in updates. */
+enum vigil_role {
+	VIGIL_ROLE_CLIENT = 0, /* gossip and reports only */
+	VIGIL_ROLE_SERVER = 1, /* also a Raft voter */
+};
+
 #define VIGIL_UF_WITNESS 0x01 /* ALIVE vouched for by a witness's kernel ACK */
 #define VIGIL_NAME_LEN	 64
 
@@ -98,7 +112,7 @@ struct vigil_update {
 	__be32 incarnation;
 	__u8 state;	     /* enum vigil_member_state */
 	__u8 flags;	     /* VIGIL_UF_* */
-	__u8 role;	     /* 0 = client, 1 = server */
+	__u8 role;	     /* enum vigil_role */
 	__u8 pad;
 	__be16 port;	     /* UDP port */
 	__be16 reserved;
@@ -190,7 +204,7 @@ _Static_assert(__builtin_offsetof(struct vigil_probe, mac) == 56, "MAC ends the 
 /* Key of the peers and inflight maps: one entry per (peer, prober channel). */
 struct vigil_peer_key {
 	__u32 node_id; /* peer's node id */
-	__u8 chan;     /* 0 = agent, 1..255 = a diagnostic prober (vigil ping) */
+	__u8 chan;     /* VIGIL_CHAN_* */
 	__u8 pad[3];   /* zero */
 };
 

@@ -526,19 +526,18 @@ static void node_addr(uint32_t i, struct sockaddr_in *sin)
 }
 
 /* Every node's update as push-pull would carry it (incarnation 0, alive). */
-static struct vigil_update *seed_updates(const struct sim *s)
+static struct wire_update *seed_updates(const struct sim *s)
 {
-	struct vigil_update *u = calloc(s->n, sizeof(*u));
+	struct wire_update *u = calloc(s->n, sizeof(*u));
 
 	if (!u)
 		return NULL;
 	for (uint32_t i = 0; i < s->n; i++) {
-		u[i].node_id = htonl(i + 1);
+		u[i].node_id = i + 1;
 		u[i].state = VIGIL_ST_ALIVE;
-		u[i].addr[10] = u[i].addr[11] = 0xff;
-		memcpy(u[i].addr + 12, &s->nodes[i].addr.sin_addr, 4);
-		u[i].port = htons(SIM_PORT);
-		u[i].from_id = htonl(1);
+		memcpy(&u[i].addr, &s->nodes[i].addr, sizeof(s->nodes[i].addr));
+		u[i].addrlen = sizeof(s->nodes[i].addr);
+		u[i].from_id = 1;
 		snprintf(u[i].name, sizeof(u[i].name), "n%u", i);
 	}
 	return u;
@@ -659,7 +658,7 @@ static int sim_init(struct sim *s, const struct params *p)
 				T0 + (uint64_t)(rng_unit(&s->net) * (double)NS_PER_SEC);
 		schedule(s, T0 + CHECK_EVERY, EV_CHECK, 0, 0);
 	} else {
-		struct vigil_update *u = seed_updates(s);
+		struct wire_update *u = seed_updates(s);
 
 		if (!u)
 			return -1;
@@ -799,7 +798,7 @@ static void pp_send(struct sim *s, struct node *from, uint32_t to, uint8_t type)
 {
 	struct memb *m = &from->memb;
 	struct event e = { .type = type, .src = from->idx, .dst = to };
-	struct vigil_update *u = calloc(m->n + 1, sizeof(*u));
+	struct wire_update *u = calloc(m->n + 1, sizeof(*u));
 
 	if (!u) {
 		perror("sim: push-pull");

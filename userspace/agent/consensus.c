@@ -110,54 +110,38 @@ static void send_to_servers(struct consensus *c, void *msg, size_t len)
 	}
 }
 
-static void hdr_fill(struct agent *a, struct vigil_hdr *h, uint8_t type)
-{
-	h->magic = htonl(VIGIL_MAGIC);
-	h->version = VIGIL_PROTO_VERSION;
-	h->type = type;
-	h->flags = 0;
-	h->cluster_id = htonl(a->cfg.cluster_id);
-	h->sender_id = htonl(a->cfg.node_id);
-}
-
 static void on_report_timer(uv_timer_t *t)
 {
 	struct consensus *c = t->data;
 	struct agent *a = c->a;
 	uint8_t buf[VIGIL_MAX_MSG];
-	struct vigil_report *r = (struct vigil_report *)buf;
-	__be32 *ids = (__be32 *)(void *)(buf + sizeof(*r));
-	uint32_t pick[VERDICT_MAX_UNREACH];
+	struct wire_report r;
 	struct dead_member *dead;
-	size_t n = 0, ndead = 0;
+	size_t ndead = 0, len;
 
 	if (a->stopping)
 		return;
 	dead = malloc((a->memb.n ? a->memb.n : 1) * sizeof(*dead));
 	if (!dead)
 		return;
-	memset(r, 0, sizeof(*r));
-	hdr_fill(a, &r->hdr, VIGIL_MSG_REPORT);
-	memcpy(r->name, a->cfg.node_name, strnlen(a->cfg.node_name, VIGIL_NAME_LEN - 1));
-	memcpy(r->hostname, a->cfg.hypervisor_hostname,
-	       strnlen(a->cfg.hypervisor_hostname, VIGIL_NAME_LEN - 1));
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "%s", a->cfg.node_name);
+	snprintf(r.hostname, sizeof(r.hostname), "%s", a->cfg.hypervisor_hostname);
 	for (size_t i = 0; i < a->memb.n; i++)
 		if (a->memb.members[i]->state == MEMB_DEAD)
 			dead[ndead++] = (struct dead_member){ a->memb.members[i]->id,
 							      a->memb.members[i]->state_since_ns };
-	n = report_select(dead, ndead, pick, VERDICT_MAX_UNREACH);
-	if (n < ndead && !c->report_truncated) {
+	r.n = report_select(dead, ndead, r.ids, VERDICT_MAX_UNREACH);
+	if (r.n < ndead && !c->report_truncated) {
 		log_warn("%zu members are dead, more than one report carries (%zu): reporting the "
 			 "most recent deaths first",
-			 ndead, n);
+			 ndead, r.n);
 		c->report_truncated = 1;
 	}
 	free(dead);
-	for (size_t i = 0; i < n; i++)
-		ids[i] = htonl(pick[i]);
-	r->count = htons((uint16_t)n);
-	r->sent_ns = htobe64(now_real_ns());
-	send_to_servers(c, buf, sizeof(*r) + 4 * n + VIGIL_MAC_LEN);
+	r.sent_ns = now_real_ns();
+	len = wire_report_encode(buf, sizeof(buf), a->cfg.cluster_id, a->cfg.node_id, &r);
+	send_to_servers(c, buf, len);
 }
 
 void consensus_report_now(struct consensus *c)
@@ -172,10 +156,10 @@ void consensus_report_now(struct consensus *c)
 
 /* Take a REPORT or MAINT only if it is newer than the last one from its
  * sender and near our clock (fresh.h); count and explain the others. */
-static int fresh(struct consensus *c, struct replay *f, const struct vigil_hdr *h, __be64 sent)
+static int fresh(struct consensus *c, struct replay *f, uint32_t sender, uint64_t at)
 {
-	uint64_t now = now_real_ns(), at = be64toh(sent);
-	enum replay_result r = replay_check(f, ntohl(h->sender_id), at, now, VIGIL_FRESH_WINDOW_NS);
+	uint64_t now = now_real_ns();
+	enum replay_result r = replay_check(f, sender, at, now, VIGIL_FRESH_WINDOW_NS);
 
 	if (r == REPLAY_OK)
 		return 1;
@@ -184,7 +168,7 @@ static int fresh(struct consensus *c, struct replay *f, const struct vigil_hdr *
 		c->clock_warned_ns = now;
 		log_warn("refusing messages from node %08x: its clock is %+.1f s from ours (more "
 			 "than %llu s; check NTP on both hosts) or the message is an old capture",
-			 ntohl(h->sender_id), ((double)at - (double)now) / 1e9,
+			 sender, ((double)at - (double)now) / 1e9,
 			 VIGIL_FRESH_WINDOW_NS / NSEC_PER_SEC);
 	}
 	return 0;
@@ -193,69 +177,52 @@ static int fresh(struct consensus *c, struct replay *f, const struct vigil_hdr *
 void consensus_receive(struct consensus *c, const struct sockaddr *from, const void *buf,
 		       size_t len)
 {
-	const struct vigil_hdr *h = buf;
 	struct agent *a = c->a;
+	uint32_t sender = wire_sender(buf);
 
 	(void)from;
 	if (!c->server || wire_verify(buf, len, a->cfg.cluster_id, &a->memb.keys, NULL)) {
 		a->memb.stats.bad_msgs++;
 		return;
 	}
-	if (h->type == VIGIL_MSG_REPORT) {
-		const struct vigil_report *r = buf;
-		size_t n = ntohs(r->count);
-		uint32_t ids[VERDICT_MAX_UNREACH];
-		char name[VIGIL_NAME_LEN], host[VIGIL_NAME_LEN];
+	if (wire_type(buf, len) == VIGIL_MSG_REPORT) {
+		struct wire_report r;
 
-		if (len != sizeof(*r) + 4 * n + VIGIL_MAC_LEN || n > VERDICT_MAX_UNREACH) {
+		if (wire_report_decode(buf, len, &r)) {
 			a->memb.stats.bad_msgs++;
 			return;
 		}
-		if (!fresh(c, &c->fresh_report, h, r->sent_ns))
+		if (!fresh(c, &c->fresh_report, sender, r.sent_ns))
 			return;
-		for (size_t i = 0; i < n; i++) {
-			__be32 v;
+		reports_update(&c->reports, sender, r.name, r.hostname, r.ids, r.n, now_mono_ns());
+	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT) {
+		struct wire_maint m;
 
-			memcpy(&v, (const uint8_t *)buf + sizeof(*r) + 4 * i, 4);
-			ids[i] = ntohl(v);
-		}
-		memcpy(name, r->name, sizeof(name));
-		name[sizeof(name) - 1] = '\0';
-		memcpy(host, r->hostname, sizeof(host));
-		host[sizeof(host) - 1] = '\0';
-		reports_update(&c->reports, ntohl(h->sender_id), name, host, ids, n, now_mono_ns());
-	} else if (h->type == VIGIL_MSG_MAINT && len == sizeof(struct vigil_maint)) {
-		const struct vigil_maint *m = buf;
-		char host[VIGIL_NAME_LEN];
-
-		if (raft_state(&c->raft) != RAFT_LEADER || !fresh(c, &c->fresh_maint, h, m->sent_ns))
+		if (wire_maint_decode(buf, len, &m) || raft_state(&c->raft) != RAFT_LEADER ||
+		    !fresh(c, &c->fresh_maint, sender, m.sent_ns))
 			return;
-		memcpy(host, m->host, sizeof(host));
-		host[sizeof(host) - 1] = '\0';
-		if (!fsm_host_by_name(&c->fsm, host)) {
-			log_warn("maintenance request for unknown host \"%s\" ignored", host);
+		if (!fsm_host_by_name(&c->fsm, m.host)) {
+			log_warn("maintenance request for unknown host \"%s\" ignored", m.host);
 			return;
 		}
-		log_info("maintenance %s for %s", m->on ? "on" : "off", host);
-		raft_fsm_propose(&c->raft, fsm_cmd_maintenance(host, m->on), NULL, NULL);
+		log_info("maintenance %s for %s", m.on ? "on" : "off", m.host);
+		raft_fsm_propose(&c->raft, fsm_cmd_maintenance(m.host, m.on), NULL, NULL);
 	}
 }
 
 int consensus_request_maintenance(struct consensus *c, const char *host, int on)
 {
+	struct wire_maint w = { .on = on, .sent_ns = now_real_ns() };
 	struct vigil_maint m;
+	size_t len;
 
-	if (strlen(host) >= sizeof(m.host))
+	if (strlen(host) >= sizeof(w.host))
 		return -EINVAL;
-	memset(&m, 0, sizeof(m));
-	hdr_fill(c->a, &m.hdr, VIGIL_MSG_MAINT);
-	memcpy(m.host, host, strlen(host));
-	m.on = on ? 1 : 0;
-	m.sent_ns = htobe64(now_real_ns());
-	send_to_servers(c, &m, sizeof(m));
+	snprintf(w.host, sizeof(w.host), "%s", host);
+	len = wire_maint_encode(&m, c->a->cfg.cluster_id, c->a->cfg.node_id, &w);
+	send_to_servers(c, &m, len);
 	return 0;
 }
-
 /* ---- the notifier (leader) -------------------------------------------------- */
 
 static struct attempt *attempt_for(struct consensus *c, uint64_t id)

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "agent.h"
 #include "log.h"
 #include "pushpull.h"
@@ -22,81 +20,19 @@
 #define PP_TIMEOUT_MS 5000
 #define PP_MAX_FRAME (4u << 20) /* compressed bytes we accept */
 
-int pp_encode(const struct memb *m, uint8_t **out, size_t *outlen)
+/* Our full state as a frame: every member (and self), signed. */
+static int state_frame(const struct memb *m, uint8_t **out, size_t *outlen)
 {
-	size_t max = m->n + 1, len;
-	struct vigil_gossip *g;
-	uLongf zlen;
-	uint8_t *raw, *z;
-	size_t count;
+	struct wire_update *u = malloc((m->n + 1) * sizeof(*u));
+	size_t n;
+	int rc;
 
-	if (max > (VIGIL_MAX_STATE_MSG - sizeof(*g) - VIGIL_MAC_LEN) / sizeof(struct vigil_update))
-		max = (VIGIL_MAX_STATE_MSG - sizeof(*g) - VIGIL_MAC_LEN) / sizeof(struct vigil_update);
-	raw = calloc(1, sizeof(*g) + max * sizeof(struct vigil_update) + VIGIL_MAC_LEN);
-	if (!raw)
+	if (!u)
 		return -1;
-	g = (struct vigil_gossip *)raw;
-	count = memb_snapshot(m, (struct vigil_update *)(void *)(raw + sizeof(*g)), max);
-	g->hdr.magic = htonl(VIGIL_MAGIC);
-	g->hdr.version = VIGIL_PROTO_VERSION;
-	g->hdr.type = VIGIL_MSG_STATE;
-	g->hdr.cluster_id = htonl(m->cluster_id);
-	g->hdr.sender_id = htonl(m->self.id);
-	g->count = htons((uint16_t)count);
-	len = sizeof(*g) + count * sizeof(struct vigil_update) + VIGIL_MAC_LEN;
-	wire_sign(raw, len, m->keys.slot[0].k0, m->keys.slot[0].k1);
-
-	zlen = compressBound(len);
-	z = malloc(4 + zlen);
-	if (!z || compress2(z + 4, &zlen, raw, len, Z_BEST_SPEED) != Z_OK) {
-		free(raw);
-		free(z);
-		return -1;
-	}
-	free(raw);
-	*(uint32_t *)(void *)z = htonl((uint32_t)zlen);
-	*out = z;
-	*outlen = 4 + zlen;
-	return 0;
-}
-
-int pp_decode(const uint8_t *z, size_t zlen, uint32_t cluster_id, const struct vigil_keyring *kr,
-	      struct vigil_update **updates, size_t *n)
-{
-	uLongf len = VIGIL_MAX_STATE_MSG;
-	const struct vigil_gossip *g;
-	uint8_t *raw = malloc(len);
-	size_t count;
-	int err;
-
-	if (!raw)
-		return -1;
-	if (uncompress(raw, &len, z, zlen) != Z_OK) {
-		free(raw);
-		return WIRE_E_SHORT;
-	}
-	err = wire_verify(raw, len, cluster_id, kr, NULL);
-	g = (const struct vigil_gossip *)raw;
-	if (!err && g->hdr.type != VIGIL_MSG_STATE)
-		err = WIRE_E_MAGIC;
-	count = err ? 0 : ntohs(g->count);
-	if (!err && len != sizeof(*g) + count * sizeof(struct vigil_update) + VIGIL_MAC_LEN)
-		err = WIRE_E_LENGTH;
-	if (err) {
-		free(raw);
-		return err;
-	}
-	*updates = malloc((count ? count : 1) * sizeof(**updates));
-	if (!*updates) {
-		free(raw);
-		return -1;
-	}
-	memcpy(*updates, raw + sizeof(*g), count * sizeof(**updates));
-	for (size_t i = 0; i < count; i++)
-		(*updates)[i].name[VIGIL_NAME_LEN - 1] = '\0';
-	*n = count;
-	free(raw);
-	return 0;
+	n = memb_snapshot(m, u, m->n + 1);
+	rc = wire_state_frame(u, n, m->cluster_id, m->self.id, &m->keys, out, outlen);
+	free(u);
+	return rc;
 }
 
 /* ---- one exchange over a TCP connection ------------------------------- */
@@ -181,7 +117,7 @@ static int send_frame(struct pp_conn *c)
 {
 	uv_buf_t b;
 
-	if (pp_encode(&c->a->memb, &c->out, &c->outlen))
+	if (state_frame(&c->a->memb, &c->out, &c->outlen))
 		return -1;
 	b = uv_buf_init((char *)c->out, (unsigned)c->outlen);
 	c->write.data = c;
@@ -190,10 +126,10 @@ static int send_frame(struct pp_conn *c)
 
 static void frame_received(struct pp_conn *c)
 {
-	struct vigil_update *u = NULL;
+	struct wire_update *u = NULL;
 	size_t n = 0;
 	uint32_t zlen = ntohl(*(uint32_t *)(void *)c->in);
-	int err = pp_decode(c->in + 4, zlen, c->a->cfg.cluster_id, &c->a->memb.keys, &u, &n);
+	int err = wire_state_unframe(c->in + 4, zlen, c->a->cfg.cluster_id, &c->a->memb.keys, &u, &n);
 
 	if (err) {
 		c->a->memb.stats.bad_msgs++;

@@ -16,10 +16,4 @@ int pushpull_start(struct agent *a, const struct sockaddr *bind_addr);
 /* One exchange with to, now. */
 int pushpull_with(struct agent *a, const struct sockaddr *to);
 
-/* A frame (4-byte length + zlib data) holding m's signed full state. */
-int pp_encode(const struct memb *m, uint8_t **out, size_t *outlen);
-/* Inflate, verify and unpack the zlib data of a frame. 0 or a PROTO_E_* /-1. */
-int pp_decode(const uint8_t *z, size_t zlen, uint32_t cluster_id, const struct vigil_keyring *kr,
-	      struct vigil_update **updates, size_t *n);
-
 #endif /* VIGIL_PUSHPULL_H */

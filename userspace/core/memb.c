@@ -31,7 +31,6 @@
 #include <string.h>
 
 #include "memb.h"
-#include "vigil_siphash.h"
 
 #define NS_PER_MS 1000000ULL
 
@@ -120,66 +119,7 @@ static uint64_t elapsed(uint64_t t, uint64_t since)
 	return t > since ? t - since : 0;
 }
 
-/* ---- addresses ---------------------------------------------------------- */
-
-static void addr_to_wire(const struct sockaddr_storage *ss, uint8_t out[16], __be16 *port)
-{
-	memset(out, 0, 16);
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, &sin->sin_addr, 4);
-		*port = sin->sin_port;
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		memcpy(out, &sin6->sin6_addr, 16);
-		*port = sin6->sin6_port;
-	} else {
-		*port = 0;
-	}
-}
-
-static socklen_t addr_from_wire(const uint8_t in[16], __be16 port, struct sockaddr_storage *ss)
-{
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	memset(ss, 0, sizeof(*ss));
-	if (!memcmp(in, mapped, 12)) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, in + 12, 4);
-		sin->sin_port = port;
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	memcpy(&sin6->sin6_addr, in, 16);
-	sin6->sin6_port = port;
-	return sizeof(*sin6);
-}
-
-static int addr_unspecified(const uint8_t in[16])
-{
-	static const uint8_t zero[16], mapped0[16] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(in, zero, 16) || !memcmp(in, mapped0, 16);
-}
-
 /* ---- sending ------------------------------------------------------------ */
-
-static void hdr_init(struct memb *m, struct vigil_hdr *h, uint8_t type)
-{
-	h->magic = htonl(VIGIL_MAGIC);
-	h->version = VIGIL_PROTO_VERSION;
-	h->type = type;
-	h->flags = 0;
-	h->cluster_id = htonl(m->cluster_id);
-	h->sender_id = htonl(m->self.id);
-}
 
 static void send_signed(struct memb *m, const struct sockaddr *to, socklen_t tolen, void *buf,
 			size_t len)
@@ -190,52 +130,52 @@ static void send_signed(struct memb *m, const struct sockaddr *to, socklen_t tol
 	m->stats.bytes_sent += len;
 }
 
-static void update_encode(const struct member *mb, struct vigil_update *u, uint8_t flags,
-			  uint32_t from)
+/* mb's current state as an update asserted by from. */
+static void member_update(const struct member *mb, uint8_t flags, uint32_t from,
+			  struct wire_update *u)
 {
 	memset(u, 0, sizeof(*u));
-	u->node_id = htonl(mb->id);
-	u->incarnation = htonl(mb->incarnation);
+	u->node_id = mb->id;
+	u->incarnation = mb->incarnation;
 	u->state = (uint8_t)mb->state;
 	u->flags = flags;
 	u->role = mb->role;
-	addr_to_wire(&mb->addr, u->addr, &u->port);
-	u->from_id = htonl(from);
-	memcpy(u->name, mb->name, strnlen(mb->name, sizeof(u->name) - 1));
+	u->from_id = from;
+	u->addr = mb->addr;
+	u->addrlen = mb->addrlen;
+	snprintf(u->name, sizeof(u->name), "%s", mb->name);
 }
 
-struct gossip_buf {
-	union {
-		struct vigil_gossip g;
-		uint8_t raw[VIGIL_MAX_MSG];
-	};
+/* The updates of one GOSSIP or JOIN datagram. */
+struct update_batch {
+	struct wire_update u[VIGIL_GOSSIP_MAX_UPDATES];
 	size_t count;
 };
 
-static struct vigil_update *gossip_slot(struct gossip_buf *b, size_t i)
-{
-	return (struct vigil_update *)(void *)(b->raw + sizeof(struct vigil_gossip) +
-					      i * sizeof(struct vigil_update));
-}
-
-static size_t gossip_finish(struct memb *m, struct gossip_buf *b, uint8_t type)
-{
-	hdr_init(m, &b->g.hdr, type);
-	b->g.count = htons((uint16_t)b->count);
-	b->g.reserved = 0;
-	b->g.reserved2 = 0;
-	return sizeof(struct vigil_gossip) + b->count * sizeof(struct vigil_update) + VIGIL_MAC_LEN;
-}
-
 static void send_updates(struct memb *m, const struct sockaddr *to, socklen_t tolen, uint8_t type,
-			 struct gossip_buf *b)
+			 const struct update_batch *b)
 {
-	size_t len = gossip_finish(m, b, type);
+	uint8_t buf[VIGIL_MAX_MSG];
+	size_t len = wire_updates_encode(buf, sizeof(buf), type, m->cluster_id, m->self.id, b->u,
+					 b->count);
 
-	send_signed(m, to, tolen, b->raw, len);
+	if (!len)
+		return;
+	send_signed(m, to, tolen, buf, len);
 	if (type == VIGIL_MSG_GOSSIP)
 		m->stats.gossip_sent++;
 	m->stats.updates_sent += b->count;
+}
+
+/* Send one member's state (asserted by us) to one address. */
+static void send_one(struct memb *m, const struct member *mb, const struct sockaddr *to,
+		     socklen_t tolen, uint8_t type)
+{
+	struct update_batch b;
+
+	b.count = 1;
+	member_update(mb, 0, m->self.id, &b.u[0]);
+	send_updates(m, to, tolen, type, &b);
 }
 
 /* Queue a member's current state for dissemination. */
@@ -247,7 +187,7 @@ static void enqueue(struct memb *m, struct member *mb, uint8_t flags, uint32_t f
 }
 
 /* Fill b with the updates that have the most retransmissions left. */
-static void collect_updates(struct memb *m, struct gossip_buf *b)
+static void collect_updates(struct memb *m, struct update_batch *b)
 {
 	struct member *pick[VIGIL_GOSSIP_MAX_UPDATES];
 	size_t np = 0;
@@ -273,8 +213,7 @@ static void collect_updates(struct memb *m, struct gossip_buf *b)
 			pick[low] = mb;
 	}
 	for (size_t i = 0; i < np; i++) {
-		update_encode(pick[i], gossip_slot(b, b->count), pick[i]->update_flags,
-			      pick[i]->update_from);
+		member_update(pick[i], pick[i]->update_flags, pick[i]->update_from, &b->u[b->count]);
 		b->count++;
 		pick[i]->transmits_left--;
 	}
@@ -305,7 +244,7 @@ static size_t pick_random(struct memb *m, struct member **out, size_t k, const s
 static void gossip_round(struct memb *m)
 {
 	struct member *to[16];
-	struct gossip_buf b;
+	struct update_batch b;
 	size_t k = m->cfg.gossip_fanout < 16 ? m->cfg.gossip_fanout : 16;
 	size_t nto = pick_random(m, to, k, NULL);
 
@@ -382,7 +321,7 @@ static void local_health_add(struct memb *m, int delta)
 		m->local_health--;
 }
 
-static struct member *member_new(struct memb *m, const struct vigil_update *u,
+static struct member *member_new(struct memb *m, const struct wire_update *u,
 				 const struct sockaddr *from, socklen_t fromlen)
 {
 	struct member *mb;
@@ -399,17 +338,18 @@ static struct member *member_new(struct memb *m, const struct vigil_update *u,
 	mb = calloc(1, sizeof(*mb));
 	if (!mb)
 		return NULL;
-	mb->id = ntohl(u->node_id);
-	memcpy(mb->name, u->name, sizeof(mb->name) - 1);
+	mb->id = u->node_id;
+	snprintf(mb->name, sizeof(mb->name), "%s", u->name);
 	mb->role = u->role;
-	if (addr_unspecified(u->addr) && from) {
+	if (!u->addrlen && from) {
 		memcpy(&mb->addr, from, fromlen);
 		mb->addrlen = fromlen;
 	} else {
-		mb->addrlen = addr_from_wire(u->addr, u->port, &mb->addr);
+		mb->addr = u->addr;
+		mb->addrlen = u->addrlen;
 	}
 	mb->state = MEMB_ALIVE;
-	mb->incarnation = ntohl(u->incarnation);
+	mb->incarnation = u->incarnation;
 	mb->state_since_ns = now(m);
 	mb->heartbeat_changed_ns = now(m);
 	m->members[m->n++] = mb;
@@ -420,11 +360,7 @@ static struct member *member_new(struct memb *m, const struct vigil_update *u,
 /* Send our own current state to one member that holds an older view of us. */
 static void tell_alive(struct memb *m, const struct sockaddr *to, socklen_t tolen)
 {
-	struct gossip_buf b;
-
-	b.count = 1;
-	update_encode(&m->self, gossip_slot(&b, 0), 0, m->self.id);
-	send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
+	send_one(m, &m->self, to, tolen, VIGIL_MSG_GOSSIP);
 }
 
 /* Refute a suspicion or death of ourselves, also straight back to from. */
@@ -440,10 +376,10 @@ static void refute(struct memb *m, uint32_t inc, const struct sockaddr *from, so
 }
 
 /* Apply one gossiped update (SWIM precedence rules). Returns 1 if it was news. */
-static int apply_update(struct memb *m, const struct vigil_update *u, const struct sockaddr *from,
+static int apply_update(struct memb *m, const struct wire_update *u, const struct sockaddr *from,
 			socklen_t fromlen)
 {
-	uint32_t id = ntohl(u->node_id), inc = ntohl(u->incarnation), who = ntohl(u->from_id);
+	uint32_t id = u->node_id, inc = u->incarnation, who = u->from_id;
 	enum memb_state st = (enum memb_state)u->state;
 	struct member *mb;
 	int added;
@@ -478,8 +414,10 @@ static int apply_update(struct memb *m, const struct vigil_update *u, const stru
 		if (inc > mb->incarnation ||
 		    (inc == mb->incarnation && mb->state == MEMB_SUSPECT &&
 		     (u->flags & VIGIL_UF_WITNESS))) {
-			if (!addr_unspecified(u->addr))
-				mb->addrlen = addr_from_wire(u->addr, u->port, &mb->addr);
+			if (u->addrlen) {
+				mb->addr = u->addr;
+				mb->addrlen = u->addrlen;
+			}
 			mb->role = u->role; /* a restarted agent may have a new role */
 			set_state(m, mb, MEMB_ALIVE, inc);
 			enqueue(m, mb, u->flags, who);
@@ -582,14 +520,16 @@ static void probe_start(struct memb *m, struct member *mb)
 
 static void send_ping_req(struct memb *m, struct member *relay, struct member *target)
 {
-	struct vigil_relay r;
+	struct wire_relay r = {
+		.target_id = target->id,
+		.req_seq = target->probe_seq,
+		.target = target->addr,
+		.targetlen = target->addrlen,
+	};
+	struct vigil_relay msg;
+	size_t len = wire_relay_encode(&msg, VIGIL_MSG_PING_REQ, m->cluster_id, m->self.id, &r);
 
-	memset(&r, 0, sizeof(r));
-	hdr_init(m, &r.hdr, VIGIL_MSG_PING_REQ);
-	r.target_id = htonl(target->id);
-	r.req_seq = htonl(target->probe_seq);
-	addr_to_wire(&target->addr, r.target_addr, &r.target_port);
-	send_signed(m, (struct sockaddr *)&relay->addr, relay->addrlen, &r, sizeof(r));
+	send_signed(m, (struct sockaddr *)&relay->addr, relay->addrlen, &msg, len);
 	m->stats.ping_req_sent++;
 }
 
@@ -658,7 +598,9 @@ static void probe_check(struct memb *m, struct member *mb, uint64_t t)
 
 static void relay_check(struct memb *m, struct member *mb, uint64_t t)
 {
-	struct vigil_relay r;
+	struct wire_relay r = { 0 };
+	struct vigil_relay msg;
+	size_t len;
 	int acked;
 
 	if (!mb->relay_for_id)
@@ -666,12 +608,11 @@ static void relay_check(struct memb *m, struct member *mb, uint64_t t)
 	acked = observe(m, mb, MEMB_CHAN_RELAY, mb->relay_seq);
 	if (!acked && t < mb->relay_deadline_ns)
 		return;
-	memset(&r, 0, sizeof(r));
-	hdr_init(m, &r.hdr, VIGIL_MSG_RELAY_ANS);
-	r.target_id = htonl(mb->id);
-	r.req_seq = htonl(mb->relay_req_seq);
+	r.target_id = mb->id;
+	r.req_seq = mb->relay_req_seq;
 	r.acked = (uint8_t)acked;
-	send_signed(m, (struct sockaddr *)&mb->relay_to, mb->relay_tolen, &r, sizeof(r));
+	len = wire_relay_encode(&msg, VIGIL_MSG_RELAY_ANS, m->cluster_id, m->self.id, &r);
+	send_signed(m, (struct sockaddr *)&mb->relay_to, mb->relay_tolen, &msg, len);
 	mb->relay_for_id = 0;
 }
 
@@ -696,15 +637,11 @@ static void suspicion_check(struct memb *m, struct member *mb, uint64_t t)
 /* Tell a dead member it is considered dead; if it lives it will refute. */
 static void dead_contact(struct memb *m, struct member *mb, uint64_t t)
 {
-	struct gossip_buf b;
-
 	if (mb->state != MEMB_DEAD ||
 	    elapsed(t, mb->last_dead_contact_ns) < ms(m->cfg.dead_probe_interval_ms))
 		return;
 	mb->last_dead_contact_ns = t;
-	b.count = 1;
-	update_encode(mb, gossip_slot(&b, 0), 0, m->self.id);
-	send_updates(m, (struct sockaddr *)&mb->addr, mb->addrlen, VIGIL_MSG_GOSSIP, &b);
+	send_one(m, mb, (struct sockaddr *)&mb->addr, mb->addrlen, VIGIL_MSG_GOSSIP);
 }
 
 static void shuffle_order(struct memb *m)
@@ -783,16 +720,16 @@ void memb_tick(struct memb *m)
 
 static void send_full_state(struct memb *m, const struct sockaddr *to, socklen_t tolen)
 {
-	struct gossip_buf b;
+	struct update_batch b;
 
 	b.count = 0;
-	update_encode(&m->self, gossip_slot(&b, b.count++), 0, m->self.id);
+	member_update(&m->self, 0, m->self.id, &b.u[b.count++]);
 	for (size_t i = 0; i < m->n; i++) {
 		if (b.count == VIGIL_GOSSIP_MAX_UPDATES) {
 			send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
 			b.count = 0;
 		}
-		update_encode(m->members[i], gossip_slot(&b, b.count++), 0, m->self.id);
+		member_update(m->members[i], 0, m->self.id, &b.u[b.count++]);
 	}
 	if (b.count)
 		send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
@@ -801,28 +738,21 @@ static void send_full_state(struct memb *m, const struct sockaddr *to, socklen_t
 static void on_updates(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
 		       const uint8_t *buf, size_t len, int join)
 {
-	const struct vigil_gossip *g = (const void *)buf;
-	size_t count = ntohs(g->count), news = 0;
+	struct wire_update u[VIGIL_GOSSIP_MAX_UPDATES];
+	size_t count, news = 0;
 
-	if (len != sizeof(*g) + count * sizeof(struct vigil_update) + VIGIL_MAC_LEN ||
-	    count > VIGIL_GOSSIP_MAX_UPDATES) {
+	if (wire_updates_decode(buf, len, u, VIGIL_GOSSIP_MAX_UPDATES, &count)) {
 		m->stats.bad_msgs++;
 		return;
 	}
 	m->stats.gossip_recv++;
 	for (size_t i = 0; i < count; i++) {
-		struct vigil_update u;
-
-		memcpy(&u, buf + sizeof(*g) + i * sizeof(u), sizeof(u));
-		u.name[sizeof(u.name) - 1] = '\0';
-		if (join && i == 0 && addr_unspecified(u.addr)) {
+		if (join && i == 0 && !u[i].addrlen) {
 			/* Joiner did not know its own address: use the source. */
-			__be16 port;
-
-			addr_to_wire((const struct sockaddr_storage *)from, u.addr, &port);
-			u.port = port;
+			memcpy(&u[i].addr, from, fromlen);
+			u[i].addrlen = fromlen;
 		}
-		news += (size_t)apply_update(m, &u, from, fromlen);
+		news += (size_t)apply_update(m, &u[i], from, fromlen);
 	}
 	if (join)
 		send_full_state(m, from, fromlen);
@@ -831,15 +761,15 @@ static void on_updates(struct memb *m, const struct sockaddr *from, socklen_t fr
 }
 
 static void on_ping_req(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
-			const struct vigil_relay *r)
+			uint32_t requester, const struct wire_relay *r)
 {
-	struct member *mb = memb_find(m, ntohl(r->target_id));
+	struct member *mb = memb_find(m, r->target_id);
 	uint64_t sent;
 
 	if (!mb || mb->relay_for_id)
 		return; /* unknown target, or already relaying for someone */
-	mb->relay_for_id = ntohl(r->hdr.sender_id);
-	mb->relay_req_seq = ntohl(r->req_seq);
+	mb->relay_for_id = requester;
+	mb->relay_req_seq = r->req_seq;
 	memcpy(&mb->relay_to, from, fromlen);
 	mb->relay_tolen = fromlen;
 	mb->relay_seq++;
@@ -848,48 +778,45 @@ static void on_ping_req(struct memb *m, const struct sockaddr *from, socklen_t f
 	m->stats.ping_req_served++;
 }
 
-static void on_relay_ans(struct memb *m, const struct vigil_relay *r)
+static void on_relay_ans(struct memb *m, const struct wire_relay *r)
 {
-	struct member *mb = memb_find(m, ntohl(r->target_id));
+	struct member *mb = memb_find(m, r->target_id);
 
 	if (!mb || mb->probe_phase != 2 || !r->acked)
 		return;
 	/* The answer is about the first (direct) probe of this round. */
-	if (ntohl(r->req_seq) + 1 == mb->probe_seq || ntohl(r->req_seq) == mb->probe_seq)
+	if (r->req_seq + 1 == mb->probe_seq || r->req_seq == mb->probe_seq)
 		mb->indirect_acks++;
 }
 
 void memb_receive(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
 		  const void *buf, size_t len)
 {
-	const struct vigil_hdr *h = buf;
-	int err;
+	struct wire_relay r;
+	uint8_t type;
 
 	m->stats.msgs_recv++;
-	err = wire_verify(buf, len, m->cluster_id, &m->keys, NULL);
-	if (err || ntohl(h->sender_id) == m->self.id) {
+	if (wire_verify(buf, len, m->cluster_id, &m->keys, NULL) ||
+	    wire_sender(buf) == m->self.id) {
 		m->stats.bad_msgs++;
 		return;
 	}
-	switch (h->type) {
+	type = wire_type(buf, len);
+	switch (type) {
 	case VIGIL_MSG_GOSSIP:
 	case VIGIL_MSG_JOIN:
-		if (len < sizeof(struct vigil_gossip) + VIGIL_MAC_LEN) {
-			m->stats.bad_msgs++;
-			return;
-		}
-		on_updates(m, from, fromlen, buf, len, h->type == VIGIL_MSG_JOIN);
+		on_updates(m, from, fromlen, buf, len, type == VIGIL_MSG_JOIN);
 		return;
 	case VIGIL_MSG_PING_REQ:
 	case VIGIL_MSG_RELAY_ANS:
-		if (len != sizeof(struct vigil_relay)) {
+		if (wire_relay_decode(buf, len, &r)) {
 			m->stats.bad_msgs++;
 			return;
 		}
-		if (h->type == VIGIL_MSG_PING_REQ)
-			on_ping_req(m, from, fromlen, buf);
+		if (type == VIGIL_MSG_PING_REQ)
+			on_ping_req(m, from, fromlen, wire_sender(buf), &r);
 		else
-			on_relay_ans(m, buf);
+			on_relay_ans(m, &r);
 		return;
 	default:
 		m->stats.bad_msgs++;
@@ -938,43 +865,35 @@ void memb_set_keys(struct memb *m, const struct vigil_keyring *keys)
 
 void memb_join(struct memb *m, const struct sockaddr *to, socklen_t tolen)
 {
-	struct gossip_buf b;
-
-	b.count = 1;
-	update_encode(&m->self, gossip_slot(&b, 0), 0, m->self.id);
-	send_updates(m, to, tolen, VIGIL_MSG_JOIN, &b);
+	send_one(m, &m->self, to, tolen, VIGIL_MSG_JOIN);
 }
 
 void memb_leave(struct memb *m)
 {
-	struct gossip_buf b;
-
 	m->self.incarnation++;
 	m->self.state = MEMB_LEFT;
 	m->leaving = 1;
-	b.count = 1;
-	update_encode(&m->self, gossip_slot(&b, 0), 0, m->self.id);
 	for (size_t i = 0; i < m->n; i++) {
 		struct member *mb = m->members[i];
 
 		if (mb->state == MEMB_ALIVE || mb->state == MEMB_SUSPECT)
-			send_updates(m, (struct sockaddr *)&mb->addr, mb->addrlen,
-				     VIGIL_MSG_GOSSIP, &b);
+			send_one(m, &m->self, (struct sockaddr *)&mb->addr, mb->addrlen,
+				 VIGIL_MSG_GOSSIP);
 	}
 }
 
-size_t memb_snapshot(const struct memb *m, struct vigil_update *out, size_t max)
+size_t memb_snapshot(const struct memb *m, struct wire_update *out, size_t max)
 {
 	size_t c = 0;
 
 	if (c < max)
-		update_encode(&m->self, &out[c++], 0, m->self.id);
+		member_update(&m->self, 0, m->self.id, &out[c++]);
 	for (size_t i = 0; i < m->n && c < max; i++)
-		update_encode(m->members[i], &out[c++], 0, m->self.id);
+		member_update(m->members[i], 0, m->self.id, &out[c++]);
 	return c;
 }
 
-void memb_merge(struct memb *m, const struct vigil_update *u, size_t n)
+void memb_merge(struct memb *m, const struct wire_update *u, size_t n)
 {
 	size_t news = 0;
 

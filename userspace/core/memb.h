@@ -170,9 +170,9 @@ void memb_set_keys(struct memb *m, const struct vigil_keyring *keys);
 
 /* Full state for anti-entropy: every member (and self) as wire updates.
  * Returns the count written (at most max). */
-size_t memb_snapshot(const struct memb *m, struct vigil_update *out, size_t max);
+size_t memb_snapshot(const struct memb *m, struct wire_update *out, size_t max);
 /* Merge a peer's full state. */
-void memb_merge(struct memb *m, const struct vigil_update *u, size_t n);
+void memb_merge(struct memb *m, const struct wire_update *u, size_t n);
 
 struct member *memb_find(const struct memb *m, uint32_t id);
 size_t memb_count(const struct memb *m, enum memb_state s); /* self included */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* proto.c - the userspace side of the wire format; the XDP program implements
- * the same checks for PING and ACK in bpf/vigil_xdp.bpf.c. */
+/* wire.c - the one codec of vigil's wire format (docs/protocol.md). */
 #include <arpa/inet.h>
 #include <endian.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
+#include <zlib.h>
+
 #include "vigil_siphash.h"
+#include "wire.h"
 
 const char *wire_strerror(int err)
 {
@@ -45,6 +48,18 @@ uint32_t wire_name_id(const char *name)
 	return id ? id : 1;
 }
 
+/* ---- header, MAC ---------------------------------------------------------- */
+
+void wire_hdr_init(struct vigil_hdr *h, uint8_t type, uint32_t cluster_id, uint32_t sender_id)
+{
+	h->magic = htonl(VIGIL_MAGIC);
+	h->version = VIGIL_PROTO_VERSION;
+	h->type = type;
+	h->flags = 0;
+	h->cluster_id = htonl(cluster_id);
+	h->sender_id = htonl(sender_id);
+}
+
 void wire_sign(void *msg, size_t len, uint64_t k0, uint64_t k1)
 {
 	uint8_t *p = msg;
@@ -54,7 +69,7 @@ void wire_sign(void *msg, size_t len, uint64_t k0, uint64_t k1)
 }
 
 int wire_verify(const void *msg, size_t len, uint32_t cluster_id, const struct vigil_keyring *kr,
-		 int *slot)
+		int *slot)
 {
 	const struct vigil_hdr *h = msg;
 	const uint8_t *p = msg;
@@ -90,15 +105,23 @@ int wire_verify(const void *msg, size_t len, uint32_t cluster_id, const struct v
 	return WIRE_E_MAC;
 }
 
+uint8_t wire_type(const void *msg, size_t len)
+{
+	return len >= sizeof(struct vigil_hdr) ? ((const struct vigil_hdr *)msg)->type : 0;
+}
+
+uint32_t wire_sender(const void *msg)
+{
+	return ntohl(((const struct vigil_hdr *)msg)->sender_id);
+}
+
+/* ---- PING and ACK --------------------------------------------------------- */
+
 void wire_probe_encode(struct vigil_probe *m, const struct probe_fields *f)
 {
 	memset(m, 0, sizeof(*m));
-	m->hdr.magic = htonl(VIGIL_MAGIC);
-	m->hdr.version = VIGIL_PROTO_VERSION;
-	m->hdr.type = f->type;
+	wire_hdr_init(&m->hdr, f->type, f->cluster_id, f->sender_id);
 	m->hdr.flags = htons(f->flags);
-	m->hdr.cluster_id = htonl(f->cluster_id);
-	m->hdr.sender_id = htonl(f->sender_id);
 	m->target_id = htonl(f->target_id);
 	m->seq = htonl(f->seq);
 	m->send_ns = htobe64(f->send_ns);
@@ -122,4 +145,319 @@ void wire_probe_decode(const struct vigil_probe *m, struct probe_fields *f)
 	f->chan = m->chan;
 	f->heartbeat = be64toh(m->heartbeat);
 	f->origin_id = ntohl(m->origin_id);
+}
+
+/* ---- addresses: IPv6, or IPv4-mapped ---------------------------------------- */
+
+static void addr_encode(const struct sockaddr_storage *ss, socklen_t len, uint8_t out[16],
+			__be16 *port)
+{
+	memset(out, 0, 16);
+	*port = 0;
+	if (len && ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &sin->sin_addr, 4);
+		*port = sin->sin_port;
+	} else if (len && ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		memcpy(out, &sin6->sin6_addr, 16);
+		*port = sin6->sin6_port;
+	}
+}
+
+/* The address and port in ss; the length, or 0 for the unspecified address
+ * (all zeros, or ::ffff:0.0.0.0). */
+static socklen_t addr_decode(const uint8_t in[16], __be16 port, struct sockaddr_storage *ss)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[16], mapped0[16] = { [10] = 0xff, [11] = 0xff };
+
+	memset(ss, 0, sizeof(*ss));
+	if (!memcmp(in, zero, 16) || !memcmp(in, mapped0, 16))
+		return 0;
+	if (!memcmp(in, mapped, 12)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, in + 12, 4);
+		sin->sin_port = port;
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_addr, in, 16);
+	sin6->sin6_port = port;
+	return sizeof(*sin6);
+}
+
+/* A NUL-padded name field from a string (cut to the field, NUL kept). */
+static void name_encode(char out[VIGIL_NAME_LEN], const char *s)
+{
+	memset(out, 0, VIGIL_NAME_LEN);
+	memcpy(out, s, strnlen(s, VIGIL_NAME_LEN - 1));
+}
+
+static void name_decode(char out[VIGIL_NAME_LEN], const char in[VIGIL_NAME_LEN])
+{
+	memcpy(out, in, VIGIL_NAME_LEN);
+	out[VIGIL_NAME_LEN - 1] = '\0';
+}
+
+/* ---- member updates --------------------------------------------------------- */
+
+static void update_encode(struct vigil_update *w, const struct wire_update *u)
+{
+	memset(w, 0, sizeof(*w));
+	w->node_id = htonl(u->node_id);
+	w->incarnation = htonl(u->incarnation);
+	w->state = u->state;
+	w->flags = u->flags;
+	w->role = u->role;
+	addr_encode(&u->addr, u->addrlen, w->addr, &w->port);
+	w->from_id = htonl(u->from_id);
+	name_encode(w->name, u->name);
+}
+
+static void update_decode(const struct vigil_update *w, struct wire_update *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->node_id = ntohl(w->node_id);
+	u->incarnation = ntohl(w->incarnation);
+	u->state = w->state;
+	u->flags = w->flags;
+	u->role = w->role;
+	u->addrlen = addr_decode(w->addr, w->port, &u->addr);
+	u->from_id = ntohl(w->from_id);
+	name_decode(u->name, w->name);
+}
+
+static size_t updates_max(uint8_t type)
+{
+	return type == VIGIL_MSG_STATE
+		       ? (VIGIL_MAX_STATE_MSG - sizeof(struct vigil_gossip) - VIGIL_MAC_LEN) /
+				 sizeof(struct vigil_update)
+		       : VIGIL_GOSSIP_MAX_UPDATES;
+}
+
+size_t wire_updates_encode(void *buf, size_t cap, uint8_t type, uint32_t cluster_id,
+			   uint32_t sender_id, const struct wire_update *u, size_t n)
+{
+	struct vigil_gossip *g = buf;
+	size_t len = sizeof(*g) + n * sizeof(struct vigil_update) + VIGIL_MAC_LEN;
+	uint8_t *p = buf;
+
+	if (len > cap || n > updates_max(type))
+		return 0;
+	memset(g, 0, sizeof(*g));
+	wire_hdr_init(&g->hdr, type, cluster_id, sender_id);
+	g->count = htons((uint16_t)n);
+	for (size_t i = 0; i < n; i++) {
+		struct vigil_update w;
+
+		update_encode(&w, &u[i]);
+		memcpy(p + sizeof(*g) + i * sizeof(w), &w, sizeof(w));
+	}
+	memset(p + len - VIGIL_MAC_LEN, 0, VIGIL_MAC_LEN);
+	return len;
+}
+
+int wire_updates_decode(const void *buf, size_t len, struct wire_update *out, size_t max,
+			size_t *n)
+{
+	const struct vigil_gossip *g = buf;
+	const uint8_t *p = buf;
+	size_t count;
+
+	if (len < sizeof(*g) + VIGIL_MAC_LEN)
+		return WIRE_E_SHORT;
+	count = ntohs(g->count);
+	if (len != sizeof(*g) + count * sizeof(struct vigil_update) + VIGIL_MAC_LEN ||
+	    count > max || count > updates_max(g->hdr.type))
+		return WIRE_E_LENGTH;
+	for (size_t i = 0; i < count; i++) {
+		struct vigil_update w;
+
+		memcpy(&w, p + sizeof(*g) + i * sizeof(w), sizeof(w));
+		update_decode(&w, &out[i]);
+	}
+	*n = count;
+	return WIRE_OK;
+}
+
+int wire_state_frame(const struct wire_update *u, size_t n, uint32_t cluster_id,
+		     uint32_t sender_id, const struct vigil_keyring *kr, uint8_t **frame,
+		     size_t *framelen)
+{
+	size_t cap = sizeof(struct vigil_gossip) + n * sizeof(struct vigil_update) + VIGIL_MAC_LEN;
+	uint8_t *raw = malloc(cap), *z = NULL;
+	size_t len;
+	uLongf zlen;
+
+	if (!raw)
+		return -1;
+	len = wire_updates_encode(raw, cap, VIGIL_MSG_STATE, cluster_id, sender_id, u, n);
+	if (!len) {
+		free(raw);
+		return -1;
+	}
+	wire_sign(raw, len, kr->slot[0].k0, kr->slot[0].k1);
+	zlen = compressBound(len);
+	z = malloc(4 + zlen);
+	if (!z || compress2(z + 4, &zlen, raw, len, Z_BEST_SPEED) != Z_OK) {
+		free(raw);
+		free(z);
+		return -1;
+	}
+	free(raw);
+	*(uint32_t *)(void *)z = htonl((uint32_t)zlen);
+	*frame = z;
+	*framelen = 4 + zlen;
+	return 0;
+}
+
+int wire_state_unframe(const uint8_t *z, size_t zlen, uint32_t cluster_id,
+		       const struct vigil_keyring *kr, struct wire_update **u, size_t *n)
+{
+	uLongf len = VIGIL_MAX_STATE_MSG;
+	uint8_t *raw = malloc(len);
+	size_t max;
+	int err;
+
+	*u = NULL;
+	*n = 0;
+	if (!raw)
+		return -1;
+	if (uncompress(raw, &len, z, zlen) != Z_OK) {
+		free(raw);
+		return WIRE_E_SHORT;
+	}
+	err = wire_verify(raw, len, cluster_id, kr, NULL);
+	if (!err && wire_type(raw, len) != VIGIL_MSG_STATE)
+		err = WIRE_E_MAGIC;
+	if (err) {
+		free(raw);
+		return err;
+	}
+	max = len / sizeof(struct vigil_update) + 1;
+	*u = malloc(max * sizeof(**u));
+	if (!*u) {
+		free(raw);
+		return -1;
+	}
+	err = wire_updates_decode(raw, len, *u, max, n);
+	free(raw);
+	if (err) {
+		free(*u);
+		*u = NULL;
+	}
+	return err;
+}
+
+/* ---- PING_REQ and RELAY_ANS ------------------------------------------------- */
+
+size_t wire_relay_encode(struct vigil_relay *m, uint8_t type, uint32_t cluster_id,
+			 uint32_t sender_id, const struct wire_relay *r)
+{
+	memset(m, 0, sizeof(*m));
+	wire_hdr_init(&m->hdr, type, cluster_id, sender_id);
+	m->target_id = htonl(r->target_id);
+	m->req_seq = htonl(r->req_seq);
+	addr_encode(&r->target, r->targetlen, m->target_addr, &m->target_port);
+	m->acked = r->acked;
+	return sizeof(*m);
+}
+
+int wire_relay_decode(const void *buf, size_t len, struct wire_relay *r)
+{
+	struct vigil_relay m;
+
+	if (len != sizeof(m))
+		return WIRE_E_LENGTH;
+	memcpy(&m, buf, sizeof(m));
+	memset(r, 0, sizeof(*r));
+	r->target_id = ntohl(m.target_id);
+	r->req_seq = ntohl(m.req_seq);
+	r->targetlen = addr_decode(m.target_addr, m.target_port, &r->target);
+	r->acked = m.acked;
+	return WIRE_OK;
+}
+
+/* ---- REPORT ------------------------------------------------------------------ */
+
+size_t wire_report_encode(void *buf, size_t cap, uint32_t cluster_id, uint32_t sender_id,
+			  const struct wire_report *r)
+{
+	struct vigil_report *m = buf;
+	size_t len = sizeof(*m) + 4 * r->n + VIGIL_MAC_LEN;
+	uint8_t *ids = (uint8_t *)buf + sizeof(*m);
+
+	if (len > cap || r->n > VIGIL_REPORT_MAX_IDS)
+		return 0;
+	memset(buf, 0, len);
+	wire_hdr_init(&m->hdr, VIGIL_MSG_REPORT, cluster_id, sender_id);
+	name_encode(m->name, r->name);
+	name_encode(m->hostname, r->hostname);
+	m->count = htons((uint16_t)r->n);
+	m->sent_ns = htobe64(r->sent_ns);
+	for (size_t i = 0; i < r->n; i++) {
+		__be32 v = htonl(r->ids[i]);
+
+		memcpy(ids + 4 * i, &v, 4);
+	}
+	return len;
+}
+
+int wire_report_decode(const void *buf, size_t len, struct wire_report *r)
+{
+	struct vigil_report m;
+	const uint8_t *ids = (const uint8_t *)buf + sizeof(m);
+	size_t n;
+
+	if (len < sizeof(m) + VIGIL_MAC_LEN)
+		return WIRE_E_SHORT;
+	memcpy(&m, buf, sizeof(m));
+	n = ntohs(m.count);
+	if (n > VIGIL_REPORT_MAX_IDS || len != sizeof(m) + 4 * n + VIGIL_MAC_LEN)
+		return WIRE_E_LENGTH;
+	name_decode(r->name, m.name);
+	name_decode(r->hostname, m.hostname);
+	r->sent_ns = be64toh(m.sent_ns);
+	r->n = n;
+	for (size_t i = 0; i < n; i++) {
+		__be32 v;
+
+		memcpy(&v, ids + 4 * i, 4);
+		r->ids[i] = ntohl(v);
+	}
+	return WIRE_OK;
+}
+
+/* ---- MAINT -------------------------------------------------------------------- */
+
+size_t wire_maint_encode(struct vigil_maint *m, uint32_t cluster_id, uint32_t sender_id,
+			 const struct wire_maint *w)
+{
+	memset(m, 0, sizeof(*m));
+	wire_hdr_init(&m->hdr, VIGIL_MSG_MAINT, cluster_id, sender_id);
+	name_encode(m->host, w->host);
+	m->on = w->on ? 1 : 0;
+	m->sent_ns = htobe64(w->sent_ns);
+	return sizeof(*m);
+}
+
+int wire_maint_decode(const void *buf, size_t len, struct wire_maint *w)
+{
+	struct vigil_maint m;
+
+	if (len != sizeof(m))
+		return WIRE_E_LENGTH;
+	memcpy(&m, buf, sizeof(m));
+	name_decode(w->host, m.host);
+	w->on = m.on;
+	w->sent_ns = be64toh(m.sent_ns);
+	return WIRE_OK;
 }
