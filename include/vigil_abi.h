@@ -152,7 +152,7 @@ struct vigil_relay {
  * currently finds unreachable (dead), for the leader's quorum verdicts.
  * REPORT and MAINT carry the sender's wall-clock send time: a server accepts
  * only a newer one than the last it took from that sender, and only within
- * VIGIL_FRESH_WINDOW_NS of its own clock, so a captured message cannot be
+ * VIGIL_REPLAY_WINDOW_NS of its own clock, so a captured message cannot be
  * replayed. */
 struct vigil_report {
 	struct vigil_hdr hdr;
@@ -165,7 +165,7 @@ struct vigil_report {
 	/* __be32 unreachable[count]; __u8 mac[8]; */
 };
 
-#define VIGIL_FRESH_WINDOW_NS (60ULL * 1000000000ULL)
+#define VIGIL_REPLAY_WINDOW_NS (60ULL * 1000000000ULL)
 
 #define VIGIL_REPORT_MAX_IDS ((VIGIL_MAX_MSG - sizeof(struct vigil_report) - VIGIL_MAC_LEN) / 4)
 

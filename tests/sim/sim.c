@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "memb.h"
 #include "wire.h"
 #include "rtt.h" /* the XDP program's RTT estimator */
@@ -40,9 +41,6 @@
 #define SIM_PORT   7301
 #define MAX_SPECS  64
 #define BACKLOG_MAX 256		     /* datagrams a stalled agent's socket buffers */
-#define ACK_MAX_AGE (10 * NS_PER_SEC) /* the XDP program's ack_max_age_ms default */
-#define HB_INTERVAL (100 * NS_PER_MS) /* the agent's heartbeat_interval_ms default */
-#define JOIN_RETRY (1000 * NS_PER_MS) /* the agent's join retry period */
 #define PART_GRACE (10 * NS_PER_SEC) /* accusations this long after a heal are the partition's */
 #define CHECK_EVERY (50 * NS_PER_MS)  /* convergence checks after a heal or while joining */
 #define PP_HOPS	    3		      /* one-way delays before a push-pull frame arrives (TCP) */
@@ -123,7 +121,7 @@ struct params {
 	struct part_spec part[MAX_SPECS];
 	int ncrash, nstall, npart;
 	int verbose;
-	struct memb_config cfg;
+	struct vigil_config cfg; /* the agent's configuration: defaults, -set KEY=VALUE */
 };
 
 /* ---- simulation state --------------------------------------------------- */
@@ -615,7 +613,7 @@ static int sim_init(struct sim *s, const struct params *p)
 			return -1;
 		env.ctx = nd;
 		snprintf(name, sizeof(name), "n%u", i);
-		memb_init(&nd->memb, &p->cfg, &env, &s->keys, s->cluster_id, name, i + 1,
+		memb_init(&nd->memb, &p->cfg.memb, &env, &s->keys, s->cluster_id, name, i + 1,
 			  (struct sockaddr *)&nd->addr, sizeof(nd->addr), 0);
 	}
 	for (int i = 0; i < p->ncrash; i++) {
@@ -860,14 +858,14 @@ static void on_tick(struct sim *s, struct node *nd)
 	/* The agent's heartbeat timer, on the same loop as the tick. */
 	if (s->now >= nd->next_hb) {
 		nd->heartbeat++;
-		nd->next_hb = s->now + HB_INTERVAL;
+		nd->next_hb = s->now + s->p->cfg.heartbeat_interval_ms * NS_PER_MS;
 	}
 	if (s->p->join && nd->idx && !nd->memb.n && s->now >= nd->next_join) {
 		/* As the agent's send_joins(): JOIN, and push-pull with the seed. */
 		memb_join(&nd->memb, (struct sockaddr *)&s->nodes[0].addr,
 			  sizeof(struct sockaddr_in));
 		pushpull_with(s, nd, 0);
-		nd->next_join = s->now + JOIN_RETRY;
+		nd->next_join = s->now + MEMB_JOIN_RETRY_MS * NS_PER_MS;
 	}
 	if (s->p->pushpull && s->now >= nd->next_pp)
 		pushpull_timer(s, nd);
@@ -902,7 +900,7 @@ static void on_ack(struct sim *s, struct event *e)
 	if (!pr->up || !reach(s, e->src, e->dst) || !r)
 		return;
 	/* As the XDP program: only a recent answer newer than the last one. */
-	if (rtt > ACK_MAX_AGE || (r->acks && (int32_t)(e->pseq - r->last_ack_seq) <= 0)) {
+	if (rtt > s->p->cfg.ack_max_age_ms * NS_PER_MS || (r->acks && (int32_t)(e->pseq - r->last_ack_seq) <= 0)) {
 		s->stale_acks++;
 		return;
 	}
@@ -1288,39 +1286,20 @@ static int parse_at(const char *arg, uint32_t *node, uint64_t *from, uint64_t *t
 	return *end ? -1 : 0;
 }
 
-/* Timing knobs settable with -set KEY=VALUE (memb_config fields, ms or counts). */
-static const struct {
-	const char *name;
-	size_t off;
-} knobs[] = {
-#define K(f) { #f, offsetof(struct memb_config, f) }
-	K(probe_interval_ms),	K(probes_per_interval), K(probe_timeout_ms),
-	K(indirect_timeout_ms), K(indirect_probes),	K(suspicion_min_ms),
-	K(suspicion_max_ms),	K(suspicion_confirm),	K(gossip_interval_ms),
-	K(gossip_fanout),	K(retransmit_mult),	K(agent_stall_ms),
-	K(dead_probe_interval_ms), K(max_local_health),
-#undef K
-};
-
-static int set_knob(struct memb_config *c, const char *kv)
+/* -set KEY=VALUE: any key of the agent's configuration (vigil config). */
+static int set_key(struct vigil_config *c, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
+	char key[64], err[256];
 
-	if (!eq)
-		return -1;
-	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
-		if (strlen(knobs[i].name) == (size_t)(eq - kv) &&
-		    !strncmp(knobs[i].name, kv, (size_t)(eq - kv))) {
-			char *end;
-			unsigned long v = strtoul(eq + 1, &end, 10);
-
-			if (end == eq + 1 || *end || v > 0xffffffffUL)
-				return -1;
-			*(uint32_t *)(void *)((char *)c + knobs[i].off) = (uint32_t)v;
-			return 0;
-		}
+	if (!eq || (size_t)(eq - kv) >= sizeof(key))
+		return 1;
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+	if (config_set(c, key, eq + 1, err, sizeof(err))) {
+		fprintf(stderr, "sim: -set %s: %s\n", kv, err);
+		return 1;
 	}
-	return -1;
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -1330,7 +1309,7 @@ static void usage(FILE *f)
 		"           [-latency MS] [-jitter MS] [-bootstrap seed|join]\n"
 		"           [-crash NODE@SEC]... [-stall NODE@SEC-SEC]...\n"
 		"           [-partition GROUPS@SEC-SEC]... [-window SEC-SEC]\n"
-		"           [-pushpull SEC] [-set KNOB=VALUE]... [-v]\n"
+		"           [-pushpull SEC] [-set KEY=VALUE]... [-v]\n"
 		"       sim -scaling [-sizes 10,100,1000] [-seed S] [-loss P] [-tick MS]\n"
 		"\n"
 		"Simulates N vigil nodes running userspace/memb.c over a virtual network.\n"
@@ -1347,11 +1326,12 @@ static void defaults(struct params *p)
 	p->n = 10;
 	p->seed = 1;
 	p->duration = 30 * NS_PER_SEC;
-	p->tick = 5 * NS_PER_MS;
-	p->pushpull = 30 * NS_PER_SEC;
+	/* The agent's own defaults, from its configuration table. */
+	config_defaults(&p->cfg);
+	p->tick = MEMB_TICK_MS * NS_PER_MS;
+	p->pushpull = p->cfg.pushpull_interval_ms * NS_PER_MS;
 	p->lat_base = 200 * 1000;   /* 0.2 ms one way */
 	p->lat_jitter = 100 * 1000; /* + up to 0.1 ms */
-	memb_config_defaults(&p->cfg);
 }
 
 static void print_result(const struct params *p, const struct result *r)
@@ -1536,7 +1516,7 @@ int main(int argc, char **argv)
 			       parse_time(end + 1, &p.win_to, &end) || *end || p.win_to <= p.win_from;
 			break;
 		case O_SET:
-			bad |= set_knob(&p.cfg, optarg);
+			bad |= set_key(&p.cfg, optarg);
 			break;
 		case O_PP:
 			bad |= parse_time(optarg, &p.pushpull, &end) || *end;

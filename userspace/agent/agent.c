@@ -28,9 +28,7 @@
 #include "pushpull.h"
 #include "util.h"
 
-#define TICK_MS 5
 #define PUBLISH_MS 100
-#define JOIN_RETRY_MS 1000
 #define LEAVE_GRACE_MS 200
 
 const char *agent_state_label(const struct member *mb)
@@ -201,7 +199,7 @@ static json_t *member_json(const struct agent *a, const struct member *mb, int s
 			 mb->name, "id", (json_int_t)mb->id, "address", addr, "state",
 			 self ? "alive" : agent_state_label(mb), "incarnation",
 			 (json_int_t)(self ? a->memb.self.incarnation : mb->incarnation), "role",
-			 mb->role ? "server" : "client", "agent_stalled", mb->agent_stalled,
+			 mb->role == VIGIL_ROLE_SERVER ? "server" : "client", "agent_stalled", mb->agent_stalled,
 			 "last_ack_age_ms",
 			 self || !mb->last_ack_ns ? -1.0 : (double)(t - mb->last_ack_ns) / 1e6,
 			 "srtt_ms", (double)mb->srtt_ns / 1e6, "jitter_ms",
@@ -219,7 +217,7 @@ static void publish(struct agent *a)
 		json_array_append_new(arr, member_json(a, a->memb.members[i], 0));
 	st = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:f, s:f}",
 		       "node", a->cfg.node_name, "node_id", (json_int_t)a->cfg.node_id, "cluster",
-		       a->cfg.cluster, "role", a->cfg.role ? "server" : "client", "incarnation",
+		       a->cfg.cluster, "role", a->cfg.role == VIGIL_ROLE_SERVER ? "server" : "client", "incarnation",
 		       (json_int_t)a->memb.self.incarnation, "heartbeat", (json_int_t)a->heartbeat,
 		       "members", "alive", (json_int_t)memb_count(&a->memb, MEMB_ALIVE), "suspect",
 		       (json_int_t)memb_count(&a->memb, MEMB_SUSPECT), "dead",
@@ -287,8 +285,8 @@ static void on_tick(uv_timer_t *t)
 	struct agent *a = t->data;
 	uint64_t n = now_mono_ns();
 
-	if (a->last_tick_ns && n - a->last_tick_ns > TICK_MS * NSEC_PER_MSEC) {
-		uint64_t lag = n - a->last_tick_ns - TICK_MS * NSEC_PER_MSEC;
+	if (a->last_tick_ns && n - a->last_tick_ns > MEMB_TICK_MS * NSEC_PER_MSEC) {
+		uint64_t lag = n - a->last_tick_ns - MEMB_TICK_MS * NSEC_PER_MSEC;
 
 		if (lag > a->max_loop_lag_ns)
 			a->max_loop_lag_ns = lag;
@@ -575,12 +573,12 @@ static int agent_run(struct agent *a)
 	uv_timer_init(a->loop, &a->publish_timer);
 	a->tick_timer.data = a->heartbeat_timer.data = a->join_timer.data = a;
 	a->publish_timer.data = a;
-	uv_timer_start(&a->tick_timer, on_tick, TICK_MS, TICK_MS);
+	uv_timer_start(&a->tick_timer, on_tick, MEMB_TICK_MS, MEMB_TICK_MS);
 	uv_timer_start(&a->heartbeat_timer, on_heartbeat, 0, a->cfg.heartbeat_interval_ms);
 	uv_timer_start(&a->publish_timer, on_publish, 0, PUBLISH_MS);
 	if (a->cfg.njoin) {
 		send_joins(a);
-		uv_timer_start(&a->join_timer, on_join_timer, JOIN_RETRY_MS, JOIN_RETRY_MS);
+		uv_timer_start(&a->join_timer, on_join_timer, MEMB_JOIN_RETRY_MS, MEMB_JOIN_RETRY_MS);
 	}
 
 	uv_signal_init(a->loop, &a->sig_term);
@@ -606,7 +604,7 @@ static int agent_run(struct agent *a)
 
 	addr_format((struct sockaddr *)&self, addr, sizeof(addr));
 	log_info("vigil agent %s (id %u) in cluster %s at %s, %s, XDP %s on %s", a->cfg.node_name,
-		 a->cfg.node_id, a->cfg.cluster, addr, a->cfg.role ? "server" : "client",
+		 a->cfg.node_id, a->cfg.cluster, addr, a->cfg.role == VIGIL_ROLE_SERVER ? "server" : "client",
 		 xdp_mode_name(a->loader.attached), a->cfg.interface);
 	/* XDP attached, sockets bound, API listening: the loop runs next. */
 	sd_notify(0, "READY=1");

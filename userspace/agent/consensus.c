@@ -75,7 +75,7 @@ struct consensus {
 	struct raft_change change; /* a voter change of ours is in flight */
 	int changing;
 	struct reports reports;
-	struct replay fresh_report, fresh_maint; /* replay protection, per sender */
+	struct replay replay_report, replay_maint; /* replay protection, per sender */
 	uint64_t refused[REPLAY_FULL + 1];	/* REPORT/MAINT refused, by replay_result */
 	uint64_t clock_warned_ns;
 	int report_truncated; /* warned once that the dead did not fit */
@@ -104,7 +104,7 @@ static void send_to_servers(struct consensus *c, void *msg, size_t len)
 	for (size_t i = 0; i < a->memb.n; i++) {
 		const struct member *mb = a->memb.members[i];
 
-		if (mb->role != 1 || (mb->state != MEMB_ALIVE && mb->state != MEMB_SUSPECT))
+		if (mb->role != VIGIL_ROLE_SERVER || (mb->state != MEMB_ALIVE && mb->state != MEMB_SUSPECT))
 			continue;
 		uv_udp_try_send(&a->udp, &b, 1, (const struct sockaddr *)&mb->addr);
 	}
@@ -155,11 +155,11 @@ void consensus_report_now(struct consensus *c)
 /* ---- receiving ------------------------------------------------------------- */
 
 /* Take a REPORT or MAINT only if it is newer than the last one from its
- * sender and near our clock (fresh.h); count and explain the others. */
-static int fresh(struct consensus *c, struct replay *f, uint32_t sender, uint64_t at)
+ * sender and near our clock (replay.h); count and explain the others. */
+static int replay_ok(struct consensus *c, struct replay *f, uint32_t sender, uint64_t at)
 {
 	uint64_t now = now_real_ns();
-	enum replay_result r = replay_check(f, sender, at, now, VIGIL_FRESH_WINDOW_NS);
+	enum replay_result r = replay_check(f, sender, at, now, VIGIL_REPLAY_WINDOW_NS);
 
 	if (r == REPLAY_OK)
 		return 1;
@@ -169,7 +169,7 @@ static int fresh(struct consensus *c, struct replay *f, uint32_t sender, uint64_
 		log_warn("refusing messages from node %08x: its clock is %+.1f s from ours (more "
 			 "than %llu s; check NTP on both hosts) or the message is an old capture",
 			 sender, ((double)at - (double)now) / 1e9,
-			 VIGIL_FRESH_WINDOW_NS / NSEC_PER_SEC);
+			 VIGIL_REPLAY_WINDOW_NS / NSEC_PER_SEC);
 	}
 	return 0;
 }
@@ -192,14 +192,14 @@ void consensus_receive(struct consensus *c, const struct sockaddr *from, const v
 			a->memb.stats.bad_msgs++;
 			return;
 		}
-		if (!fresh(c, &c->fresh_report, sender, r.sent_ns))
+		if (!replay_ok(c, &c->replay_report, sender, r.sent_ns))
 			return;
 		reports_update(&c->reports, sender, r.name, r.hostname, r.ids, r.n, now_mono_ns());
 	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT) {
 		struct wire_maint m;
 
 		if (wire_maint_decode(buf, len, &m) || raft_state(&c->raft) != RAFT_LEADER ||
-		    !fresh(c, &c->fresh_maint, sender, m.sent_ns))
+		    !replay_ok(c, &c->replay_maint, sender, m.sent_ns))
 			return;
 		if (!fsm_host_by_name(&c->fsm, m.host)) {
 			log_warn("maintenance request for unknown host \"%s\" ignored", m.host);
@@ -368,7 +368,7 @@ static char *left_next(struct consensus *c, uint64_t now)
 			continue;
 		h = fsm_host(&c->fsm, mb->id);
 		if (h && h->state == FSM_MEMBER && !h->failed &&
-		    !reports_fresh(&c->reports, &c->vcfg, mb->id, now)) {
+		    !reports_current(&c->reports, &c->vcfg, mb->id, now)) {
 			log_info("%s (%s) left the cluster", h->name, h->hostname);
 			return fsm_cmd_left(mb->id);
 		}
@@ -444,7 +444,7 @@ static void voters_follow_membership(struct consensus *c)
 	for (size_t i = 0; i < m->n; i++) {
 		const struct member *mb = m->members[i];
 		const struct raft_server *s = voter_get(&c->raft, mb->id);
-		int alive_server = mb->role == 1 && mb->state == MEMB_ALIVE;
+		int alive_server = mb->role == VIGIL_ROLE_SERVER && mb->state == MEMB_ALIVE;
 
 		if (alive_server && !s) {
 			raft_address(c, (const struct sockaddr *)&mb->addr, addr, sizeof(addr));
@@ -586,7 +586,7 @@ struct consensus *consensus_start(struct agent *a)
 	if (!c)
 		return NULL;
 	c->a = a;
-	c->server = a->cfg.role == 1;
+	c->server = a->cfg.role == VIGIL_ROLE_SERVER;
 	c->vcfg.wait_ns = (uint64_t)a->cfg.wait_period_ms * NSEC_PER_MSEC;
 	c->vcfg.report_ttl_ns = 3ULL * a->cfg.report_interval_ms * NSEC_PER_MSEC;
 	c->vcfg.min_healthy = a->cfg.min_healthy_hosts;
@@ -623,8 +623,8 @@ static void handle_closed(uv_handle_t *h)
 
 		fsm_free(&c->fsm);
 		reports_free(&c->reports);
-		replay_free(&c->fresh_report);
-		replay_free(&c->fresh_maint);
+		replay_free(&c->replay_report);
+		replay_free(&c->replay_maint);
 		free(c);
 		done(a);
 	}

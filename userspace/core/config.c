@@ -77,7 +77,9 @@ int xdp_mode_parse(const char *s)
 
 static int role_parse(const char *s)
 {
-	return !strcmp(s, "client") ? 0 : !strcmp(s, "server") ? 1 : -1;
+	return !strcmp(s, "client") ? VIGIL_ROLE_CLIENT
+	       : !strcmp(s, "server") ? VIGIL_ROLE_SERVER
+				      : -1;
 }
 
 static const struct cfg_directive directives[] = {
@@ -184,6 +186,9 @@ static const struct cfg_directive directives[] = {
 	     "Longest retry delay; retries never stop."),
 	UINT("dead_probe_interval_ms", memb.dead_probe_interval_ms, 100, 600000, "1000",
 	     "How often a dead member is told so (a live one refutes; heals partitions)."),
+	UINT("max_local_health", memb.max_local_health, 0, 16, "8",
+	     "Cap of the Lifeguard local health multiplier that stretches this node's probe "
+	     "timeouts while it is itself in trouble; 0 turns it off."),
 };
 
 /*
@@ -357,7 +362,6 @@ void config_defaults(struct vigil_config *c)
 	char err[128];
 
 	memset(c, 0, sizeof(*c));
-	memb_config_defaults(&c->memb);
 	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
 		const struct cfg_directive *d = &directives[i];
 		json_t *v;
@@ -375,6 +379,26 @@ void config_defaults(struct vigil_config *c)
 	}
 	if (gethostname(c->node_name, sizeof(c->node_name) - 1))
 		snprintf(c->node_name, sizeof(c->node_name), "localhost");
+}
+
+int config_set(struct vigil_config *c, const char *key, const char *value, char *err,
+	       size_t errsz)
+{
+	json_t *v;
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+		if (strcmp(directives[i].name, key))
+			continue;
+		v = json_loads(value, JSON_DECODE_ANY, NULL);
+		if (!v)
+			v = json_string(value);
+		rc = set_value(c, &directives[i], v, "set", NULL, err, errsz);
+		json_decref(v);
+		return rc;
+	}
+	snprintf(err, errsz, "unknown key \"%s\" (`vigil config` lists the keys)", key);
+	return -1;
 }
 
 int config_check_bind(const struct vigil_config *c, const char *key, const struct sockaddr *sa,

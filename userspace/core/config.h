@@ -68,7 +68,7 @@ struct vigil_config {
 	/* logging */
 	int log_level;		       /* enum log_level */
 	/* agent */
-	int role;		       /* 0 = client, 1 = server */
+	int role;		       /* enum vigil_role */
 	char join[CFG_JOIN_MAX][64];   /* addresses of members to join through */
 	int njoin;
 	char data_dir[CFG_PATH_MAX];   /* state the agent keeps across restarts */
@@ -102,6 +102,10 @@ int config_load_file(struct vigil_config *c, const char *path, char *err, size_t
 /* Same, from a string (name is used in messages). */
 int config_load_string(struct vigil_config *c, const char *text, const char *name, char *err,
 		       size_t errsz);
+/* Set one key from its text (JSON scalar, or a bare string), checked as a
+ * file's would be; no cross-key checks. 0, or -1 with the reason in err. */
+int config_set(struct vigil_config *c, const char *key, const char *value, char *err,
+	       size_t errsz);
 /* 0 if the configuration allows listening on sa (private, or allow_public_bind);
  * else -1 with a message naming key and how to allow it. */
 struct sockaddr;

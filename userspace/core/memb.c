@@ -49,24 +49,6 @@ const char *memb_state_name(enum memb_state s)
 	return "?";
 }
 
-void memb_config_defaults(struct memb_config *c)
-{
-	c->probe_interval_ms = 100;
-	c->probes_per_interval = 3;
-	c->probe_timeout_ms = 80;
-	c->indirect_timeout_ms = 120;
-	c->indirect_probes = 3;
-	c->suspicion_min_ms = 250;
-	c->suspicion_max_ms = 3000;
-	c->suspicion_confirm = 3;
-	c->gossip_interval_ms = 50;
-	c->gossip_fanout = 3;
-	c->retransmit_mult = 4;
-	c->agent_stall_ms = 2000;
-	c->dead_probe_interval_ms = 1000;
-	c->max_local_health = 8;
-}
-
 static uint64_t now(struct memb *m)
 {
 	return m->env.now(m->env.ctx);

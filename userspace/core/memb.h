@@ -31,7 +31,12 @@ const char *memb_state_name(enum memb_state s);
 #define MEMB_MAX_CONFIRM 8  /* distinct suspectors remembered */
 #define MEMB_MAX_RELAYS 8
 
-/* Timing and fan-out knobs (config keys of the same names, in ms). */
+/* How the code around memb drives it (the agent and the simulator alike). */
+#define MEMB_TICK_MS 5		 /* memb_tick period */
+#define MEMB_JOIN_RETRY_MS 1000 /* JOIN and push-pull with the seeds until a member answers */
+
+/* Timing and fan-out knobs: the configuration keys of the same names, whose
+ * table in config.c holds their defaults and ranges. */
 struct memb_config {
 	uint32_t probe_interval_ms;  /* one probe round */
 	uint32_t probes_per_interval; /* targets probed per round */
@@ -49,7 +54,6 @@ struct memb_config {
 	uint32_t max_local_health;   /* Lifeguard local health multiplier cap */
 };
 
-void memb_config_defaults(struct memb_config *c);
 
 /* What the kernel recorded about a peer channel (from the peers map). */
 struct probe_obs {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* fresh.c - per-sender replay protection for REPORT and MAINT. */
+/* replay.c - per-sender replay protection for REPORT and MAINT. */
 #include <stdlib.h>
 
 #include "replay.h"

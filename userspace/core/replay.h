@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * fresh.h - replay protection for the signed messages that change the
+ * replay.h - replay protection for the signed messages that change the
  * servers' state (REPORT, MAINT). Each carries its sender's wall-clock send
  * time; a message is taken only if it is newer than the last one taken from
  * the same sender and within a window of the receiver's own clock. The MAC
@@ -30,7 +30,7 @@ struct replay {
 };
 
 /* Check sent_ns from sender against now_ns (both CLOCK_REALTIME ns) and, if
- * fresh, remember it. */
+ * within the window and newer, remember it. */
 enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t sent_ns, uint64_t now_ns,
 			      uint64_t window_ns);
 const char *replay_result_name(enum replay_result r);

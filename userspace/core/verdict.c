@@ -61,7 +61,7 @@ void reports_update(struct reports *rs, uint32_t reporter, const char *name, con
 	r->last_ns = now;
 }
 
-static int fresh(const struct report *r, const struct verdict_cfg *c, uint64_t now)
+static int current(const struct report *r, const struct verdict_cfg *c, uint64_t now)
 {
 	return now >= r->last_ns && now - r->last_ns <= c->report_ttl_ns;
 }
@@ -84,12 +84,12 @@ size_t report_select(struct dead_member *d, size_t n, uint32_t *ids, size_t max)
 	return n;
 }
 
-int reports_fresh(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
+int reports_current(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
 		  uint64_t now)
 {
 	const struct report *r = find(rs, reporter);
 
-	return r && fresh(r, c, now);
+	return r && current(r, c, now);
 }
 
 size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
@@ -101,7 +101,7 @@ size_t verdict_support(const struct fsm *f, const struct reports *rs, const stru
 		const struct report *r = &rs->r[i];
 		const struct fsm_host *rh = fsm_host(f, r->reporter);
 
-		if (r->reporter == id || !fresh(r, c, now) || !rh || rh->state != FSM_MEMBER ||
+		if (r->reporter == id || !current(r, c, now) || !rh || rh->state != FSM_MEMBER ||
 		    rh->failed)
 			continue;
 		for (size_t j = 0; j < r->n; j++) {
@@ -115,12 +115,12 @@ size_t verdict_support(const struct fsm *f, const struct reports *rs, const stru
 	return support;
 }
 
-/* Is id currently reported unreachable by anyone fresh (any duration)? */
+/* Is id currently reported unreachable by a current reporter (any duration)? */
 static int reported_down(const struct reports *rs, const struct verdict_cfg *c, uint32_t id,
 			 uint64_t now)
 {
 	for (size_t i = 0; i < rs->n; i++) {
-		if (!fresh(&rs->r[i], c, now) || rs->r[i].reporter == id)
+		if (!current(&rs->r[i], c, now) || rs->r[i].reporter == id)
 			continue;
 		for (size_t j = 0; j < rs->r[i].n; j++)
 			if (rs->r[i].unreach[j].id == id)
@@ -139,7 +139,7 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 		const struct report *r = &rs->r[i];
 		const struct fsm_host *h = fsm_host(f, r->reporter);
 
-		if (!fresh(r, c, now))
+		if (!current(r, c, now))
 			continue;
 		if (!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname))
 			return fsm_cmd_member(r->reporter, r->name, r->hostname);
@@ -170,7 +170,7 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 		const struct fsm_host *h = &f->hosts[i];
 		const struct report *r = find(rs, h->id);
 
-		if (h->failed && h->state != FSM_LEFT && r && fresh(r, c, now) &&
+		if (h->failed && h->state != FSM_LEFT && r && current(r, c, now) &&
 		    !reported_down(rs, c, h->id, now))
 			return fsm_cmd_recovered(h->id, now_real);
 	}

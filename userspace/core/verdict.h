@@ -48,8 +48,6 @@ void reports_free(struct reports *rs);
 void reports_update(struct reports *rs, uint32_t reporter, const char *name, const char *hostname,
 		    const uint32_t *ids, size_t n, uint64_t now);
 
-/* How many fresh reporters (counted, healthy hosts other than id) have
- * reported id unreachable for at least wait_ns. */
 /* A member this agent finds dead, and since when (its own monotonic clock). */
 struct dead_member {
 	uint32_t id;
@@ -62,9 +60,11 @@ struct dead_member {
  * out a fresh death would delay its verdict. Sorts d in place. */
 size_t report_select(struct dead_member *d, size_t n, uint32_t *ids, size_t max);
 
-/* Has reporter sent a report within the report TTL? */
-int reports_fresh(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
-		  uint64_t now);
+/* Has reporter sent a report within the report TTL (is its report current)? */
+int reports_current(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
+		    uint64_t now);
+/* How many current reporters (counted, healthy hosts other than id) have
+ * reported id unreachable for at least wait_ns. */
 size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
 		       uint32_t id, uint64_t now);
 
