@@ -40,10 +40,12 @@ for r in $(seq 1 "$ROUNDS"); do
 	[ "$(vc_leader)" = "$victim" ] && what=" (the Raft leader)"
 	t0=$(date +%s%N)
 	vc_crash "$victim"
-	delivered() { grep -h "for compute-$victim STOPPED (HTTP 202)" "$VT_DIR"/hv[123].log 2>/dev/null |
+	# The leaders' event lines (docs/operations.md, "Event lines").
+	pat="event=notified .*hostname=compute-$victim kind=STOPPED result=delivered http=202"
+	delivered() { grep -h "$pat" "$VT_DIR"/hv[123].log 2>/dev/null |
 		awk -v t0="$t0" '{ cmd = "date -d " $1 " +%s%N"; cmd | getline t; close(cmd); if (t >= t0) { print t; exit } }' | grep -q .; }
 	if vt_wait_for 30 delivered; then
-		t1=$(grep -h "for compute-$victim STOPPED (HTTP 202)" "$VT_DIR"/hv[123].log |
+		t1=$(grep -h "$pat" "$VT_DIR"/hv[123].log |
 			awk -v t0="$t0" '{ cmd = "date -d " $1 " +%s%N"; cmd | getline t; close(cmd); if (t >= t0) print t }' | sort -n | head -1)
 		ms=$(( (t1 - t0) / 1000000 ))
 		echo "round $r: crashed hv$victim$what; Masakari answered 202 after $ms ms"

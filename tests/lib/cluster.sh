@@ -118,6 +118,11 @@ vc_leader() {
 	return 1
 }
 
+# vc_count_events TO-STATE: state changes to TO-STATE logged by any host
+vc_count_events() {
+	cat "$VT_DIR"/hv*.log | grep -c "event=state .* to=$1" || true
+}
+
 # vc_events I: the state changes hv I logged, "member from to" per line
 vc_events() {
 	[ -f "$VT_DIR/hv$1.log" ] || return 0
@@ -140,6 +145,12 @@ vc_masakari_up() {
 		MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" userspace/tools/masakari-local.sh add-host "$VC_MK_DIR" "compute-$i" || return 1
 	done
 }
+
+# vc_masakari_freeze / vc_masakari_thaw: SIGSTOP / SIGCONT masakari-api's
+# process group (the launcher starts it in a session of its own): requests
+# wait in its socket, as on an overloaded Masakari.
+vc_masakari_freeze() { kill -STOP -- "-$(cat "$VC_MK_DIR/pid")"; }
+vc_masakari_thaw() { kill -CONT -- "-$(cat "$VC_MK_DIR/pid")"; }
 
 vc_masakari_stop() { MASAKARI_ADDR=$VT_NET.1 ip netns exec "$VC_SW" userspace/tools/masakari-local.sh stop "$VC_MK_DIR"; }
 vc_masakari_start() {

@@ -102,12 +102,12 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.memb.agent_stall_ms, 2000);
 	assert_int_equal(cfg.memb.dead_probe_interval_ms, 1000);
 	/* consensus and recovery */
-	assert_int_equal(cfg.nservers, 0);
-	assert_int_equal(cfg.raft_port, 7300);
-	assert_int_equal(cfg.raft_election_timeout_ms, 300);
-	assert_int_equal(cfg.wait_period_ms, 30000);
-	assert_int_equal(cfg.min_healthy_hosts, 3);
-	assert_int_equal(cfg.report_interval_ms, 500);
+	assert_int_equal(cfg.raft.nservers, 0);
+	assert_int_equal(cfg.raft.port, 7300);
+	assert_int_equal(cfg.raft.election_timeout_ms, 300);
+	assert_int_equal(cfg.verdict.wait_period_ms, 30000);
+	assert_int_equal(cfg.verdict.min_healthy_hosts, 3);
+	assert_int_equal(cfg.verdict.report_interval_ms, 500);
 	assert_string_equal(cfg.masakari.url, "");
 	assert_string_equal(cfg.masakari.auth_url, "");
 	assert_string_equal(cfg.masakari.username, "masakari");
@@ -230,14 +230,14 @@ static void test_full_config(void **state)
 	assert_int_equal(cfg.memb.agent_stall_ms, 3000);
 	assert_int_equal(cfg.memb.dead_probe_interval_ms, 2000);
 	assert_string_equal(cfg.hypervisor_hostname, "compute-01.example");
-	assert_int_equal(cfg.nservers, 3);
-	assert_string_equal(cfg.servers[0], "hv-01@10.0.0.1");
-	assert_string_equal(cfg.servers[2], "hv-03@[fd00::3]:7300");
-	assert_int_equal(cfg.raft_port, 7399);
-	assert_int_equal(cfg.raft_election_timeout_ms, 2000);
-	assert_int_equal(cfg.wait_period_ms, 60000);
-	assert_int_equal(cfg.min_healthy_hosts, 0);
-	assert_int_equal(cfg.report_interval_ms, 250);
+	assert_int_equal(cfg.raft.nservers, 3);
+	assert_string_equal(cfg.raft.servers[0], "hv-01@10.0.0.1");
+	assert_string_equal(cfg.raft.servers[2], "hv-03@[fd00::3]:7300");
+	assert_int_equal(cfg.raft.port, 7399);
+	assert_int_equal(cfg.raft.election_timeout_ms, 2000);
+	assert_int_equal(cfg.verdict.wait_period_ms, 60000);
+	assert_int_equal(cfg.verdict.min_healthy_hosts, 0);
+	assert_int_equal(cfg.verdict.report_interval_ms, 250);
 	assert_string_equal(cfg.masakari.url, "");
 	assert_string_equal(cfg.masakari.auth_url, "http://keystone:5000/v3");
 	assert_string_equal(cfg.masakari.username, "vigil");
@@ -261,7 +261,7 @@ static void test_partial_keeps_defaults(void **state)
 {
 	load_ok("{ \"port\": 9000, \"masakari\": { \"username\": \"u\" } }");
 	assert_int_equal(cfg.port, 9000);
-	assert_int_equal(cfg.raft_port, 7300);
+	assert_int_equal(cfg.raft.port, 7300);
 	assert_string_equal(cfg.masakari.username, "u");
 	assert_string_equal(cfg.masakari.project_name, "service");
 	assert_int_equal(cfg.memb.max_local_health, 8); /* not a directive: memb default */

@@ -195,7 +195,7 @@ static void test_body_is_hostmonitor_format(void **state)
 	fixed_cfg(&cfg);
 	mk_client_init(&c, &cfg);
 	notification(&n);
-	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
 	assert_string_equal(r.uuid, "4f7c-uuid");
 	assert_int_equal(r.http_status, 202);
 	b = json_loads(srv.last_body, 0, NULL);
@@ -226,7 +226,7 @@ static void test_started_and_confirmed(void **state)
 	assert_string_equal(n.generated_time, "1970-01-01T00:00:00.000000");
 }
 
-static void expect_result(unsigned status, const char *body, enum mk_result want)
+static void expect_result(unsigned status, const char *body, enum notify_result want)
 {
 	struct mk_notification n;
 	struct mk_config cfg;
@@ -247,17 +247,17 @@ static void test_classification(void **state)
 	(void)state;
 	expect_result(409, "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Notification "
 			   "received from host compute-07 of type COMPUTE_HOST is duplicate.\"}}",
-		      MK_DUPLICATE);
+		      NOTIFY_DUPLICATE);
 	expect_result(409, "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Host compute-07 "
 			   "is already under maintenance.\"}}",
-		      MK_DUPLICATE);
+		      NOTIFY_DUPLICATE);
 	expect_result(400, "{\"badRequest\": {\"code\": 400, \"message\": \"Host with name "
 			   "compute-07 could not be found.\"}}",
-		      MK_HOST_UNKNOWN);
+		      NOTIFY_HOST_UNKNOWN);
 	expect_result(400, "{\"badRequest\": {\"code\": 400, \"message\": \"Invalid input\"}}",
-		      MK_REJECTED);
-	expect_result(500, "{\"computeFault\": {\"code\": 500, \"message\": \"boom\"}}", MK_RETRY);
-	expect_result(503, "not json at all", MK_RETRY);
+		      NOTIFY_REJECTED);
+	expect_result(500, "{\"computeFault\": {\"code\": 500, \"message\": \"boom\"}}", NOTIFY_RETRY);
+	expect_result(503, "not json at all", NOTIFY_RETRY);
 }
 
 static void test_slow_answer_times_out(void **state)
@@ -275,7 +275,7 @@ static void test_slow_answer_times_out(void **state)
 	mk_client_init(&c, &cfg);
 	notification(&n);
 	t0 = now_mono_ns();
-	assert_int_equal(mk_send(&c, &n, &r), MK_RETRY);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_RETRY);
 	assert_true(now_mono_ns() - t0 < 1200 * NSEC_PER_MSEC);
 	assert_int_equal(r.http_status, 0);
 	assert_non_null(strstr(r.message, "imeout"));
@@ -294,7 +294,7 @@ static void test_connection_refused(void **state)
 	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:1/v1");
 	mk_client_init(&c, &cfg);
 	notification(&n);
-	assert_int_equal(mk_send(&c, &n, &r), MK_RETRY);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_RETRY);
 	assert_true(strlen(r.message) > 0);
 }
 
@@ -310,11 +310,11 @@ static void test_keystone_catalog_and_cached_token(void **state)
 	keystone_cfg(&cfg);
 	mk_client_init(&c, &cfg);
 	notification(&n);
-	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
 	snprintf(want, sizeof(want), "http://127.0.0.1:%u/v1", srv.port);
 	assert_string_equal(c.endpoint, want); /* internal, region r1 */
 	assert_string_equal(srv.token_seen, "token-1");
-	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
 	assert_int_equal(srv.auth_calls, 1); /* cached */
 	assert_int_equal(srv.notif_calls, 2);
 }
@@ -331,7 +331,7 @@ static void test_keystone_401_reauthenticates_once(void **state)
 	mk_client_init(&c, &cfg);
 	notification(&n);
 	srv.notif_401_once = 1;
-	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
 	assert_int_equal(srv.auth_calls, 2);
 	assert_string_equal(srv.token_seen, "token-2");
 }
@@ -348,8 +348,8 @@ static void test_keystone_renews_before_expiry(void **state)
 	keystone_cfg(&cfg);
 	mk_client_init(&c, &cfg);
 	notification(&n);
-	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
-	assert_int_equal(mk_send(&c, &n, &r), MK_DELIVERED);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
 	assert_int_equal(srv.auth_calls, 2); /* renewed for the second send */
 }
 
@@ -365,7 +365,7 @@ static void test_keystone_failure_is_retried(void **state)
 	keystone_cfg(&cfg);
 	mk_client_init(&c, &cfg);
 	notification(&n);
-	assert_int_equal(mk_send(&c, &n, &r), MK_RETRY);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_RETRY);
 	assert_int_equal(srv.notif_calls, 0);
 	assert_non_null(strstr(r.message, "401"));
 }
@@ -382,7 +382,7 @@ static void test_keystone_catalog_without_masakari(void **state)
 	snprintf(cfg.region_name, sizeof(cfg.region_name), "nowhere");
 	mk_client_init(&c, &cfg);
 	notification(&n);
-	assert_int_equal(mk_send(&c, &n, &r), MK_RETRY);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_RETRY);
 	assert_non_null(strstr(r.message, "instance-ha"));
 }
 

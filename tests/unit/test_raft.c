@@ -13,15 +13,10 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <raft.h>
-#include <raft/fixture.h>
-
-#include "fsm.h"
-#include "raft_fsm.h"
+#include "raft_cluster.h"
 #include "verdict.h"
 
 #define NS_S 1000000000ULL
-#define N_SERVERS 3
 
 /* Five hosts: ids 1..5; hv1..hv3 are the servers. */
 static void add_members(struct fsm *f, int n)
@@ -48,7 +43,7 @@ static void report(struct reports *rs, uint32_t from, const uint32_t *ids, size_
 	reports_update(rs, from, name, host, ids, n, now);
 }
 
-static const struct verdict_cfg vcfg = {
+static const struct verdict_params vcfg = {
 	.wait_ns = 30 * NS_S,
 	.report_ttl_ns = 2 * NS_S,
 	.min_healthy = 3,
@@ -279,70 +274,11 @@ static void test_delivered_and_dump_roundtrip(void **state)
 
 /* ---- through Raft ------------------------------------------------------------ */
 
-struct cluster {
-	struct raft_fixture fx;
-	struct fsm fsm[N_SERVERS + 1];
-	struct raft_fsm rfsm[N_SERVERS + 1];
-	unsigned n;
-};
-
-static int cluster_setup(void **state)
-{
-	struct cluster *c = calloc(1, sizeof(*c));
-	struct raft_configuration conf;
-
-	if (!c || raft_fixture_initialize(&c->fx))
-		return -1;
-	for (unsigned i = 0; i < N_SERVERS; i++) {
-		fsm_init(&c->fsm[i]);
-		raft_fsm_init(&c->rfsm[i], &c->fsm[i]);
-		if (raft_fixture_grow(&c->fx, &c->rfsm[i]))
-			return -1;
-	}
-	c->n = N_SERVERS;
-	if (raft_fixture_configuration(&c->fx, N_SERVERS, &conf) ||
-	    raft_fixture_bootstrap(&c->fx, &conf))
-		return -1;
-	raft_configuration_close(&conf);
-	if (raft_fixture_start(&c->fx))
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int cluster_teardown(void **state)
-{
-	struct cluster *c = *state;
-
-	raft_fixture_close(&c->fx);
-	for (unsigned i = 0; i < c->n; i++)
-		fsm_free(&c->fsm[i]);
-	free(c);
-	return 0;
-}
-
-static unsigned leader(struct cluster *c)
-{
-	assert_true(raft_fixture_step_until_has_leader(&c->fx, 10000));
-	return raft_fixture_leader_index(&c->fx);
-}
-
-/* Propose on server i and step until every connected server applied it. */
-static void propose(struct cluster *c, unsigned i, char *cmd, unsigned all)
-{
-	struct raft *r = raft_fixture_get(&c->fx, i);
-	raft_index idx;
-
-	assert_int_equal(raft_fsm_propose(r, cmd, NULL, NULL), 0);
-	idx = raft_last_index(r);
-	assert_true(raft_fixture_step_until_applied(&c->fx, all, idx, 10000));
-}
-
 static void test_raft_verdict_replicated(void **state)
 {
 	struct cluster *c = *state;
 	struct reports rs;
-	unsigned l = leader(c);
+	unsigned l = cluster_leader(c);
 	uint32_t h5 = 5;
 	char name[16], host[32];
 
@@ -350,12 +286,12 @@ static void test_raft_verdict_replicated(void **state)
 	for (uint32_t i = 1; i <= 5; i++) {
 		snprintf(name, sizeof(name), "hv%u", i);
 		snprintf(host, sizeof(host), "compute-%u", i);
-		propose(c, l, fsm_cmd_member(i, name, host), c->n);
+		cluster_propose(c, l, fsm_cmd_member(i, name, host), c->n);
 	}
 	for (uint64_t t = 0; t <= 30 * NS_S; t += NS_S)
 		for (uint32_t r = 1; r <= 3; r++)
 			report(&rs, r, &h5, 1, t);
-	propose(c, l, verdict_next(&c->fsm[l], &rs, &vcfg, 30 * NS_S, 42), c->n);
+	cluster_propose(c, l, verdict_next(&c->fsm[l], &rs, &vcfg, 30 * NS_S, 42), c->n);
 	for (unsigned i = 0; i < c->n; i++) {
 		assert_true(fsm_host(&c->fsm[i], 5)->failed);
 		assert_int_equal(c->fsm[i].noutbox, 1);
@@ -367,15 +303,15 @@ static void test_raft_verdict_replicated(void **state)
 static void test_raft_leader_change_keeps_outbox(void **state)
 {
 	struct cluster *c = *state;
-	unsigned l = leader(c), l2;
+	unsigned l = cluster_leader(c), l2;
 
-	propose(c, l, fsm_cmd_member(7, "hv7", "compute-7"), c->n);
-	propose(c, l, fsm_cmd_verdict(7, 9, 0, 3), c->n);
+	cluster_propose(c, l, fsm_cmd_member(7, "hv7", "compute-7"), c->n);
+	cluster_propose(c, l, fsm_cmd_verdict(7, 9, 0, 3), c->n);
 	raft_fixture_depose(&c->fx);
-	l2 = leader(c);
+	l2 = cluster_leader(c);
 	/* The new leader sees the undelivered notification and delivers it. */
 	assert_int_equal(c->fsm[l2].outbox[0].status, OUTBOX_PENDING);
-	propose(c, l2, fsm_cmd_delivered(1, "u-1", "delivered"), c->n);
+	cluster_propose(c, l2, fsm_cmd_delivered(1, "u-1", "delivered"), c->n);
 	for (unsigned i = 0; i < c->n; i++)
 		assert_int_equal(c->fsm[i].outbox[0].status, OUTBOX_DELIVERED);
 }
@@ -383,11 +319,11 @@ static void test_raft_leader_change_keeps_outbox(void **state)
 static void test_raft_minority_cannot_commit(void **state)
 {
 	struct cluster *c = *state;
-	unsigned l = leader(c), l2;
+	unsigned l = cluster_leader(c), l2;
 	struct raft *r;
 	raft_index idx;
 
-	propose(c, l, fsm_cmd_member(8, "hv8", "compute-8"), c->n);
+	cluster_propose(c, l, fsm_cmd_member(8, "hv8", "compute-8"), c->n);
 	/* Cut the leader off from both followers. */
 	for (unsigned i = 0; i < c->n; i++) {
 		if (i == l)
@@ -432,7 +368,7 @@ static void test_raft_minority_cannot_commit(void **state)
 static void test_raft_snapshot_restore(void **state)
 {
 	struct cluster *c = *state;
-	unsigned l = leader(c), lag = (l + 1) % c->n;
+	unsigned l = cluster_leader(c), lag = (l + 1) % c->n;
 	char name[16];
 	char *a, *b;
 
@@ -466,41 +402,10 @@ static void test_raft_snapshot_restore(void **state)
 	free(b);
 }
 
-/* More dead members than one REPORT carries: the most recent deaths go first. */
-static void test_report_select_newest_first(void **state)
-{
-	enum { N = VERDICT_MAX_UNREACH + 100 };
-	static struct dead_member d[N];
-	static uint32_t ids[VERDICT_MAX_UNREACH];
-	size_t n;
-
-	(void)state;
-	for (uint32_t i = 0; i < N; i++) /* id i + 1 died at time (i * 7919) % N */
-		d[i] = (struct dead_member){ i + 1, (uint64_t)((i * 7919u) % N) };
-	n = report_select(d, N, ids, VERDICT_MAX_UNREACH);
-	assert_int_equal(n, VERDICT_MAX_UNREACH);
-	/* Exactly the ids whose death time is among the newest VERDICT_MAX_UNREACH. */
-	for (size_t k = 0; k < n; k++) {
-		uint64_t since = ((uint64_t)(ids[k] - 1) * 7919u) % N;
-
-		assert_true(since >= N - VERDICT_MAX_UNREACH);
-		for (size_t j = 0; j < k; j++)
-			assert_int_not_equal(ids[j], ids[k]);
-	}
-	/* When they fit, all of them, in table order. */
-	for (uint32_t i = 0; i < 3; i++)
-		d[i] = (struct dead_member){ 10 + i, i };
-	n = report_select(d, 3, ids, VERDICT_MAX_UNREACH);
-	assert_int_equal(n, 3);
-	assert_int_equal(ids[0], 10);
-	assert_int_equal(ids[2], 12);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_needs_majority_for_wait_period),
-		cmocka_unit_test(test_report_select_newest_first),
 		cmocka_unit_test(test_two_of_five_is_not_enough),
 		cmocka_unit_test(test_return_before_wait_cancels),
 		cmocka_unit_test(test_silent_reporter_does_not_count),

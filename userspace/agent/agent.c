@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * agent.c - `vigil agent`: one libuv loop with the membership socket, the
- * timers and the signals as sources. It loads (or reuses) the pinned XDP
- * program, feeds the membership code with kernel observations from the BPF
- * maps, bumps the heartbeat counter that ACKs carry, and publishes its view
- * to the HTTP API thread.
+ * agent.c - `vigil agent`: the daemon's wiring. One libuv loop; the
+ * membership socket (netio.c), push-pull (pushpull.c), the reporter
+ * (reporter.c), on servers Raft (server.c), the timers and the signals are
+ * its sources. It loads (or reuses) the pinned XDP program, bumps the
+ * heartbeat counter that ACKs carry, and publishes its view to the HTTP
+ * API thread (api.c). Every module gets what it needs, not this struct.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,140 +16,89 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-#include <jansson.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
-#include "consensus.h"
 #include "api.h"
+#include "loader.h"
 #include "log.h"
 #include "metrics.h"
+#include "netio.h"
 #include "pushpull.h"
+#include "reporter.h"
+#include "server.h"
+#include "status.h"
 #include "util.h"
 
 #define PUBLISH_MS 100
 #define LEAVE_GRACE_MS 200
+#define MAINT_QUEUE 16
 
-const char *agent_state_label(const struct member *mb)
-{
-	if (mb->state == MEMB_ALIVE && mb->agent_stalled)
-		return "alive (agent stalled)";
-	if (mb->state == MEMB_SUSPECT && mb->agent_stalled)
-		return "suspect (agent stalled)";
-	return memb_state_name(mb->state);
-}
+struct agent {
+	/* configuration */
+	struct vigil_config cfg;
+	const char *config_path;
+	struct vigil_keyring keys; /* the cluster keys in use (reload replaces them) */
+	/* the daemon's parts */
+	uv_loop_t *loop;
+	struct loader loader; /* owns the XDP program and maps */
+	struct memb memb;
+	struct netio net;
+	struct pushpull pp;
+	struct reporter rep;
+	struct server *server; /* Raft, on servers; NULL on clients */
+	struct api_state pub;  /* published for the HTTP thread */
+	struct api_server *api, *metrics_api;
+	/* loop sources */
+	uv_timer_t tick_timer, heartbeat_timer, join_timer, publish_timer;
+	uv_timer_t watchdog_timer; /* systemd WATCHDOG=1 at half of WatchdogSec= */
+	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_async_t leave_async, maint_async; /* requests from the HTTP thread */
+	/* state */
+	uint64_t heartbeat;
+	uint64_t started_ns;
+	uint64_t max_loop_lag_ns; /* worst tick lateness seen since start */
+	uint64_t last_tick_ns;
+	int joined;
+	int stopping;
+	char sd_status[160]; /* last STATUS= sent to systemd */
+	struct {
+		char host[VIGIL_NAME_LEN];
+		int on;
+	} maint_q[MAINT_QUEUE]; /* maintenance requests, under pub.lock */
+	int maint_n;
+};
 
-/* ---- environment for the membership code ------------------------------- */
+/* ---- what the modules tell the wiring ---------------------------------------- */
 
-static uint64_t env_now(void *ctx)
-{
-	(void)ctx;
-	return now_mono_ns();
-}
-
-static void env_send(void *ctx, const struct sockaddr *to, socklen_t tolen, const void *buf,
-		     size_t len)
-{
-	struct agent *a = ctx;
-	uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-	int rc;
-
-	(void)tolen;
-	rc = uv_udp_try_send(&a->udp, &b, 1, to);
-	if (rc < 0)
-		log_debug("send: %s", uv_strerror(rc));
-}
-
-static uint64_t env_probe(void *ctx, const struct member *mb, uint8_t chan, uint32_t seq)
-{
-	struct agent *a = ctx;
-	struct probe_fields f = {
-		.type = VIGIL_MSG_PING,
-		.cluster_id = a->cfg.cluster_id,
-		.sender_id = a->cfg.node_id,
-		.target_id = mb->id,
-		.seq = seq,
-		.incarnation = a->memb.self.incarnation,
-		.chan = chan,
-		.heartbeat = a->heartbeat,
-	};
-	struct vigil_probe msg;
-	uv_buf_t b;
-	int rc;
-
-	f.send_ns = now_mono_ns();
-	if (maps_inflight_record(&a->loader.maps, mb->id, chan, seq, f.send_ns))
-		return 0;
-	wire_probe_encode(&msg, &f);
-	wire_sign(&msg, sizeof(msg), a->memb.keys.slot[0].k0, a->memb.keys.slot[0].k1);
-	b = uv_buf_init((char *)&msg, sizeof(msg));
-	rc = uv_udp_try_send(&a->udp, &b, 1, (const struct sockaddr *)&mb->addr);
-	if (rc < 0) {
-		log_debug("probe %s: %s", mb->name, uv_strerror(rc));
-		return 0;
-	}
-	/* The PING left no later than now: deadlines run from here. */
-	return now_mono_ns();
-}
-
-static int env_observe(void *ctx, const struct member *mb, uint8_t chan, struct probe_obs *o)
-{
-	struct agent *a = ctx;
-	struct vigil_peer p;
-
-	if (maps_peer_get(&a->loader.maps, mb->id, chan, &p))
-		return -1;
-	o->last_ack_seq = p.last_ack_seq;
-	o->last_ack_ns = p.last_ack_ns;
-	o->acks = p.acks;
-	o->heartbeat = p.heartbeat;
-	o->srtt_ns = p.srtt_ns;
-	o->jitter_ns = p.jitter_ns;
-	return 0;
-}
-
-static void env_peer_added(void *ctx, struct member *mb)
-{
-	struct agent *a = ctx;
-	struct vigil_peer p;
-
-	/* Keep what the kernel already knows (agent restart): continue the
-	 * sequence numbers so our next probes are newer than its last ACK. */
-	maps_peer_ensure(&a->loader.maps, mb->id, MEMB_CHAN_AGENT);
-	maps_peer_ensure(&a->loader.maps, mb->id, MEMB_CHAN_RELAY);
-	if (maps_peer_get(&a->loader.maps, mb->id, MEMB_CHAN_AGENT, &p) == 0)
-		mb->probe_seq = p.last_ack_seq + VIGIL_INFLIGHT;
-	if (maps_peer_get(&a->loader.maps, mb->id, MEMB_CHAN_RELAY, &p) == 0)
-		mb->relay_seq = p.last_ack_seq + VIGIL_INFLIGHT;
-	log_info("member %s (id %u) added", mb->name, mb->id);
-}
-
-static void env_changed(void *ctx, const struct member *mb, enum memb_state old)
+static void member_changed(void *ctx, const struct member *mb, enum memb_state old)
 {
 	struct agent *a = ctx;
 
 	if ((old == MEMB_DEAD) != (mb->state == MEMB_DEAD))
-		consensus_report_now(a->cons);
+		reporter_now(&a->rep);
 	if (old != mb->state)
-		log_info("event=state member=%s from=%s to=%s incarnation=%u", mb->name,
+		log_event(LOG_LVL_INFO, "state", "member=%s from=%s to=%s incarnation=%u", mb->name,
 			 memb_state_name(old), memb_state_name(mb->state), mb->incarnation);
 	else
-		log_info("event=agent member=%s agent_stalled=%d", mb->name, mb->agent_stalled);
+		log_event(LOG_LVL_INFO, "agent", "member=%s agent_stalled=%d", mb->name, mb->agent_stalled);
 }
 
-static uint32_t env_random(void *ctx)
+static void to_server(void *ctx, const void *buf, size_t len)
 {
-	uint32_t r;
+	struct agent *a = ctx;
 
-	(void)ctx;
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint32_t)random();
-	return r;
+	if (a->server)
+		server_receive(a->server, buf, len);
 }
 
-/* ---- systemd ------------------------------------------------------------ */
+static void send_to_servers(void *ctx, void *msg, size_t len)
+{
+	netio_to_servers(&((struct agent *)ctx)->net, msg, len);
+}
+
+/* ---- systemd ------------------------------------------------------------------- */
 
 /* STATUS= for `systemctl status`, sent when the member counts change. Without
  * NOTIFY_SOCKET (not under systemd) sd_notify() does nothing. */
@@ -187,98 +137,27 @@ static void watchdog_start(struct agent *a)
 	log_info("systemd watchdog: every %llu ms", (unsigned long long)(usec / 2000));
 }
 
-/* ---- publishing for the HTTP thread ------------------------------------ */
-
-static json_t *member_json(const struct agent *a, const struct member *mb, int self)
-{
-	char addr[80];
-	uint64_t t = now_mono_ns();
-
-	addr_format((const struct sockaddr *)&mb->addr, addr, sizeof(addr));
-	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:b, s:f, s:f, s:f, s:I}", "name",
-			 mb->name, "id", (json_int_t)mb->id, "address", addr, "state",
-			 self ? "alive" : agent_state_label(mb), "incarnation",
-			 (json_int_t)(self ? a->memb.self.incarnation : mb->incarnation), "role",
-			 mb->role == VIGIL_ROLE_SERVER ? "server" : "client", "agent_stalled", mb->agent_stalled,
-			 "last_ack_age_ms",
-			 self || !mb->last_ack_ns ? -1.0 : (double)(t - mb->last_ack_ns) / 1e6,
-			 "srtt_ms", (double)mb->srtt_ns / 1e6, "jitter_ms",
-			 (double)mb->jitter_ns / 1e6, "heartbeat",
-			 (json_int_t)(self ? a->heartbeat : mb->heartbeat));
-}
+/* ---- publishing for the HTTP thread --------------------------------------------- */
 
 static void publish(struct agent *a)
 {
-	json_t *arr = json_array(), *st;
-	char *members, *status, *metrics;
-
-	json_array_append_new(arr, member_json(a, &a->memb.self, 1));
-	for (size_t i = 0; i < a->memb.n; i++)
-		json_array_append_new(arr, member_json(a, a->memb.members[i], 0));
-	st = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:f, s:f}",
-		       "node", a->cfg.node_name, "node_id", (json_int_t)a->cfg.node_id, "cluster",
-		       a->cfg.cluster, "role", a->cfg.role == VIGIL_ROLE_SERVER ? "server" : "client", "incarnation",
-		       (json_int_t)a->memb.self.incarnation, "heartbeat", (json_int_t)a->heartbeat,
-		       "members", "alive", (json_int_t)memb_count(&a->memb, MEMB_ALIVE), "suspect",
-		       (json_int_t)memb_count(&a->memb, MEMB_SUSPECT), "dead",
-		       (json_int_t)memb_count(&a->memb, MEMB_DEAD), "left",
-		       (json_int_t)memb_count(&a->memb, MEMB_LEFT), "local_health",
-		       (json_int_t)a->memb.local_health, "uptime_s",
-		       (double)(now_mono_ns() - a->started_ns) / 1e9, "max_loop_lag_ms",
-		       (double)a->max_loop_lag_ns / 1e6);
-	json_object_set_new(st, "pushpull_exchanges", json_integer((json_int_t)a->pp_exchanges));
-	json_object_set_new(st, "xdp_mode", json_string(xdp_mode_name(a->loader.attached)));
-	json_object_set_new(st, "bad_messages", json_integer((json_int_t)a->memb.stats.bad_msgs));
-	json_object_set_new(st, "hypervisor_hostname", json_string(a->cfg.hypervisor_hostname));
-	if (a->cons)
-		consensus_status(a->cons, st);
-	metrics = metrics_render(a);
-	members = json_dumps(arr, JSON_COMPACT);
-	status = json_dumps(st, JSON_COMPACT);
-	json_decref(arr);
-	json_decref(st);
+	struct agent_view v = {
+		.cfg = &a->cfg,
+		.memb = &a->memb,
+		.maps = &a->loader.maps,
+		.server = a->server,
+		.heartbeat = a->heartbeat,
+		.started_ns = a->started_ns,
+		.max_loop_lag_ns = a->max_loop_lag_ns,
+		.pushpull_exchanges = a->pp.exchanges,
+		.xdp_mode = a->loader.attached,
+	};
 
 	notify_status(a);
-	pthread_mutex_lock(&a->pub_lock);
-	free(a->pub_members);
-	free(a->pub_status);
-	a->pub_members = members;
-	a->pub_status = status;
-	if (metrics) {
-		free(a->pub_metrics);
-		a->pub_metrics = metrics;
-	}
-	pthread_mutex_unlock(&a->pub_lock);
+	api_publish(&a->pub, status_members_json(&v), status_json(&v), metrics_render(&v));
 }
 
-/* ---- loop sources ------------------------------------------------------- */
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	static char rxbuf[2048];
-
-	(void)h;
-	(void)suggested;
-	*buf = uv_buf_init(rxbuf, sizeof(rxbuf));
-}
-
-static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
-		    unsigned flags)
-{
-	struct agent *a = h->data;
-	socklen_t fl;
-
-	if (n <= 0 || !from || (flags & UV_UDP_PARTIAL))
-		return;
-	fl = from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	if ((size_t)n >= sizeof(struct vigil_hdr) && a->cons &&
-	    (((struct vigil_hdr *)buf->base)->type == VIGIL_MSG_REPORT ||
-	     ((struct vigil_hdr *)buf->base)->type == VIGIL_MSG_MAINT)) {
-		consensus_receive(a->cons, from, buf->base, (size_t)n);
-		return;
-	}
-	memb_receive(&a->memb, from, fl, buf->base, (size_t)n);
-}
+/* ---- loop sources ---------------------------------------------------------------- */
 
 static void on_tick(uv_timer_t *t)
 {
@@ -318,7 +197,7 @@ static void send_joins(struct agent *a)
 		if (addr_parse(a->cfg.join[i], (uint16_t)a->cfg.port, &ss, &sl))
 			continue;
 		memb_join(&a->memb, (struct sockaddr *)&ss, sl);
-		pushpull_with(a, (struct sockaddr *)&ss); /* reliable: full state both ways */
+		pushpull_with(&a->pp, (struct sockaddr *)&ss); /* reliable: full state both ways */
 	}
 }
 
@@ -343,20 +222,21 @@ static void close_walk(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-static void stop_loop(struct agent *a)
+static void stop_loop(void *ctx)
 {
+	struct agent *a = ctx;
+
 	uv_stop(a->loop);
 }
 
 static void on_leave_done(uv_timer_t *t)
 {
 	struct agent *a = t->data;
+	struct server *s = a->server;
 
-	if (a->cons) {
-		struct consensus *c = a->cons;
-
-		a->cons = NULL;
-		consensus_close(c, stop_loop);
+	if (s) {
+		a->server = NULL;
+		server_close(s, stop_loop, a);
 	} else {
 		stop_loop(a);
 	}
@@ -368,16 +248,22 @@ static void agent_leave(struct agent *a, const char *why)
 	if (a->stopping)
 		return;
 	a->stopping = 1;
+	pthread_mutex_lock(&a->pub.lock);
+	a->pub.stopping = 1;
+	pthread_mutex_unlock(&a->pub.lock);
 	log_info("%s: leaving the cluster", why);
 	sd_notify(0, "STOPPING=1\nSTATUS=leaving the cluster");
+	reporter_stop(&a->rep);
 	memb_leave(&a->memb);
 	uv_timer_stop(&a->join_timer);
 	uv_timer_start(&a->join_timer, (uv_timer_cb)on_leave_done, LEAVE_GRACE_MS, 0);
 }
 
-void agent_queue_leave(struct agent *a)
+/* ---- requests from the HTTP thread ------------------------------------------------ */
+
+static void api_leave(void *ctx)
 {
-	uv_async_send(&a->leave_async);
+	uv_async_send(&((struct agent *)ctx)->leave_async);
 }
 
 static void on_leave_async(uv_async_t *h)
@@ -385,21 +271,22 @@ static void on_leave_async(uv_async_t *h)
 	agent_leave(h->data, "leave requested through the API");
 }
 
-int agent_queue_maintenance(struct agent *a, const char *host, int on)
+static int api_maintenance(void *ctx, const char *host, int on)
 {
+	struct agent *a = ctx;
 	int rc = 0;
 
 	if (strlen(host) >= sizeof(a->maint_q[0].host))
 		return -EINVAL;
-	pthread_mutex_lock(&a->pub_lock);
-	if (a->maint_n == AGENT_MAINT_QUEUE) {
+	pthread_mutex_lock(&a->pub.lock);
+	if (a->maint_n == MAINT_QUEUE) {
 		rc = -EBUSY;
 	} else {
 		snprintf(a->maint_q[a->maint_n].host, sizeof(a->maint_q[0].host), "%s", host);
 		a->maint_q[a->maint_n].on = on;
 		a->maint_n++;
 	}
-	pthread_mutex_unlock(&a->pub_lock);
+	pthread_mutex_unlock(&a->pub.lock);
 	if (!rc)
 		uv_async_send(&a->maint_async);
 	return rc;
@@ -408,16 +295,15 @@ int agent_queue_maintenance(struct agent *a, const char *host, int on)
 static void on_maint_async(uv_async_t *h)
 {
 	struct agent *a = h->data;
-	int n;
 
-	pthread_mutex_lock(&a->pub_lock);
-	n = a->maint_n;
-	for (int i = 0; i < n; i++)
-		if (a->cons)
-			consensus_request_maintenance(a->cons, a->maint_q[i].host, a->maint_q[i].on);
+	pthread_mutex_lock(&a->pub.lock);
+	for (int i = 0; i < a->maint_n; i++)
+		reporter_maintenance(&a->rep, a->maint_q[i].host, a->maint_q[i].on);
 	a->maint_n = 0;
-	pthread_mutex_unlock(&a->pub_lock);
+	pthread_mutex_unlock(&a->pub.lock);
 }
+
+/* ---- signals ------------------------------------------------------------------------ */
 
 static void reload(struct agent *a)
 {
@@ -435,8 +321,10 @@ static void reload(struct agent *a)
 		log_warn("node_name, cluster, interface and port change only on restart");
 	log_set_level((enum log_level)c.log_level);
 	config_keyring(&c, &kr);
-	if (maps_set_keys(&a->loader.maps, &kr) == 0)
+	if (maps_set_keys(&a->loader.maps, &kr) == 0) {
+		a->keys = kr;
 		memb_set_keys(&a->memb, &kr);
+	}
 	a->memb.cfg = c.memb;
 	a->cfg.memb = c.memb;
 	a->cfg.log_level = c.log_level;
@@ -461,7 +349,7 @@ static void on_signal(uv_signal_t *s, int signum)
 	agent_leave(a, why);
 }
 
-/* ---- set-up ------------------------------------------------------------- */
+/* ---- set-up --------------------------------------------------------------------------- */
 
 /* This host's address on the cluster interface (first IPv4, else IPv6). */
 static int self_address(const struct vigil_config *c, struct sockaddr_storage *ss, socklen_t *sl)
@@ -494,27 +382,57 @@ static int self_address(const struct vigil_config *c, struct sockaddr_storage *s
 	return found ? 0 : -1;
 }
 
+static void timer_start(struct agent *a, uv_timer_t *t, uv_timer_cb cb, uint64_t first,
+			uint64_t every)
+{
+	uv_timer_init(a->loop, t);
+	t->data = a;
+	if (cb)
+		uv_timer_start(t, cb, first, every);
+}
+
+static void signal_start(struct agent *a, uv_signal_t *s, int signum)
+{
+	uv_signal_init(a->loop, s);
+	s->data = a;
+	uv_signal_start(s, on_signal, signum);
+}
+
+/* The server role: Raft with what it needs of the configuration. */
+static int server_up(struct agent *a, const struct sockaddr *self)
+{
+	struct server_params p = {
+		.loop = a->loop,
+		.node_name = a->cfg.node_name,
+		.node_id = a->cfg.node_id,
+		.cluster_id = a->cfg.cluster_id,
+		.self = self,
+		.data_dir = a->cfg.data_dir,
+		.raft = &a->cfg.raft,
+		.verdict = &a->cfg.verdict,
+		.masakari = &a->cfg.masakari,
+		.keys = &a->keys,
+		.memb = &a->memb,
+	};
+
+	if (a->cfg.role != VIGIL_ROLE_SERVER)
+		return 0;
+	a->server = server_start(&p);
+	return a->server ? 0 : -1;
+}
+
 static int agent_run(struct agent *a)
 {
-	struct memb_env env = {
-		.now = env_now,
-		.send = env_send,
-		.probe = env_probe,
-		.observe = env_observe,
-		.peer_added = env_peer_added,
-		.changed = env_changed,
-		.random = env_random,
-		.ctx = a,
-	};
+	struct api_ops ops = { .maintenance = api_maintenance, .leave = api_leave, .ctx = a };
 	struct sockaddr_storage self;
-	struct vigil_keyring kr;
+	struct memb_env env;
 	struct vigil_self me;
 	socklen_t sl;
 	char addr[80], err[512];
 	int rc;
 
 	a->started_ns = now_mono_ns();
-	pthread_mutex_init(&a->pub_lock, NULL);
+	api_state_init(&a->pub);
 	/* A peer that dies mid-write (Raft, push-pull, HTTP) must cost an EPIPE,
 	 * not the agent: SIGPIPE's default action would end the process. */
 	signal(SIGPIPE, SIG_IGN);
@@ -540,63 +458,70 @@ static int agent_run(struct agent *a)
 	 * and heartbeat: continue from them so peers see no gap. */
 	if (maps_get_self(&a->loader.maps, &me) == 0 && me.abi == VIGIL_MAP_ABI)
 		a->heartbeat = me.heartbeat;
-	config_keyring(&a->cfg, &kr);
-	memb_init(&a->memb, &a->cfg.memb, &env, &kr, a->cfg.cluster_id, a->cfg.node_name,
+	config_keyring(&a->cfg, &a->keys);
+
+	a->loop = uv_default_loop();
+	a->net = (struct netio){
+		.memb = &a->memb,
+		.maps = &a->loader.maps,
+		.keys = &a->keys,
+		.heartbeat = &a->heartbeat,
+		.cluster_id = a->cfg.cluster_id,
+		.node_id = a->cfg.node_id,
+		.changed = member_changed,
+		.to_server = a->cfg.role == VIGIL_ROLE_SERVER ? to_server : NULL,
+		.ctx = a,
+	};
+	netio_env(&a->net, &env);
+	memb_init(&a->memb, &a->cfg.memb, &env, &a->keys, a->cfg.cluster_id, a->cfg.node_name,
 		  a->cfg.node_id, (struct sockaddr *)&self, sl, (uint8_t)a->cfg.role);
 	/* Come back one incarnation higher: this overrides whatever the others
 	 * last heard of us (alive, or left after a graceful stop). */
 	a->memb.self.incarnation = me.abi == VIGIL_MAP_ABI ? me.incarnation + 1 : 0;
 
-	a->loop = uv_default_loop();
-	uv_udp_init(a->loop, &a->udp);
-	a->udp.data = a;
-	rc = uv_udp_bind(&a->udp, (struct sockaddr *)&self, UV_UDP_REUSEADDR);
-	if (rc) {
-		addr_format((struct sockaddr *)&self, addr, sizeof(addr));
-		log_err("cannot bind UDP %s: %s", addr, uv_strerror(rc));
+	if (netio_start(&a->net, a->loop, (struct sockaddr *)&self))
 		return -1;
-	}
-	uv_udp_recv_start(&a->udp, on_alloc, on_recv);
-	if (pushpull_start(a, (struct sockaddr *)&self))
+	a->pp = (struct pushpull){ .interval_ms = a->cfg.pushpull_interval_ms, .memb = &a->memb };
+	if (pushpull_start(&a->pp, a->loop, (struct sockaddr *)&self))
 		return -1;
 	uv_async_init(a->loop, &a->maint_async, on_maint_async);
 	a->maint_async.data = a;
 	uv_async_init(a->loop, &a->leave_async, on_leave_async);
 	a->leave_async.data = a;
-	a->cons = consensus_start(a);
-	if (!a->cons)
+	a->rep = (struct reporter){
+		.cluster_id = a->cfg.cluster_id,
+		.node_id = a->cfg.node_id,
+		.interval_ms = a->cfg.verdict.report_interval_ms,
+		.memb = &a->memb,
+		.send = send_to_servers,
+		.ctx = a,
+	};
+	snprintf(a->rep.name, sizeof(a->rep.name), "%s", a->cfg.node_name);
+	snprintf(a->rep.hostname, sizeof(a->rep.hostname), "%s", a->cfg.hypervisor_hostname);
+	reporter_start(&a->rep, a->loop);
+	if (server_up(a, (struct sockaddr *)&self))
 		return -1;
 
-	uv_timer_init(a->loop, &a->tick_timer);
-	uv_timer_init(a->loop, &a->heartbeat_timer);
-	uv_timer_init(a->loop, &a->join_timer);
-	uv_timer_init(a->loop, &a->publish_timer);
-	a->tick_timer.data = a->heartbeat_timer.data = a->join_timer.data = a;
-	a->publish_timer.data = a;
-	uv_timer_start(&a->tick_timer, on_tick, MEMB_TICK_MS, MEMB_TICK_MS);
-	uv_timer_start(&a->heartbeat_timer, on_heartbeat, 0, a->cfg.heartbeat_interval_ms);
-	uv_timer_start(&a->publish_timer, on_publish, 0, PUBLISH_MS);
+	timer_start(a, &a->tick_timer, on_tick, MEMB_TICK_MS, MEMB_TICK_MS);
+	timer_start(a, &a->heartbeat_timer, on_heartbeat, 0, a->cfg.heartbeat_interval_ms);
+	timer_start(a, &a->publish_timer, on_publish, 0, PUBLISH_MS);
+	timer_start(a, &a->join_timer, NULL, 0, 0);
 	if (a->cfg.njoin) {
 		send_joins(a);
 		uv_timer_start(&a->join_timer, on_join_timer, MEMB_JOIN_RETRY_MS, MEMB_JOIN_RETRY_MS);
 	}
-
-	uv_signal_init(a->loop, &a->sig_term);
-	uv_signal_init(a->loop, &a->sig_int);
-	uv_signal_init(a->loop, &a->sig_hup);
-	a->sig_term.data = a->sig_int.data = a->sig_hup.data = a;
-	uv_signal_start(&a->sig_term, on_signal, SIGTERM);
-	uv_signal_start(&a->sig_int, on_signal, SIGINT);
-	uv_signal_start(&a->sig_hup, on_signal, SIGHUP);
+	signal_start(a, &a->sig_term, SIGTERM);
+	signal_start(a, &a->sig_int, SIGINT);
+	signal_start(a, &a->sig_hup, SIGHUP);
 
 	publish(a);
-	a->http = api_start(a);
-	if (!a->http)
+	a->api = api_start("api_addr", a->cfg.api_addr, 0, &a->pub, &ops);
+	if (!a->api)
 		return -1;
 	if (a->cfg.metrics_addr[0]) {
-		a->metrics_http = api_start_metrics(a);
-		if (!a->metrics_http) {
-			api_stop(a->http);
+		a->metrics_api = api_start("metrics_addr", a->cfg.metrics_addr, 1, &a->pub, &ops);
+		if (!a->metrics_api) {
+			api_stop(a->api);
 			return -1;
 		}
 	}
@@ -604,7 +529,8 @@ static int agent_run(struct agent *a)
 
 	addr_format((struct sockaddr *)&self, addr, sizeof(addr));
 	log_info("vigil agent %s (id %u) in cluster %s at %s, %s, XDP %s on %s", a->cfg.node_name,
-		 a->cfg.node_id, a->cfg.cluster, addr, a->cfg.role == VIGIL_ROLE_SERVER ? "server" : "client",
+		 a->cfg.node_id, a->cfg.cluster, addr,
+		 a->cfg.role == VIGIL_ROLE_SERVER ? "server" : "client",
 		 xdp_mode_name(a->loader.attached), a->cfg.interface);
 	/* XDP attached, sockets bound, API listening: the loop runs next. */
 	sd_notify(0, "READY=1");
@@ -612,17 +538,15 @@ static int agent_run(struct agent *a)
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 
-	api_stop(a->metrics_http);
-	api_stop(a->http);
+	api_stop(a->metrics_api);
+	api_stop(a->api);
 	uv_walk(a->loop, close_walk, NULL);
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	uv_loop_close(a->loop);
 	memb_free(&a->memb);
 	/* The pinned link keeps the program answering after we exit. */
 	loader_close(&a->loader);
-	free(a->pub_members);
-	free(a->pub_status);
-	free(a->pub_metrics);
+	api_state_free(&a->pub);
 	log_info("agent stopped");
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * http.c - the agent's HTTP API. libmicrohttpd serves it from its own thread;
- * the event loop publishes JSON snapshots (agent.pub_*) under a lock, so a
+ * api.c - the agent's HTTP API. libmicrohttpd serves it from its own thread;
+ * the event loop publishes JSON snapshots (api_state) under a lock, so a
  * slow or hostile client can never stall failure detection.
  */
 #include <stdlib.h>
@@ -9,16 +9,45 @@
 
 #include <microhttpd.h>
 
-#include "agent.h"
+#include "config.h"
 #include "api.h"
 #include "log.h"
 #include "util.h"
 
 struct api_server {
 	struct MHD_Daemon *d;
-	struct agent *a;
+	struct api_state *st;
+	struct api_ops ops;
 	int metrics_only; /* the metrics_addr listener: /metrics and /v1/health */
 };
+
+void api_state_init(struct api_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->lock, NULL);
+}
+
+void api_publish(struct api_state *st, char *members, char *status, char *metrics)
+{
+	pthread_mutex_lock(&st->lock);
+	free(st->members);
+	free(st->status);
+	st->members = members;
+	st->status = status;
+	if (metrics) {
+		free(st->metrics);
+		st->metrics = metrics;
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+void api_state_free(struct api_state *st)
+{
+	free(st->members);
+	free(st->status);
+	free(st->metrics);
+	st->members = st->status = st->metrics = NULL;
+}
 
 static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, const char *body,
 				   const char *type);
@@ -49,14 +78,14 @@ static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, cons
 	return ret;
 }
 
-static enum MHD_Result reply_published(struct MHD_Connection *c, struct agent *a, char **which,
-				       const char *type)
+static enum MHD_Result reply_published(struct MHD_Connection *c, struct api_state *st,
+				       char **which, const char *type)
 {
 	enum MHD_Result ret;
 
-	pthread_mutex_lock(&a->pub_lock);
+	pthread_mutex_lock(&st->lock);
 	ret = reply_typed(c, MHD_HTTP_OK, *which ? *which : "null", type);
-	pthread_mutex_unlock(&a->pub_lock);
+	pthread_mutex_unlock(&st->lock);
 	return ret;
 }
 
@@ -82,7 +111,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!strcmp(url, "/v1/agent/leave")) {
 		if (strcmp(method, "PUT") && strcmp(method, "POST"))
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT");
-		agent_queue_leave(s->a);
+		s->ops.leave(s->ops.ctx);
 		return reply(c, MHD_HTTP_OK,
 			     "{\"leaving\": true, \"status\": \"leave broadcast; the agent "
 			     "exits\"}");
@@ -97,7 +126,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (!*host || strlen(host) >= 64 || strchr(host, '/') || strchr(host, '"') ||
 		    strchr(host, '\\'))
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad host name");
-		rc = agent_queue_maintenance(s->a, host, on);
+		rc = s->ops.maintenance(s->ops.ctx, host, on);
 		if (rc)
 			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					   "too many requests in flight, retry");
@@ -110,22 +139,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	if (!strcmp(url, "/v1/members"))
-		return reply_published(c, s->a, &s->a->pub_members, "application/json");
+		return reply_published(c, s->st, &s->st->members, "application/json");
 	if (!strcmp(url, "/v1/status"))
-		return reply_published(c, s->a, &s->a->pub_status, "application/json");
+		return reply_published(c, s->st, &s->st->status, "application/json");
 	if (!strcmp(url, "/metrics"))
-		return reply_published(c, s->a, &s->a->pub_metrics,
+		return reply_published(c, s->st, &s->st->metrics,
 				       "text/plain; version=0.0.4; charset=utf-8");
 	if (!strcmp(url, "/v1/health"))
-		return s->a->stopping ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return s->st->stopping ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					      "{\"healthy\": false, \"reason\": \"leaving\"}")
 				      : reply(c, MHD_HTTP_OK, "{\"healthy\": true}");
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 
-/* Listen on addr (key names it in messages); NULL (logged) on failure. */
-static struct api_server *listen_on(struct agent *a, const char *key, const char *addr,
-				     int metrics_only)
+struct api_server *api_start(const char *key, const char *addr, int metrics_only,
+			     struct api_state *st, const struct api_ops *ops)
 {
 	struct sockaddr_storage ss;
 	struct api_server *s;
@@ -138,7 +166,8 @@ static struct api_server *listen_on(struct agent *a, const char *key, const char
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->a = a;
+	s->st = st;
+	s->ops = *ops;
 	s->metrics_only = metrics_only;
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 					(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -150,24 +179,10 @@ static struct api_server *listen_on(struct agent *a, const char *key, const char
 		free(s);
 		return NULL;
 	}
-	return s;
-}
-
-struct api_server *api_start(struct agent *a)
-{
-	struct api_server *s = listen_on(a, "api_addr", a->cfg.api_addr, 0);
-
-	if (s)
-		log_info("HTTP API on http://%s/v1/", a->cfg.api_addr);
-	return s;
-}
-
-struct api_server *api_start_metrics(struct agent *a)
-{
-	struct api_server *s = listen_on(a, "metrics_addr", a->cfg.metrics_addr, 1);
-
-	if (s)
-		log_info("metrics on http://%s/metrics", a->cfg.metrics_addr);
+	if (metrics_only)
+		log_info("metrics on http://%s/metrics", addr);
+	else
+		log_info("HTTP API on http://%s/v1/", addr);
 	return s;
 }
 

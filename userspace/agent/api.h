@@ -1,15 +1,44 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* http.h - the agent's HTTP API (libmicrohttpd, its own thread; never blocks the loop). */
-#ifndef VIGIL_HTTP_H
-#define VIGIL_HTTP_H
+/*
+ * api.h - the agent's HTTP API (libmicrohttpd, its own thread). It never
+ * touches the event loop's data: the loop publishes JSON texts into an
+ * api_state under its lock, and the API hands requests back through
+ * callbacks that only queue them.
+ */
+#ifndef VIGIL_API_H
+#define VIGIL_API_H
 
-struct agent;
+#include <pthread.h>
+
+/* What the loop publishes for the HTTP thread. */
+struct api_state {
+	pthread_mutex_t lock;
+	char *members; /* GET /v1/members */
+	char *status;  /* GET /v1/status */
+	char *metrics; /* GET /metrics */
+	int stopping;  /* /v1/health answers 503 */
+};
+
+/* What the API asks of the agent (called from the HTTP thread). */
+struct api_ops {
+	/* queue a maintenance request; 0, -EINVAL (bad host) or -EBUSY (queue full) */
+	int (*maintenance)(void *ctx, const char *host, int on);
+	/* leave the cluster gracefully and exit */
+	void (*leave)(void *ctx);
+	void *ctx;
+};
+
 struct api_server;
 
-/* Listen on the agent's api_addr. NULL (logged) on failure. */
-struct api_server *api_start(struct agent *a);
-/* Listen on metrics_addr, serving /metrics and /v1/health only. */
-struct api_server *api_start_metrics(struct agent *a);
+void api_state_init(struct api_state *st);
+/* Replace the published texts (taken over; a NULL metrics keeps the old one). */
+void api_publish(struct api_state *st, char *members, char *status, char *metrics);
+void api_state_free(struct api_state *st);
+
+/* Listen on addr (key names it in messages). metrics_only serves /metrics and
+ * /v1/health alone. NULL (logged) on failure. */
+struct api_server *api_start(const char *key, const char *addr, int metrics_only,
+			     struct api_state *st, const struct api_ops *ops);
 void api_stop(struct api_server *s);
 
-#endif /* VIGIL_HTTP_H */
+#endif /* VIGIL_API_H */

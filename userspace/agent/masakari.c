@@ -19,23 +19,6 @@
 
 #define TOKEN_RENEW_NS (300ULL * NSEC_PER_SEC) /* renew 5 minutes before expiry */
 
-const char *mk_result_name(enum mk_result r)
-{
-	switch (r) {
-	case MK_DELIVERED:
-		return "delivered";
-	case MK_DUPLICATE:
-		return "duplicate";
-	case MK_HOST_UNKNOWN:
-		return "host_unknown";
-	case MK_REJECTED:
-		return "rejected";
-	case MK_RETRY:
-		return "retry";
-	}
-	return "?";
-}
-
 void mk_client_init(struct mk_client *c, const struct mk_config *cfg)
 {
 	memset(c, 0, sizeof(*c));
@@ -204,7 +187,7 @@ static int token_fresh(const struct mk_client *c)
 
 /* ---- notifications ------------------------------------------------------ */
 
-static enum mk_result classify(const struct httpc_resp *resp, struct mk_reply *r)
+static enum notify_result classify(const struct httpc_resp *resp, struct mk_reply *r)
 {
 	json_t *root = resp->body ? json_loads(resp->body, 0, NULL) : NULL;
 	const char *msg = NULL;
@@ -229,28 +212,28 @@ static enum mk_result classify(const struct httpc_resp *resp, struct mk_reply *r
 
 		snprintf(r->uuid, sizeof(r->uuid), "%s", uuid ? uuid : "");
 		json_decref(root);
-		return MK_DELIVERED;
+		return NOTIFY_DELIVERED;
 	}
-	enum mk_result res = MK_RETRY;
+	enum notify_result res = NOTIFY_RETRY;
 
 	if (resp->status == 409)
-		res = MK_DUPLICATE; /* duplicate, or host already under maintenance */
+		res = NOTIFY_DUPLICATE; /* duplicate, or host already under maintenance */
 	else if (resp->status == 400 && msg && strstr(msg, "could not be found"))
-		res = MK_HOST_UNKNOWN;
+		res = NOTIFY_HOST_UNKNOWN;
 	else if (resp->status >= 400 && resp->status < 500 && resp->status != 401 &&
 		 resp->status != 408 && resp->status != 429)
-		res = MK_REJECTED;
+		res = NOTIFY_REJECTED;
 	json_decref(root); /* msg points into it */
 	return res;
 }
 
-enum mk_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r)
+enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r)
 {
 	struct httpc_resp resp;
 	char url[300];
 	json_t *body;
 	char *text;
-	enum mk_result res = MK_RETRY;
+	enum notify_result res = NOTIFY_RETRY;
 
 	memset(r, 0, sizeof(*r));
 	body = json_pack("{s:{s:s, s:s, s:s, s:{s:s, s:s, s:s}}}", "notification", "type",
@@ -263,18 +246,18 @@ enum mk_result mk_send(struct mk_client *c, const struct mk_notification *n, str
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (need_auth(c) && !token_fresh(c) &&
 		    keystone_auth(c, r->message, sizeof(r->message))) {
-			res = MK_RETRY;
+			res = NOTIFY_RETRY;
 			break;
 		}
 		if (!c->endpoint[0]) {
 			snprintf(r->message, sizeof(r->message), "no Masakari endpoint configured");
-			res = MK_RETRY;
+			res = NOTIFY_RETRY;
 			break;
 		}
 		snprintf(url, sizeof(url), "%s/notifications", c->endpoint);
 		if (http_post(c, url, need_auth(c) ? c->token : NULL, text, &resp, r->message,
 			      sizeof(r->message))) {
-			res = MK_RETRY;
+			res = NOTIFY_RETRY;
 			httpc_resp_free(&resp);
 			break;
 		}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "outbox.h"
 
 
 /* What one notification carries (docs/operations.md explains host_status). */
@@ -20,16 +21,6 @@ struct mk_notification {
 	char host_status[16];	 /* NORMAL or UNKNOWN */
 	char generated_time[64]; /* UTC, "YYYY-MM-DDTHH:MM:SS.ffffff", fixed per notification */
 };
-
-enum mk_result {
-	MK_DELIVERED = 0,   /* 202: Masakari has it (uuid set) */
-	MK_DUPLICATE,	    /* 409 duplicate / host already under maintenance: has it */
-	MK_HOST_UNKNOWN,    /* 400 host not found: configuration error, keep and retry */
-	MK_REJECTED,	    /* other 4xx: keep and retry slowly, shown loudly */
-	MK_RETRY,	    /* 5xx, timeout, connection error, auth failure: retry */
-};
-
-const char *mk_result_name(enum mk_result r);
 
 struct mk_reply {
 	long http_status;	/* 0 if no HTTP answer */
@@ -47,7 +38,7 @@ struct mk_client {
 
 void mk_client_init(struct mk_client *c, const struct mk_config *cfg);
 /* Send one notification. Never blocks longer than about 2 * timeout_ms. */
-enum mk_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r);
+enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r);
 /* Build n for host at the given UTC time (ns since the epoch). */
 void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns);

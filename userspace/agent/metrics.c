@@ -1,43 +1,19 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * metrics.c - Prometheus text exposition (version 0.0.4) of the agent and the
- * XDP program. Rendered in the event loop from the member table and the BPF
- * maps, served by the HTTP thread as a published string.
+ * metrics.c - Prometheus text exposition (version 0.0.4) of the agent, its
+ * Raft server and the XDP program: rendered in the event loop from the
+ * member table, the replicated state and the BPF maps; served by the HTTP
+ * thread as a published string. Every metric is written through prom.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "consensus.h"
-#include "maps.h"
 #include "metrics.h"
+#include "outbox.h"
+#include "prom.h"
+#include "replay.h"
 #include "util.h"
-
-/* Prometheus label values escape backslash, double quote and newline. */
-static void label(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		if (*s == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		fputc(*s, f);
-	}
-}
-
-static void header(FILE *f, const char *name, const char *type, const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void simple(FILE *f, const char *name, const char *type, const char *help, double v)
-{
-	header(f, name, type, help);
-	fprintf(f, "%s %.17g\n", name, v);
-}
 
 /* XDP counters: which vigil_stats field feeds which metric and label. */
 struct xdp_metric {
@@ -70,15 +46,15 @@ static void xdp_section(FILE *f, const struct vigil_maps *maps)
 
 	if (maps_stats_sum(maps, &st))
 		return;
-	header(f, "vigil_xdp_pings_received_total", "counter",
-	       "Valid PINGs addressed to this node, seen by the XDP program.");
-	header(f, "vigil_xdp_acks_sent_total", "counter", "ACKs sent in-kernel with XDP_TX.");
-	header(f, "vigil_acks_received_total", "counter",
-	       "Valid ACKs to this node's probes, recorded in-kernel.");
-	header(f, "vigil_xdp_passed_total", "counter",
-	       "vigil messages passed up to the agent (gossip, joins, relays).");
-	header(f, "vigil_xdp_drops_total", "counter",
-	       "vigil packets dropped by the XDP program, by reason.");
+	prom_family(f, "vigil_xdp_pings_received_total", "counter",
+		    "Valid PINGs addressed to this node, seen by the XDP program.");
+	prom_family(f, "vigil_xdp_acks_sent_total", "counter", "ACKs sent in-kernel with XDP_TX.");
+	prom_family(f, "vigil_acks_received_total", "counter",
+		    "Valid ACKs to this node's probes, recorded in-kernel.");
+	prom_family(f, "vigil_xdp_passed_total", "counter",
+		    "vigil messages passed up to the agent (gossip, joins, relays).");
+	prom_family(f, "vigil_xdp_drops_total", "counter",
+		    "vigil packets dropped by the XDP program, by reason.");
 	for (size_t i = 0; i < ARRAY_SIZE(xdp_metrics); i++) {
 		size_t idx = 0;
 
@@ -87,48 +63,15 @@ static void xdp_section(FILE *f, const struct vigil_maps *maps)
 		if (idx == VIGIL_STATS_FIELDS)
 			continue;
 		if (xdp_metrics[i].reason)
-			fprintf(f, "%s{reason=\"%s\"} %llu\n", xdp_metrics[i].metric,
-				xdp_metrics[i].reason, (unsigned long long)v[idx]);
+			prom_sample(f, xdp_metrics[i].metric, (double)v[idx], "reason",
+				    xdp_metrics[i].reason, NULL);
 		else
-			fprintf(f, "%s %llu\n", xdp_metrics[i].metric, (unsigned long long)v[idx]);
+			prom_sample(f, xdp_metrics[i].metric, (double)v[idx], NULL);
 	}
 }
 
-static void peer_section(FILE *f, const struct agent *a)
+static void peer_section(FILE *f, const struct memb *m, const struct vigil_maps *maps)
 {
-	const struct memb *m = &a->memb;
-	uint64_t now = now_mono_ns();
-
-	header(f, "vigil_peer_rtt_seconds", "histogram",
-	       "Round-trip time of probes to each peer, measured in-kernel (log2 buckets).");
-	for (size_t i = 0; i < m->n; i++) {
-		const struct member *mb = m->members[i];
-		struct vigil_peer p;
-		uint64_t cum = 0;
-
-		if (maps_peer_get(&a->loader.maps, mb->id, MEMB_CHAN_AGENT, &p))
-			continue;
-		for (int b = 0; b < VIGIL_RTT_BUCKETS; b++) {
-			cum += p.rtt_hist[b];
-			/* Bucket b holds RTTs below 2^(b+1) ns. */
-			if (b < 9)
-				continue; /* below 1 µs: folded into the first bucket */
-			fprintf(f, "vigil_peer_rtt_seconds_bucket{peer=\"");
-			label(f, mb->name);
-			fprintf(f, "\",le=\"%.9g\"} %llu\n", (double)(1ULL << (b + 1)) / 1e9,
-				(unsigned long long)cum);
-		}
-		fprintf(f, "vigil_peer_rtt_seconds_bucket{peer=\"");
-		label(f, mb->name);
-		fprintf(f, "\",le=\"+Inf\"} %llu\n", (unsigned long long)p.acks);
-		fprintf(f, "vigil_peer_rtt_seconds_sum{peer=\"");
-		label(f, mb->name);
-		fprintf(f, "\"} %.9g\n", (double)p.rtt_sum_ns / 1e9);
-		fprintf(f, "vigil_peer_rtt_seconds_count{peer=\"");
-		label(f, mb->name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)p.acks);
-	}
-
 	static const struct {
 		const char *name, *help;
 	} gauges[] = {
@@ -138,8 +81,36 @@ static void peer_section(FILE *f, const struct agent *a)
 		{ "vigil_peer_up", "1 if the peer is alive or suspect, 0 if dead or left." },
 		{ "vigil_peer_agent_stalled", "1 if the peer's kernel answers but its agent stalled." },
 	};
+	uint64_t now = now_mono_ns();
+	char le[32];
+
+	prom_family(f, "vigil_peer_rtt_seconds", "histogram",
+		    "Round-trip time of probes to each peer, measured in-kernel (log2 buckets).");
+	for (size_t i = 0; i < m->n; i++) {
+		const struct member *mb = m->members[i];
+		struct vigil_peer p;
+		uint64_t cum = 0;
+
+		if (maps_peer_get(maps, mb->id, VIGIL_CHAN_AGENT, &p))
+			continue;
+		for (int b = 0; b < VIGIL_RTT_BUCKETS; b++) {
+			cum += p.rtt_hist[b];
+			/* Bucket b holds RTTs below 2^(b+1) ns. */
+			if (b < 9)
+				continue; /* below 1 µs: folded into the first bucket */
+			snprintf(le, sizeof(le), "%.9g", (double)(1ULL << (b + 1)) / 1e9);
+			prom_sample(f, "vigil_peer_rtt_seconds_bucket", (double)cum, "peer", mb->name,
+				    "le", le, NULL);
+		}
+		prom_sample(f, "vigil_peer_rtt_seconds_bucket", (double)p.acks, "peer", mb->name, "le",
+			    "+Inf", NULL);
+		prom_sample(f, "vigil_peer_rtt_seconds_sum", (double)p.rtt_sum_ns / 1e9, "peer",
+			    mb->name, NULL);
+		prom_sample(f, "vigil_peer_rtt_seconds_count", (double)p.acks, "peer", mb->name,
+			    NULL);
+	}
 	for (size_t g = 0; g < ARRAY_SIZE(gauges); g++) {
-		header(f, gauges[g].name, "gauge", gauges[g].help);
+		prom_family(f, gauges[g].name, "gauge", gauges[g].help);
 		for (size_t i = 0; i < m->n; i++) {
 			const struct member *mb = m->members[i];
 			double v;
@@ -163,72 +134,111 @@ static void peer_section(FILE *f, const struct agent *a)
 			default:
 				v = mb->agent_stalled;
 			}
-			fprintf(f, "%s{peer=\"", gauges[g].name);
-			label(f, mb->name);
-			fprintf(f, "\"} %.9g\n", v);
+			prom_sample(f, gauges[g].name, v, "peer", mb->name, NULL);
 		}
 	}
 }
 
-char *metrics_render(const struct agent *a)
+static void server_section(FILE *f, struct server *s)
 {
-	const struct memb_stats *s = &a->memb.stats;
+	struct server_view sv;
+	size_t pending = 0, held = 0;
+
+	if (s)
+		server_view(s, &sv);
+	prom_metric(f, "vigil_raft_leader", "gauge", "1 if this server is the Raft leader.",
+		    s && raft_state(sv.raft) == RAFT_LEADER);
+	if (!s)
+		return;
+	prom_family(f, "vigil_consensus_messages_refused_total", "counter",
+		    "Signed REPORT and MAINT messages refused: replayed, or sent too far from this "
+		    "server's clock.");
+	for (int r = REPLAY_REPLAY; r <= REPLAY_FULL; r++)
+		prom_sample(f, "vigil_consensus_messages_refused_total", (double)sv.refused[r],
+			    "reason", replay_result_name((enum replay_result)r), NULL);
+	prom_metric(f, "vigil_raft_term", "gauge", "Current Raft term.",
+		    (double)sv.raft->current_term);
+	prom_metric(f, "vigil_raft_commit_index", "gauge", "Raft commit index.",
+		    (double)sv.raft->commit_index);
+	for (size_t i = 0; i < sv.fsm->noutbox; i++) {
+		pending += sv.fsm->outbox[i].status == OUTBOX_PENDING;
+		held += sv.fsm->outbox[i].status == OUTBOX_HELD;
+	}
+	prom_metric(f, "vigil_notifications_pending", "gauge",
+		    "Verdicts not yet delivered to Masakari.", (double)pending);
+	prom_metric(f, "vigil_notifications_held", "gauge",
+		    "Notifications held: too few healthy hosts would remain (alert).", (double)held);
+	prom_metric(f, "vigil_failure_verdicts_total", "counter", "Failure verdicts committed.",
+		    (double)sv.fsm->verdicts);
+	prom_family(f, "vigil_notifications_sent_total", "counter",
+		    "Masakari answers by result (this server while leader).");
+	for (int r = 0; r < NOTIFY_RESULTS; r++)
+		prom_sample(f, "vigil_notifications_sent_total", (double)sv.outbox->sent_by_result[r],
+			    "result", notify_result_name((enum notify_result)r), NULL);
+}
+
+char *metrics_render(const struct agent_view *v)
+{
+	const struct memb *m = v->memb;
+	const struct memb_stats *s = &m->stats;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	char proto[16], abi[16];
 
 	if (!f)
 		return NULL;
-	header(f, "vigil_build_info", "gauge", "vigil version and protocol; always 1.");
-	fprintf(f, "vigil_build_info{version=\"%s\",protocol=\"%d\",map_abi=\"%d\"} 1\n",
-		VIGIL_VERSION, VIGIL_PROTO_VERSION, VIGIL_MAP_ABI);
-	simple(f, "vigil_probes_sent_total", "counter", "Probes (PINGs) this agent sent.",
-	       (double)s->probes);
-	simple(f, "vigil_probe_failures_total", "counter",
-	       "Probes unanswered directly (before indirect probing).",
-	       (double)s->probe_fail_direct);
-	simple(f, "vigil_indirect_probe_failures_total", "counter",
-	       "Members unreachable directly and through relays.", (double)s->probe_fail_indirect);
-	simple(f, "vigil_ping_requests_sent_total", "counter", "Indirect probe requests sent.",
-	       (double)s->ping_req_sent);
-	simple(f, "vigil_ping_requests_served_total", "counter",
-	       "Indirect probes done on behalf of other members.", (double)s->ping_req_served);
-	simple(f, "vigil_gossip_messages_sent_total", "counter", "Gossip datagrams sent.",
-	       (double)s->gossip_sent);
-	simple(f, "vigil_messages_received_total", "counter",
-	       "Membership datagrams received by the agent.", (double)s->msgs_recv);
-	simple(f, "vigil_bad_messages_total", "counter",
-	       "Membership messages refused (bad MAC, cluster, format).", (double)s->bad_msgs);
-	simple(f, "vigil_suspicions_total", "counter", "Members this node saw become suspect.",
-	       (double)s->suspicions);
-	simple(f, "vigil_deaths_total", "counter", "Members this node saw declared dead.",
-	       (double)s->deaths);
-	simple(f, "vigil_refutations_total", "counter",
-	       "Suspicions or deaths of this node it refuted.", (double)s->refutations);
-	simple(f, "vigil_pushpull_exchanges_total", "counter",
-	       "Full-state anti-entropy exchanges completed.", (double)a->pp_exchanges);
-
-	header(f, "vigil_members", "gauge", "Members by state as this node sees them (self included).");
+	snprintf(proto, sizeof(proto), "%d", VIGIL_PROTO_VERSION);
+	snprintf(abi, sizeof(abi), "%d", VIGIL_MAP_ABI);
+	prom_family(f, "vigil_build_info", "gauge", "vigil version and protocol; always 1.");
+	prom_sample(f, "vigil_build_info", 1, "version", VIGIL_VERSION, "protocol", proto,
+		    "map_abi", abi, NULL);
+	prom_metric(f, "vigil_probes_sent_total", "counter", "Probes (PINGs) this agent sent.",
+		    (double)s->probes);
+	prom_metric(f, "vigil_probe_failures_total", "counter",
+		    "Probes unanswered directly (before indirect probing).",
+		    (double)s->probe_fail_direct);
+	prom_metric(f, "vigil_indirect_probe_failures_total", "counter",
+		    "Members unreachable directly and through relays.",
+		    (double)s->probe_fail_indirect);
+	prom_metric(f, "vigil_ping_requests_sent_total", "counter", "Indirect probe requests sent.",
+		    (double)s->ping_req_sent);
+	prom_metric(f, "vigil_ping_requests_served_total", "counter",
+		    "Indirect probes done on behalf of other members.", (double)s->ping_req_served);
+	prom_metric(f, "vigil_gossip_messages_sent_total", "counter", "Gossip datagrams sent.",
+		    (double)s->gossip_sent);
+	prom_metric(f, "vigil_messages_received_total", "counter",
+		    "Membership datagrams received by the agent.", (double)s->msgs_recv);
+	prom_metric(f, "vigil_bad_messages_total", "counter",
+		    "Membership messages refused (bad MAC, cluster, format).", (double)s->bad_msgs);
+	prom_metric(f, "vigil_suspicions_total", "counter", "Members this node saw become suspect.",
+		    (double)s->suspicions);
+	prom_metric(f, "vigil_deaths_total", "counter", "Members this node saw declared dead.",
+		    (double)s->deaths);
+	prom_metric(f, "vigil_refutations_total", "counter",
+		    "Suspicions or deaths of this node it refuted.", (double)s->refutations);
+	prom_metric(f, "vigil_pushpull_exchanges_total", "counter",
+		    "Full-state anti-entropy exchanges completed.", (double)v->pushpull_exchanges);
+	prom_family(f, "vigil_members", "gauge",
+		    "Members by state as this node sees them (self included).");
 	for (int st = MEMB_ALIVE; st <= MEMB_LEFT; st++)
-		fprintf(f, "vigil_members{state=\"%s\"} %zu\n", memb_state_name((enum memb_state)st),
-			memb_count(&a->memb, (enum memb_state)st));
-	simple(f, "vigil_local_health", "gauge",
-	       "Lifeguard local health multiplier (0 = healthy); stretches probe timeouts.",
-	       (double)a->memb.local_health);
-	simple(f, "vigil_incarnation", "gauge", "This node's SWIM incarnation.",
-	       (double)a->memb.self.incarnation);
-	simple(f, "vigil_agent_heartbeat", "gauge", "This agent's heartbeat counter (ACKs carry it).",
-	       (double)a->heartbeat);
-	simple(f, "vigil_event_loop_lag_max_seconds", "gauge",
-	       "Worst lateness of the agent's 5 ms tick since start.",
-	       (double)a->max_loop_lag_ns / 1e9);
-	simple(f, "vigil_uptime_seconds", "gauge", "Seconds since the agent started.",
-	       (double)(now_mono_ns() - a->started_ns) / 1e9);
-
-	if (a->cons)
-		consensus_metrics(a->cons, f);
-	xdp_section(f, &a->loader.maps);
-	peer_section(f, a);
+		prom_sample(f, "vigil_members", (double)memb_count(m, (enum memb_state)st), "state",
+			    memb_state_name((enum memb_state)st), NULL);
+	prom_metric(f, "vigil_local_health", "gauge",
+		    "Lifeguard local health multiplier (0 = healthy); stretches probe timeouts.",
+		    (double)m->local_health);
+	prom_metric(f, "vigil_incarnation", "gauge", "This node's SWIM incarnation.",
+		    (double)m->self.incarnation);
+	prom_metric(f, "vigil_agent_heartbeat", "gauge",
+		    "This agent's heartbeat counter (ACKs carry it).", (double)v->heartbeat);
+	prom_metric(f, "vigil_event_loop_lag_max_seconds", "gauge",
+		    "Worst lateness of the agent's 5 ms tick since start.",
+		    (double)v->max_loop_lag_ns / 1e9);
+	prom_metric(f, "vigil_uptime_seconds", "gauge", "Seconds since the agent started.",
+		    (double)(now_mono_ns() - v->started_ns) / 1e9);
+	server_section(f, v->server);
+	xdp_section(f, v->maps);
+	peer_section(f, m, v->maps);
 	fclose(f);
 	return buf;
 }

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
 #include "log.h"
 #include "pushpull.h"
 #include "util.h"
@@ -42,7 +41,7 @@ struct pp_conn {
 	uv_timer_t timer;
 	uv_connect_t connect;
 	uv_write_t write;
-	struct agent *a;
+	struct pushpull *pp;
 	uint8_t *out;	 /* our frame */
 	size_t outlen;
 	uint8_t *in;	 /* their frame as it arrives */
@@ -117,7 +116,7 @@ static int send_frame(struct pp_conn *c)
 {
 	uv_buf_t b;
 
-	if (state_frame(&c->a->memb, &c->out, &c->outlen))
+	if (state_frame(c->pp->memb, &c->out, &c->outlen))
 		return -1;
 	b = uv_buf_init((char *)c->out, (unsigned)c->outlen);
 	c->write.data = c;
@@ -129,16 +128,17 @@ static void frame_received(struct pp_conn *c)
 	struct wire_update *u = NULL;
 	size_t n = 0;
 	uint32_t zlen = ntohl(*(uint32_t *)(void *)c->in);
-	int err = wire_state_unframe(c->in + 4, zlen, c->a->cfg.cluster_id, &c->a->memb.keys, &u, &n);
+	struct memb *m = c->pp->memb;
+	int err = wire_state_unframe(c->in + 4, zlen, m->cluster_id, &m->keys, &u, &n);
 
 	if (err) {
-		c->a->memb.stats.bad_msgs++;
+		m->stats.bad_msgs++;
 		log_warn("push-pull: refused a state frame: %s", wire_strerror(err));
 		conn_close(c);
 		return;
 	}
-	memb_merge(&c->a->memb, u, n);
-	c->a->pp_exchanges++;
+	memb_merge(m, u, n);
+	c->pp->exchanges++;
 	free(u);
 	if (c->server) {
 		if (send_frame(c))
@@ -173,17 +173,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
-static struct pp_conn *conn_new(struct agent *a, int server)
+static struct pp_conn *conn_new(struct pushpull *pp, int server)
 {
 	struct pp_conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	c->a = a;
+	c->pp = pp;
 	c->server = server;
 	c->handles = 2;
-	uv_tcp_init(a->loop, &c->tcp);
-	uv_timer_init(a->loop, &c->timer);
+	uv_tcp_init(pp->loop, &c->tcp);
+	uv_timer_init(pp->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
 	uv_timer_start(&c->timer, on_timeout, PP_TIMEOUT_MS, 0);
 	return c;
@@ -205,9 +205,9 @@ static void on_connect(uv_connect_t *req, int status)
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
-int pushpull_with(struct agent *a, const struct sockaddr *to)
+int pushpull_with(struct pushpull *pp, const struct sockaddr *to)
 {
-	struct pp_conn *c = conn_new(a, 0);
+	struct pp_conn *c = conn_new(pp, 0);
 
 	if (!c)
 		return -1;
@@ -221,12 +221,12 @@ int pushpull_with(struct agent *a, const struct sockaddr *to)
 
 static void on_accept(uv_stream_t *server, int status)
 {
-	struct agent *a = server->data;
+	struct pushpull *pp = server->data;
 	struct pp_conn *c;
 
 	if (status < 0)
 		return;
-	c = conn_new(a, 1);
+	c = conn_new(pp, 1);
 	if (!c)
 		return;
 	if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
@@ -238,41 +238,42 @@ static void on_accept(uv_stream_t *server, int status)
 
 static void on_pp_timer(uv_timer_t *t)
 {
-	struct agent *a = t->data;
-	struct member *cand[1];
+	struct pushpull *pp = t->data;
+	const struct memb *m = pp->memb;
 	size_t live = 0;
 
-	for (size_t i = 0; i < a->memb.n; i++)
-		live += a->memb.members[i]->state == MEMB_ALIVE;
+	for (size_t i = 0; i < m->n; i++)
+		live += m->members[i]->state == MEMB_ALIVE;
 	if (!live)
 		return;
 	/* A random alive member. */
 	for (int tries = 0; tries < 16; tries++) {
-		cand[0] = a->memb.members[a->memb.env.random(a->memb.env.ctx) % a->memb.n];
-		if (cand[0]->state == MEMB_ALIVE) {
-			pushpull_with(a, (struct sockaddr *)&cand[0]->addr);
+		const struct member *mb = m->members[m->env.random(m->env.ctx) % m->n];
+
+		if (mb->state == MEMB_ALIVE) {
+			pushpull_with(pp, (const struct sockaddr *)&mb->addr);
 			return;
 		}
 	}
 }
 
-int pushpull_start(struct agent *a, const struct sockaddr *bind_addr)
+int pushpull_start(struct pushpull *pp, uv_loop_t *loop, const struct sockaddr *bind_addr)
 {
 	int rc;
 
-	uv_tcp_init(a->loop, &a->pp_listener);
-	a->pp_listener.data = a;
-	rc = uv_tcp_bind(&a->pp_listener, bind_addr, 0);
+	pp->loop = loop;
+	uv_tcp_init(loop, &pp->listener);
+	pp->listener.data = pp;
+	rc = uv_tcp_bind(&pp->listener, bind_addr, 0);
 	if (!rc)
-		rc = uv_listen((uv_stream_t *)&a->pp_listener, 16, on_accept);
+		rc = uv_listen((uv_stream_t *)&pp->listener, 16, on_accept);
 	if (rc) {
 		log_err("cannot listen on TCP for push-pull: %s", uv_strerror(rc));
 		return -1;
 	}
-	uv_timer_init(a->loop, &a->pp_timer);
-	a->pp_timer.data = a;
-	if (a->cfg.pushpull_interval_ms)
-		uv_timer_start(&a->pp_timer, on_pp_timer, a->cfg.pushpull_interval_ms,
-			       a->cfg.pushpull_interval_ms);
+	uv_timer_init(loop, &pp->timer);
+	pp->timer.data = pp;
+	if (pp->interval_ms)
+		uv_timer_start(&pp->timer, on_pp_timer, pp->interval_ms, pp->interval_ms);
 	return 0;
 }

@@ -1,19 +1,30 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* pushpull.h - full-state anti-entropy over TCP, zlib-compressed. */
+/* pushpull.h - full-state anti-entropy over TCP, zlib-compressed (docs/protocol.md 10.4). */
 #ifndef VIGIL_PUSHPULL_H
 #define VIGIL_PUSHPULL_H
 
-#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <uv.h>
+
 #include "memb.h"
 
-struct agent;
+struct pushpull {
+	/* configuration */
+	uint32_t interval_ms; /* exchange with a random alive member this often; 0 = off */
+	/* wiring */
+	struct memb *memb; /* whose state is exchanged (and keys used) */
+	/* state */
+	uv_loop_t *loop;
+	uv_tcp_t listener;
+	uv_timer_t timer;
+	uint64_t exchanges; /* completed state exchanges */
+};
 
-/* Listen on bind_addr (TCP) and start the periodic exchange timer. */
-int pushpull_start(struct agent *a, const struct sockaddr *bind_addr);
+/* Listen on bind_addr (TCP) and start the periodic exchange. 0 or -1 (logged). */
+int pushpull_start(struct pushpull *pp, uv_loop_t *loop, const struct sockaddr *bind_addr);
 /* One exchange with to, now. */
-int pushpull_with(struct agent *a, const struct sockaddr *to);
+int pushpull_with(struct pushpull *pp, const struct sockaddr *to);
 
 #endif /* VIGIL_PUSHPULL_H */

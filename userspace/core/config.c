@@ -151,17 +151,17 @@ static const struct cfg_directive directives[] = {
 	     "as agent stalled."),
 	STR("hypervisor_hostname", hypervisor_hostname, "",
 	    "This host's name as Nova and Masakari know it. Empty: node_name."),
-	LIST("servers", servers, nservers,
+	LIST("servers", raft.servers, raft.nservers,
 	     "The Raft voters to bootstrap with, as NAME@ADDR (3 or 5; the same list on every "
 	     "agent)."),
-	UINT("raft_port", raft_port, 1, 65535, "7300", "TCP port of Raft among the servers."),
-	UINT("raft_election_timeout_ms", raft_election_timeout_ms, 100, 60000, "300",
+	UINT("raft_port", raft.port, 1, 65535, "7300", "TCP port of Raft among the servers."),
+	UINT("raft_election_timeout_ms", raft.election_timeout_ms, 100, 60000, "300",
 	     "Raft election timeout; a new leader is elected 1-2 times this long after the old one died."),
-	UINT("wait_period_ms", wait_period_ms, 0, 3600000, "30000",
+	UINT("wait_period_ms", verdict.wait_period_ms, 0, 3600000, "30000",
 	     "A majority must report a host unreachable this long before it is declared failed."),
-	UINT("min_healthy_hosts", min_healthy_hosts, 0, 1000, "3",
+	UINT("min_healthy_hosts", verdict.min_healthy_hosts, 0, 1000, "3",
 	     "Hold (and alert on) a notification that would leave fewer hosts in service."),
-	UINT("report_interval_ms", report_interval_ms, 50, 60000, "500",
+	UINT("report_interval_ms", verdict.report_interval_ms, 50, 60000, "500",
 	     "How often every member reports the hosts it finds unreachable to the servers."),
 	STR("masakari.url", masakari.url, "",
 	    "Fixed Masakari endpoint (…/v1) used without authentication. Empty: from Keystone."),
@@ -472,14 +472,14 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 			    "\"suspicion_min_ms\" must not exceed \"suspicion_max_ms\"");
 	if (strlen(c->node_name) >= VIGIL_NAME_LEN)
 		return fail(err, errsz, name, text, "node_name", "\"node_name\" is too long");
-	for (int i = 0; i < c->nservers; i++) {
-		const char *at = strchr(c->servers[i], '@');
+	for (int i = 0; i < c->raft.nservers; i++) {
+		const char *at = strchr(c->raft.servers[i], '@');
 		struct sockaddr_storage ss;
 		socklen_t sl;
 
-		if (!at || at == c->servers[i] || addr_parse(at + 1, 1, &ss, &sl))
+		if (!at || at == c->raft.servers[i] || addr_parse(at + 1, 1, &ss, &sl))
 			return fail(err, errsz, name, text, "servers",
-				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i, c->servers[i]);
+				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i, c->raft.servers[i]);
 	}
 	if (check_listen_addrs(c, name, text, err, errsz))
 		return -1;

@@ -45,6 +45,22 @@ struct mk_config {
 	uint32_t retry_max_ms;
 };
 
+/* Raft among the servers (keys servers, raft_port, raft_election_timeout_ms). */
+struct raft_config {
+	char servers[CFG_JOIN_MAX][96]; /* NAME@ADDR of the initial Raft voters */
+	int nservers;
+	uint32_t port;		       /* TCP port of Raft among servers */
+	uint32_t election_timeout_ms;
+};
+
+/* The verdict rule and the reports it rests on (keys wait_period_ms,
+ * min_healthy_hosts, report_interval_ms). */
+struct verdict_config {
+	uint32_t wait_period_ms;     /* unreachable this long (by a majority) = failed */
+	uint32_t min_healthy_hosts;  /* hold notifications that would leave fewer */
+	uint32_t report_interval_ms; /* members report their view to the servers */
+};
+
 struct vigil_config {
 	/* identity */
 	char node_name[CFG_NAME_MAX];  /* this host, as the cluster knows it */
@@ -80,13 +96,8 @@ struct vigil_config {
 	struct memb_config memb;       /* SWIM timing and fan-out */
 	/* consensus and recovery */
 	char hypervisor_hostname[CFG_NAME_MAX]; /* as Nova/Masakari know it; default node_name */
-	char servers[CFG_JOIN_MAX][96]; /* NAME@ADDR of the initial Raft voters */
-	int nservers;
-	uint32_t raft_port;	       /* TCP port of Raft among servers */
-	uint32_t raft_election_timeout_ms;
-	uint32_t wait_period_ms;       /* unreachable this long (by a majority) = failed */
-	uint32_t min_healthy_hosts;    /* hold notifications that would leave fewer */
-	uint32_t report_interval_ms;   /* members report their view to the servers */
+	struct raft_config raft;
+	struct verdict_config verdict;
 	struct mk_config masakari;     /* where and how to notify */
 
 	/* derived by config_finish() */

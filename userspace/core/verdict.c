@@ -7,6 +7,13 @@
 #include "log.h"
 #include "verdict.h"
 
+void verdict_params_init(struct verdict_params *p, const struct verdict_config *c)
+{
+	p->wait_ns = (uint64_t)c->wait_period_ms * 1000000ULL;
+	p->report_ttl_ns = 3ULL * c->report_interval_ms * 1000000ULL;
+	p->min_healthy = c->min_healthy_hosts;
+}
+
 void reports_init(struct reports *rs)
 {
 	memset(rs, 0, sizeof(*rs));
@@ -61,30 +68,12 @@ void reports_update(struct reports *rs, uint32_t reporter, const char *name, con
 	r->last_ns = now;
 }
 
-static int current(const struct report *r, const struct verdict_cfg *c, uint64_t now)
+static int current(const struct report *r, const struct verdict_params *c, uint64_t now)
 {
 	return now >= r->last_ns && now - r->last_ns <= c->report_ttl_ns;
 }
 
-static int newest_first(const void *a, const void *b)
-{
-	const struct dead_member *x = a, *y = b;
-
-	return x->since_ns < y->since_ns ? 1 : x->since_ns > y->since_ns ? -1 : 0;
-}
-
-size_t report_select(struct dead_member *d, size_t n, uint32_t *ids, size_t max)
-{
-	if (n > max) {
-		qsort(d, n, sizeof(*d), newest_first);
-		n = max;
-	}
-	for (size_t i = 0; i < n; i++)
-		ids[i] = d[i].id;
-	return n;
-}
-
-int reports_current(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
+int reports_current(const struct reports *rs, const struct verdict_params *c, uint32_t reporter,
 		  uint64_t now)
 {
 	const struct report *r = find(rs, reporter);
@@ -92,7 +81,7 @@ int reports_current(const struct reports *rs, const struct verdict_cfg *c, uint3
 	return r && current(r, c, now);
 }
 
-size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
+size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
 		       uint32_t id, uint64_t now)
 {
 	size_t support = 0;
@@ -116,7 +105,7 @@ size_t verdict_support(const struct fsm *f, const struct reports *rs, const stru
 }
 
 /* Is id currently reported unreachable by a current reporter (any duration)? */
-static int reported_down(const struct reports *rs, const struct verdict_cfg *c, uint32_t id,
+static int reported_down(const struct reports *rs, const struct verdict_params *c, uint32_t id,
 			 uint64_t now)
 {
 	for (size_t i = 0; i < rs->n; i++) {
@@ -129,7 +118,7 @@ static int reported_down(const struct reports *rs, const struct verdict_cfg *c, 
 	return 0;
 }
 
-char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
+char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
 		   uint64_t now, uint64_t now_real)
 {
 	size_t counted = fsm_counted(f);
@@ -157,10 +146,12 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 			 * record the verdict but hold the notification. */
 			int hold = fsm_healthy(f) - 1 < c->min_healthy;
 
-			log_warn("verdict: %s (%s) failed: %zu of %zu hosts reported it unreachable "
-				 "for the wait period%s",
-				 h->name, h->hostname, support, counted,
-				 hold ? "; notification HELD: too few healthy hosts would remain" : "");
+			log_event(LOG_LVL_WARN, "verdict", "host=%s hostname=%s reporters=%zu counted=%zu hold=%d",
+				 h->name, h->hostname, support, counted, hold);
+			if (hold)
+				log_warn("notification for %s HELD: fewer than min_healthy_hosts (%u) "
+					 "would remain in service",
+					 h->hostname, c->min_healthy);
 			return fsm_cmd_verdict(h->id, now_real, hold, support);
 		}
 	}
@@ -179,5 +170,23 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 	for (size_t i = 0; i < f->noutbox; i++)
 		if (f->outbox[i].status == OUTBOX_HELD && fsm_healthy(f) >= c->min_healthy)
 			return fsm_cmd_release(f->outbox[i].id);
+	return NULL;
+}
+
+char *verdict_left(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
+		   const struct memb *m, uint64_t now)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct member *mb = m->members[i];
+		const struct fsm_host *h;
+
+		if (mb->state != MEMB_LEFT)
+			continue;
+		h = fsm_host(f, mb->id);
+		if (h && h->state == FSM_MEMBER && !h->failed && !reports_current(rs, c, mb->id, now)) {
+			log_event(LOG_LVL_INFO, "left", "host=%s hostname=%s", h->name, h->hostname);
+			return fsm_cmd_left(mb->id);
+		}
+	}
 	return NULL;
 }

@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "fsm.h"
+#include "memb.h"
 #include "vigil_abi.h"
 
 /* As many as one REPORT carries. */
@@ -36,11 +38,15 @@ struct reports {
 	size_t n;
 };
 
-struct verdict_cfg {
+struct verdict_params {
 	uint64_t wait_ns;	/* wait period before a verdict */
 	uint64_t report_ttl_ns;	/* a reporter silent this long no longer counts */
 	uint32_t min_healthy;	/* hosts that must stay in service, else hold */
 };
+
+/* The rule's parameters from the configuration: a report counts for three
+ * report intervals. */
+void verdict_params_init(struct verdict_params *p, const struct verdict_config *c);
 
 void reports_init(struct reports *rs);
 void reports_free(struct reports *rs);
@@ -48,30 +54,26 @@ void reports_free(struct reports *rs);
 void reports_update(struct reports *rs, uint32_t reporter, const char *name, const char *hostname,
 		    const uint32_t *ids, size_t n, uint64_t now);
 
-/* A member this agent finds dead, and since when (its own monotonic clock). */
-struct dead_member {
-	uint32_t id;
-	uint64_t since_ns;
-};
-
-/* The ids one REPORT lists, at most max: all of them if they fit, else the
- * most recently dead first. A host dead for long already has its verdict,
- * and leaving it out cannot recover it (only its own report can); leaving
- * out a fresh death would delay its verdict. Sorts d in place. */
-size_t report_select(struct dead_member *d, size_t n, uint32_t *ids, size_t max);
-
 /* Has reporter sent a report within the report TTL (is its report current)? */
-int reports_current(const struct reports *rs, const struct verdict_cfg *c, uint32_t reporter,
+int reports_current(const struct reports *rs, const struct verdict_params *c, uint32_t reporter,
 		    uint64_t now);
 /* How many current reporters (counted, healthy hosts other than id) have
  * reported id unreachable for at least wait_ns. */
-size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
+size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
 		       uint32_t id, uint64_t now);
 
 /* The next command the leader should propose (malloc'd JSON), or NULL when
  * the replicated state already matches the evidence. now is monotonic,
  * now_real is CLOCK_REALTIME (the notification's generated_time). */
-char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_cfg *c,
+char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
 		   uint64_t now, uint64_t now_real);
+
+/* A graceful leave, decided: the first member that the leader's membership
+ * shows left, that is still a healthy member of the decided membership and
+ * no longer reports. It stops counting for the quorum of hosts and is never
+ * notified about; a report from it later makes it a member again
+ * (verdict_next). The command (malloc'd JSON), or NULL. */
+char *verdict_left(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
+		   const struct memb *m, uint64_t now);
 
 #endif /* VIGIL_VERDICT_H */

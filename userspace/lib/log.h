@@ -22,6 +22,14 @@ void vlog(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf
 #include <stdarg.h>
 void vlog_va(enum log_level lvl, const char *fmt, va_list ap);
 
+/*
+ * An event line: "event=NAME key=value ...", values without spaces. The
+ * demo, the benchmarks and operators' log pipelines parse these (and only
+ * these); docs/operations.md ("Event lines") lists every NAME and its keys,
+ * and a check keeps that list and the code in step.
+ */
+#define log_event(lvl, name, fmt, ...) vlog(lvl, "event=" name " " fmt, __VA_ARGS__)
+
 #define log_err(...)   vlog(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)  vlog(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...)  vlog(LOG_LVL_INFO, __VA_ARGS__)

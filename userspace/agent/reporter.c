@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* reporter.c - REPORT and MAINT to the servers. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "report.h"
+#include "reporter.h"
+#include "util.h"
+
+static void on_timer(uv_timer_t *t)
+{
+	reporter_now(t->data);
+}
+
+void reporter_now(struct reporter *r)
+{
+	uint8_t buf[VIGIL_MAX_MSG];
+	struct wire_report w;
+	long ndead;
+	size_t len;
+
+	if (r->stopped)
+		return;
+	memset(&w, 0, sizeof(w));
+	snprintf(w.name, sizeof(w.name), "%s", r->name);
+	snprintf(w.hostname, sizeof(w.hostname), "%s", r->hostname);
+	ndead = report_build(r->memb, &w);
+	if (ndead < 0)
+		return;
+	if ((size_t)ndead > w.n && !r->truncated_warned) {
+		log_warn("%ld members are dead, more than one report carries (%zu): reporting the "
+			 "most recent deaths first",
+			 ndead, w.n);
+		r->truncated_warned = 1;
+	}
+	w.sent_ns = now_real_ns();
+	len = wire_report_encode(buf, sizeof(buf), r->cluster_id, r->node_id, &w);
+	r->send(r->ctx, buf, len);
+}
+
+void reporter_start(struct reporter *r, uv_loop_t *loop)
+{
+	uv_timer_init(loop, &r->timer);
+	r->timer.data = r;
+	uv_timer_start(&r->timer, on_timer, r->interval_ms, r->interval_ms);
+}
+
+int reporter_maintenance(struct reporter *r, const char *host, int on)
+{
+	struct wire_maint w = { .on = on, .sent_ns = now_real_ns() };
+	struct vigil_maint m;
+	size_t len;
+
+	if (strlen(host) >= sizeof(w.host))
+		return -EINVAL;
+	snprintf(w.host, sizeof(w.host), "%s", host);
+	len = wire_maint_encode(&m, r->cluster_id, r->node_id, &w);
+	r->send(r->ctx, &m, len);
+	return 0;
+}
+
+void reporter_stop(struct reporter *r)
+{
+	r->stopped = 1;
+	uv_timer_stop(&r->timer);
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* server.c - Raft among the servers, and the leader's decisions. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <raft/uv.h>
+
+#include "log.h"
+#include "raft_fsm.h"
+#include "server.h"
+#include "util.h"
+#include "verdict.h"
+#include "voters.h"
+
+#define DECIDE_MS 100
+
+struct server {
+	/* configuration */
+	struct server_params p;
+	struct verdict_params vp;
+	/* Raft */
+	struct raft raft;
+	struct raft_io io;
+	struct raft_uv_transport transport;
+	struct raft_fsm rfsm;
+	struct fsm fsm;
+	char raft_dir[512];
+	char raft_addr[96];
+	uv_timer_t decide_timer;
+	int proposing;		   /* a proposal of ours is in flight */
+	struct raft_change change; /* a voter change of ours is in flight */
+	int changing;
+	/* what the members tell us */
+	struct reports reports;
+	struct replay replay_report, replay_maint; /* replay protection, per sender */
+	uint64_t refused[REPLAY_FULL + 1];	   /* REPORT/MAINT refused, by replay_result */
+	uint64_t clock_warned_ns;
+	/* delivery to Masakari, while leader */
+	struct notifier notifier;
+	/* shutdown */
+	void (*done)(void *ctx);
+	void *done_ctx;
+	int closing;
+	int pending_close; /* closings still to complete */
+};
+
+/* ---- the members' REPORTs and MAINTs ----------------------------------------- */
+
+/* Take a REPORT or MAINT only if it is newer than the last one from its
+ * sender and near our clock (replay.h); count and explain the others. */
+static int replay_ok(struct server *s, struct replay *f, uint32_t sender, uint64_t at)
+{
+	uint64_t now = now_real_ns();
+	enum replay_result r = replay_check(f, sender, at, now, VIGIL_REPLAY_WINDOW_NS);
+
+	if (r == REPLAY_OK)
+		return 1;
+	s->refused[r]++;
+	if (r == REPLAY_CLOCK && now - s->clock_warned_ns > 10 * NSEC_PER_SEC) {
+		s->clock_warned_ns = now;
+		log_warn("refusing messages from node %08x: its clock is %+.1f s from ours (more "
+			 "than %llu s; check NTP on both hosts) or the message is an old capture",
+			 sender, ((double)at - (double)now) / 1e9,
+			 VIGIL_REPLAY_WINDOW_NS / NSEC_PER_SEC);
+	}
+	return 0;
+}
+
+void server_receive(struct server *s, const void *buf, size_t len)
+{
+	uint32_t sender;
+
+	if (s->closing || wire_verify(buf, len, s->p.cluster_id, s->p.keys, NULL))
+		return;
+	sender = wire_sender(buf);
+	if (wire_type(buf, len) == VIGIL_MSG_REPORT) {
+		struct wire_report r;
+
+		if (wire_report_decode(buf, len, &r) ||
+		    !replay_ok(s, &s->replay_report, sender, r.sent_ns))
+			return;
+		reports_update(&s->reports, sender, r.name, r.hostname, r.ids, r.n, now_mono_ns());
+	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT) {
+		struct wire_maint m;
+
+		if (wire_maint_decode(buf, len, &m) || raft_state(&s->raft) != RAFT_LEADER ||
+		    !replay_ok(s, &s->replay_maint, sender, m.sent_ns))
+			return;
+		if (!fsm_host_by_name(&s->fsm, m.host)) {
+			log_warn("maintenance request for unknown host \"%s\" ignored", m.host);
+			return;
+		}
+		log_event(LOG_LVL_INFO, "maintenance", "host=%s on=%d", m.host, m.on);
+		raft_fsm_propose(&s->raft, fsm_cmd_maintenance(m.host, m.on), NULL, NULL);
+	}
+}
+
+/* ---- the leader's decisions ---------------------------------------------------- */
+
+static void proposed(struct raft_apply *req, int status, void *result)
+{
+	struct server *s = req->data;
+
+	(void)result;
+	s->proposing = 0;
+	if (status)
+		log_debug("raft: proposal not applied: %s", raft_strerror(status));
+}
+
+/* The notifier's "delivered", proposed if we still lead. */
+static void record(void *ctx, char *cmd)
+{
+	struct server *s = ctx;
+
+	if (s->closing || raft_state(&s->raft) != RAFT_LEADER) {
+		free(cmd);
+		return;
+	}
+	raft_fsm_propose(&s->raft, cmd, NULL, NULL);
+}
+
+/* "ADDR:raft_port": the address Raft knows a server by, whatever port sa has
+ * (sin_port and sin6_port sit at the same offset). */
+static void raft_address(const struct server *s, const struct sockaddr *sa, char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						  : sizeof(struct sockaddr_in));
+	((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)s->p.raft->port);
+	addr_format((struct sockaddr *)&ss, out, size);
+}
+
+static void changed(struct raft_change *req, int status)
+{
+	struct server *s = req->data;
+
+	s->changing = 0;
+	if (status)
+		log_warn("raft: configuration change not done: %s", raft_strerror(status));
+}
+
+/* One voter change at a time, as core/voters.c decides. */
+static void follow_membership(struct server *s)
+{
+	struct voter_change vc;
+	char addr[128];
+	int rc;
+
+	if (s->changing)
+		return;
+	s->change.data = s; /* changed() finds us through it */
+	switch (voters_next(&s->raft.configuration, s->p.memb, &s->fsm,
+			    (unsigned)s->p.raft->nservers, &vc)) {
+	case VOTER_NONE:
+		return;
+	case VOTER_ADD:
+		raft_address(s, (const struct sockaddr *)&vc.member->addr, addr, sizeof(addr));
+		log_event(LOG_LVL_INFO, "raft_add", "server=%s address=%s", vc.member->name, addr);
+		rc = raft_add(&s->raft, &s->change, vc.member->id, addr, changed);
+		break;
+	case VOTER_PROMOTE:
+		log_event(LOG_LVL_INFO, "raft_promote", "server=%s reason=%s", vc.member->name, vc.why);
+		rc = raft_assign(&s->raft, &s->change, vc.member->id, RAFT_VOTER, changed);
+		break;
+	case VOTER_REMOVE:
+	default:
+		log_event(LOG_LVL_INFO, "raft_remove", "server=%s reason=%s", vc.member->name, vc.why);
+		rc = raft_remove(&s->raft, &s->change, vc.member->id, changed);
+		break;
+	}
+	if (rc)
+		log_warn("raft: cannot change the configuration for %s: %s", vc.member->name,
+			 raft_strerror(rc));
+	else
+		s->changing = 1;
+}
+
+static void on_decide(uv_timer_t *t)
+{
+	struct server *s = t->data;
+	uint64_t now = now_mono_ns();
+	char *cmd;
+
+	if (s->closing || raft_state(&s->raft) != RAFT_LEADER)
+		return;
+	if (!s->proposing) {
+		follow_membership(s);
+		cmd = verdict_left(&s->fsm, &s->reports, &s->vp, s->p.memb, now);
+		if (!cmd)
+			cmd = verdict_next(&s->fsm, &s->reports, &s->vp, now, now_real_ns());
+		if (cmd) {
+			s->proposing = 1;
+			if (raft_fsm_propose(&s->raft, cmd, proposed, s))
+				s->proposing = 0;
+		}
+	}
+	notifier_step(&s->notifier, &s->fsm);
+}
+
+/* ---- life cycle ------------------------------------------------------------------ */
+
+static int bootstrap(struct server *s)
+{
+	const struct raft_config *rc_ = s->p.raft;
+	struct raft_configuration conf;
+	int rc;
+
+	if (!rc_->nservers)
+		return 0;
+	raft_configuration_init(&conf);
+	for (int i = 0; i < rc_->nservers; i++) {
+		char name[96], addr[128];
+		const char *at = strchr(rc_->servers[i], '@');
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(at - rc_->servers[i]), rc_->servers[i]);
+		addr_parse(at + 1, (uint16_t)rc_->port, &ss, &sl);
+		/* Raft always uses raft_port, whatever port the entry names. */
+		raft_address(s, (struct sockaddr *)&ss, addr, sizeof(addr));
+		rc = raft_configuration_add(&conf, wire_name_id(name), addr, RAFT_VOTER);
+		if (rc) {
+			log_err("raft: bad server %s: %s", rc_->servers[i], raft_strerror(rc));
+			raft_configuration_close(&conf);
+			return -1;
+		}
+	}
+	rc = raft_bootstrap(&s->raft, &conf);
+	raft_configuration_close(&conf);
+	if (rc && rc != RAFT_CANTBOOTSTRAP) {
+		log_err("raft: bootstrap: %s", raft_strerror(rc));
+		return -1;
+	}
+	if (!rc)
+		log_info("raft: bootstrapped with %d servers", rc_->nservers);
+	return 0;
+}
+
+static int raft_setup(struct server *s)
+{
+	int rc;
+
+	snprintf(s->raft_dir, sizeof(s->raft_dir), "%s/raft", s->p.data_dir);
+	rc = mkdir_p(s->raft_dir, 0700);
+	if (rc) {
+		log_err("raft: cannot create %s: %s", s->raft_dir, strerror(-rc));
+		return -1;
+	}
+	raft_address(s, s->p.self, s->raft_addr, sizeof(s->raft_addr));
+
+	fsm_init(&s->fsm);
+	raft_fsm_init(&s->rfsm, &s->fsm);
+	if ((rc = raft_uv_tcp_init(&s->transport, s->p.loop)) ||
+	    (rc = raft_uv_init(&s->io, s->p.loop, s->raft_dir, &s->transport))) {
+		log_err("raft: cannot set up its I/O in %s: %s", s->raft_dir, raft_strerror(rc));
+		return -1;
+	}
+	raft_uv_set_segment_size(&s->io, 1 << 20); /* default 8 MiB per segment */
+	rc = raft_init(&s->raft, &s->io, &s->rfsm, s->p.node_id, s->raft_addr);
+	if (rc) {
+		log_err("raft: init: %s", raft_strerror(rc));
+		return -1;
+	}
+	raft_set_election_timeout(&s->raft, s->p.raft->election_timeout_ms);
+	raft_set_heartbeat_timeout(&s->raft, s->p.raft->election_timeout_ms / 10 + 1);
+	raft_set_snapshot_threshold(&s->raft, 512);
+	raft_set_snapshot_trailing(&s->raft, 128);
+	raft_set_pre_vote(&s->raft, true);
+	if (bootstrap(s))
+		return -1;
+	rc = raft_start(&s->raft);
+	if (rc) {
+		log_err("raft: start: %s (%s)", raft_strerror(rc), raft_errmsg(&s->raft));
+		return -1;
+	}
+	log_info("raft: server %s (id %u) on %s, data in %s", s->p.node_name, s->p.node_id,
+		 s->raft_addr, s->raft_dir);
+	return 0;
+}
+
+struct server *server_start(const struct server_params *p)
+{
+	struct server *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->p = *p;
+	verdict_params_init(&s->vp, p->verdict);
+	reports_init(&s->reports);
+	notifier_init(&s->notifier, p->loop, p->masakari, record, s);
+	if (!p->masakari->url[0] && !p->masakari->auth_url[0])
+		log_warn("this server has neither masakari.url nor masakari.auth_url: as Raft "
+			 "leader it will record verdicts but cannot notify Masakari (they stay "
+			 "pending until the configuration is fixed and the agent restarted)");
+	if (raft_setup(s)) {
+		free(s);
+		return NULL;
+	}
+	uv_timer_init(p->loop, &s->decide_timer);
+	s->decide_timer.data = s;
+	uv_timer_start(&s->decide_timer, on_decide, DECIDE_MS, DECIDE_MS);
+	return s;
+}
+
+/* One closing done; the last frees s (never earlier: libuv still holds a
+ * handle until its close callback has run, the pool a job until it ends). */
+static void close_step(struct server *s)
+{
+	void (*done)(void *) = s->done;
+	void *ctx = s->done_ctx;
+
+	if (--s->pending_close)
+		return;
+	fsm_free(&s->fsm);
+	reports_free(&s->reports);
+	replay_free(&s->replay_report);
+	replay_free(&s->replay_maint);
+	free(s);
+	done(ctx);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	close_step(h->data);
+}
+
+static void notifier_closed(void *ctx)
+{
+	close_step(ctx);
+}
+
+static void raft_closed(struct raft *r)
+{
+	struct server *s = (struct server *)((char *)r - offsetof(struct server, raft));
+
+	raft_uv_close(&s->io);
+	raft_uv_tcp_close(&s->transport);
+	uv_close((uv_handle_t *)&s->decide_timer, timer_closed);
+}
+
+void server_close(struct server *s, void (*done)(void *ctx), void *ctx)
+{
+	s->closing = 1;
+	s->done = done;
+	s->done_ctx = ctx;
+	s->pending_close = 2; /* the decide timer, closed once Raft is; the notifier */
+	s->decide_timer.data = s;
+	uv_timer_stop(&s->decide_timer);
+	raft_close(&s->raft, raft_closed);
+	notifier_close(&s->notifier, notifier_closed, s);
+}
+
+void server_view(struct server *s, struct server_view *v)
+{
+	v->raft = &s->raft;
+	v->fsm = &s->fsm;
+	v->outbox = &s->notifier.out;
+	v->refused = s->refused;
+	v->wait_period_ms = s->p.verdict->wait_period_ms;
+}

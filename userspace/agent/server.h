@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * server.h - a Raft voter (role "server"): libraft over its libuv backend,
+ * the replicated state of core/fsm.c, the REPORTs and MAINTs it takes from
+ * the members (replay-checked), and, while leader, the decisions of
+ * core/verdict.c and core/voters.c and the notifier's deliveries.
+ */
+#ifndef VIGIL_SERVER_H
+#define VIGIL_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <raft.h>
+#include <uv.h>
+
+#include "config.h"
+#include "fsm.h"
+#include "memb.h"
+#include "notifier.h"
+#include "replay.h"
+#include "wire.h"
+
+/* What a server needs, and nothing else. */
+struct server_params {
+	uv_loop_t *loop;
+	const char *node_name;
+	uint32_t node_id, cluster_id;
+	const struct sockaddr *self; /* Raft listens on its address, at raft.port */
+	const char *data_dir;	     /* Raft's log and snapshots go to data_dir/raft */
+	const struct raft_config *raft;
+	const struct verdict_config *verdict;
+	const struct mk_config *masakari;
+	const struct vigil_keyring *keys; /* verifies REPORT and MAINT */
+	const struct memb *memb;	  /* the membership: voters and graceful leaves */
+};
+
+struct server;
+
+/* Start Raft (bootstrapping from raft->servers on first start). NULL (logged) on failure. */
+struct server *server_start(const struct server_params *p);
+/* A REPORT or MAINT datagram, as received (verified here). */
+void server_receive(struct server *s, const void *buf, size_t len);
+/* Leave Raft cleanly; done(ctx) runs once everything is closed and s freed.
+ * Never from inside a Raft callback. */
+void server_close(struct server *s, void (*done)(void *ctx), void *ctx);
+
+/* What status and metrics show of a server. */
+struct server_view {
+	struct raft *raft; /* read only (libraft's getters take it non-const) */
+	const struct fsm *fsm;
+	const struct outbox_sender *outbox;
+	const uint64_t *refused; /* REPORT/MAINT refused, by enum replay_result */
+	uint32_t wait_period_ms;
+};
+void server_view(struct server *s, struct server_view *v);
+
+#endif /* VIGIL_SERVER_H */

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* status.c - the member table and the status document, as JSON. */
+#include <jansson.h>
+
+#include "outbox.h"
+#include "status.h"
+#include "util.h"
+#include "voters.h"
+
+const char *status_state_label(const struct member *mb)
+{
+	if (mb->state == MEMB_ALIVE && mb->agent_stalled)
+		return "alive (agent stalled)";
+	if (mb->state == MEMB_SUSPECT && mb->agent_stalled)
+		return "suspect (agent stalled)";
+	return memb_state_name(mb->state);
+}
+
+static const char *role_name(int role)
+{
+	return role == VIGIL_ROLE_SERVER ? "server" : "client";
+}
+
+static char *dump(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	return s;
+}
+
+static json_t *member_json(const struct agent_view *v, const struct member *mb, int self)
+{
+	char addr[80];
+	uint64_t t = now_mono_ns();
+
+	addr_format((const struct sockaddr *)&mb->addr, addr, sizeof(addr));
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:b, s:f, s:f, s:f, s:I}", "name",
+			 mb->name, "id", (json_int_t)mb->id, "address", addr, "state",
+			 self ? "alive" : status_state_label(mb), "incarnation",
+			 (json_int_t)(self ? v->memb->self.incarnation : mb->incarnation), "role",
+			 role_name(mb->role), "agent_stalled", mb->agent_stalled, "last_ack_age_ms",
+			 self || !mb->last_ack_ns ? -1.0 : (double)(t - mb->last_ack_ns) / 1e6,
+			 "srtt_ms", (double)mb->srtt_ns / 1e6, "jitter_ms",
+			 (double)mb->jitter_ns / 1e6, "heartbeat",
+			 (json_int_t)(self ? v->heartbeat : mb->heartbeat));
+}
+
+char *status_members_json(const struct agent_view *v)
+{
+	json_t *arr = json_array();
+
+	json_array_append_new(arr, member_json(v, &v->memb->self, 1));
+	for (size_t i = 0; i < v->memb->n; i++)
+		json_array_append_new(arr, member_json(v, v->memb->members[i], 0));
+	return dump(arr);
+}
+
+static const char *raft_role_name(int st)
+{
+	switch (st) {
+	case RAFT_FOLLOWER:
+		return "follower";
+	case RAFT_CANDIDATE:
+		return "candidate";
+	case RAFT_LEADER:
+		return "leader";
+	}
+	return "unavailable";
+}
+
+/* The Raft state, the decided hosts and the outbox of a server. */
+static void server_json(json_t *st, struct server *s)
+{
+	struct server_view sv;
+	json_t *r, *hosts, *ob, *conf;
+	const char *laddr = NULL;
+	raft_id lid = 0;
+
+	server_view(s, &sv);
+	raft_leader(sv.raft, &lid, &laddr);
+	r = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I}", "role",
+		      raft_role_name(raft_state(sv.raft)), "term", (json_int_t)sv.raft->current_term,
+		      "leader_id", (json_int_t)lid, "leader_address", laddr ? laddr : "",
+		      "commit_index", (json_int_t)sv.raft->commit_index, "last_applied",
+		      (json_int_t)raft_last_applied(sv.raft), "voters",
+		      (json_int_t)voters_count(&sv.raft->configuration));
+	conf = json_array();
+	for (unsigned i = 0; i < sv.raft->configuration.n; i++) {
+		const struct raft_server *rs = &sv.raft->configuration.servers[i];
+
+		json_array_append_new(conf, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)rs->id,
+						      "address", rs->address, "role",
+						      rs->role == RAFT_VOTER	 ? "voter"
+						      : rs->role == RAFT_STANDBY ? "standby"
+										 : "spare"));
+	}
+	json_object_set_new(r, "configuration", conf);
+	json_object_set_new(st, "raft", r);
+	hosts = json_array();
+	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
+		const struct fsm_host *h = &sv.fsm->hosts[i];
+
+		json_array_append_new(hosts, json_pack("{s:s, s:s, s:s, s:b}", "name", h->name,
+						       "hostname", h->hostname, "state",
+						       fsm_host_state_name(h->state), "failed",
+						       h->failed));
+	}
+	json_object_set_new(st, "hosts", hosts);
+	ob = json_array();
+	for (size_t i = 0; i < sv.fsm->noutbox; i++) {
+		const struct fsm_outbox *o = &sv.fsm->outbox[i];
+		const struct outbox_attempt *at = outbox_attempt(sv.outbox, o->id);
+		int failed = at && at->last != NOTIFY_DELIVERED && at->last != NOTIFY_DUPLICATE;
+
+		json_array_append_new(
+			ob, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)o->id,
+				      "hostname", o->hostname, "event",
+				      o->stopped ? "STOPPED" : "STARTED", "status",
+				      fsm_outbox_status_name(o->status), "uuid", o->uuid, "tries",
+				      (json_int_t)(at ? at->tries : 0), "last_error",
+				      failed ? at->message : ""));
+	}
+	json_object_set_new(st, "outbox", ob);
+}
+
+char *status_json(const struct agent_view *v)
+{
+	const struct vigil_config *c = v->cfg;
+	const struct memb *m = v->memb;
+	json_t *st;
+
+	st = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:f, s:f}",
+		       "node", c->node_name, "node_id", (json_int_t)c->node_id, "cluster",
+		       c->cluster, "role", role_name(c->role), "incarnation",
+		       (json_int_t)m->self.incarnation, "heartbeat", (json_int_t)v->heartbeat,
+		       "members", "alive", (json_int_t)memb_count(m, MEMB_ALIVE), "suspect",
+		       (json_int_t)memb_count(m, MEMB_SUSPECT), "dead",
+		       (json_int_t)memb_count(m, MEMB_DEAD), "left",
+		       (json_int_t)memb_count(m, MEMB_LEFT), "local_health",
+		       (json_int_t)m->local_health, "uptime_s",
+		       (double)(now_mono_ns() - v->started_ns) / 1e9, "max_loop_lag_ms",
+		       (double)v->max_loop_lag_ns / 1e6);
+	json_object_set_new(st, "pushpull_exchanges", json_integer((json_int_t)v->pushpull_exchanges));
+	json_object_set_new(st, "xdp_mode", json_string(xdp_mode_name(v->xdp_mode)));
+	json_object_set_new(st, "bad_messages", json_integer((json_int_t)m->stats.bad_msgs));
+	json_object_set_new(st, "hypervisor_hostname", json_string(c->hypervisor_hostname));
+	json_object_set_new(st, "wait_period_ms", json_integer(c->verdict.wait_period_ms));
+	if (v->server)
+		server_json(st, v->server);
+	else
+		json_object_set_new(st, "raft", json_pack("{s:s}", "role", "client"));
+	return dump(st);
+}
