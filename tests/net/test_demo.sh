@@ -3,7 +3,8 @@
 # test_demo.sh - `vigil demo --no-tui` runs to completion with the real
 # masakari-api, prints the five steps of the timeline with their milliseconds,
 # and leaves nothing behind; interrupted midway with SIGINT it leaves nothing
-# behind either. "Nothing" is: no namespace, no root-namespace link, no
+# behind either. Its first run on a fresh machine installs masakari-api from
+# the root namespace, the only one that reaches a package mirror. "Nothing" is: no namespace, no root-namespace link, no
 # process, no bpffs mount or pin, no temporary directory.
 set -u
 cd "$(dirname "$0")/../.."
@@ -53,10 +54,20 @@ wait_bounded() {
 }
 
 # --- a whole run ---------------------------------------------------------------
+# Through a spy in front of the real launcher, which records each call's verb
+# and the network namespace it ran in. On a fresh machine masakari-api is not
+# installed yet and only this namespace reaches a package mirror (the demo's
+# switch namespace routes nowhere): the demo must install from here first.
+cat >"$VT_DIR/spy.sh" <<SPY
+#!/usr/bin/env bash
+echo "\$1 \$(readlink /proc/self/ns/net)" >>"$VT_DIR/spy.log"
+exec bash "$PWD/userspace/tools/masakari-local.sh" "\$@"
+SPY
+chmod +x "$VT_DIR/spy.sh"
 snapshot | sort >"$VT_DIR/before"
 OUT=$VT_DIR/demo.out
 t0=$(date +%s)
-"$VIGIL" demo --no-tui >"$OUT" 2>&1 &
+VIGIL_MASAKARI_LAUNCHER=$VT_DIR/spy.sh "$VIGIL" demo --no-tui >"$OUT" 2>&1 &
 DEMO=$!
 wait_bounded "$DEMO" 300
 rc=$?
@@ -82,6 +93,12 @@ check "the member table is shown, then the crashed host as dead" \
 check "the output names the production wait period" grep -q "30 s" "$OUT"
 left=$(leftovers "$DEMO" "$VT_DIR/before")
 check "nothing left behind after a full run${left:+: $(echo $left)}" test -z "$left"
+here=$(readlink /proc/self/ns/net)
+first=$(head -n1 "$VT_DIR/spy.log" 2>/dev/null)
+check "first run: the launcher installs in this namespace, which reaches the mirror ($first)" \
+	test "$first" = "install $here"
+check "then starts masakari-api in the switch namespace" \
+	sh -c "grep '^start ' '$VT_DIR/spy.log' | grep -vq ' $here\$'"
 
 # --- Ctrl-C midway: agents and masakari-api running ----------------------------
 snapshot | sort >"$VT_DIR/before"
