@@ -4,7 +4,9 @@
 #   make deps        install every Debian package the build, tests and benchmarks need
 #   make             build build/vigil (BPF objects, skeletons, binary)
 #   make demo        5 hosts in namespaces + real masakari-api: crash one, print the timeline (root)
-#   make test        run every test; ends with "N passed, N failed"
+#   make check       the fast tier: unit, BPF, simulator, docs and format checks
+#   make test        every test (check + the namespace suites); ends with "N passed, N failed"
+#   make format      clang-format the C sources
 #   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
 #   make bench-detect  crash detection latency on a 16-host namespace cluster
 #   make bench-recovery  crash to Masakari's 202 on a 5-host cluster, real masakari-api
@@ -101,7 +103,7 @@ TEST_LDLIBS := $(LDLIBS) -lcmocka
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
-.PHONY: all clean demo deps test test-unit test-bpf test-net bench-xdp bench-detect bench-sim bench-recovery \
+.PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery \
 	vmlinux install uninstall format tests
 
 all: $(O)/vigil
@@ -179,8 +181,11 @@ TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(O)/tests/%.bpf.o,$(wildcard test
 
 tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS) $(TEST_BPF_OBJS) $(SIM_BINS)
 
+check: tests
+	$(Q)O=$(O) tests/run.sh check
+
 test: tests
-	$(Q)O=$(O) tests/run.sh
+	$(Q)O=$(O) tests/run.sh all
 
 bench-xdp: $(O)/vigil $(O)/bench/bench_xdp
 	$(Q)O=$(O) tests/bench/bench-xdp.sh
@@ -202,7 +207,7 @@ vmlinux:
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev \
 	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
-	python3 ca-certificates socat jq groff-base man-db
+	python3 ca-certificates socat jq groff-base man-db clang-format coreutils
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600
@@ -246,8 +251,7 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
-FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h include/*.h userspace/*.c userspace/*/*.c \
-	userspace/*/*.h tests/*/*.c tests/*/*.h)
+FORMAT_SRCS = $(shell find bpf include userspace tests -name '*.[ch]')
 format:
 	clang-format -i $(FORMAT_SRCS)
 

@@ -16,21 +16,7 @@ VT_DIR=
 VT_BPFFS=
 VT_NET=
 VIGIL=${VIGIL:-build/vigil}
-VT_FAILS=0
-
-ok() { echo "ok - $*"; }
-not_ok() {
-	echo "not ok - $*"
-	VT_FAILS=$((VT_FAILS + 1))
-}
-skip() { echo "ok - $1 # SKIP $2"; }
-# check NAME CMD...: ok if CMD succeeds
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-diag() { echo "# $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 vt_cleanup() {
 	local pid ns

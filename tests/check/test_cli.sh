@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# test_cli.sh - the vigil binary's commands without an agent: help, exit
+# codes and messages, keys, and the configuration checks. No root, no
+# namespaces; tests/net/test_cli.sh drives a running agent.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+VIGIL=${VIGIL:-build/vigil}
+[ -x "$VIGIL" ] || { not_ok "cli: $VIGIL not built"; exit 1; }
+tmp=$(mktemp -d /tmp/vigil-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+VT_DIR=$tmp
+
+# rc CMD...: print CMD's exit code
+rc() {
+	"$@" >"$VT_DIR/out" 2>"$VT_DIR/err"
+	echo $?
+}
+
+check "help exits 0 and lists agent, ping, xdp, maps" \
+	sh -c "$VIGIL help | grep -q agent && $VIGIL help | grep -q ping && $VIGIL help | grep -q maps"
+check "help COMMAND shows its usage" sh -c "$VIGIL help ping | grep -q 'usage: vigil ping'"
+check "version names the protocol and map ABI" sh -c "$VIGIL version | grep -q 'wire protocol 1, map ABI 1'"
+check "unknown command: exit 2" test "$(rc "$VIGIL" frobnicate)" = 2
+check "unknown command: says what to do" grep -q "vigil help" "$VT_DIR/err"
+check "no command: exit 2" test "$(rc "$VIGIL")" = 2
+
+k1=$($VIGIL keygen)
+k2=$($VIGIL keygen)
+check "keygen: 16 random bytes in base64 ($k1)" \
+	sh -c "test \$(printf %s '$k1' | base64 -d | wc -c) = 16 && test '$k1' != '$k2'"
+
+badcfg() { # NAME JSON EXPECTED-MESSAGE-REGEX
+	printf '%s\n' "$2" >"$VT_DIR/bad.json"
+	local code
+	code=$(rc "$VIGIL" agent -config "$VT_DIR/bad.json" -config-test)
+	if [ "$code" = 2 ] && grep -q "$3" "$VT_DIR/err"; then
+		ok "bad config refused: $1"
+	else
+		not_ok "bad config refused: $1 (exit $code: $(cat "$VT_DIR/err"))"
+	fi
+}
+badcfg "port out of range" '{"key": "'"$k1"'",
+ "port": 0}' 'bad.json:2: "port" = 0 is out of range \[1, 65535\]'
+badcfg "unknown key names the key" '{"prot": 7301}' 'unknown key "prot"'
+badcfg "wrong type" '{"port": "7301"}' '"port" must be an integer'
+badcfg "bad key length" '{"key": "c2hvcnQ="}' 'exactly 16 bytes'
+badcfg "bad enum lists values" '{"xdp_mode": "fast"}' 'auto, native, generic'
+badcfg "invalid JSON has line:column" '{"port": 7301,,}' 'bad.json:1:'
+badcfg "bad join address" '{"join": ["not an address"]}' '"join"\[0\]'
+badcfg "suspicion min above max" '{"suspicion_min_ms": 5000, "suspicion_max_ms": 1000}' 'must not exceed'
+badcfg "wildcard api_addr: names the key and the way to allow it" '{"api_addr": "0.0.0.0:7500"}' \
+	'bad.json:1: "api_addr" = 0.0.0.0:7500 is a public or wildcard address.*"allow_public_bind": true'
+badcfg "public metrics_addr" '{"metrics_addr": "[2001:db8::1]:9100"}' '"metrics_addr" = \[2001:db8::1\]:9100 is a public'
+badcfg "public bind_addr" '{"bind_addr": "8.8.8.8"}' '"bind_addr" = 8.8.8.8:7301 is a public'
+printf '{"key": "%s", "api_addr": "0.0.0.0:7500", "allow_public_bind": true}\n' "$k1" >"$VT_DIR/pub.json"
+check "allow_public_bind: true accepts a wildcard api_addr" "$VIGIL" agent -config "$VT_DIR/pub.json" -config-test
+check "missing config file: exit 2" test "$(rc "$VIGIL" agent -config /nonexistent.json -config-test)" = 2
+check "missing config file: names it" grep -q "/nonexistent.json" "$VT_DIR/err"
+
+printf '{"key": "%s", "bpffs": "%s/none", "api_addr": "127.0.0.1:1"}\n' "$k1" "$tmp" >"$VT_DIR/c.json"
+check "members with no agent: exit 2" test "$(rc "$VIGIL" members -config "$VT_DIR/c.json")" = 2
+check "members with no agent: says why" grep -q "is \`vigil agent\` running" "$VT_DIR/err"
+check "xdp status with nothing attached: exit 1" test "$(rc "$VIGIL" xdp status -config "$VT_DIR/c.json")" = 1
+check "maps with nothing pinned: exit 2 and a hint" \
+	sh -c "test \$($VIGIL maps -config $VT_DIR/c.json >/dev/null 2>$VT_DIR/err2; echo \$?) = 2 && grep -q 'xdp status' $VT_DIR/err2"
+check "ping without a peer name or id: exit 2" \
+	test "$(rc "$VIGIL" ping -config "$VT_DIR/c.json" 10.0.0.1)" = 2
+
+
+exit $((VT_FAILS > 0))

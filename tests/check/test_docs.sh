@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# test_docs.sh - the documentation says what the binary and the code do:
+# every configuration key in docs/configuration.md and vigil.json(5), the
+# sample configuration valid, every command in vigil(8), every event line
+# the code logs in docs/operations.md (and no event there that it does not
+# log). No root, no namespaces.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+VIGIL=${VIGIL:-build/vigil}
+[ -x "$VIGIL" ] || { not_ok "docs: $VIGIL not built"; exit 1; }
+tmp=$(mktemp -d /tmp/vigil-docs.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+keys=$($VIGIL config | awk '/^[a-z_.]+ /{print $1}')
+check "vigil config lists keys ($(echo "$keys" | wc -l))" test -n "$keys"
+missing="" missing_man=""
+for key in $keys; do
+	grep -q "\`$key\`" docs/configuration.md || missing="$missing $key"
+	grep -q "^\.B $key\$" docs/man/vigil.json.5 || missing_man="$missing_man $key"
+done
+check "every configuration key is in docs/configuration.md${missing:+ (missing:$missing)}" test -z "$missing"
+check "every configuration key is in vigil.json(5)${missing_man:+ (missing:$missing_man)}" test -z "$missing_man"
+
+k=$($VIGIL keygen)
+sed "s#REPLACE-WITH-OUTPUT-OF-vigil-keygen==#$k#" docs/vigil.json >"$tmp/sample.json"
+check "the sample docs/vigil.json is valid" "$VIGIL" config -config "$tmp/sample.json" -config-test
+
+cmds=$($VIGIL help | awk '/^commands:/{on=1; next} on && /^  [a-z]/{print $1}')
+missing=""
+for c in $cmds; do
+	grep -q "^\.B vigil $c" docs/man/vigil.8 || missing="$missing $c"
+done
+check "every command is in vigil(8)${missing:+ (missing:$missing)}" test -z "$missing"
+
+# Events: what the code logs (log_event(LEVEL, "NAME", ...)) and what
+# operations.md's table lists ("| `NAME` | level |").
+code=$(grep -rhoE 'log_event\(LOG_LVL_[A-Z]+, "[a-z_]+"' userspace | sed 's/.*"\(.*\)"/\1/' | sort -u)
+doc=$(sed -n '/^### Event lines/,/^### /p' docs/operations.md |
+	sed -n 's/^| `\([a-z_]*\)` | \(info\|warn\|error\) |.*/\1/p' | sort -u)
+check "the code logs event lines ($(echo "$code" | wc -l))" test -n "$code"
+undocumented=$(comm -23 <(echo "$code") <(echo "$doc") | tr '\n' ' ')
+stale=$(comm -13 <(echo "$code") <(echo "$doc") | tr '\n' ' ')
+check "every event line is documented in operations.md${undocumented:+ (missing: $undocumented)}" \
+	test -z "$undocumented"
+check "operations.md lists no event the code does not log${stale:+ (stale: $stale)}" test -z "$stale"
+# ... with the fields the code writes
+bad=""
+for ev in $code; do
+	fields=$(grep -rhoE "log_event\(LOG_LVL_[A-Z]+, \"$ev\", *\"[^\"]*\"" userspace |
+		grep -oE '[a-z_]+=' | tr -d '=' | sort -u | tr '\n' ' ')
+	row=$(grep "^| \`$ev\` |" docs/operations.md)
+	for f in $fields; do
+		grep -q "\`$f\`" <<<"$row" || bad="$bad $ev.$f"
+	done
+done
+check "operations.md names every field of every event${bad:+ (missing:$bad)}" test -z "$bad"
+
+exit $((VT_FAILS > 0))
