@@ -18,7 +18,7 @@ static __always_inline __u16 csum_fold(__u64 sum)
 /* RFC 1624 incremental update of a checksum for one changed 16-bit word. */
 static __always_inline void csum_replace2(__sum16 *sum, __u16 old, __u16 new)
 {
-	__u64 c = (__u16)~*sum;
+	__u64 c = (__u16) ~*sum;
 
 	c += (__u16)~old;
 	c += new;

@@ -7,15 +7,15 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
-#define ETH_P_8021Q	0x8100
-#define ETH_P_8021AD	0x88A8
-#define IPPROTO_UDP_NR	17
-#define IP_MF		0x2000
-#define IP_OFFSET	0x1FFF
-#define VLAN_MAX_DEPTH	2
-#define ETH_ALEN	6
+#define ETH_P_IP       0x0800
+#define ETH_P_IPV6     0x86DD
+#define ETH_P_8021Q    0x8100
+#define ETH_P_8021AD   0x88A8
+#define IPPROTO_UDP_NR 17
+#define IP_MF	       0x2000
+#define IP_OFFSET      0x1FFF
+#define VLAN_MAX_DEPTH 2
+#define ETH_ALEN       6
 
 /* Where the parser stands in the packet. */
 struct hdr_cursor {

@@ -17,8 +17,7 @@
  * updates from two CPUs can lose a refill or a take; the limit stays within a
  * token of its setting, which is all an amplification guard needs.
  */
-static __always_inline int rl_take(struct vigil_rl_key *key, __u64 now, __u32 rate_pps,
-				   __u32 burst)
+static __always_inline int rl_take(struct vigil_rl_key *key, __u64 now, __u32 rate_pps, __u32 burst)
 {
 	__u64 cap = (__u64)burst * NSEC_PER_SEC;
 	struct vigil_rl_bucket *b, nb;

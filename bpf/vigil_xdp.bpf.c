@@ -38,8 +38,8 @@ const volatile __u64 cfg_ack_max_age_ns = 10ULL * NSEC_PER_SEC;
 /* Where the layers of the packet being handled are. */
 struct pkt {
 	struct ethhdr *eth;
-	struct iphdr *iph;     /* NULL for IPv6 */
-	struct ipv6hdr *ip6h;  /* NULL for IPv4 */
+	struct iphdr *iph;    /* NULL for IPv6 */
+	struct ipv6hdr *ip6h; /* NULL for IPv4 */
 	struct udphdr *udph;
 	void *payload;
 };
@@ -224,7 +224,8 @@ static __always_inline int handle_ack(const struct vigil_probe *m, struct vigil_
 	/* Only an answer to a probe we really sent, newer than the last one
 	 * counted and not older than the maximum age, refreshes liveness. */
 	if (sl->send_ns == 0 || sl->seq != seq || sl->send_ns != send_ns || now < send_ns ||
-	    now - send_ns > cfg_ack_max_age_ns || (p->acks && (__s32)(seq - p->last_ack_seq) <= 0)) {
+	    now - send_ns > cfg_ack_max_age_ns ||
+	    (p->acks && (__s32)(seq - p->last_ack_seq) <= 0)) {
 		p->stale_acks++;
 		STAT_INC(st, drop_stale_ack);
 		return XDP_DROP;
@@ -245,7 +246,7 @@ int vigil_xdp(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	void *data = (void *)(long)ctx->data;
-	struct hdr_cursor nh = { .pos = data };
+	struct hdr_cursor nh = {.pos = data};
 	struct pkt pk = {};
 	struct vigil_stats *st;
 	struct vigil_probe msg;

@@ -27,25 +27,25 @@
 /* Message types. The XDP program handles PING and ACK itself; every other
  * type is passed up to the agent's socket untouched. */
 enum vigil_msg_type {
-	VIGIL_MSG_PING = 1,	/* probe, answered in-kernel */
-	VIGIL_MSG_ACK = 2,	/* answer to a PING, recorded in-kernel */
-	VIGIL_MSG_PING_REQ = 3, /* ask a member to probe another (indirect probe) */
+	VIGIL_MSG_PING = 1,	 /* probe, answered in-kernel */
+	VIGIL_MSG_ACK = 2,	 /* answer to a PING, recorded in-kernel */
+	VIGIL_MSG_PING_REQ = 3,	 /* ask a member to probe another (indirect probe) */
 	VIGIL_MSG_RELAY_ANS = 4, /* a relay's answer to a PING_REQ */
-	VIGIL_MSG_GOSSIP = 5,	/* membership updates (piggyback container) */
-	VIGIL_MSG_JOIN = 6,	/* join request to a known member */
-	VIGIL_MSG_STATE = 7,	/* full state for anti-entropy (TCP push-pull, zlib) */
-	VIGIL_MSG_REPORT = 8,	/* a member's unreachable set, sent to every server */
-	VIGIL_MSG_MAINT = 9,	/* maintenance request, sent to every server */
+	VIGIL_MSG_GOSSIP = 5,	 /* membership updates (piggyback container) */
+	VIGIL_MSG_JOIN = 6,	 /* join request to a known member */
+	VIGIL_MSG_STATE = 7,	 /* full state for anti-entropy (TCP push-pull, zlib) */
+	VIGIL_MSG_REPORT = 8,	 /* a member's unreachable set, sent to every server */
+	VIGIL_MSG_MAINT = 9,	 /* maintenance request, sent to every server */
 	/* 10..63 reserved for membership; 64..255 reserved for extensions */
 };
 
 /* Prober channels (vigil_probe.chan, vigil_peer_key.chan): the agent's own
  * probes, probes it sends as a relay for another member, and in between the
  * diagnostic probers (`vigil ping` picks one per process). */
-#define VIGIL_CHAN_AGENT 0
+#define VIGIL_CHAN_AGENT    0
 #define VIGIL_CHAN_DIAG_MIN 1
 #define VIGIL_CHAN_DIAG_MAX 254
-#define VIGIL_CHAN_RELAY 255
+#define VIGIL_CHAN_RELAY    255
 
 /* Header flags (vigil_hdr.flags, host order shown, big-endian on the wire). */
 #define VIGIL_F_RELAYED 0x0001 /* probe sent on behalf of another member */
@@ -110,14 +110,14 @@ enum vigil_role {
 struct vigil_update {
 	__be32 node_id;
 	__be32 incarnation;
-	__u8 state;	     /* enum vigil_member_state */
-	__u8 flags;	     /* VIGIL_UF_* */
-	__u8 role;	     /* enum vigil_role */
+	__u8 state; /* enum vigil_member_state */
+	__u8 flags; /* VIGIL_UF_* */
+	__u8 role;  /* enum vigil_role */
 	__u8 pad;
-	__be16 port;	     /* UDP port */
+	__be16 port; /* UDP port */
 	__be16 reserved;
-	__u8 addr[16];	     /* IPv6, or IPv4-mapped (::ffff:a.b.c.d) */
-	__be32 from_id;	     /* who asserted it (suspicion confirmations) */
+	__u8 addr[16];		   /* IPv6, or IPv4-mapped (::ffff:a.b.c.d) */
+	__be32 from_id;		   /* who asserted it (suspicion confirmations) */
 	char name[VIGIL_NAME_LEN]; /* NUL-padded */
 };
 
@@ -131,18 +131,21 @@ struct vigil_gossip {
 };
 
 /* STATE messages travel over TCP, so they may hold every member. */
-#define VIGIL_MAX_STATE_MSG (sizeof(struct vigil_gossip) + 8192 * sizeof(struct vigil_update) + VIGIL_MAC_LEN)
+#define VIGIL_MAX_STATE_MSG                                                                        \
+	(sizeof(struct vigil_gossip) + 8192 * sizeof(struct vigil_update) + VIGIL_MAC_LEN)
 
-#define VIGIL_GOSSIP_MAX_UPDATES ((VIGIL_MAX_MSG - sizeof(struct vigil_gossip) - VIGIL_MAC_LEN) / sizeof(struct vigil_update))
+#define VIGIL_GOSSIP_MAX_UPDATES                                                                   \
+	((VIGIL_MAX_MSG - sizeof(struct vigil_gossip) - VIGIL_MAC_LEN) /                           \
+	 sizeof(struct vigil_update))
 
 /* PING_REQ (requester -> relay) and RELAY_ANS (relay -> requester). */
 struct vigil_relay {
 	struct vigil_hdr hdr;
 	__be32 target_id;
-	__be32 req_seq;	     /* requester's sequence, echoed */
+	__be32 req_seq;	      /* requester's sequence, echoed */
 	__u8 target_addr[16]; /* IPv6 or IPv4-mapped */
 	__be16 target_port;
-	__u8 acked;	     /* RELAY_ANS: 1 if the target's kernel answered the relay */
+	__u8 acked; /* RELAY_ANS: 1 if the target's kernel answered the relay */
 	__u8 pad;
 	__be32 reserved;
 	__u8 mac[VIGIL_MAC_LEN];
@@ -161,8 +164,8 @@ struct vigil_report {
 	__be16 count;		       /* node ids that follow */
 	__be16 reserved;
 	__be32 reserved2;
-	__be64 sent_ns;		       /* sender's CLOCK_REALTIME at sending, ns */
-	/* __be32 unreachable[count]; __u8 mac[8]; */
+	__be64 sent_ns; /* sender's CLOCK_REALTIME at sending, ns */
+			/* __be32 unreachable[count]; __u8 mac[8]; */
 };
 
 #define VIGIL_REPLAY_WINDOW_NS (60ULL * 1000000000ULL)
@@ -175,7 +178,7 @@ struct vigil_maint {
 	char host[VIGIL_NAME_LEN]; /* node name or hypervisor host name */
 	__u8 on;		   /* 1 = enter maintenance, 0 = leave it */
 	__u8 pad[7];
-	__be64 sent_ns;		   /* sender's CLOCK_REALTIME at sending, ns */
+	__be64 sent_ns; /* sender's CLOCK_REALTIME at sending, ns */
 	__u8 mac[VIGIL_MAC_LEN];
 };
 
@@ -194,12 +197,12 @@ _Static_assert(__builtin_offsetof(struct vigil_probe, mac) == 56, "MAC ends the 
 
 /* ---- BPF maps ----------------------------------------------------------- */
 
-#define VIGIL_MAP_ABI	   1   /* bump when a map value layout changes */
-#define VIGIL_INFLIGHT	   8   /* probes in flight per peer channel (power of 2) */
-#define VIGIL_RTT_BUCKETS  32  /* log2(ns) RTT histogram buckets */
-#define VIGIL_MAX_PEERS	   4096
-#define VIGIL_RL_ENTRIES   16384 /* rate-limit table (LRU) */
-#define VIGIL_KEY_SLOTS	   2	 /* 0 = primary (signs), 1 = secondary (accepted) */
+#define VIGIL_MAP_ABI	  1  /* bump when a map value layout changes */
+#define VIGIL_INFLIGHT	  8  /* probes in flight per peer channel (power of 2) */
+#define VIGIL_RTT_BUCKETS 32 /* log2(ns) RTT histogram buckets */
+#define VIGIL_MAX_PEERS	  4096
+#define VIGIL_RL_ENTRIES  16384 /* rate-limit table (LRU) */
+#define VIGIL_KEY_SLOTS	  2	/* 0 = primary (signs), 1 = secondary (accepted) */
 
 /* Key of the peers and inflight maps: one entry per (peer, prober channel). */
 struct vigil_peer_key {
@@ -225,21 +228,21 @@ struct vigil_inflight {
 /* peers map value: created (zeroed, abi set) by userspace, then written only
  * by the XDP program on each valid ACK, with kernel timestamps. */
 struct vigil_peer {
-	__u32 abi;	     /* VIGIL_MAP_ABI, set by userspace at creation */
-	__u32 node_id;	     /* same as the key, for readable dumps */
-	__u64 last_ack_ns;   /* bpf_ktime_get_ns() when the newest valid ACK arrived */
-	__u64 last_send_ns;  /* send time that ACK echoed */
-	__u32 last_ack_seq;  /* its sequence number; older ones are refused */
-	__u32 incarnation;   /* responder's incarnation from that ACK */
-	__u64 heartbeat;     /* responder agent's heartbeat counter from that ACK */
-	__u64 rtt_ns;	     /* last round-trip time */
-	__u64 srtt_ns;	     /* smoothed RTT (gain 1/8, RFC 6298) */
-	__u64 jitter_ns;     /* mean RTT deviation (gain 1/4, RFC 6298 RTTVAR) */
-	__u64 rtt_min_ns;    /* smallest RTT seen */
-	__u64 rtt_max_ns;    /* largest RTT seen */
-	__u64 acks;	     /* valid ACKs recorded */
-	__u64 stale_acks;    /* ACKs refused: replayed, unknown or too old */
-	__u64 rtt_sum_ns;    /* sum of all RTTs counted in acks (histogram sum) */
+	__u32 abi;	    /* VIGIL_MAP_ABI, set by userspace at creation */
+	__u32 node_id;	    /* same as the key, for readable dumps */
+	__u64 last_ack_ns;  /* bpf_ktime_get_ns() when the newest valid ACK arrived */
+	__u64 last_send_ns; /* send time that ACK echoed */
+	__u32 last_ack_seq; /* its sequence number; older ones are refused */
+	__u32 incarnation;  /* responder's incarnation from that ACK */
+	__u64 heartbeat;    /* responder agent's heartbeat counter from that ACK */
+	__u64 rtt_ns;	    /* last round-trip time */
+	__u64 srtt_ns;	    /* smoothed RTT (gain 1/8, RFC 6298) */
+	__u64 jitter_ns;    /* mean RTT deviation (gain 1/4, RFC 6298 RTTVAR) */
+	__u64 rtt_min_ns;   /* smallest RTT seen */
+	__u64 rtt_max_ns;   /* largest RTT seen */
+	__u64 acks;	    /* valid ACKs recorded */
+	__u64 stale_acks;   /* ACKs refused: replayed, unknown or too old */
+	__u64 rtt_sum_ns;   /* sum of all RTTs counted in acks (histogram sum) */
 	__u64 rtt_hist[VIGIL_RTT_BUCKETS]; /* [i] counts RTTs with floor(log2(ns)) == i */
 };
 

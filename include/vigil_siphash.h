@@ -24,22 +24,22 @@
 
 #define VIGIL_ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
-#define VIGIL_SIPROUND(v0, v1, v2, v3)                                                            \
-	do {                                                                                      \
-		v0 += v1;                                                                         \
-		v1 = VIGIL_ROTL64(v1, 13);                                                        \
-		v1 ^= v0;                                                                         \
-		v0 = VIGIL_ROTL64(v0, 32);                                                        \
-		v2 += v3;                                                                         \
-		v3 = VIGIL_ROTL64(v3, 16);                                                        \
-		v3 ^= v2;                                                                         \
-		v0 += v3;                                                                         \
-		v3 = VIGIL_ROTL64(v3, 21);                                                        \
-		v3 ^= v0;                                                                         \
-		v2 += v1;                                                                         \
-		v1 = VIGIL_ROTL64(v1, 17);                                                        \
-		v1 ^= v2;                                                                         \
-		v2 = VIGIL_ROTL64(v2, 32);                                                        \
+#define VIGIL_SIPROUND(v0, v1, v2, v3)                                                             \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = VIGIL_ROTL64(v1, 13);                                                         \
+		v1 ^= v0;                                                                          \
+		v0 = VIGIL_ROTL64(v0, 32);                                                         \
+		v2 += v3;                                                                          \
+		v3 = VIGIL_ROTL64(v3, 16);                                                         \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = VIGIL_ROTL64(v3, 21);                                                         \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = VIGIL_ROTL64(v1, 17);                                                         \
+		v1 ^= v2;                                                                          \
+		v2 = VIGIL_ROTL64(v2, 32);                                                         \
 	} while (0)
 
 static __always_inline __u64 vigil_load_le64(const __u8 *p)

@@ -13,9 +13,8 @@
 extern const struct cmd cmd_help, cmd_version;
 
 static const struct cmd *const commands[] = {
-	&cmd_agent, &cmd_members, &cmd_status, &cmd_maint, &cmd_leave, &cmd_ping,
-	&cmd_xdp,   &cmd_maps,	  &cmd_demo,   &cmd_keygen, &cmd_config, &cmd_version,
-	&cmd_help,
+	&cmd_agent, &cmd_members, &cmd_status, &cmd_maint,  &cmd_leave,	  &cmd_ping, &cmd_xdp,
+	&cmd_maps,  &cmd_demo,	  &cmd_keygen, &cmd_config, &cmd_version, &cmd_help,
 };
 
 static const struct cmd *find_cmd(const char *name)
@@ -33,7 +32,8 @@ static void usage(FILE *out)
 		     "commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->help);
-	fprintf(out, "\n`vigil help COMMAND` shows a command's options. Docs: docs/ and vigil(8).\n");
+	fprintf(out,
+		"\n`vigil help COMMAND` shows a command's options. Docs: docs/ and vigil(8).\n");
 }
 
 static int help(int argc, char **argv)
@@ -62,8 +62,8 @@ static int version(int argc, char **argv)
 	return 0;
 }
 
-const struct cmd cmd_help = { "help", help, "help [COMMAND]", "show help for vigil or one command" };
-const struct cmd cmd_version = { "version", version, "version", "print the version" };
+const struct cmd cmd_help = {"help", help, "help [COMMAND]", "show help for vigil or one command"};
+const struct cmd cmd_version = {"version", version, "version", "print the version"};
 
 int main(int argc, char **argv)
 {

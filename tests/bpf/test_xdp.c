@@ -62,7 +62,7 @@
 #define T_INCARNATION  42U	   /* self map */
 #define T_HEARTBEAT    0x0102030405060708ULL
 #define T_MAX_AGE_NS   (2 * NS_PER_S)
-#define T_PEER_INC     7U	   /* the peer's incarnation in its messages */
+#define T_PEER_INC     7U /* the peer's incarnation in its messages */
 #define T_PEER_HB      0x0a0b0c0d0e0f1011ULL
 #define T_REPLY_TTL    64
 #define T_DEFAULT_AGE  NS_PER_MS /* inflight probes: sent 1 ms ago */
@@ -92,15 +92,14 @@ struct host {
 enum host_id { H_PEER, H_OTHER };
 
 static const struct host us = {
-	{ 0x02, 0, 0, 0, 0xa0, 0x01 }, { 10, 251, 0, 1 },
-	{ 0xfd, 0, 0x02, 0x51, [15] = 1 },
+	{0x02, 0, 0, 0, 0xa0, 0x01},
+	{10, 251, 0, 1},
+	{0xfd, 0, 0x02, 0x51, [15] = 1},
 };
 
 static const struct host hosts[] = {
-	[H_PEER] = { { 0x02, 0, 0, 0, 0xb0, 0x02 }, { 10, 251, 0, 2 },
-		     { 0xfd, 0, 0x02, 0x51, [15] = 2 } },
-	[H_OTHER] = { { 0x02, 0, 0, 0, 0xc0, 0x03 }, { 10, 251, 0, 3 },
-		      { 0xfd, 0, 0x02, 0x51, [15] = 3 } },
+	[H_PEER] = {{0x02, 0, 0, 0, 0xb0, 0x02}, {10, 251, 0, 2}, {0xfd, 0, 0x02, 0x51, [15] = 2}},
+	[H_OTHER] = {{0x02, 0, 0, 0, 0xc0, 0x03}, {10, 251, 0, 3}, {0xfd, 0, 0x02, 0x51, [15] = 3}},
 };
 
 /* ---- rows --------------------------------------------------------------- */
@@ -116,21 +115,21 @@ enum cut_at { CUT_NONE, CUT_L2, CUT_VLAN, CUT_L3, CUT_L4 };
 
 /* The vigil message; zero fields take the defaults noted. */
 struct msg_spec {
-	uint8_t type;	    /* 0 = PING */
-	uint8_t version;    /* 0 = VIGIL_PROTO_VERSION */
+	uint8_t type;	 /* 0 = PING */
+	uint8_t version; /* 0 = VIGIL_PROTO_VERSION */
 	uint16_t flags;
-	uint32_t cluster;   /* 0 = T_CLUSTER */
-	uint32_t sender;    /* 0 = T_PEER */
-	uint32_t target;    /* 0 = T_NODE */
+	uint32_t cluster; /* 0 = T_CLUSTER */
+	uint32_t sender;  /* 0 = T_PEER */
+	uint32_t target;  /* 0 = T_NODE */
 	uint32_t seq;
 	enum send_mode send;
 	uint32_t incarnation; /* 0 = T_PEER_INC */
 	uint8_t chan;
 	uint64_t heartbeat; /* 0 = T_PEER_HB */
 	uint32_t origin;
-	int dirty;	    /* nonzero pad and reserved bytes (signed) */
+	int dirty; /* nonzero pad and reserved bytes (signed) */
 	enum key_id key;
-	int flip;	    /* FLIP(i): invert byte i of the message after signing */
+	int flip; /* FLIP(i): invert byte i of the message after signing */
 };
 
 #define FLIP(i) ((i) + 1)
@@ -146,12 +145,12 @@ struct frame_spec {
 	uint16_t frag_off;	     /* 0 = DF */
 	int ip6_frag;
 	enum host_id src;
-	uint16_t sport, dport;	     /* 0 = T_PORT */
-	uint16_t udp_len;	     /* 0 = the true length */
+	uint16_t sport, dport; /* 0 = T_PORT */
+	uint16_t udp_len;      /* 0 = the true length */
 	enum body_kind body;
-	int sized;		     /* UDP payload: the first plen bytes of the message */
-	int plen_lo, plen_hi;	     /* plen runs over [lo, hi], one case each */
-	enum cut_at cut;	     /* frame cut cut_off bytes into that layer */
+	int sized;	      /* UDP payload: the first plen bytes of the message */
+	int plen_lo, plen_hi; /* plen runs over [lo, hi], one case each */
+	enum cut_at cut;      /* frame cut cut_off bytes into that layer */
 	int cut_off;
 };
 
@@ -168,7 +167,7 @@ struct peer_expect {
 	int on;
 	uint32_t node; /* 0 = T_PEER */
 	uint8_t chan;
-	int acks;      /* 1: a valid ACK was recorded (all fields checked) */
+	int acks; /* 1: a valid ACK was recorded (all fields checked) */
 	int stale;
 };
 
@@ -178,7 +177,7 @@ struct xdp_case {
 	struct msg_spec m;
 	enum key_set keys;
 	struct inflight_spec rec;
-	int run_err;	/* expected error from BPF_PROG_TEST_RUN itself */
+	int run_err; /* expected error from BPF_PROG_TEST_RUN itself */
 	int action;
 	uint32_t stats; /* ST(field) | ...: fields that move by exactly 1 */
 	struct peer_expect peer;
@@ -202,22 +201,34 @@ struct fx {
 };
 
 static struct fx fx_main = {
-	.name = "main", .node_id = T_NODE, .cluster_id = T_CLUSTER,
-	.rl_rate = NO_RL, .rl_burst = NO_RL,
-	.incarnation = T_INCARNATION, .heartbeat = T_HEARTBEAT,
+	.name = "main",
+	.node_id = T_NODE,
+	.cluster_id = T_CLUSTER,
+	.rl_rate = NO_RL,
+	.rl_burst = NO_RL,
+	.incarnation = T_INCARNATION,
+	.heartbeat = T_HEARTBEAT,
 };
 
 static struct fx fx_rl = {
-	.name = "rl", .node_id = T_NODE, .cluster_id = T_CLUSTER,
-	.rl_rate = RL_RATE, .rl_burst = RL_BURST,
-	.incarnation = T_INCARNATION, .heartbeat = T_HEARTBEAT,
+	.name = "rl",
+	.node_id = T_NODE,
+	.cluster_id = T_CLUSTER,
+	.rl_rate = RL_RATE,
+	.rl_burst = RL_BURST,
+	.incarnation = T_INCARNATION,
+	.heartbeat = T_HEARTBEAT,
 };
 
 /* hv2 of docs/protocol.md section 13, cluster az1, default rate limit. */
 static struct fx fx_spec = {
-	.name = "spec", .node_id = SPEC_HV2, .cluster_id = SPEC_AZ1,
-	.rl_rate = 100, .rl_burst = 200,
-	.incarnation = 2, .heartbeat = 200,
+	.name = "spec",
+	.node_id = SPEC_HV2,
+	.cluster_id = SPEC_AZ1,
+	.rl_rate = 100,
+	.rl_burst = 200,
+	.incarnation = 2,
+	.heartbeat = 200,
 };
 
 static uint64_t now_ns(void)
@@ -300,7 +311,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	struct fx *all[] = { &fx_main, &fx_rl, &fx_spec };
+	struct fx *all[] = {&fx_main, &fx_rl, &fx_spec};
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		if (all[i]->skel)
@@ -353,7 +364,7 @@ static int stats_read(const struct fx *fx, __u64 out[VIGIL_STATS_FIELDS])
 
 static int peer_read(const struct fx *fx, uint32_t node, uint8_t chan, struct vigil_peer *p)
 {
-	struct vigil_peer_key k = { .node_id = node, .chan = chan };
+	struct vigil_peer_key k = {.node_id = node, .chan = chan};
 
 	memset(p, 0, sizeof(*p));
 	return bpf_map_lookup_elem(fx->maps.peers, &k, p) ? -errno : 0;
@@ -361,7 +372,7 @@ static int peer_read(const struct fx *fx, uint32_t node, uint8_t chan, struct vi
 
 static uint64_t inflight_send_ns(const struct fx *fx, uint32_t node, uint8_t chan, uint32_t seq)
 {
-	struct vigil_peer_key k = { .node_id = node, .chan = chan };
+	struct vigil_peer_key k = {.node_id = node, .chan = chan};
 	struct vigil_inflight inf;
 
 	if (bpf_map_lookup_elem(fx->maps.inflight, &k, &inf))
@@ -421,13 +432,13 @@ static size_t body_build(uint8_t *b, const struct frame_spec *f, const struct vi
 			 int plen)
 {
 	static const uint8_t arp[28] = {
-		0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01, /* request */
-		0x02, 0, 0, 0, 0xb0, 0x02, 10, 251, 0, 2,   /* sender */
-		0, 0, 0, 0, 0, 0, 10, 251, 0, 1,	     /* target */
+		0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x01,	      /* request */
+		0x02, 0,    0,	  0,	0xb0, 0x02, 10,	  251,	0, 2, /* sender */
+		0,    0,    0,	  0,	0,    0,    10,	  251,	0, 1, /* target */
 	};
 	static const uint8_t icmp6[16] = {
-		128, 0, 0x12, 0x34, 0x00, 0x07, 0x00, 0x01, /* echo request */
-		'v', 'i', 'g', 'i', 'l', '!', '!', '!',
+		128, 0,	  0x12, 0x34, 0x00, 0x07, 0x00, 0x01, /* echo request */
+		'v', 'i', 'g',	'i',  'l',  '!',  '!',	'!',
 	};
 	uint8_t *t;
 
@@ -541,8 +552,8 @@ static void hexdump(const char *what, const uint8_t *p, size_t len, size_t mark)
 		bad++;                                                                             \
 	} while (0)
 
-static int compare_frames(const char *name, const uint8_t *got, size_t got_len,
-			  const uint8_t *want, size_t want_len)
+static int compare_frames(const char *name, const uint8_t *got, size_t got_len, const uint8_t *want,
+			  size_t want_len)
 {
 	size_t n = got_len < want_len ? got_len : want_len, i;
 	int bad = 0;
@@ -584,8 +595,8 @@ static int check_peer_ack(const char *name, const struct vigil_peer *b, const st
 	if (a->incarnation != f->incarnation)
 		ROW_FAIL(name, "peer incarnation %u, want %u", a->incarnation, f->incarnation);
 	if (a->heartbeat != f->heartbeat)
-		ROW_FAIL(name, "peer heartbeat %#llx, want %#llx",
-			 (unsigned long long)a->heartbeat, (unsigned long long)f->heartbeat);
+		ROW_FAIL(name, "peer heartbeat %#llx, want %#llx", (unsigned long long)a->heartbeat,
+			 (unsigned long long)f->heartbeat);
 	/* bpf_ktime_get_ns() and CLOCK_MONOTONIC are one clock; the slack only
 	 * absorbs the kernel's fast (NMI-safe) reader lagging a timekeeping update. */
 	if (a->last_ack_ns + CLOCK_SLACK_NS < t0 || a->last_ack_ns > t1 + CLOCK_SLACK_NS)
@@ -655,8 +666,8 @@ static int check_peer(const char *name, const struct peer_expect *pe, const stru
 	same.stale_acks = b->stale_acks;
 	if (memcmp(&same, b, sizeof(same)))
 		ROW_FAIL(name, "peer entry changed (acks %llu -> %llu, last_ack_seq %u -> %u)",
-			 (unsigned long long)b->acks, (unsigned long long)a->acks,
-			 b->last_ack_seq, a->last_ack_seq);
+			 (unsigned long long)b->acks, (unsigned long long)a->acks, b->last_ack_seq,
+			 a->last_ack_seq);
 	return bad;
 }
 
@@ -668,8 +679,8 @@ static int check_peer(const char *name, const struct peer_expect *pe, const stru
  * failed checks.
  */
 static int run_check(const struct fx *fx, const char *name, const uint8_t *in, size_t len,
-		     int run_err, int action, const uint8_t *want, size_t want_len,
-		     uint32_t stats, uint64_t *t0, uint64_t *t1)
+		     int run_err, int action, const uint8_t *want, size_t want_len, uint32_t stats,
+		     uint64_t *t0, uint64_t *t1)
 {
 	static uint8_t out[PKT_MAX_LEN];
 	__u64 before[VIGIL_STATS_FIELDS], after[VIGIL_STATS_FIELDS];
@@ -820,313 +831,505 @@ static void run_table(const struct fx *fx, const struct xdp_case *rows, size_t n
 
 /* Signed PINGs for us: answered in place with the exact ACK. */
 static const struct xdp_case ping_rows[] = {
-	{ .desc = "IPv4 PING -> ACK", .m = { .seq = 1 }, .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "IPv6 PING -> ACK", .f = { .v6 = 1 }, .m = { .seq = 2 }, .action = XDP_TX,
-	  .stats = PING_OK },
-	{ .desc = "802.1Q IPv4 PING -> ACK", .f = { .nvlan = 1 }, .m = { .seq = 3 },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "802.1Q IPv6 PING -> ACK", .f = { .v6 = 1, .nvlan = 1 }, .m = { .seq = 4 },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "802.1ad+802.1Q IPv4 PING -> ACK",
-	  .f = { .nvlan = 2, .tpid = { PKT_ETH_P_8021AD, PKT_ETH_P_8021Q } }, .m = { .seq = 5 },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "802.1ad+802.1Q IPv6 PING -> ACK",
-	  .f = { .v6 = 1, .nvlan = 2, .tpid = { PKT_ETH_P_8021AD, PKT_ETH_P_8021Q } },
-	  .m = { .seq = 6 }, .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "single 802.1ad tag IPv4 PING -> ACK",
-	  .f = { .nvlan = 1, .tpid = { PKT_ETH_P_8021AD } }, .m = { .seq = 7 },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "relayed PING: ACK keeps F_RELAYED, echoes origin_id and chan",
-	  .m = { .seq = 8, .flags = VIGIL_F_RELAYED, .origin = T_OTHER_NODE, .chan = 2 },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "PING flagged KEYNEXT, verified by slot 0: ACK without KEYNEXT",
-	  .m = { .seq = 9, .flags = VIGIL_F_KEYNEXT }, .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "PING from an ephemeral port (vigil ping, chan 9) -> ACK to that port",
-	  .f = { .sport = 41234 }, .m = { .seq = 10, .chan = 9 }, .action = XDP_TX,
-	  .stats = PING_OK },
-	{ .desc = "PING with nonzero pad/reserved: ACK zeroes them", .m = { .seq = 11, .dirty = 1 },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "PING with seq, incarnation and heartbeat all ones",
-	  .m = { .seq = 0xffffffffU, .heartbeat = ~0ULL, .incarnation = 0xffffffffU },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "IPv4 PING from a second host -> ACK to it", .f = { .src = H_OTHER },
-	  .m = { .seq = 12, .sender = T_OTHER_NODE }, .action = XDP_TX, .stats = PING_OK },
+	{.desc = "IPv4 PING -> ACK", .m = {.seq = 1}, .action = XDP_TX, .stats = PING_OK},
+	{.desc = "IPv6 PING -> ACK",
+	 .f = {.v6 = 1},
+	 .m = {.seq = 2},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "802.1Q IPv4 PING -> ACK",
+	 .f = {.nvlan = 1},
+	 .m = {.seq = 3},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "802.1Q IPv6 PING -> ACK",
+	 .f = {.v6 = 1, .nvlan = 1},
+	 .m = {.seq = 4},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "802.1ad+802.1Q IPv4 PING -> ACK",
+	 .f = {.nvlan = 2, .tpid = {PKT_ETH_P_8021AD, PKT_ETH_P_8021Q}},
+	 .m = {.seq = 5},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "802.1ad+802.1Q IPv6 PING -> ACK",
+	 .f = {.v6 = 1, .nvlan = 2, .tpid = {PKT_ETH_P_8021AD, PKT_ETH_P_8021Q}},
+	 .m = {.seq = 6},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "single 802.1ad tag IPv4 PING -> ACK",
+	 .f = {.nvlan = 1, .tpid = {PKT_ETH_P_8021AD}},
+	 .m = {.seq = 7},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "relayed PING: ACK keeps F_RELAYED, echoes origin_id and chan",
+	 .m = {.seq = 8, .flags = VIGIL_F_RELAYED, .origin = T_OTHER_NODE, .chan = 2},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "PING flagged KEYNEXT, verified by slot 0: ACK without KEYNEXT",
+	 .m = {.seq = 9, .flags = VIGIL_F_KEYNEXT},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "PING from an ephemeral port (vigil ping, chan 9) -> ACK to that port",
+	 .f = {.sport = 41234},
+	 .m = {.seq = 10, .chan = 9},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "PING with nonzero pad/reserved: ACK zeroes them",
+	 .m = {.seq = 11, .dirty = 1},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "PING with seq, incarnation and heartbeat all ones",
+	 .m = {.seq = 0xffffffffU, .heartbeat = ~0ULL, .incarnation = 0xffffffffU},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "IPv4 PING from a second host -> ACK to it",
+	 .f = {.src = H_OTHER},
+	 .m = {.seq = 12, .sender = T_OTHER_NODE},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
 };
 
-#define ACK(...) .m = { .type = VIGIL_MSG_ACK, __VA_ARGS__ }
-#define PEER(...) .peer = { .on = 1, __VA_ARGS__ }
-#define REC(...) .rec = { .on = 1, __VA_ARGS__ }
+#define ACK(...)  .m = {.type = VIGIL_MSG_ACK, __VA_ARGS__}
+#define PEER(...) .peer = {.on = 1, __VA_ARGS__}
+#define REC(...)  .rec = {.on = 1, __VA_ARGS__}
 
 /* ACKs to our probes, in order: they build on each other's map state. */
 static const struct xdp_case ack_rows[] = {
-	{ .desc = "ACK from a node not in the peers map -> drop_unknown_peer",
-	  ACK(.seq = 1, .sender = T_STRANGER), .action = XDP_DROP,
-	  .stats = ST(drop_unknown_peer) },
-	{ .desc = "ACK on a channel without an entry -> drop_unknown_peer",
-	  ACK(.seq = 1, .chan = 9), .action = XDP_DROP, .stats = ST(drop_unknown_peer),
-	  PEER(.acks = 0) },
-	{ .desc = "valid ACK for recorded probe seq 1 -> recorded", REC(.seq = 1), ACK(.seq = 1),
-	  .action = XDP_DROP, .stats = ST(rx_ack), PEER(.acks = 1) },
-	{ .desc = "the same ACK replayed -> stale", ACK(.seq = 1), .action = XDP_DROP,
-	  .stats = ST(drop_stale_ack), PEER(.stale = 1) },
-	{ .desc = "ACK for seq 9, not in flight (its slot holds seq 1) -> stale", ACK(.seq = 9),
-	  .action = XDP_DROP, .stats = ST(drop_stale_ack), PEER(.stale = 1) },
-	{ .desc = "ACK for seq 2, an empty inflight slot -> stale", ACK(.seq = 2),
-	  .action = XDP_DROP, .stats = ST(drop_stale_ack), PEER(.stale = 1) },
-	{ .desc = "ACK echoing a send_ns we never sent -> stale", REC(.seq = 3),
-	  ACK(.seq = 3, .send = SEND_UNSENT), .action = XDP_DROP, .stats = ST(drop_stale_ack),
-	  PEER(.stale = 1) },
-	{ .desc = "ACK older than cfg_ack_max_age_ns (3 s > 2 s) -> stale",
-	  REC(.seq = 4, .age_ns = 3 * NS_PER_S), ACK(.seq = 4), .action = XDP_DROP,
-	  .stats = ST(drop_stale_ack), PEER(.stale = 1) },
-	{ .desc = "ACK with a flipped MAC byte -> drop_bad_mac, peer untouched", REC(.seq = 5),
-	  ACK(.seq = 5, .flip = FLIP(60)), .action = XDP_DROP, .stats = ST(drop_bad_mac),
-	  PEER(.acks = 0) },
-	{ .desc = "ACK signed with an uninstalled key -> drop_bad_mac",
-	  ACK(.seq = 5, .key = KEY_ROGUE), .action = XDP_DROP, .stats = ST(drop_bad_mac),
-	  PEER(.acks = 0) },
-	{ .desc = "ACK addressed to another node -> drop_wrong_target",
-	  ACK(.seq = 5, .target = T_OTHER_NODE), .action = XDP_DROP,
-	  .stats = ST(drop_wrong_target), PEER(.acks = 0) },
-	{ .desc = "ACK from another cluster -> drop_wrong_cluster",
-	  ACK(.seq = 5, .cluster = 0x0badc105U), .action = XDP_DROP,
-	  .stats = ST(drop_wrong_cluster), PEER(.acks = 0) },
-	{ .desc = "second valid ACK, seq 5 (smoothed RTT and jitter)", ACK(.seq = 5),
-	  .action = XDP_DROP, .stats = ST(rx_ack), PEER(.acks = 1) },
-	{ .desc = "ACK for seq 4 (re-sent) after seq 5 was counted -> stale", REC(.seq = 4),
-	  ACK(.seq = 4), .action = XDP_DROP, .stats = ST(drop_stale_ack), PEER(.stale = 1) },
-	{ .desc = "valid IPv6 ACK from port 7301 to an ephemeral port", .f = { .v6 = 1,
-	  .dport = 45000 }, REC(.seq = 6), ACK(.seq = 6, .incarnation = 8,
-	  .heartbeat = 99), .action = XDP_DROP, .stats = ST(rx_ack), PEER(.acks = 1) },
-	{ .desc = "valid ACK signed with the slot-1 key", REC(.seq = 7),
-	  ACK(.seq = 7, .key = KEY_B, .flags = VIGIL_F_KEYNEXT), .action = XDP_DROP,
-	  .stats = ST(rx_ack), PEER(.acks = 1) },
-	{ .desc = "valid double-tagged ACK on diagnostic channel 3",
-	  .f = { .nvlan = 2, .tpid = { PKT_ETH_P_8021AD, PKT_ETH_P_8021Q } },
-	  REC(.chan = 3, .seq = 100), ACK(.seq = 100, .chan = 3), .action = XDP_DROP,
-	  .stats = ST(rx_ack), PEER(.chan = 3, .acks = 1) },
-	{ .desc = "channel 3 ACK replayed -> stale on channel 3 only", ACK(.seq = 100, .chan = 3),
-	  .action = XDP_DROP, .stats = ST(drop_stale_ack), PEER(.chan = 3, .stale = 1) },
-	{ .desc = "ACK seq 8 while no key is installed -> drop_no_key", REC(.seq = 8),
-	  ACK(.seq = 8), .keys = KEYS_NONE, .action = XDP_DROP, .stats = ST(drop_no_key),
-	  PEER(.acks = 0) },
-	{ .desc = "the same ACK seq 8 once the key is back -> recorded", ACK(.seq = 8),
-	  .action = XDP_DROP, .stats = ST(rx_ack), PEER(.acks = 1) },
-	{ .desc = "valid ACK with a 50 ms RTT: srtt and jitter grow",
-	  REC(.seq = 9, .age_ns = 50 * NS_PER_MS), ACK(.seq = 9), .action = XDP_DROP,
-	  .stats = ST(rx_ack), PEER(.acks = 1) },
-	{ .desc = "valid ACK with a 1 ms RTT: srtt and jitter shrink", REC(.seq = 10),
-	  ACK(.seq = 10), .action = XDP_DROP, .stats = ST(rx_ack), PEER(.acks = 1) },
-	{ .desc = "ACK echoing a recorded send_ns 1 s in the future -> stale",
-	  REC(.seq = 11, .age_ns = -(int64_t)NS_PER_S), ACK(.seq = 11), .action = XDP_DROP,
-	  .stats = ST(drop_stale_ack), PEER(.stale = 1) },
-	{ .desc = "ACK seq last_ack_seq + 2^31 (serial arithmetic: older) -> stale",
-	  REC(.seq = 0x8000000aU), ACK(.seq = 0x8000000aU), .action = XDP_DROP,
-	  .stats = ST(drop_stale_ack), PEER(.stale = 1) },
-	{ .desc = "ACK seq last_ack_seq + 2^31 - 1 (newest possible) -> recorded",
-	  REC(.seq = 0x80000009U), ACK(.seq = 0x80000009U), .action = XDP_DROP,
-	  .stats = ST(rx_ack), PEER(.acks = 1) },
+	{.desc = "ACK from a node not in the peers map -> drop_unknown_peer",
+	 ACK(.seq = 1, .sender = T_STRANGER),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_unknown_peer)},
+	{.desc = "ACK on a channel without an entry -> drop_unknown_peer",
+	 ACK(.seq = 1, .chan = 9),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_unknown_peer),
+	 PEER(.acks = 0)},
+	{.desc = "valid ACK for recorded probe seq 1 -> recorded",
+	 REC(.seq = 1),
+	 ACK(.seq = 1),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.acks = 1)},
+	{.desc = "the same ACK replayed -> stale",
+	 ACK(.seq = 1),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.stale = 1)},
+	{.desc = "ACK for seq 9, not in flight (its slot holds seq 1) -> stale",
+	 ACK(.seq = 9),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.stale = 1)},
+	{.desc = "ACK for seq 2, an empty inflight slot -> stale",
+	 ACK(.seq = 2),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.stale = 1)},
+	{.desc = "ACK echoing a send_ns we never sent -> stale",
+	 REC(.seq = 3),
+	 ACK(.seq = 3, .send = SEND_UNSENT),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.stale = 1)},
+	{.desc = "ACK older than cfg_ack_max_age_ns (3 s > 2 s) -> stale",
+	 REC(.seq = 4, .age_ns = 3 * NS_PER_S),
+	 ACK(.seq = 4),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.stale = 1)},
+	{.desc = "ACK with a flipped MAC byte -> drop_bad_mac, peer untouched",
+	 REC(.seq = 5),
+	 ACK(.seq = 5, .flip = FLIP(60)),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_mac),
+	 PEER(.acks = 0)},
+	{.desc = "ACK signed with an uninstalled key -> drop_bad_mac",
+	 ACK(.seq = 5, .key = KEY_ROGUE),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_mac),
+	 PEER(.acks = 0)},
+	{.desc = "ACK addressed to another node -> drop_wrong_target",
+	 ACK(.seq = 5, .target = T_OTHER_NODE),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_wrong_target),
+	 PEER(.acks = 0)},
+	{.desc = "ACK from another cluster -> drop_wrong_cluster",
+	 ACK(.seq = 5, .cluster = 0x0badc105U),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_wrong_cluster),
+	 PEER(.acks = 0)},
+	{.desc = "second valid ACK, seq 5 (smoothed RTT and jitter)",
+	 ACK(.seq = 5),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.acks = 1)},
+	{.desc = "ACK for seq 4 (re-sent) after seq 5 was counted -> stale",
+	 REC(.seq = 4),
+	 ACK(.seq = 4),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.stale = 1)},
+	{.desc = "valid IPv6 ACK from port 7301 to an ephemeral port",
+	 .f = {.v6 = 1, .dport = 45000},
+	 REC(.seq = 6),
+	 ACK(.seq = 6, .incarnation = 8, .heartbeat = 99),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.acks = 1)},
+	{.desc = "valid ACK signed with the slot-1 key",
+	 REC(.seq = 7),
+	 ACK(.seq = 7, .key = KEY_B, .flags = VIGIL_F_KEYNEXT),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.acks = 1)},
+	{.desc = "valid double-tagged ACK on diagnostic channel 3",
+	 .f = {.nvlan = 2, .tpid = {PKT_ETH_P_8021AD, PKT_ETH_P_8021Q}},
+	 REC(.chan = 3, .seq = 100),
+	 ACK(.seq = 100, .chan = 3),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.chan = 3, .acks = 1)},
+	{.desc = "channel 3 ACK replayed -> stale on channel 3 only",
+	 ACK(.seq = 100, .chan = 3),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.chan = 3, .stale = 1)},
+	{.desc = "ACK seq 8 while no key is installed -> drop_no_key",
+	 REC(.seq = 8),
+	 ACK(.seq = 8),
+	 .keys = KEYS_NONE,
+	 .action = XDP_DROP,
+	 .stats = ST(drop_no_key),
+	 PEER(.acks = 0)},
+	{.desc = "the same ACK seq 8 once the key is back -> recorded",
+	 ACK(.seq = 8),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.acks = 1)},
+	{.desc = "valid ACK with a 50 ms RTT: srtt and jitter grow",
+	 REC(.seq = 9, .age_ns = 50 * NS_PER_MS),
+	 ACK(.seq = 9),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.acks = 1)},
+	{.desc = "valid ACK with a 1 ms RTT: srtt and jitter shrink",
+	 REC(.seq = 10),
+	 ACK(.seq = 10),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.acks = 1)},
+	{.desc = "ACK echoing a recorded send_ns 1 s in the future -> stale",
+	 REC(.seq = 11, .age_ns = -(int64_t)NS_PER_S),
+	 ACK(.seq = 11),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.stale = 1)},
+	{.desc = "ACK seq last_ack_seq + 2^31 (serial arithmetic: older) -> stale",
+	 REC(.seq = 0x8000000aU),
+	 ACK(.seq = 0x8000000aU),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_stale_ack),
+	 PEER(.stale = 1)},
+	{.desc = "ACK seq last_ack_seq + 2^31 - 1 (newest possible) -> recorded",
+	 REC(.seq = 0x80000009U),
+	 ACK(.seq = 0x80000009U),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ack),
+	 PEER(.acks = 1)},
 };
 
 #define PING_TRUNC .action = XDP_DROP, .stats = ST(drop_truncated)
 
 /* Truncated and malformed frames, at every boundary. */
 static const struct xdp_case malformed_rows[] = {
-	{ .desc = "UDP payload shorter than the magic", .f = { .sized = 1, .plen_hi = 3 },
-	  PING_TRUNC },
-	{ .desc = "UDP payload shorter than the magic, IPv6",
-	  .f = { .v6 = 1, .sized = 1, .plen_hi = 3 }, PING_TRUNC },
-	{ .desc = "magic, then the vigil header cut short",
-	  .f = { .sized = 1, .plen_lo = 4, .plen_hi = 15 }, PING_TRUNC },
-	{ .desc = "magic, then the vigil header cut short, 802.1Q IPv6",
-	  .f = { .v6 = 1, .nvlan = 1, .sized = 1, .plen_lo = 4, .plen_hi = 15 }, PING_TRUNC },
-	{ .desc = "PING header, payload shorter than 64 bytes",
-	  .f = { .sized = 1, .plen_lo = 16, .plen_hi = 63 }, .action = XDP_DROP,
-	  .stats = ST(drop_bad_length) },
-	{ .desc = "PING header, payload one byte too long",
-	  .f = { .sized = 1, .plen_lo = 65, .plen_hi = 65 }, .action = XDP_DROP,
-	  .stats = ST(drop_bad_length) },
-	{ .desc = "PING header, 128-byte payload, IPv6",
-	  .f = { .v6 = 1, .sized = 1, .plen_lo = 128, .plen_hi = 128 }, .action = XDP_DROP,
-	  .stats = ST(drop_bad_length) },
-	{ .desc = "ACK header, 63-byte payload",
-	  .f = { .sized = 1, .plen_lo = 63, .plen_hi = 63 }, .m = { .type = VIGIL_MSG_ACK },
-	  .action = XDP_DROP, .stats = ST(drop_bad_length) },
-	{ .desc = "UDP length 72, frame ends after the UDP header",
-	  .f = { .udp_len = 72, .sized = 1, .plen_lo = 0, .plen_hi = 0 }, PING_TRUNC },
-	{ .desc = "UDP length 72, frame has 2 payload bytes",
-	  .f = { .udp_len = 72, .sized = 1, .plen_lo = 2, .plen_hi = 2 }, PING_TRUNC },
-	{ .desc = "UDP length 72, frame has 10 payload bytes",
-	  .f = { .udp_len = 72, .sized = 1, .plen_lo = 10, .plen_hi = 10 }, PING_TRUNC },
-	{ .desc = "UDP length 72, frame has 40 payload bytes",
-	  .f = { .udp_len = 72, .sized = 1, .plen_lo = 40, .plen_hi = 40 }, PING_TRUNC },
-	{ .desc = "UDP length 72, frame has 63 payload bytes (IPv6)",
-	  .f = { .v6 = 1, .udp_len = 72, .sized = 1, .plen_lo = 63, .plen_hi = 63 }, PING_TRUNC },
+	{.desc = "UDP payload shorter than the magic", .f = {.sized = 1, .plen_hi = 3}, PING_TRUNC},
+	{.desc = "UDP payload shorter than the magic, IPv6",
+	 .f = {.v6 = 1, .sized = 1, .plen_hi = 3},
+	 PING_TRUNC},
+	{.desc = "magic, then the vigil header cut short",
+	 .f = {.sized = 1, .plen_lo = 4, .plen_hi = 15},
+	 PING_TRUNC},
+	{.desc = "magic, then the vigil header cut short, 802.1Q IPv6",
+	 .f = {.v6 = 1, .nvlan = 1, .sized = 1, .plen_lo = 4, .plen_hi = 15},
+	 PING_TRUNC},
+	{.desc = "PING header, payload shorter than 64 bytes",
+	 .f = {.sized = 1, .plen_lo = 16, .plen_hi = 63},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_length)},
+	{.desc = "PING header, payload one byte too long",
+	 .f = {.sized = 1, .plen_lo = 65, .plen_hi = 65},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_length)},
+	{.desc = "PING header, 128-byte payload, IPv6",
+	 .f = {.v6 = 1, .sized = 1, .plen_lo = 128, .plen_hi = 128},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_length)},
+	{.desc = "ACK header, 63-byte payload",
+	 .f = {.sized = 1, .plen_lo = 63, .plen_hi = 63},
+	 .m = {.type = VIGIL_MSG_ACK},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_length)},
+	{.desc = "UDP length 72, frame ends after the UDP header",
+	 .f = {.udp_len = 72, .sized = 1, .plen_lo = 0, .plen_hi = 0},
+	 PING_TRUNC},
+	{.desc = "UDP length 72, frame has 2 payload bytes",
+	 .f = {.udp_len = 72, .sized = 1, .plen_lo = 2, .plen_hi = 2},
+	 PING_TRUNC},
+	{.desc = "UDP length 72, frame has 10 payload bytes",
+	 .f = {.udp_len = 72, .sized = 1, .plen_lo = 10, .plen_hi = 10},
+	 PING_TRUNC},
+	{.desc = "UDP length 72, frame has 40 payload bytes",
+	 .f = {.udp_len = 72, .sized = 1, .plen_lo = 40, .plen_hi = 40},
+	 PING_TRUNC},
+	{.desc = "UDP length 72, frame has 63 payload bytes (IPv6)",
+	 .f = {.v6 = 1, .udp_len = 72, .sized = 1, .plen_lo = 63, .plen_hi = 63},
+	 PING_TRUNC},
 	/* protocol.md 7.1: the length check (step 11) precedes the "fewer than
 	 * 64 bytes in the frame" check (step 12). */
-	{ .desc = "UDP length 108 > frame, whole PING present -> drop_bad_length (7.1 #11)",
-	  .f = { .udp_len = 108 }, .action = XDP_DROP, .stats = ST(drop_bad_length) },
-	{ .desc = "UDP length 73 > frame, whole PING present, IPv6 -> drop_bad_length",
-	  .f = { .v6 = 1, .udp_len = 73 }, .action = XDP_DROP, .stats = ST(drop_bad_length) },
-	{ .desc = "UDP length 7, below its own header -> passed, stack drops it",
-	  .f = { .udp_len = 7 }, .action = XDP_PASS },
-	{ .desc = "protocol version 2 -> drop_bad_version", .m = { .version = 2 },
-	  .action = XDP_DROP, .stats = ST(drop_bad_version) },
-	{ .desc = "protocol version 255 -> drop_bad_version (IPv6)", .f = { .v6 = 1 },
-	  .m = { .version = 0xff }, .action = XDP_DROP, .stats = ST(drop_bad_version) },
+	{.desc = "UDP length 108 > frame, whole PING present -> drop_bad_length (7.1 #11)",
+	 .f = {.udp_len = 108},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_length)},
+	{.desc = "UDP length 73 > frame, whole PING present, IPv6 -> drop_bad_length",
+	 .f = {.v6 = 1, .udp_len = 73},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_length)},
+	{.desc = "UDP length 7, below its own header -> passed, stack drops it",
+	 .f = {.udp_len = 7},
+	 .action = XDP_PASS},
+	{.desc = "protocol version 2 -> drop_bad_version",
+	 .m = {.version = 2},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_version)},
+	{.desc = "protocol version 255 -> drop_bad_version (IPv6)",
+	 .f = {.v6 = 1},
+	 .m = {.version = 0xff},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_version)},
 	/* No XDP program ever sees a frame shorter than ETH_HLEN: test_run
 	 * refuses them (even behind XDP metadata), as drivers drop runts. */
-	{ .desc = "13-byte frame, cut in the EtherType: test_run refuses it (EINVAL)",
-	  .f = { .cut = CUT_L2, .cut_off = 13 }, .run_err = -EINVAL },
-	{ .desc = "frame of 14 bytes, Ethernet header only", .f = { .cut = CUT_L3 },
-	  .action = XDP_PASS },
-	{ .desc = "802.1Q frame cut inside its tag", .f = { .nvlan = 1, .cut = CUT_VLAN,
-	  .cut_off = 2 }, .action = XDP_PASS },
-	{ .desc = "802.1ad+802.1Q frame cut inside the inner tag",
-	  .f = { .nvlan = 2, .tpid = { PKT_ETH_P_8021AD }, .cut = CUT_VLAN, .cut_off = 6 },
-	  .action = XDP_PASS },
-	{ .desc = "802.1ad+802.1Q frame ending after its tags",
-	  .f = { .nvlan = 2, .tpid = { PKT_ETH_P_8021AD }, .cut = CUT_L3 },
-	  .action = XDP_PASS },
-	{ .desc = "IPv4 header cut after 10 bytes", .f = { .cut = CUT_L3, .cut_off = 10 },
-	  .action = XDP_PASS },
-	{ .desc = "IPv4 header cut after 19 bytes", .f = { .cut = CUT_L3, .cut_off = 19 },
-	  .action = XDP_PASS },
-	{ .desc = "IPv6 header cut after 39 bytes", .f = { .v6 = 1, .cut = CUT_L3,
-	  .cut_off = 39 }, .action = XDP_PASS },
-	{ .desc = "802.1Q IPv6 header cut after 8 bytes", .f = { .v6 = 1, .nvlan = 1,
-	  .cut = CUT_L3, .cut_off = 8 }, .action = XDP_PASS },
-	{ .desc = "frame ending after the IPv4 header", .f = { .cut = CUT_L4 },
-	  .action = XDP_PASS },
-	{ .desc = "UDP header cut after 4 bytes (IPv4)", .f = { .cut = CUT_L4, .cut_off = 4 },
-	  .action = XDP_PASS },
-	{ .desc = "UDP header cut after 7 bytes (IPv6)", .f = { .v6 = 1, .cut = CUT_L4,
-	  .cut_off = 7 }, .action = XDP_PASS },
-	{ .desc = "IPv4 IHL 4 (header shorter than 20 bytes)", .f = { .ip_verihl = 0x44 },
-	  .action = XDP_PASS },
-	{ .desc = "IPv4 EtherType carrying a version-6 header", .f = { .ip_verihl = 0x65 },
-	  .action = XDP_PASS },
+	{.desc = "13-byte frame, cut in the EtherType: test_run refuses it (EINVAL)",
+	 .f = {.cut = CUT_L2, .cut_off = 13},
+	 .run_err = -EINVAL},
+	{.desc = "frame of 14 bytes, Ethernet header only",
+	 .f = {.cut = CUT_L3},
+	 .action = XDP_PASS},
+	{.desc = "802.1Q frame cut inside its tag",
+	 .f = {.nvlan = 1, .cut = CUT_VLAN, .cut_off = 2},
+	 .action = XDP_PASS},
+	{.desc = "802.1ad+802.1Q frame cut inside the inner tag",
+	 .f = {.nvlan = 2, .tpid = {PKT_ETH_P_8021AD}, .cut = CUT_VLAN, .cut_off = 6},
+	 .action = XDP_PASS},
+	{.desc = "802.1ad+802.1Q frame ending after its tags",
+	 .f = {.nvlan = 2, .tpid = {PKT_ETH_P_8021AD}, .cut = CUT_L3},
+	 .action = XDP_PASS},
+	{.desc = "IPv4 header cut after 10 bytes",
+	 .f = {.cut = CUT_L3, .cut_off = 10},
+	 .action = XDP_PASS},
+	{.desc = "IPv4 header cut after 19 bytes",
+	 .f = {.cut = CUT_L3, .cut_off = 19},
+	 .action = XDP_PASS},
+	{.desc = "IPv6 header cut after 39 bytes",
+	 .f = {.v6 = 1, .cut = CUT_L3, .cut_off = 39},
+	 .action = XDP_PASS},
+	{.desc = "802.1Q IPv6 header cut after 8 bytes",
+	 .f = {.v6 = 1, .nvlan = 1, .cut = CUT_L3, .cut_off = 8},
+	 .action = XDP_PASS},
+	{.desc = "frame ending after the IPv4 header", .f = {.cut = CUT_L4}, .action = XDP_PASS},
+	{.desc = "UDP header cut after 4 bytes (IPv4)",
+	 .f = {.cut = CUT_L4, .cut_off = 4},
+	 .action = XDP_PASS},
+	{.desc = "UDP header cut after 7 bytes (IPv6)",
+	 .f = {.v6 = 1, .cut = CUT_L4, .cut_off = 7},
+	 .action = XDP_PASS},
+	{.desc = "IPv4 IHL 4 (header shorter than 20 bytes)",
+	 .f = {.ip_verihl = 0x44},
+	 .action = XDP_PASS},
+	{.desc = "IPv4 EtherType carrying a version-6 header",
+	 .f = {.ip_verihl = 0x65},
+	 .action = XDP_PASS},
 };
 
 #define PING_BAD_MAC .action = XDP_DROP, .stats = ST(drop_bad_mac)
 
 /* Signatures, keys, cluster and target. */
 static const struct xdp_case auth_rows[] = {
-	{ .desc = "PING with MAC byte 0 flipped", .m = { .flip = FLIP(56) }, PING_BAD_MAC },
-	{ .desc = "PING with MAC byte 7 flipped", .m = { .flip = FLIP(63) }, PING_BAD_MAC },
-	{ .desc = "PING with a signed byte (seq) flipped", .m = { .seq = 3, .flip = FLIP(20) },
-	  PING_BAD_MAC },
-	{ .desc = "PING with a signed byte (heartbeat) flipped, IPv6", .f = { .v6 = 1 },
-	  .m = { .flip = FLIP(40) }, PING_BAD_MAC },
-	{ .desc = "PING signed with a key that is not installed", .m = { .key = KEY_ROGUE },
-	  PING_BAD_MAC },
-	{ .desc = "PING signed with the slot-1 key -> ACK signed with it, KEYNEXT",
-	  .m = { .seq = 21, .key = KEY_B }, .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "802.1Q IPv6 PING signed with the slot-1 key -> ACK with KEYNEXT",
-	  .f = { .v6 = 1, .nvlan = 1 }, .m = { .seq = 22, .key = KEY_B,
-	  .flags = VIGIL_F_RELAYED | VIGIL_F_KEYNEXT, .origin = T_OTHER_NODE },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "PING signed with the slot-1 key once slot 1 is cleared",
-	  .m = { .key = KEY_B }, .keys = KEYS_A_ONLY, PING_BAD_MAC },
-	{ .desc = "PING signed with the slot-0 key while only slot 0 is installed",
-	  .m = { .seq = 23 }, .keys = KEYS_A_ONLY, .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "PING while no key is installed -> drop_no_key", .keys = KEYS_NONE,
-	  .action = XDP_DROP, .stats = ST(drop_no_key) },
-	{ .desc = "PING from another cluster -> drop_wrong_cluster",
-	  .m = { .cluster = 0x0badc105U }, .action = XDP_DROP,
-	  .stats = ST(drop_wrong_cluster) },
-	{ .desc = "IPv6 PING from a cluster id one bit off ours -> drop_wrong_cluster",
-	  .m = { .cluster = T_CLUSTER ^ 1 }, .f = { .v6 = 1 }, .action = XDP_DROP,
-	  .stats = ST(drop_wrong_cluster) },
-	{ .desc = "PING addressed to another node -> drop_wrong_target",
-	  .m = { .target = T_OTHER_NODE }, .action = XDP_DROP, .stats = ST(drop_wrong_target) },
-	{ .desc = "PING addressed to another node, bad MAC -> MAC checked first",
-	  .m = { .target = T_OTHER_NODE, .flip = FLIP(57) }, PING_BAD_MAC },
+	{.desc = "PING with MAC byte 0 flipped", .m = {.flip = FLIP(56)}, PING_BAD_MAC},
+	{.desc = "PING with MAC byte 7 flipped", .m = {.flip = FLIP(63)}, PING_BAD_MAC},
+	{.desc = "PING with a signed byte (seq) flipped",
+	 .m = {.seq = 3, .flip = FLIP(20)},
+	 PING_BAD_MAC},
+	{.desc = "PING with a signed byte (heartbeat) flipped, IPv6",
+	 .f = {.v6 = 1},
+	 .m = {.flip = FLIP(40)},
+	 PING_BAD_MAC},
+	{.desc = "PING signed with a key that is not installed",
+	 .m = {.key = KEY_ROGUE},
+	 PING_BAD_MAC},
+	{.desc = "PING signed with the slot-1 key -> ACK signed with it, KEYNEXT",
+	 .m = {.seq = 21, .key = KEY_B},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "802.1Q IPv6 PING signed with the slot-1 key -> ACK with KEYNEXT",
+	 .f = {.v6 = 1, .nvlan = 1},
+	 .m = {.seq = 22,
+	       .key = KEY_B,
+	       .flags = VIGIL_F_RELAYED | VIGIL_F_KEYNEXT,
+	       .origin = T_OTHER_NODE},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "PING signed with the slot-1 key once slot 1 is cleared",
+	 .m = {.key = KEY_B},
+	 .keys = KEYS_A_ONLY,
+	 PING_BAD_MAC},
+	{.desc = "PING signed with the slot-0 key while only slot 0 is installed",
+	 .m = {.seq = 23},
+	 .keys = KEYS_A_ONLY,
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "PING while no key is installed -> drop_no_key",
+	 .keys = KEYS_NONE,
+	 .action = XDP_DROP,
+	 .stats = ST(drop_no_key)},
+	{.desc = "PING from another cluster -> drop_wrong_cluster",
+	 .m = {.cluster = 0x0badc105U},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_wrong_cluster)},
+	{.desc = "IPv6 PING from a cluster id one bit off ours -> drop_wrong_cluster",
+	 .m = {.cluster = T_CLUSTER ^ 1},
+	 .f = {.v6 = 1},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_wrong_cluster)},
+	{.desc = "PING addressed to another node -> drop_wrong_target",
+	 .m = {.target = T_OTHER_NODE},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_wrong_target)},
+	{.desc = "PING addressed to another node, bad MAC -> MAC checked first",
+	 .m = {.target = T_OTHER_NODE, .flip = FLIP(57)},
+	 PING_BAD_MAC},
 };
 
 /* The "rl" instance: burst 3, 1 answer/s per source address. */
 static const struct xdp_case rl_rows[] = {
-	{ .desc = "PING 1 of 3 from 10.251.0.2", .m = { .seq = 1 }, .action = XDP_TX,
-	  .stats = PING_OK },
-	{ .desc = "PING 2 of 3 from 10.251.0.2", .m = { .seq = 2 }, .action = XDP_TX,
-	  .stats = PING_OK },
-	{ .desc = "PING 3 of 3 from 10.251.0.2 (802.1Q)", .f = { .nvlan = 1 }, .m = { .seq = 3 },
-	  .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "4th PING from 10.251.0.2 -> drop_rate_limited", .m = { .seq = 4 },
-	  .action = XDP_DROP, .stats = ST(rx_ping) | ST(drop_rate_limited) },
-	{ .desc = "5th PING from 10.251.0.2 -> still limited", .m = { .seq = 5 },
-	  .action = XDP_DROP, .stats = ST(rx_ping) | ST(drop_rate_limited) },
-	{ .desc = "PING from 10.251.0.3, another source -> answered", .f = { .src = H_OTHER },
-	  .m = { .seq = 1, .sender = T_OTHER_NODE }, .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "IPv6 PING from fd00:251::2 (its own bucket) -> answered", .f = { .v6 = 1 },
-	  .m = { .seq = 6 }, .action = XDP_TX, .stats = PING_OK },
-	{ .desc = "bad-MAC PING from the limited source -> drop_bad_mac, not rate-limited",
-	  .m = { .seq = 7, .flip = FLIP(56) }, PING_BAD_MAC },
+	{.desc = "PING 1 of 3 from 10.251.0.2",
+	 .m = {.seq = 1},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "PING 2 of 3 from 10.251.0.2",
+	 .m = {.seq = 2},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "PING 3 of 3 from 10.251.0.2 (802.1Q)",
+	 .f = {.nvlan = 1},
+	 .m = {.seq = 3},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "4th PING from 10.251.0.2 -> drop_rate_limited",
+	 .m = {.seq = 4},
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ping) | ST(drop_rate_limited)},
+	{.desc = "5th PING from 10.251.0.2 -> still limited",
+	 .m = {.seq = 5},
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ping) | ST(drop_rate_limited)},
+	{.desc = "PING from 10.251.0.3, another source -> answered",
+	 .f = {.src = H_OTHER},
+	 .m = {.seq = 1, .sender = T_OTHER_NODE},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "IPv6 PING from fd00:251::2 (its own bucket) -> answered",
+	 .f = {.v6 = 1},
+	 .m = {.seq = 6},
+	 .action = XDP_TX,
+	 .stats = PING_OK},
+	{.desc = "bad-MAC PING from the limited source -> drop_bad_mac, not rate-limited",
+	 .m = {.seq = 7, .flip = FLIP(56)},
+	 PING_BAD_MAC},
 };
 
 /* Not ours to answer: passed up byte for byte. */
 static const struct xdp_case pass_rows[] = {
-	{ .desc = "ARP request", .f = { .ethertype = PKT_ETH_P_ARP, .body = BODY_ARP },
-	  .action = XDP_PASS },
-	{ .desc = "TCP to port 7301 carrying a PING", .f = { .proto = PKT_IPPROTO_TCP,
-	  .body = BODY_TCP }, .action = XDP_PASS },
-	{ .desc = "UDP 40000 -> 7302 carrying a PING", .f = { .sport = 40000, .dport = 7302 },
-	  .action = XDP_PASS },
-	{ .desc = "ICMPv6 echo request", .f = { .v6 = 1, .proto = PKT_IPPROTO_ICMPV6,
-	  .body = BODY_ICMP6 }, .action = XDP_PASS },
-	{ .desc = "IPv4 first fragment (MF) to port 7301 carrying a PING",
-	  .f = { .frag_off = PKT_IP_MF }, .action = XDP_PASS },
-	{ .desc = "IPv4 fragment at offset 8 to port 7301", .f = { .frag_off = 1 },
-	  .action = XDP_PASS },
-	{ .desc = "IPv6 with a fragment header, UDP to 7301 carrying a PING",
-	  .f = { .v6 = 1, .ip6_frag = 1 }, .action = XDP_PASS },
-	{ .desc = "UDP to 7301 without the vigil magic", .f = { .body = BODY_NOMAGIC },
-	  .action = XDP_PASS },
-	{ .desc = "UDP to 7301 without the vigil magic (IPv6)", .f = { .v6 = 1,
-	  .body = BODY_NOMAGIC }, .action = XDP_PASS },
-	{ .desc = "2-byte datagram from 7301 to an ephemeral port",
-	  .f = { .dport = 40000, .sized = 1, .plen_lo = 2, .plen_hi = 2 }, .action = XDP_PASS },
-	{ .desc = "three VLAN tags around a PING", .f = { .nvlan = 3,
-	  .tpid = { PKT_ETH_P_8021AD, PKT_ETH_P_8021Q, PKT_ETH_P_8021Q } }, .action = XDP_PASS },
-	{ .desc = "GOSSIP to 7301 -> pass_other", .m = { .type = VIGIL_MSG_GOSSIP },
-	  .action = XDP_PASS, .stats = ST(pass_other) },
-	{ .desc = "PING_REQ to 7301 (IPv6, 802.1Q) -> pass_other",
-	  .f = { .v6 = 1, .nvlan = 1 }, .m = { .type = VIGIL_MSG_PING_REQ },
-	  .action = XDP_PASS, .stats = ST(pass_other) },
-	{ .desc = "extension type 200 to 7301 -> pass_other", .m = { .type = 200 },
-	  .action = XDP_PASS, .stats = ST(pass_other) },
-	{ .desc = "GOSSIP header cut to 16 bytes -> pass_other (length is the agent's)",
-	  .m = { .type = VIGIL_MSG_GOSSIP }, .f = { .sized = 1, .plen_lo = 16, .plen_hi = 16 },
-	  .action = XDP_PASS, .stats = ST(pass_other) },
-	{ .desc = "PING from 7301 to an ephemeral port -> pass_other", .f = { .dport = 40000 },
-	  .action = XDP_PASS, .stats = ST(pass_other) },
+	{.desc = "ARP request",
+	 .f = {.ethertype = PKT_ETH_P_ARP, .body = BODY_ARP},
+	 .action = XDP_PASS},
+	{.desc = "TCP to port 7301 carrying a PING",
+	 .f = {.proto = PKT_IPPROTO_TCP, .body = BODY_TCP},
+	 .action = XDP_PASS},
+	{.desc = "UDP 40000 -> 7302 carrying a PING",
+	 .f = {.sport = 40000, .dport = 7302},
+	 .action = XDP_PASS},
+	{.desc = "ICMPv6 echo request",
+	 .f = {.v6 = 1, .proto = PKT_IPPROTO_ICMPV6, .body = BODY_ICMP6},
+	 .action = XDP_PASS},
+	{.desc = "IPv4 first fragment (MF) to port 7301 carrying a PING",
+	 .f = {.frag_off = PKT_IP_MF},
+	 .action = XDP_PASS},
+	{.desc = "IPv4 fragment at offset 8 to port 7301",
+	 .f = {.frag_off = 1},
+	 .action = XDP_PASS},
+	{.desc = "IPv6 with a fragment header, UDP to 7301 carrying a PING",
+	 .f = {.v6 = 1, .ip6_frag = 1},
+	 .action = XDP_PASS},
+	{.desc = "UDP to 7301 without the vigil magic",
+	 .f = {.body = BODY_NOMAGIC},
+	 .action = XDP_PASS},
+	{.desc = "UDP to 7301 without the vigil magic (IPv6)",
+	 .f = {.v6 = 1, .body = BODY_NOMAGIC},
+	 .action = XDP_PASS},
+	{.desc = "2-byte datagram from 7301 to an ephemeral port",
+	 .f = {.dport = 40000, .sized = 1, .plen_lo = 2, .plen_hi = 2},
+	 .action = XDP_PASS},
+	{.desc = "three VLAN tags around a PING",
+	 .f = {.nvlan = 3, .tpid = {PKT_ETH_P_8021AD, PKT_ETH_P_8021Q, PKT_ETH_P_8021Q}},
+	 .action = XDP_PASS},
+	{.desc = "GOSSIP to 7301 -> pass_other",
+	 .m = {.type = VIGIL_MSG_GOSSIP},
+	 .action = XDP_PASS,
+	 .stats = ST(pass_other)},
+	{.desc = "PING_REQ to 7301 (IPv6, 802.1Q) -> pass_other",
+	 .f = {.v6 = 1, .nvlan = 1},
+	 .m = {.type = VIGIL_MSG_PING_REQ},
+	 .action = XDP_PASS,
+	 .stats = ST(pass_other)},
+	{.desc = "extension type 200 to 7301 -> pass_other",
+	 .m = {.type = 200},
+	 .action = XDP_PASS,
+	 .stats = ST(pass_other)},
+	{.desc = "GOSSIP header cut to 16 bytes -> pass_other (length is the agent's)",
+	 .m = {.type = VIGIL_MSG_GOSSIP},
+	 .f = {.sized = 1, .plen_lo = 16, .plen_hi = 16},
+	 .action = XDP_PASS,
+	 .stats = ST(pass_other)},
+	{.desc = "PING from 7301 to an ephemeral port -> pass_other",
+	 .f = {.dport = 40000},
+	 .action = XDP_PASS,
+	 .stats = ST(pass_other)},
 };
 
 /* ---- docs/protocol.md section 13, byte for byte ------------------------- */
 
 /* 13.3: the PING as hv1 sends it, and the ACK hv2's program must send back. */
 static const uint8_t spec_ping[] = {
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
-	0x08, 0x00, 0x45, 0x00, 0x00, 0x5c, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-	0x26, 0x8f, 0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02, 0x1c, 0x85,
-	0x1c, 0x85, 0x00, 0x48, 0x20, 0xf3, 0x56, 0x47, 0x49, 0x4c, 0x01, 0x01,
-	0x00, 0x00, 0xb1, 0x2a, 0x9e, 0x75, 0xa8, 0x18, 0x64, 0x21, 0x38, 0x30,
-	0x53, 0xe3, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f,
-	0x42, 0x40, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x73, 0xc5, 0xf8, 0x8a, 0xe2, 0xf3, 0x76, 0xe2,
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00,
+	0x45, 0x00, 0x00, 0x5c, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x26, 0x8f, 0x0a, 0x00,
+	0x00, 0x01, 0x0a, 0x00, 0x00, 0x02, 0x1c, 0x85, 0x1c, 0x85, 0x00, 0x48, 0x20, 0xf3,
+	0x56, 0x47, 0x49, 0x4c, 0x01, 0x01, 0x00, 0x00, 0xb1, 0x2a, 0x9e, 0x75, 0xa8, 0x18,
+	0x64, 0x21, 0x38, 0x30, 0x53, 0xe3, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x0f, 0x42, 0x40, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x73, 0xc5, 0xf8, 0x8a, 0xe2, 0xf3, 0x76, 0xe2,
 };
 
 static const uint8_t spec_ack[] = {
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02,
-	0x08, 0x00, 0x45, 0x00, 0x00, 0x5c, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-	0x26, 0x8f, 0x0a, 0x00, 0x00, 0x02, 0x0a, 0x00, 0x00, 0x01, 0x1c, 0x85,
-	0x1c, 0x85, 0x00, 0x48, 0x23, 0x38, 0x56, 0x47, 0x49, 0x4c, 0x01, 0x02,
-	0x00, 0x00, 0xb1, 0x2a, 0x9e, 0x75, 0x38, 0x30, 0x53, 0xe3, 0xa8, 0x18,
-	0x64, 0x21, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f,
-	0x42, 0x40, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0xc8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x45, 0x3d, 0x33, 0x02, 0xe0, 0xd7, 0x6a, 0x64,
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00,
+	0x45, 0x00, 0x00, 0x5c, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x26, 0x8f, 0x0a, 0x00,
+	0x00, 0x02, 0x0a, 0x00, 0x00, 0x01, 0x1c, 0x85, 0x1c, 0x85, 0x00, 0x48, 0x23, 0x38,
+	0x56, 0x47, 0x49, 0x4c, 0x01, 0x02, 0x00, 0x00, 0xb1, 0x2a, 0x9e, 0x75, 0x38, 0x30,
+	0x53, 0xe3, 0xa8, 0x18, 0x64, 0x21, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x0f, 0x42, 0x40, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0xc8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x45, 0x3d, 0x33, 0x02, 0xe0, 0xd7, 0x6a, 0x64,
 };
 
 #define SPEC_OFF_TTL	 22 /* Ethernet 14 + IPv4 8 */
@@ -1154,23 +1357,40 @@ struct raw_case {
 };
 
 static const struct raw_case spec_rows[] = {
-	{ .desc = "13.3: hv1's PING -> the ACK frame of 13.3, byte for byte",
-	  .in = spec_ping, .len = sizeof(spec_ping), .action = XDP_TX, .out = spec_ack,
-	  .out_len = sizeof(spec_ack), .stats = PING_OK },
-	{ .desc = "13.3 PING with TTL 63 (header checksum adjusted) -> the same ACK frame",
-	  .in = spec_ping, .len = sizeof(spec_ping),
-	  .patch = { { PATCH(SPEC_OFF_TTL), 63 }, { PATCH(SPEC_OFF_IPCSUM), 0x27 } },
-	  .action = XDP_TX, .out = spec_ack, .out_len = sizeof(spec_ack), .stats = PING_OK },
-	{ .desc = "13.3 PING with UDP checksum 0 (not verified) -> the same ACK frame",
-	  .in = spec_ping, .len = sizeof(spec_ping),
-	  .patch = { { PATCH(SPEC_OFF_UDPCSUM), 0 }, { PATCH(SPEC_OFF_UDPCSUM + 1), 0 } },
-	  .action = XDP_TX, .out = spec_ack, .out_len = sizeof(spec_ack), .stats = PING_OK },
-	{ .desc = "13.3 PING with MAC byte 0 changed -> drop_bad_mac", .in = spec_ping,
-	  .len = sizeof(spec_ping), .patch = { { PATCH(SPEC_OFF_MAC), 0x74 } },
-	  .action = XDP_DROP, .stats = ST(drop_bad_mac) },
-	{ .desc = "13.3 ACK frame received by hv2 itself (target hv1) -> drop_wrong_target",
-	  .in = spec_ack, .len = sizeof(spec_ack), .action = XDP_DROP,
-	  .stats = ST(drop_wrong_target) },
+	{.desc = "13.3: hv1's PING -> the ACK frame of 13.3, byte for byte",
+	 .in = spec_ping,
+	 .len = sizeof(spec_ping),
+	 .action = XDP_TX,
+	 .out = spec_ack,
+	 .out_len = sizeof(spec_ack),
+	 .stats = PING_OK},
+	{.desc = "13.3 PING with TTL 63 (header checksum adjusted) -> the same ACK frame",
+	 .in = spec_ping,
+	 .len = sizeof(spec_ping),
+	 .patch = {{PATCH(SPEC_OFF_TTL), 63}, {PATCH(SPEC_OFF_IPCSUM), 0x27}},
+	 .action = XDP_TX,
+	 .out = spec_ack,
+	 .out_len = sizeof(spec_ack),
+	 .stats = PING_OK},
+	{.desc = "13.3 PING with UDP checksum 0 (not verified) -> the same ACK frame",
+	 .in = spec_ping,
+	 .len = sizeof(spec_ping),
+	 .patch = {{PATCH(SPEC_OFF_UDPCSUM), 0}, {PATCH(SPEC_OFF_UDPCSUM + 1), 0}},
+	 .action = XDP_TX,
+	 .out = spec_ack,
+	 .out_len = sizeof(spec_ack),
+	 .stats = PING_OK},
+	{.desc = "13.3 PING with MAC byte 0 changed -> drop_bad_mac",
+	 .in = spec_ping,
+	 .len = sizeof(spec_ping),
+	 .patch = {{PATCH(SPEC_OFF_MAC), 0x74}},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_bad_mac)},
+	{.desc = "13.3 ACK frame received by hv2 itself (target hv1) -> drop_wrong_target",
+	 .in = spec_ack,
+	 .len = sizeof(spec_ack),
+	 .action = XDP_DROP,
+	 .stats = ST(drop_wrong_target)},
 };
 
 static void run_raw_table(const struct fx *fx, const struct raw_case *rows, size_t n)
@@ -1202,12 +1422,17 @@ static void run_raw_table(const struct fx *fx, const struct raw_case *rows, size
  * frames: the reference the generated rows are compared with is the spec's. */
 static int spec_builder_check(uint64_t k0, uint64_t k1)
 {
-	static const uint8_t hv1_mac[] = { 0x02, 0, 0, 0, 0, 0x01 };
-	static const uint8_t hv2_mac[] = { 0x02, 0, 0, 0, 0, 0x02 };
+	static const uint8_t hv1_mac[] = {0x02, 0, 0, 0, 0, 0x01};
+	static const uint8_t hv2_mac[] = {0x02, 0, 0, 0, 0, 0x02};
 	static uint8_t frame[PKT_MAX_LEN];
 	struct probe_fields f = {
-		.type = VIGIL_MSG_PING, .cluster_id = SPEC_AZ1, .sender_id = SPEC_HV1,
-		.target_id = SPEC_HV2, .seq = 1, .send_ns = 1000000, .incarnation = 1,
+		.type = VIGIL_MSG_PING,
+		.cluster_id = SPEC_AZ1,
+		.sender_id = SPEC_HV1,
+		.target_id = SPEC_HV2,
+		.seq = 1,
+		.send_ns = 1000000,
+		.incarnation = 1,
 		.heartbeat = 100,
 	};
 	struct vigil_probe ping, ack;
@@ -1220,8 +1445,8 @@ static int spec_builder_check(uint64_t k0, uint64_t k1)
 	memcpy(ps.dmac, hv2_mac, PKT_ETH_ALEN);
 	memcpy(ps.smac, hv1_mac, PKT_ETH_ALEN);
 	ps.ethertype = PKT_ETH_P_IP;
-	memcpy(ps.saddr, (const uint8_t[]){ 10, 0, 0, 1 }, 4);
-	memcpy(ps.daddr, (const uint8_t[]){ 10, 0, 0, 2 }, 4);
+	memcpy(ps.saddr, (const uint8_t[]){10, 0, 0, 1}, 4);
+	memcpy(ps.daddr, (const uint8_t[]){10, 0, 0, 2}, 4);
 	ps.frag_off = PKT_IP_DF;
 	ps.ttl = 64;
 	ps.proto = PKT_IPPROTO_UDP;
@@ -1301,9 +1526,9 @@ static void test_spec_example(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ping_ack),   cmocka_unit_test(test_ack_accounting),
-		cmocka_unit_test(test_malformed),  cmocka_unit_test(test_auth),
-		cmocka_unit_test(test_rate_limit), cmocka_unit_test(test_pass_through),
+		cmocka_unit_test(test_ping_ack),     cmocka_unit_test(test_ack_accounting),
+		cmocka_unit_test(test_malformed),    cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_rate_limit),   cmocka_unit_test(test_pass_through),
 		cmocka_unit_test(test_spec_example),
 	};
 

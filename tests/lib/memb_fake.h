@@ -60,9 +60,9 @@ static uint32_t fake_random(void *ctx)
 /* This node is "self" (id 1000), with the agent's default timing. */
 static inline void fake_memb_init(struct memb *m)
 {
-	const struct memb_env env = { fake_now,	   fake_send,	 fake_probe, fake_observe,
-				      fake_peer_added, fake_changed, fake_random, NULL };
-	struct vigil_keyring kr = { .slot = { { 1, 2, 1 } } };
+	const struct memb_env env = {fake_now,	      fake_send,    fake_probe,	 fake_observe,
+				     fake_peer_added, fake_changed, fake_random, NULL};
+	struct vigil_keyring kr = {.slot = {{1, 2, 1}}};
 	struct vigil_config c;
 
 	config_defaults(&c);

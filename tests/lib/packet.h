@@ -19,15 +19,15 @@
 #include "wire.h"
 #include "vigil_abi.h"
 
-#define PKT_ETH_ALEN	 6
-#define PKT_ETH_HLEN	 14
-#define PKT_VLAN_HLEN	 4
-#define PKT_IP4_HLEN	 20
-#define PKT_IP6_HLEN	 40
+#define PKT_ETH_ALEN	  6
+#define PKT_ETH_HLEN	  14
+#define PKT_VLAN_HLEN	  4
+#define PKT_IP4_HLEN	  20
+#define PKT_IP6_HLEN	  40
 #define PKT_IP6_FRAG_HLEN 8
-#define PKT_UDP_HLEN	 8
-#define PKT_MAX_VLAN	 3
-#define PKT_MAX_LEN	 2048
+#define PKT_UDP_HLEN	  8
+#define PKT_MAX_VLAN	  3
+#define PKT_MAX_LEN	  2048
 
 #define PKT_ETH_P_IP	 0x0800
 #define PKT_ETH_P_ARP	 0x0806
@@ -47,33 +47,33 @@
 struct pkt_spec {
 	uint8_t dmac[PKT_ETH_ALEN];
 	uint8_t smac[PKT_ETH_ALEN];
-	int nvlan;			/* 0..PKT_MAX_VLAN tags, outer first */
-	uint16_t tpid[PKT_MAX_VLAN];	/* PKT_ETH_P_8021Q or PKT_ETH_P_8021AD */
+	int nvlan;		     /* 0..PKT_MAX_VLAN tags, outer first */
+	uint16_t tpid[PKT_MAX_VLAN]; /* PKT_ETH_P_8021Q or PKT_ETH_P_8021AD */
 	uint16_t tci[PKT_MAX_VLAN];
-	uint16_t ethertype;		/* IPv4, IPv6, or anything: body follows raw */
-	uint8_t saddr[16], daddr[16];	/* IPv4 uses the first 4 bytes */
-	uint8_t ip_verihl;		/* IPv4 version/IHL byte; 0 = 0x45 */
+	uint16_t ethertype;	      /* IPv4, IPv6, or anything: body follows raw */
+	uint8_t saddr[16], daddr[16]; /* IPv4 uses the first 4 bytes */
+	uint8_t ip_verihl;	      /* IPv4 version/IHL byte; 0 = 0x45 */
 	uint8_t tos;
 	uint16_t ip_id;
-	uint16_t frag_off;		/* IPv4 flags and fragment offset */
-	uint8_t ttl;			/* IPv4 TTL or IPv6 hop limit */
-	uint32_t flow;			/* IPv6 flow label */
-	int ip6_frag;			/* IPv6: a fragment header before L4 */
-	uint8_t proto;			/* UDP: header built here; else body is the L4 */
+	uint16_t frag_off; /* IPv4 flags and fragment offset */
+	uint8_t ttl;	   /* IPv4 TTL or IPv6 hop limit */
+	uint32_t flow;	   /* IPv6 flow label */
+	int ip6_frag;	   /* IPv6: a fragment header before L4 */
+	uint8_t proto;	   /* UDP: header built here; else body is the L4 */
 	uint16_t sport, dport;
-	uint16_t udp_len;		/* 0 = 8 + body_len; else written as given */
+	uint16_t udp_len; /* 0 = 8 + body_len; else written as given */
 	const void *body;
 	size_t body_len;
 };
 
 /* Where each layer of a built frame starts. */
 struct pkt_layout {
-	size_t l2;	/* Ethernet header */
-	size_t vlan;	/* first VLAN tag (== l3 if none) */
-	size_t l3;	/* IPv4/IPv6 header (or raw body for other EtherTypes) */
-	size_t l4;	/* UDP header (or raw L4 body) */
-	size_t body;	/* UDP payload */
-	size_t len;	/* whole frame */
+	size_t l2;   /* Ethernet header */
+	size_t vlan; /* first VLAN tag (== l3 if none) */
+	size_t l3;   /* IPv4/IPv6 header (or raw body for other EtherTypes) */
+	size_t l4;   /* UDP header (or raw L4 body) */
+	size_t body; /* UDP payload */
+	size_t len;  /* whole frame */
 };
 
 static inline void pkt_put16(uint8_t *p, uint16_t v)
@@ -113,7 +113,7 @@ static inline uint16_t pkt_csum_finish(uint32_t sum)
  * length, and where its layers start in *lay if lay is not NULL. */
 static inline size_t pkt_build(uint8_t *buf, const struct pkt_spec *s, struct pkt_layout *lay)
 {
-	struct pkt_layout l = { 0 };
+	struct pkt_layout l = {0};
 	size_t off = 0, ip_len, l4_len;
 	uint8_t *ip, *udp;
 	uint16_t ulen, csum;

@@ -35,13 +35,13 @@
 #include "wire.h"
 #include "rtt.h" /* the XDP program's RTT estimator */
 
-#define NS_PER_MS  1000000ULL
-#define NS_PER_SEC 1000000000ULL
-#define T0	   NS_PER_SEC /* virtual clock at the start of a run (never 0) */
-#define SIM_PORT   7301
-#define MAX_SPECS  64
-#define BACKLOG_MAX 256		     /* datagrams a stalled agent's socket buffers */
-#define PART_GRACE (10 * NS_PER_SEC) /* accusations this long after a heal are the partition's */
+#define NS_PER_MS   1000000ULL
+#define NS_PER_SEC  1000000000ULL
+#define T0	    NS_PER_SEC /* virtual clock at the start of a run (never 0) */
+#define SIM_PORT    7301
+#define MAX_SPECS   64
+#define BACKLOG_MAX 256		      /* datagrams a stalled agent's socket buffers */
+#define PART_GRACE  (10 * NS_PER_SEC) /* accusations this long after a heal are the partition's */
 #define CHECK_EVERY (50 * NS_PER_MS)  /* convergence checks after a heal or while joining */
 #define PP_HOPS	    3		      /* one-way delays before a push-pull frame arrives (TCP) */
 
@@ -113,9 +113,9 @@ struct params {
 	uint64_t seed;
 	double loss;
 	uint64_t duration, tick, lat_base, lat_jitter;
-	int join;		      /* bootstrap: 1 = memb_join via node 0, 0 = seeded */
-	uint64_t pushpull;	      /* anti-entropy period; 0 = off */
-	uint64_t win_from, win_to;    /* steady-state window; 0 = automatic */
+	int join;		   /* bootstrap: 1 = memb_join via node 0, 0 = seeded */
+	uint64_t pushpull;	   /* anti-entropy period; 0 = off */
+	uint64_t win_from, win_to; /* steady-state window; 0 = automatic */
 	struct crash_spec crash[MAX_SPECS];
 	struct stall_spec stall[MAX_SPECS];
 	struct part_spec part[MAX_SPECS];
@@ -136,9 +136,9 @@ enum ev_type {
 	EV_RESUME,
 	EV_PART,
 	EV_HEAL,
-	EV_WINDOW, /* arg 0: steady-state window opens, 1: closes */
-	EV_CHECK,  /* convergence check */
-	EV_PP_REQ, /* push-pull: a client's full state reaches the server */
+	EV_WINDOW,  /* arg 0: steady-state window opens, 1: closes */
+	EV_CHECK,   /* convergence check */
+	EV_PP_REQ,  /* push-pull: a client's full state reaches the server */
 	EV_PP_RESP, /* push-pull: the server's full state reaches the client */
 };
 
@@ -194,7 +194,7 @@ struct stall_res {
 
 struct part_res {
 	uint8_t *group;
-	uint8_t *seen;	/* n*n: 1 suspect or dead, 2 dead */
+	uint8_t *seen;	  /* n*n: 1 suspect or dead, 2 dead */
 	uint64_t heal_ns; /* time to convergence after the heal */
 	int healed, heal_done;
 };
@@ -293,7 +293,7 @@ static void ev_pop(struct sim *s, struct event *out)
 
 static void schedule(struct sim *s, uint64_t t, uint8_t type, uint32_t dst, uint16_t arg)
 {
-	struct event e = { .t = t, .type = type, .dst = dst, .arg = arg };
+	struct event e = {.t = t, .type = type, .dst = dst, .arg = arg};
 
 	ev_push(s, &e);
 }
@@ -352,7 +352,7 @@ static void env_send(void *ctx, const struct sockaddr *to, socklen_t tolen, cons
 	struct node *nd = ctx;
 	struct sim *s = nd->sim;
 	int dst = addr_node(s, to);
-	struct event e = { .type = EV_MSG, .src = nd->idx, .pseq = (uint32_t)len };
+	struct event e = {.type = EV_MSG, .src = nd->idx, .pseq = (uint32_t)len};
 
 	nd->sent_msgs++;
 	nd->sent_bytes += len;
@@ -374,7 +374,7 @@ static uint64_t env_probe(void *ctx, const struct member *mb, uint8_t chan, uint
 	struct node *nd = ctx;
 	struct sim *s = nd->sim;
 	int dst = addr_node(s, (const struct sockaddr *)&mb->addr);
-	struct event e = { .type = EV_PING, .src = nd->idx, .chan = chan, .pseq = seq };
+	struct event e = {.type = EV_PING, .src = nd->idx, .chan = chan, .pseq = seq};
 
 	nd->sent_probes++;
 	e.send_ns = s->now;
@@ -452,7 +452,8 @@ static void env_changed(void *ctx, const struct member *mb, enum memb_state old)
 	struct node *nd = ctx;
 	struct sim *s = nd->sim;
 	uint32_t v = mb->id - 1, o = nd->idx;
-	int accuse = mb->state == MEMB_SUSPECT || mb->state == MEMB_DEAD, dead = mb->state == MEMB_DEAD;
+	int accuse = mb->state == MEMB_SUSPECT || mb->state == MEMB_DEAD,
+	    dead = mb->state == MEMB_DEAD;
 	int w;
 
 	if (v >= s->n)
@@ -795,7 +796,7 @@ static void deliver(struct node *nd, struct event *e)
 static void pp_send(struct sim *s, struct node *from, uint32_t to, uint8_t type)
 {
 	struct memb *m = &from->memb;
-	struct event e = { .type = type, .src = from->idx, .dst = to };
+	struct event e = {.type = type, .src = from->idx, .dst = to};
 	struct wire_update *u = calloc(m->n + 1, sizeof(*u));
 
 	if (!u) {
@@ -900,7 +901,8 @@ static void on_ack(struct sim *s, struct event *e)
 	if (!pr->up || !reach(s, e->src, e->dst) || !r)
 		return;
 	/* As the XDP program: only a recent answer newer than the last one. */
-	if (rtt > s->p->cfg.ack_max_age_ms * NS_PER_MS || (r->acks && (int32_t)(e->pseq - r->last_ack_seq) <= 0)) {
+	if (rtt > s->p->cfg.ack_max_age_ms * NS_PER_MS ||
+	    (r->acks && (int32_t)(e->pseq - r->last_ack_seq) <= 0)) {
 		s->stale_acks++;
 		return;
 	}
@@ -1097,8 +1099,8 @@ static void report(const struct sim *s, struct result *r, int print)
 {
 	const struct params *p = s->p;
 	size_t cap = (size_t)(p->ncrash ? p->ncrash : 1) * s->n;
-	struct samples all_s = { calloc(cap, sizeof(double)), 0 };
-	struct samples all_d = { calloc(cap, sizeof(double)), 0 };
+	struct samples all_s = {calloc(cap, sizeof(double)), 0};
+	struct samples all_d = {calloc(cap, sizeof(double)), 0};
 	uint64_t refut = 0, sus = 0;
 	double win_s;
 
@@ -1112,7 +1114,7 @@ static void report(const struct sim *s, struct result *r, int print)
 	}
 	for (int i = 0; i < p->ncrash; i++) {
 		const struct crash_res *c = &s->crash[i];
-		struct samples cs = { all_s.v + all_s.n, 0 }, cd = { all_d.v + all_d.n, 0 };
+		struct samples cs = {all_s.v + all_s.n, 0}, cd = {all_d.v + all_d.n, 0};
 		double a, b, m, x, y, z;
 		uint32_t nsurv, ndead;
 		int all = c->fired && crash_samples(s, c, &cs, &cd, &nsurv, &ndead);
@@ -1128,7 +1130,8 @@ static void report(const struct sim *s, struct result *r, int print)
 			printf("crash n%u at %.3fs: %u/%u survivors declared it dead; "
 			       "suspect ms p50=%.0f p99=%.0f max=%.0f; dead ms p50=%.0f p99=%.0f "
 			       "max=%.0f\n",
-			       c->victim, (double)(c->at - T0) / 1e9, ndead, nsurv, a, b, m, x, y, z);
+			       c->victim, (double)(c->at - T0) / 1e9, ndead, nsurv, a, b, m, x, y,
+			       z);
 	}
 	stats3(&all_s, &r->suspect_p50, &r->suspect_p99, &r->suspect_max);
 	stats3(&all_d, &r->dead_p50, &r->dead_p99, &r->dead_max);
@@ -1163,7 +1166,8 @@ static void report(const struct sim *s, struct result *r, int print)
 		       p->part[i].groups, (double)p->part[i].from / 1e9,
 		       (double)p->part[i].to / 1e9, seen, pairs, dead, pairs);
 		if (pr->heal_done)
-			printf("all alive again %.0f ms after the heal\n", (double)pr->heal_ns / 1e6);
+			printf("all alive again %.0f ms after the heal\n",
+			       (double)pr->heal_ns / 1e6);
 		else
 			printf("not converged after the heal\n");
 	}
@@ -1304,20 +1308,19 @@ static int set_key(struct vigil_config *c, const char *kv)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: sim [-n N] [-seed S] [-loss P] [-duration SEC] [-tick MS]\n"
-		"           [-latency MS] [-jitter MS] [-bootstrap seed|join]\n"
-		"           [-crash NODE@SEC]... [-stall NODE@SEC-SEC]...\n"
-		"           [-partition GROUPS@SEC-SEC]... [-window SEC-SEC]\n"
-		"           [-pushpull SEC] [-set KEY=VALUE]... [-v]\n"
-		"       sim -scaling [-sizes 10,100,1000] [-seed S] [-loss P] [-tick MS]\n"
-		"\n"
-		"Simulates N vigil nodes running userspace/memb.c over a virtual network.\n"
-		"Nodes are numbered from 0. GROUPS is like 0-1|2,3,4 (unlisted nodes form\n"
-		"one more group). -scaling runs each size with 3 crashes and checks that\n"
-		"every crash is detected by every survivor, that no live node is declared\n"
-		"dead, and that msgs/node/s at the largest size is within 1.5x of the\n"
-		"smallest. The last line is machine-readable; exit 1 if a check fails.\n");
+	fprintf(f, "usage: sim [-n N] [-seed S] [-loss P] [-duration SEC] [-tick MS]\n"
+		   "           [-latency MS] [-jitter MS] [-bootstrap seed|join]\n"
+		   "           [-crash NODE@SEC]... [-stall NODE@SEC-SEC]...\n"
+		   "           [-partition GROUPS@SEC-SEC]... [-window SEC-SEC]\n"
+		   "           [-pushpull SEC] [-set KEY=VALUE]... [-v]\n"
+		   "       sim -scaling [-sizes 10,100,1000] [-seed S] [-loss P] [-tick MS]\n"
+		   "\n"
+		   "Simulates N vigil nodes running userspace/memb.c over a virtual network.\n"
+		   "Nodes are numbered from 0. GROUPS is like 0-1|2,3,4 (unlisted nodes form\n"
+		   "one more group). -scaling runs each size with 3 crashes and checks that\n"
+		   "every crash is detected by every survivor, that no live node is declared\n"
+		   "dead, and that msgs/node/s at the largest size is within 1.5x of the\n"
+		   "smallest. The last line is machine-readable; exit 1 if a check fails.\n");
 }
 
 static void defaults(struct params *p)
@@ -1421,28 +1424,46 @@ static int scaling(const struct params *base, const char *sizes)
 
 int main(int argc, char **argv)
 {
-	enum { O_N = 1, O_SEED, O_LOSS, O_DUR, O_TICK, O_LAT, O_JIT, O_BOOT, O_CRASH, O_STALL,
-	       O_PART, O_WIN, O_SET, O_PP, O_SCALING, O_SIZES, O_V, O_HELP };
+	enum {
+		O_N = 1,
+		O_SEED,
+		O_LOSS,
+		O_DUR,
+		O_TICK,
+		O_LAT,
+		O_JIT,
+		O_BOOT,
+		O_CRASH,
+		O_STALL,
+		O_PART,
+		O_WIN,
+		O_SET,
+		O_PP,
+		O_SCALING,
+		O_SIZES,
+		O_V,
+		O_HELP
+	};
 	static const struct option opts[] = {
-		{ "n", required_argument, NULL, O_N },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "loss", required_argument, NULL, O_LOSS },
-		{ "duration", required_argument, NULL, O_DUR },
-		{ "tick", required_argument, NULL, O_TICK },
-		{ "latency", required_argument, NULL, O_LAT },
-		{ "jitter", required_argument, NULL, O_JIT },
-		{ "bootstrap", required_argument, NULL, O_BOOT },
-		{ "crash", required_argument, NULL, O_CRASH },
-		{ "stall", required_argument, NULL, O_STALL },
-		{ "partition", required_argument, NULL, O_PART },
-		{ "window", required_argument, NULL, O_WIN },
-		{ "set", required_argument, NULL, O_SET },
-		{ "pushpull", required_argument, NULL, O_PP },
-		{ "scaling", no_argument, NULL, O_SCALING },
-		{ "sizes", required_argument, NULL, O_SIZES },
-		{ "v", no_argument, NULL, O_V },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
+		{"n", required_argument, NULL, O_N},
+		{"seed", required_argument, NULL, O_SEED},
+		{"loss", required_argument, NULL, O_LOSS},
+		{"duration", required_argument, NULL, O_DUR},
+		{"tick", required_argument, NULL, O_TICK},
+		{"latency", required_argument, NULL, O_LAT},
+		{"jitter", required_argument, NULL, O_JIT},
+		{"bootstrap", required_argument, NULL, O_BOOT},
+		{"crash", required_argument, NULL, O_CRASH},
+		{"stall", required_argument, NULL, O_STALL},
+		{"partition", required_argument, NULL, O_PART},
+		{"window", required_argument, NULL, O_WIN},
+		{"set", required_argument, NULL, O_SET},
+		{"pushpull", required_argument, NULL, O_PP},
+		{"scaling", no_argument, NULL, O_SCALING},
+		{"sizes", required_argument, NULL, O_SIZES},
+		{"v", no_argument, NULL, O_V},
+		{"help", no_argument, NULL, O_HELP},
+		{NULL, 0, NULL, 0},
 	};
 	struct params p;
 	struct result r;
@@ -1486,8 +1507,8 @@ int main(int argc, char **argv)
 			bad |= !p.join && strcmp(optarg, "seed");
 			break;
 		case O_CRASH:
-			bad |= p.ncrash == MAX_SPECS ||
-			       parse_at(optarg, &p.crash[p.ncrash].node, &p.crash[p.ncrash].at, NULL);
+			bad |= p.ncrash == MAX_SPECS || parse_at(optarg, &p.crash[p.ncrash].node,
+								 &p.crash[p.ncrash].at, NULL);
 			p.ncrash++;
 			break;
 		case O_STALL:
@@ -1500,7 +1521,8 @@ int main(int argc, char **argv)
 			const char *at = strchr(optarg, '@');
 			struct part_spec *ps = &p.part[p.npart];
 
-			if (p.npart == MAX_SPECS || !at || (size_t)(at - optarg) >= sizeof(ps->groups) ||
+			if (p.npart == MAX_SPECS || !at ||
+			    (size_t)(at - optarg) >= sizeof(ps->groups) ||
 			    parse_time(at + 1, &ps->from, &end) || *end != '-' ||
 			    parse_time(end + 1, &ps->to, &end) || *end || ps->to <= ps->from) {
 				bad = 1;
@@ -1513,7 +1535,8 @@ int main(int argc, char **argv)
 		}
 		case O_WIN:
 			bad |= parse_time(optarg, &p.win_from, &end) || *end != '-' ||
-			       parse_time(end + 1, &p.win_to, &end) || *end || p.win_to <= p.win_from;
+			       parse_time(end + 1, &p.win_to, &end) || *end ||
+			       p.win_to <= p.win_from;
 			break;
 		case O_SET:
 			bad |= set_key(&p.cfg, optarg);

@@ -41,7 +41,7 @@ static void load_ok(const char *text)
 }
 
 /* Loading must fail with a message containing every one of the strings. */
-#define load_fails(text, ...) load_fails_(text, (const char *[]){ __VA_ARGS__, NULL })
+#define load_fails(text, ...) load_fails_(text, (const char *[]){__VA_ARGS__, NULL})
 
 static void load_fails_(const char *text, const char **want)
 {
@@ -122,69 +122,70 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.masakari.retry_max_ms, 30000);
 }
 
-static const char full_config[] = "{\n"
-				  "  \"node_name\": \"hv-01\",\n"
-				  "  \"cluster\": \"az1\",\n"
-				  "  \"interface\": \"eth1\",\n"
-				  "  \"bind_addr\": \"10.0.0.1\",\n"
-				  "  \"port\": 7400,\n"
-				  "  \"key\": \"" KEY_A "\",\n"
-				  "  \"key_next\": \"" KEY_B "\",\n"
-				  "  \"bpffs\": \"/run/bpf\",\n"
-				  "  \"xdp_mode\": \"generic\",\n"
-				  "  \"rate_limit_pps\": 50,\n"
-				  "  \"rate_limit_burst\": 60,\n"
-				  "  \"ack_max_age_ms\": 5000,\n"
-				  "  \"log_level\": \"debug\",\n"
-				  "  \"role\": \"server\",\n"
-				  "  \"join\": [\"10.0.0.2\", \"10.0.0.3:7400\", \"[fd00::4]:7400\"],\n"
-				  "  \"data_dir\": \"/tmp/vigil\",\n"
-				  "  \"api_addr\": \"0.0.0.0:8500\",\n"
-				  "  \"metrics_addr\": \"10.0.0.1:9100\",\n"
-				  "  \"allow_public_bind\": true,\n"
-				  "  \"heartbeat_interval_ms\": 20,\n"
-				  "  \"pushpull_interval_ms\": 0,\n"
-				  "  \"probe_interval_ms\": 200,\n"
-				  "  \"probes_per_interval\": 2,\n"
-				  "  \"probe_timeout_ms\": 90,\n"
-				  "  \"indirect_timeout_ms\": 150,\n"
-				  "  \"indirect_probes\": 0,\n"
-				  "  \"suspicion_min_ms\": 400,\n"
-				  "  \"suspicion_max_ms\": 4000,\n"
-				  "  \"suspicion_confirm\": 2,\n"
-				  "  \"gossip_interval_ms\": 40,\n"
-				  "  \"gossip_fanout\": 4,\n"
-				  "  \"retransmit_mult\": 5,\n"
-				  "  \"agent_stall_ms\": 3000,\n"
-				  "  \"dead_probe_interval_ms\": 2000,\n"
-				  "  \"hypervisor_hostname\": \"compute-01.example\",\n"
-				  "  \"servers\": [\"hv-01@10.0.0.1\", \"hv-02@10.0.0.2:7300\",\n"
-				  "              \"hv-03@[fd00::3]:7300\"],\n"
-				  "  \"raft_port\": 7399,\n"
-				  "  \"raft_election_timeout_ms\": 2000,\n"
-				  "  \"wait_period_ms\": 60000,\n"
-				  "  \"min_healthy_hosts\": 0,\n"
-				  "  \"report_interval_ms\": 250,\n"
-				  "  \"masakari\": {\n"
-				  "    \"url\": \"\",\n"
-				  "    \"auth_url\": \"http://keystone:5000/v3\",\n"
-				  "    \"username\": \"vigil\",\n"
-				  "    \"password\": \"s3cret\",\n"
-				  "    \"project_name\": \"admin\",\n"
-				  "    \"user_domain_name\": \"Users\",\n"
-				  "    \"project_domain_name\": \"Projects\",\n"
-				  "    \"region_name\": \"RegionTwo\",\n"
-				  "    \"interface\": \"public\",\n"
-				  "    \"timeout_ms\": 3000,\n"
-				  "    \"retry_min_ms\": 100,\n"
-				  "    \"retry_max_ms\": 9000\n"
-				  "  }\n"
-				  "}\n";
+static const char full_config[] =
+	"{\n"
+	"  \"node_name\": \"hv-01\",\n"
+	"  \"cluster\": \"az1\",\n"
+	"  \"interface\": \"eth1\",\n"
+	"  \"bind_addr\": \"10.0.0.1\",\n"
+	"  \"port\": 7400,\n"
+	"  \"key\": \"" KEY_A "\",\n"
+	"  \"key_next\": \"" KEY_B "\",\n"
+	"  \"bpffs\": \"/run/bpf\",\n"
+	"  \"xdp_mode\": \"generic\",\n"
+	"  \"rate_limit_pps\": 50,\n"
+	"  \"rate_limit_burst\": 60,\n"
+	"  \"ack_max_age_ms\": 5000,\n"
+	"  \"log_level\": \"debug\",\n"
+	"  \"role\": \"server\",\n"
+	"  \"join\": [\"10.0.0.2\", \"10.0.0.3:7400\", \"[fd00::4]:7400\"],\n"
+	"  \"data_dir\": \"/tmp/vigil\",\n"
+	"  \"api_addr\": \"0.0.0.0:8500\",\n"
+	"  \"metrics_addr\": \"10.0.0.1:9100\",\n"
+	"  \"allow_public_bind\": true,\n"
+	"  \"heartbeat_interval_ms\": 20,\n"
+	"  \"pushpull_interval_ms\": 0,\n"
+	"  \"probe_interval_ms\": 200,\n"
+	"  \"probes_per_interval\": 2,\n"
+	"  \"probe_timeout_ms\": 90,\n"
+	"  \"indirect_timeout_ms\": 150,\n"
+	"  \"indirect_probes\": 0,\n"
+	"  \"suspicion_min_ms\": 400,\n"
+	"  \"suspicion_max_ms\": 4000,\n"
+	"  \"suspicion_confirm\": 2,\n"
+	"  \"gossip_interval_ms\": 40,\n"
+	"  \"gossip_fanout\": 4,\n"
+	"  \"retransmit_mult\": 5,\n"
+	"  \"agent_stall_ms\": 3000,\n"
+	"  \"dead_probe_interval_ms\": 2000,\n"
+	"  \"hypervisor_hostname\": \"compute-01.example\",\n"
+	"  \"servers\": [\"hv-01@10.0.0.1\", \"hv-02@10.0.0.2:7300\",\n"
+	"              \"hv-03@[fd00::3]:7300\"],\n"
+	"  \"raft_port\": 7399,\n"
+	"  \"raft_election_timeout_ms\": 2000,\n"
+	"  \"wait_period_ms\": 60000,\n"
+	"  \"min_healthy_hosts\": 0,\n"
+	"  \"report_interval_ms\": 250,\n"
+	"  \"masakari\": {\n"
+	"    \"url\": \"\",\n"
+	"    \"auth_url\": \"http://keystone:5000/v3\",\n"
+	"    \"username\": \"vigil\",\n"
+	"    \"password\": \"s3cret\",\n"
+	"    \"project_name\": \"admin\",\n"
+	"    \"user_domain_name\": \"Users\",\n"
+	"    \"project_domain_name\": \"Projects\",\n"
+	"    \"region_name\": \"RegionTwo\",\n"
+	"    \"interface\": \"public\",\n"
+	"    \"timeout_ms\": 3000,\n"
+	"    \"retry_min_ms\": 100,\n"
+	"    \"retry_max_ms\": 9000\n"
+	"  }\n"
+	"}\n";
 
 static void test_full_config(void **state)
 {
-	static const uint8_t key_a[VIGIL_KEY_LEN] = { 0, 1, 2,	3,  4,	5,  6,	7,
-						      8, 9, 10, 11, 12, 13, 14, 15 };
+	static const uint8_t key_a[VIGIL_KEY_LEN] = {0, 1, 2,  3,  4,  5,  6,  7,
+						     8, 9, 10, 11, 12, 13, 14, 15};
 	uint8_t key_b[VIGIL_KEY_LEN];
 
 	for (int i = 0; i < VIGIL_KEY_LEN; i++)
@@ -275,8 +276,8 @@ static void test_unknown_key(void **state)
 	load_fails("{\n  \"port\": 7301,\n  \"masakari\": {\n    \"user\": \"x\"\n  }\n}",
 		   "test.json:4:", "unknown key \"masakari.user\"");
 	/* a section given as something else than an object */
-	load_fails("{\n  \"masakari\": \"http://x\"\n}", "test.json:2:",
-		   "\"masakari\" must be an object");
+	load_fails("{\n  \"masakari\": \"http://x\"\n}",
+		   "test.json:2:", "\"masakari\" must be an object");
 }
 
 static void test_wrong_type(void **state)
@@ -289,7 +290,8 @@ static void test_wrong_type(void **state)
 	load_fails("{\n  \"key\": 5\n}", "test.json:2:", "\"key\" must be a base64 string");
 	load_fails("{\n  \"join\": \"10.0.0.1\"\n}", "test.json:2:", "\"join\" must be an array");
 	load_fails("{\n  \"join\": [1]\n}", "test.json:2:", "\"join\"[0] must be a string");
-	load_fails("{\n  \"role\": 1\n}", "test.json:2:", "\"role\" must be one of: client, server");
+	load_fails("{\n  \"role\": 1\n}",
+		   "test.json:2:", "\"role\" must be one of: client, server");
 	load_fails("[1, 2]", "test.json:", "must be a JSON object");
 }
 
@@ -297,8 +299,8 @@ static void test_port_range(void **state)
 {
 	load_fails("{\n  \"port\": 0\n}", "test.json:2:", "\"port\" = 0 is out of range",
 		   "[1, 65535]");
-	load_fails("{\n  \"cluster\": \"a\",\n  \"port\": 65536\n}", "test.json:3:",
-		   "\"port\" = 65536 is out of range", "[1, 65535]");
+	load_fails("{\n  \"cluster\": \"a\",\n  \"port\": 65536\n}",
+		   "test.json:3:", "\"port\" = 65536 is out of range", "[1, 65535]");
 	load_fails("{\n  \"port\": -1\n}", "test.json:2:", "[1, 65535]");
 	load_fails("{\n  \"port\": 4294967297\n}", "test.json:2:", "[1, 65535]");
 	load_fails("{\n  \"raft_port\": 0\n}", "test.json:2:", "\"raft_port\"", "[1, 65535]");
@@ -308,22 +310,22 @@ static void test_port_range(void **state)
 	assert_int_equal(cfg.port, 65535);
 	/* other ranges are named too */
 	load_fails("{\n  \"probes_per_interval\": 17\n}", "test.json:2:", "[1, 16]");
-	load_fails("{\n  \"masakari\": {\n    \"timeout_ms\": 99\n  }\n}", "test.json:3:",
-		   "\"masakari.timeout_ms\" = 99", "[100, 600000]");
+	load_fails("{\n  \"masakari\": {\n    \"timeout_ms\": 99\n  }\n}",
+		   "test.json:3:", "\"masakari.timeout_ms\" = 99", "[100, 600000]");
 }
 
 static void test_bad_key(void **state)
 {
 	/* not base64 */
-	load_fails("{\n  \"cluster\": \"az1\",\n  \"key\": \"not base64!!\"\n}", "test.json:3:",
-		   "\"key\" must be base64 of exactly 16 bytes");
-	load_fails("{\n  \"key\": \"AAECAwQFBgcICQoLDA0ODw\"\n}", "test.json:2:",
-		   "\"key\" must be base64 of exactly 16 bytes");
+	load_fails("{\n  \"cluster\": \"az1\",\n  \"key\": \"not base64!!\"\n}",
+		   "test.json:3:", "\"key\" must be base64 of exactly 16 bytes");
+	load_fails("{\n  \"key\": \"AAECAwQFBgcICQoLDA0ODw\"\n}",
+		   "test.json:2:", "\"key\" must be base64 of exactly 16 bytes");
 	load_fails("{\n  \"key\": \"\"\n}", "test.json:2:", "exactly 16 bytes");
 	/* valid base64, wrong length: 15, 17, 32 and 70 bytes */
 	load_fails("{\n  \"key\": \"AAECAwQFBgcICQoLDA0O\"\n}", "test.json:2:", "exactly 16 bytes");
-	load_fails("{\n  \"key\": \"AAECAwQFBgcICQoLDA0ODxA=\"\n}", "test.json:2:",
-		   "exactly 16 bytes");
+	load_fails("{\n  \"key\": \"AAECAwQFBgcICQoLDA0ODxA=\"\n}",
+		   "test.json:2:", "exactly 16 bytes");
 	load_fails("{\n  \"key_next\": \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"\n}",
 		   "test.json:2:", "\"key_next\" must be base64 of exactly 16 bytes");
 	load_fails("{\n  \"key\": \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKiss"
@@ -338,8 +340,8 @@ static void test_bad_key(void **state)
 
 static void test_key_next_without_key(void **state)
 {
-	load_fails("{\n  \"cluster\": \"az1\",\n  \"key_next\": \"" KEY_B "\"\n}", "test.json:3:",
-		   "\"key_next\" needs \"key\"");
+	load_fails("{\n  \"cluster\": \"az1\",\n  \"key_next\": \"" KEY_B "\"\n}",
+		   "test.json:3:", "\"key_next\" needs \"key\"");
 }
 
 static void test_bad_enum(void **state)
@@ -347,8 +349,8 @@ static void test_bad_enum(void **state)
 	load_fails("{\n  \"xdp_mode\": \"offload\"\n}", "test.json:2:", "\"xdp_mode\"",
 		   "auto, native, generic");
 	load_fails("{\n  \"xdp_mode\": \"\"\n}", "auto, native, generic");
-	load_fails("{\n  \"log_level\": \"verbose\"\n}", "test.json:2:",
-		   "error, warn, info, debug");
+	load_fails("{\n  \"log_level\": \"verbose\"\n}",
+		   "test.json:2:", "error, warn, info, debug");
 	load_ok("{ \"xdp_mode\": \"native\", \"log_level\": \"warn\" }");
 	assert_int_equal(cfg.xdp_mode, XDP_MODE_NATIVE);
 	assert_int_equal(cfg.log_level, LOG_LVL_WARN);
@@ -396,29 +398,30 @@ static void test_derived(void **state)
 
 static void test_cross_checks(void **state)
 {
-	load_fails("{\n  \"node_name\": \"\"\n}", "test.json:2:", "\"node_name\" must not be empty");
+	load_fails("{\n  \"node_name\": \"\"\n}",
+		   "test.json:2:", "\"node_name\" must not be empty");
 	load_fails("{\n  \"cluster\": \"a/b\"\n}", "test.json:2:", "\"cluster\"");
 	load_fails("{\n  \"cluster\": \"\"\n}", "test.json:2:", "\"cluster\"");
-	load_fails("{\n  \"join\": [\"10.0.0.1\", \"nohost:x\"]\n}", "test.json:2:",
-		   "\"join\"[1] = \"nohost:x\"");
+	load_fails("{\n  \"join\": [\"10.0.0.1\", \"nohost:x\"]\n}",
+		   "test.json:2:", "\"join\"[1] = \"nohost:x\"");
 	load_fails("{\n  \"servers\": [\"10.0.0.1\"]\n}", "test.json:2:", "NAME@ADDR");
 	load_fails("{\n  \"servers\": [\"@10.0.0.1\"]\n}", "test.json:2:", "NAME@ADDR");
-	load_fails("{\n  \"suspicion_min_ms\": 5000\n}", "test.json:2:",
-		   "\"suspicion_min_ms\" must not exceed");
-	load_fails("{\n  \"masakari\": {\n    \"retry_min_ms\": 60000\n  }\n}", "test.json:3:",
-		   "\"masakari.retry_min_ms\" must not exceed");
+	load_fails("{\n  \"suspicion_min_ms\": 5000\n}",
+		   "test.json:2:", "\"suspicion_min_ms\" must not exceed");
+	load_fails("{\n  \"masakari\": {\n    \"retry_min_ms\": 60000\n  }\n}",
+		   "test.json:3:", "\"masakari.retry_min_ms\" must not exceed");
 }
 
 /* Listen addresses beyond loopback and private ranges are refused, naming the
  * key, the line and the way to allow them. */
 static void test_public_bind(void **state)
 {
-	static const char *const keys[] = { "bind_addr", "api_addr", "metrics_addr" };
-	static const char *const public[] = { "0.0.0.0", "8.8.8.8:7500", "[::]:7500",
-					      "[2001:db8::1]:9100", "172.32.0.1" };
-	static const char *const private[] = { "127.0.0.1:7500", "10.1.2.3", "172.16.0.1:1",
-					       "192.168.0.1", "100.64.0.1", "169.254.0.1",
-					       "[::1]:7500", "[fd12::1]:9100", "[fe80::1]" };
+	static const char *const keys[] = {"bind_addr", "api_addr", "metrics_addr"};
+	static const char *const public[] = {"0.0.0.0", "8.8.8.8:7500", "[::]:7500",
+					     "[2001:db8::1]:9100", "172.32.0.1"};
+	static const char *const private[] = {"127.0.0.1:7500", "10.1.2.3",	  "172.16.0.1:1",
+					      "192.168.0.1",	"100.64.0.1",	  "169.254.0.1",
+					      "[::1]:7500",	"[fd12::1]:9100", "[fe80::1]"};
 	char text[256];
 
 	for (size_t k = 0; k < 3; k++) {

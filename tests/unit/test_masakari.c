@@ -49,8 +49,8 @@ struct req {
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *body,
 			      const char *token)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	MHD_add_response_header(r, "Content-Type", "application/json");
@@ -90,17 +90,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (!strcmp(url, "/v3/auth/tokens")) {
 		srv.auth_calls++;
 		if (srv.auth_status != 201)
-			return answer(c, srv.auth_status, "{\"error\": {\"message\": \"no\"}}", NULL);
+			return answer(c, srv.auth_status, "{\"error\": {\"message\": \"no\"}}",
+				      NULL);
 		snprintf(tok, sizeof(tok), "token-%d", ++srv.token_serial);
-		snprintf(catalog, sizeof(catalog),
-			 "{\"token\": {\"expires_at\": \"%s\", \"catalog\": ["
-			 "{\"type\": \"compute\", \"endpoints\": [{\"interface\": \"internal\", "
-			 "\"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/nova\"}]},"
-			 "{\"type\": \"instance-ha\", \"endpoints\": ["
-			 "{\"interface\": \"public\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/x\"},"
-			 "{\"interface\": \"internal\", \"region_id\": \"r2\", \"url\": \"http://127.0.0.1:1/y\"},"
-			 "{\"interface\": \"internal\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:%u/v1\"}]}]}}",
-			 srv.auth_expires, srv.port);
+		snprintf(
+			catalog, sizeof(catalog),
+			"{\"token\": {\"expires_at\": \"%s\", \"catalog\": ["
+			"{\"type\": \"compute\", \"endpoints\": [{\"interface\": \"internal\", "
+			"\"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/nova\"}]},"
+			"{\"type\": \"instance-ha\", \"endpoints\": ["
+			"{\"interface\": \"public\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/x\"},"
+			"{\"interface\": \"internal\", \"region_id\": \"r2\", \"url\": \"http://127.0.0.1:1/y\"},"
+			"{\"interface\": \"internal\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:%u/v1\"}]}]}}",
+			srv.auth_expires, srv.port);
 		return answer(c, 201, catalog, tok);
 	}
 	if (!strcmp(url, "/v1/notifications")) {
@@ -135,7 +137,8 @@ static int setup(void **state)
 	(void)state;
 	memset(&srv, 0, sizeof(srv));
 	srv.notif_status = 202;
-	srv.notif_body = "{\"notification\": {\"notification_uuid\": \"4f7c-uuid\", \"status\": \"new\"}}";
+	srv.notif_body =
+		"{\"notification\": {\"notification_uuid\": \"4f7c-uuid\", \"status\": \"new\"}}";
 	srv.auth_status = 201;
 	srv.auth_expires = "2999-01-01T00:00:00.000000Z";
 	srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
@@ -245,18 +248,22 @@ static void expect_result(unsigned status, const char *body, enum notify_result 
 static void test_classification(void **state)
 {
 	(void)state;
-	expect_result(409, "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Notification "
-			   "received from host compute-07 of type COMPUTE_HOST is duplicate.\"}}",
+	expect_result(409,
+		      "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Notification "
+		      "received from host compute-07 of type COMPUTE_HOST is duplicate.\"}}",
 		      NOTIFY_DUPLICATE);
-	expect_result(409, "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Host compute-07 "
-			   "is already under maintenance.\"}}",
+	expect_result(409,
+		      "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Host compute-07 "
+		      "is already under maintenance.\"}}",
 		      NOTIFY_DUPLICATE);
-	expect_result(400, "{\"badRequest\": {\"code\": 400, \"message\": \"Host with name "
-			   "compute-07 could not be found.\"}}",
+	expect_result(400,
+		      "{\"badRequest\": {\"code\": 400, \"message\": \"Host with name "
+		      "compute-07 could not be found.\"}}",
 		      NOTIFY_HOST_UNKNOWN);
 	expect_result(400, "{\"badRequest\": {\"code\": 400, \"message\": \"Invalid input\"}}",
 		      NOTIFY_REJECTED);
-	expect_result(500, "{\"computeFault\": {\"code\": 500, \"message\": \"boom\"}}", NOTIFY_RETRY);
+	expect_result(500, "{\"computeFault\": {\"code\": 500, \"message\": \"boom\"}}",
+		      NOTIFY_RETRY);
 	expect_result(503, "not json at all", NOTIFY_RETRY);
 }
 
@@ -398,7 +405,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_keystone_401_reauthenticates_once, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_keystone_renews_before_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keystone_renews_before_expiry, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_keystone_failure_is_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keystone_catalog_without_masakari, setup,
 						teardown),

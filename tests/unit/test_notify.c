@@ -23,7 +23,7 @@
 #include "raft_cluster.h"
 
 #define NS_MS 1000000ULL
-#define NS_S 1000000000ULL
+#define NS_S  1000000000ULL
 
 /* ---- a model of Masakari's notification store -------------------------------- */
 
@@ -116,8 +116,8 @@ static void test_duplicate_counts_as_delivered(void **state)
 
 static void test_failures_stay_pending_with_backoff(void **state)
 {
-	static const enum notify_result failures[] = { NOTIFY_RETRY, NOTIFY_HOST_UNKNOWN,
-						       NOTIFY_REJECTED };
+	static const enum notify_result failures[] = {NOTIFY_RETRY, NOTIFY_HOST_UNKNOWN,
+						      NOTIFY_REJECTED};
 	struct outbox_sender s;
 	uint64_t now = 0, expect = 500;
 
@@ -178,8 +178,8 @@ static void test_retrying_entry_does_not_block_others(void **state)
 
 /* What a leader's notifier does in one step: send the due entry, and on a
  * delivery propose "delivered" (which may or may not commit). */
-static int leader_step(struct cluster *c, unsigned l, struct outbox_sender *s,
-		       struct mk_model *mk, uint64_t now)
+static int leader_step(struct cluster *c, unsigned l, struct outbox_sender *s, struct mk_model *mk,
+		       uint64_t now)
 {
 	const struct fsm_outbox *o = outbox_next(s, &c->fsm[l], now);
 	enum notify_result r;
@@ -188,10 +188,11 @@ static int leader_step(struct cluster *c, unsigned l, struct outbox_sender *s,
 		return 0;
 	r = mk_model_post(mk, o);
 	if (outbox_answer(s, o->id, r, "", now, 0))
-		assert_int_equal(raft_fsm_propose(raft_fixture_get(&c->fx, l),
-						  fsm_cmd_delivered(o->id, "u", notify_result_name(r)),
-						  NULL, NULL),
-				 0);
+		assert_int_equal(
+			raft_fsm_propose(raft_fixture_get(&c->fx, l),
+					 fsm_cmd_delivered(o->id, "u", notify_result_name(r)), NULL,
+					 NULL),
+			0);
 	return 1;
 }
 
@@ -199,7 +200,7 @@ static void test_leader_killed_after_send_exactly_once(void **state)
 {
 	struct cluster *c = *state;
 	struct outbox_sender s1, s2;
-	struct mk_model mk = { 0 };
+	struct mk_model mk = {0};
 	unsigned l = cluster_leader(c), l2;
 	char name[16], host[32];
 

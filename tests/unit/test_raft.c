@@ -387,9 +387,8 @@ static void test_raft_snapshot_restore(void **state)
 	assert_int_equal(raft_fsm_propose(raft_fixture_get(&c->fx, l),
 					  fsm_cmd_verdict(120, 5, 0, 9), NULL, NULL),
 			 0);
-	assert_true(raft_fixture_step_until_applied(&c->fx, l,
-						    raft_last_index(raft_fixture_get(&c->fx, l)),
-						    10000));
+	assert_true(raft_fixture_step_until_applied(
+		&c->fx, l, raft_last_index(raft_fixture_get(&c->fx, l)), 10000));
 	raft_fixture_reconnect(&c->fx, l, lag);
 	assert_true(raft_fixture_step_until_applied(
 		&c->fx, lag, raft_last_index(raft_fixture_get(&c->fx, l)), 20000));

@@ -15,11 +15,11 @@
 
 static void test_fresh_newer_only(void **state)
 {
-	struct replay f = { 0 };
+	struct replay f = {0};
 
 	(void)state;
 	assert_int_equal(replay_check(&f, 7, NOW, NOW, WINDOW), REPLAY_OK);
-	assert_int_equal(replay_check(&f, 7, NOW, NOW, WINDOW), REPLAY_REPLAY);	  /* same */
+	assert_int_equal(replay_check(&f, 7, NOW, NOW, WINDOW), REPLAY_REPLAY);	    /* same */
 	assert_int_equal(replay_check(&f, 7, NOW - 1, NOW, WINDOW), REPLAY_REPLAY); /* older */
 	assert_int_equal(replay_check(&f, 7, NOW + 1, NOW, WINDOW), REPLAY_OK);
 	/* A refused message does not move the mark. */
@@ -30,7 +30,7 @@ static void test_fresh_newer_only(void **state)
 
 static void test_fresh_senders_independent(void **state)
 {
-	struct replay f = { 0 };
+	struct replay f = {0};
 
 	(void)state;
 	assert_int_equal(replay_check(&f, 1, NOW, NOW, WINDOW), REPLAY_OK);
@@ -42,7 +42,7 @@ static void test_fresh_senders_independent(void **state)
 
 static void test_fresh_window(void **state)
 {
-	struct replay f = { 0 };
+	struct replay f = {0};
 
 	(void)state;
 	assert_int_equal(replay_check(&f, 3, NOW - WINDOW - 1, NOW, WINDOW), REPLAY_CLOCK);
@@ -60,7 +60,7 @@ static void test_fresh_window(void **state)
 
 static void test_fresh_table_bounded(void **state)
 {
-	struct replay f = { 0 };
+	struct replay f = {0};
 
 	(void)state;
 	for (uint32_t i = 0; i < REPLAY_MAX_SENDERS; i++)

@@ -26,7 +26,7 @@ static void test_report_select_newest_first(void **state)
 
 	(void)state;
 	for (uint32_t i = 0; i < N; i++) /* id i + 1 died at time (i * 7919) % N */
-		d[i] = (struct dead_member){ i + 1, (uint64_t)((i * 7919u) % N) };
+		d[i] = (struct dead_member){i + 1, (uint64_t)((i * 7919u) % N)};
 	n = report_select(d, N, ids, VIGIL_REPORT_MAX_IDS);
 	assert_int_equal(n, VIGIL_REPORT_MAX_IDS);
 	/* Exactly the ids whose death time is among the newest VIGIL_REPORT_MAX_IDS. */
@@ -39,7 +39,7 @@ static void test_report_select_newest_first(void **state)
 	}
 	/* When they fit, all of them, in table order. */
 	for (uint32_t i = 0; i < 3; i++)
-		d[i] = (struct dead_member){ 10 + i, i };
+		d[i] = (struct dead_member){10 + i, i};
 	n = report_select(d, 3, ids, VIGIL_REPORT_MAX_IDS);
 	assert_int_equal(n, 3);
 	assert_int_equal(ids[0], 10);

@@ -18,8 +18,13 @@
 static const struct {
 	const char *raw, *enc;
 } rfc4648[] = {
-	{ "", "" },	    { "f", "Zg==" },	     { "fo", "Zm8=" },	       { "foo", "Zm9v" },
-	{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	{"", ""},
+	{"f", "Zg=="},
+	{"fo", "Zm8="},
+	{"foo", "Zm9v"},
+	{"foob", "Zm9vYg=="},
+	{"fooba", "Zm9vYmE="},
+	{"foobar", "Zm9vYmFy"},
 };
 
 static void test_base64_encode_rfc4648(void **state)
@@ -69,7 +74,7 @@ static void test_base64_round_trip(void **state)
 static void test_base64_all_symbols(void **state)
 {
 	/* 0xfb 0xff 0xbf ... uses '+' and '/' */
-	static const uint8_t raw[] = { 0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff };
+	static const uint8_t raw[] = {0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff};
 	uint8_t out[8];
 	char enc[16];
 
@@ -185,20 +190,20 @@ static void test_addr_parse_invalid(void **state)
 		"10.1.2",
 		"10.1.2.3.4",
 		"10.1.2.256",
-		"10.1.2.3:0",	 /* port 0 */
+		"10.1.2.3:0",	  /* port 0 */
 		"10.1.2.3:70000", /* port > 65535 */
 		"10.1.2.3:65536",
 		"10.1.2.3:-1",
 		"10.1.2.3:x",
 		"10.1.2.3:99x",
-		"10.1.2.3:",	  /* empty port */
+		"10.1.2.3:", /* empty port */
 		"10.1.2.3:99999999999999999999999",
 		"[fd00::1]:0",
 		"[fd00::1]:70000",
 		"[fd00::1]:x",
 		"[fd00::1]:",
-		"[fd00::1",	  /* no closing bracket */
-		"[fd00::1]99",	  /* junk after the bracket */
+		"[fd00::1",    /* no closing bracket */
+		"[fd00::1]99", /* junk after the bracket */
 		"[]:7301",
 		"[fd00::g]:7301",
 		"fd00:::1",
@@ -218,9 +223,9 @@ static void test_addr_parse_invalid(void **state)
 
 static void test_addr_format(void **state)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(7301) };
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(1) };
-	struct sockaddr sa = { .sa_family = AF_UNIX };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(7301)};
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(1)};
+	struct sockaddr sa = {.sa_family = AF_UNIX};
 	char buf[64], small[8];
 
 	inet_pton(AF_INET, "192.168.0.10", &sin.sin_addr);
@@ -246,15 +251,33 @@ static void test_addr_is_public(void **state)
 		const char *addr;
 		int public;
 	} cases[] = {
-		{ "127.0.0.1", 0 },	  { "127.255.0.9", 0 },	  { "10.0.0.1", 0 },
-		{ "10.255.255.255", 0 },  { "172.16.0.1", 0 },	  { "172.31.255.1", 0 },
-		{ "172.32.0.1", 1 },	  { "172.15.255.1", 1 },  { "192.168.1.1", 0 },
-		{ "192.169.0.1", 1 },	  { "100.64.0.1", 0 },	  { "100.127.255.1", 0 },
-		{ "100.128.0.1", 1 },	  { "169.254.3.4", 0 },	  { "0.0.0.0", 1 },
-		{ "8.8.8.8", 1 },	  { "192.0.2.1", 1 },	  { "11.0.0.1", 1 },
-		{ "::1", 0 },		  { "fe80::1", 0 },	  { "fd00::1", 0 },
-		{ "fc00::1", 0 },	  { "fe00::1", 1 },	  { "::", 1 },
-		{ "2001:db8::1", 1 },	  { "::ffff:10.1.2.3", 0 }, { "::ffff:8.8.8.8", 1 },
+		{"127.0.0.1", 0},
+		{"127.255.0.9", 0},
+		{"10.0.0.1", 0},
+		{"10.255.255.255", 0},
+		{"172.16.0.1", 0},
+		{"172.31.255.1", 0},
+		{"172.32.0.1", 1},
+		{"172.15.255.1", 1},
+		{"192.168.1.1", 0},
+		{"192.169.0.1", 1},
+		{"100.64.0.1", 0},
+		{"100.127.255.1", 0},
+		{"100.128.0.1", 1},
+		{"169.254.3.4", 0},
+		{"0.0.0.0", 1},
+		{"8.8.8.8", 1},
+		{"192.0.2.1", 1},
+		{"11.0.0.1", 1},
+		{"::1", 0},
+		{"fe80::1", 0},
+		{"fd00::1", 0},
+		{"fc00::1", 0},
+		{"fe00::1", 1},
+		{"::", 1},
+		{"2001:db8::1", 1},
+		{"::ffff:10.1.2.3", 0},
+		{"::ffff:8.8.8.8", 1},
 	};
 	struct sockaddr_storage ss;
 	socklen_t len;

@@ -171,7 +171,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_steady_state_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_server_added_then_promoted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_server_added_then_promoted, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_suspect_server_not_added, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_left_server_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crashed_server_kept_without_verdict, setup,

@@ -63,7 +63,7 @@ static void test_round_trip(void **state)
 
 static void test_round_trip_extremes(void **state)
 {
-	struct probe_fields zero = { .type = VIGIL_MSG_PING }, ones, f;
+	struct probe_fields zero = {.type = VIGIL_MSG_PING}, ones, f;
 	struct vigil_probe m;
 
 	wire_probe_encode(&m, &zero);
@@ -93,21 +93,77 @@ static void test_wire_bytes(void **state)
 {
 	static const uint8_t want[VIGIL_PROBE_LEN] = {
 		/* 0: magic "VGIL", version, type, flags (big-endian) */
-		'V', 'G', 'I', 'L', VIGIL_PROTO_VERSION, VIGIL_MSG_ACK, 0x00, 0x03,
+		'V',
+		'G',
+		'I',
+		'L',
+		VIGIL_PROTO_VERSION,
+		VIGIL_MSG_ACK,
+		0x00,
+		0x03,
 		/* 8: cluster_id, sender_id */
-		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+		0x01,
+		0x02,
+		0x03,
+		0x04,
+		0x05,
+		0x06,
+		0x07,
+		0x08,
 		/* 16: target_id, seq */
-		0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+		0x09,
+		0x0a,
+		0x0b,
+		0x0c,
+		0x0d,
+		0x0e,
+		0x0f,
+		0x10,
 		/* 24: send_ns */
-		0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+		0x11,
+		0x12,
+		0x13,
+		0x14,
+		0x15,
+		0x16,
+		0x17,
+		0x18,
 		/* 32: incarnation, chan, pad[3] */
-		0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x00, 0x00, 0x00,
+		0x19,
+		0x1a,
+		0x1b,
+		0x1c,
+		0x1d,
+		0x00,
+		0x00,
+		0x00,
 		/* 40: heartbeat */
-		0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+		0x21,
+		0x22,
+		0x23,
+		0x24,
+		0x25,
+		0x26,
+		0x27,
+		0x28,
 		/* 48: origin_id, reserved */
-		0x29, 0x2a, 0x2b, 0x2c, 0x00, 0x00, 0x00, 0x00,
+		0x29,
+		0x2a,
+		0x2b,
+		0x2c,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
 		/* 56: mac, left for wire_sign */
-		0, 0, 0, 0, 0, 0, 0, 0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
 	};
 	struct vigil_probe m;
 	const uint8_t *p = (const uint8_t *)&m;
@@ -132,11 +188,11 @@ static void test_wire_bytes(void **state)
 /* Decode reads big-endian regardless of the host. */
 static void test_decode_from_bytes(void **state)
 {
-	uint8_t raw[VIGIL_PROBE_LEN] = { 'V', 'G', 'I', 'L', 1, VIGIL_MSG_PING, 0x00, 0x01 };
+	uint8_t raw[VIGIL_PROBE_LEN] = {'V', 'G', 'I', 'L', 1, VIGIL_MSG_PING, 0x00, 0x01};
 	struct vigil_probe m;
 	struct probe_fields f;
 
-	raw[8] = 0xca, raw[9] = 0xfe, raw[10] = 0xba, raw[11] = 0xbe; /* cluster */
+	raw[8] = 0xca, raw[9] = 0xfe, raw[10] = 0xba, raw[11] = 0xbe;	/* cluster */
 	raw[12] = 0x00, raw[13] = 0x00, raw[14] = 0x01, raw[15] = 0x00; /* sender 256 */
 	raw[20] = 0x00, raw[21] = 0x00, raw[22] = 0x00, raw[23] = 0x2a; /* seq 42 */
 	raw[24] = 0x00, raw[31] = 0x01;					/* send_ns 1 */
@@ -212,7 +268,8 @@ static void test_key_split(void **state)
 #define HV2 0x383053e3u
 #define HV3 0x0bb65f52u
 
-static const uint8_t example_key[VIGIL_KEY_LEN] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+static const uint8_t example_key[VIGIL_KEY_LEN] = {0, 1, 2,  3,	 4,  5,	 6,  7,
+						   8, 9, 10, 11, 12, 13, 14, 15};
 
 static void example_keyring(struct vigil_keyring *kr)
 {
@@ -272,9 +329,14 @@ static void test_example_ping_ack(void **state)
 				       "0010  a8 18 64 21 00 00 00 01 00 00 00 00 00 0f 42 40\n"
 				       "0020  00 00 00 02 00 00 00 00 00 00 00 00 00 00 00 c8\n"
 				       "0030  00 00 00 00 00 00 00 00 45 3d 33 02 e0 d7 6a 64\n";
-	struct probe_fields ping = { .type = VIGIL_MSG_PING, .cluster_id = AZ1, .sender_id = HV1,
-				     .target_id = HV2, .seq = 1, .send_ns = 1000000,
-				     .incarnation = 1, .heartbeat = 100 };
+	struct probe_fields ping = {.type = VIGIL_MSG_PING,
+				    .cluster_id = AZ1,
+				    .sender_id = HV1,
+				    .target_id = HV2,
+				    .seq = 1,
+				    .send_ns = 1000000,
+				    .incarnation = 1,
+				    .heartbeat = 100};
 	struct probe_fields ack = ping;
 	uint8_t want[VIGIL_PROBE_LEN];
 	struct vigil_probe m;
@@ -380,7 +442,7 @@ static void assert_update_equal(const struct wire_update *a, const struct wire_u
 
 static void test_gossip_layout(void **state)
 {
-	uint8_t want[132] = { 0 }, buf[VIGIL_MAX_MSG];
+	uint8_t want[132] = {0}, buf[VIGIL_MAX_MSG];
 	struct wire_update u, back[VIGIL_GOSSIP_MAX_UPDATES];
 	size_t len, n = 0;
 
@@ -392,7 +454,8 @@ static void test_gossip_layout(void **state)
 	len = wire_updates_encode(buf, sizeof(buf), VIGIL_MSG_GOSSIP, AZ1, HV1, &u, 1);
 	assert_int_equal(len, 132); /* 24 + 100·n + 8 */
 	assert_memory_equal(buf, want, len);
-	assert_int_equal(wire_updates_decode(buf, len, back, VIGIL_GOSSIP_MAX_UPDATES, &n), WIRE_OK);
+	assert_int_equal(wire_updates_decode(buf, len, back, VIGIL_GOSSIP_MAX_UPDATES, &n),
+			 WIRE_OK);
 	assert_int_equal(n, 1);
 	assert_update_equal(&back[0], &u);
 }
@@ -487,8 +550,8 @@ static void test_state_frame(void **state)
 
 static void test_relay_layout(void **state)
 {
-	uint8_t want[56] = { 0 };
-	struct wire_relay r = { .target_id = HV2, .req_seq = 7 }, back;
+	uint8_t want[56] = {0};
+	struct wire_relay r = {.target_id = HV2, .req_seq = 7}, back;
 	struct vigil_relay m;
 
 	put_hdr(want, VIGIL_MSG_PING_REQ, AZ1, HV1);
@@ -520,8 +583,8 @@ static void test_relay_layout(void **state)
 
 static void test_report_layout(void **state)
 {
-	uint8_t want[172] = { 0 }, buf[VIGIL_MAX_MSG];
-	struct wire_report r = { .sent_ns = EXAMPLE_SENT_NS, .n = 1, .ids = { HV2 } }, back;
+	uint8_t want[172] = {0}, buf[VIGIL_MAX_MSG];
+	struct wire_report r = {.sent_ns = EXAMPLE_SENT_NS, .n = 1, .ids = {HV2}}, back;
 	size_t len;
 
 	put_hdr(want, VIGIL_MSG_REPORT, AZ1, HV1);
@@ -573,8 +636,8 @@ static void test_report_limits(void **state)
 
 static void test_maint_layout(void **state)
 {
-	uint8_t want[104] = { 0 };
-	struct wire_maint w = { .on = 1, .sent_ns = EXAMPLE_SENT_NS }, back;
+	uint8_t want[104] = {0};
+	struct wire_maint w = {.on = 1, .sent_ns = EXAMPLE_SENT_NS}, back;
 	struct vigil_maint m;
 
 	put_hdr(want, VIGIL_MSG_MAINT, AZ1, HV1);
@@ -613,44 +676,41 @@ static void check_dump(const char *dump, const void *msg, size_t len)
 
 static void test_example_agent_messages(void **state)
 {
-	static const char gossip_dump[] =
-		"0000  56 47 49 4c 01 05 00 00 b1 2a 9e 75 a8 18 64 21\n"
-		"0010  00 01 00 00 00 00 00 00 38 30 53 e3 00 00 00 02\n"
-		"0020  01 00 01 00 1c 85 00 00 00 00 00 00 00 00 00 00\n"
-		"0030  00 00 ff ff 0a 00 00 02 a8 18 64 21 68 76 32 00\n"
-		"0040  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0050  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0060  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0070  00 00 00 00 00 00 00 00 00 00 00 00 5e dc af 14\n"
-		"0080  06 4a e6 ee\n";
+	static const char gossip_dump[] = "0000  56 47 49 4c 01 05 00 00 b1 2a 9e 75 a8 18 64 21\n"
+					  "0010  00 01 00 00 00 00 00 00 38 30 53 e3 00 00 00 02\n"
+					  "0020  01 00 01 00 1c 85 00 00 00 00 00 00 00 00 00 00\n"
+					  "0030  00 00 ff ff 0a 00 00 02 a8 18 64 21 68 76 32 00\n"
+					  "0040  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0050  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0060  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0070  00 00 00 00 00 00 00 00 00 00 00 00 5e dc af 14\n"
+					  "0080  06 4a e6 ee\n";
 	static const char ping_req_dump[] =
 		"0000  56 47 49 4c 01 03 00 00 b1 2a 9e 75 a8 18 64 21\n"
 		"0010  38 30 53 e3 00 00 00 07 00 00 00 00 00 00 00 00\n"
 		"0020  00 00 ff ff 0a 00 00 02 1c 85 00 00 00 00 00 00\n"
 		"0030  2d 11 55 90 fc f2 15 35\n";
-	static const char report_dump[] =
-		"0000  56 47 49 4c 01 08 00 00 b1 2a 9e 75 a8 18 64 21\n"
-		"0010  68 76 31 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0020  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0030  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0040  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0050  63 6f 6d 70 75 74 65 2d 31 00 00 00 00 00 00 00\n"
-		"0060  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0070  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0080  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0090  00 01 00 00 00 00 00 00 18 7c ee 54 55 69 00 00\n"
-		"00a0  38 30 53 e3 2f 03 83 83 ff bd 22 6a\n";
-	static const char maint_dump[] =
-		"0000  56 47 49 4c 01 09 00 00 b1 2a 9e 75 a8 18 64 21\n"
-		"0010  63 6f 6d 70 75 74 65 2d 32 00 00 00 00 00 00 00\n"
-		"0020  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0030  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0040  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
-		"0050  01 00 00 00 00 00 00 00 18 7c ee 54 55 69 00 00\n"
-		"0060  b2 a2 b1 1d 93 1f 70 35\n";
-	struct wire_report rep = { .sent_ns = EXAMPLE_SENT_NS, .n = 1, .ids = { HV2 } };
-	struct wire_maint w = { .on = 1, .sent_ns = EXAMPLE_SENT_NS };
-	struct wire_relay r = { .target_id = HV2, .req_seq = 7 };
+	static const char report_dump[] = "0000  56 47 49 4c 01 08 00 00 b1 2a 9e 75 a8 18 64 21\n"
+					  "0010  68 76 31 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0020  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0030  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0040  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0050  63 6f 6d 70 75 74 65 2d 31 00 00 00 00 00 00 00\n"
+					  "0060  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0070  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0080  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					  "0090  00 01 00 00 00 00 00 00 18 7c ee 54 55 69 00 00\n"
+					  "00a0  38 30 53 e3 2f 03 83 83 ff bd 22 6a\n";
+	static const char maint_dump[] = "0000  56 47 49 4c 01 09 00 00 b1 2a 9e 75 a8 18 64 21\n"
+					 "0010  63 6f 6d 70 75 74 65 2d 32 00 00 00 00 00 00 00\n"
+					 "0020  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					 "0030  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					 "0040  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+					 "0050  01 00 00 00 00 00 00 00 18 7c ee 54 55 69 00 00\n"
+					 "0060  b2 a2 b1 1d 93 1f 70 35\n";
+	struct wire_report rep = {.sent_ns = EXAMPLE_SENT_NS, .n = 1, .ids = {HV2}};
+	struct wire_maint w = {.on = 1, .sent_ns = EXAMPLE_SENT_NS};
+	struct wire_relay r = {.target_id = HV2, .req_seq = 7};
 	uint8_t buf[VIGIL_MAX_MSG];
 	struct vigil_relay rm;
 	struct vigil_maint mm;

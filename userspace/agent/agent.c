@@ -31,9 +31,9 @@
 #include "status.h"
 #include "util.h"
 
-#define PUBLISH_MS 100
+#define PUBLISH_MS     100
 #define LEAVE_GRACE_MS 200
-#define MAINT_QUEUE 16
+#define MAINT_QUEUE    16
 
 struct agent {
 	/* configuration */
@@ -80,9 +80,10 @@ static void member_changed(void *ctx, const struct member *mb, enum memb_state o
 		reporter_now(&a->rep);
 	if (old != mb->state)
 		log_event(LOG_LVL_INFO, "state", "member=%s from=%s to=%s incarnation=%u", mb->name,
-			 memb_state_name(old), memb_state_name(mb->state), mb->incarnation);
+			  memb_state_name(old), memb_state_name(mb->state), mb->incarnation);
 	else
-		log_event(LOG_LVL_INFO, "agent", "member=%s agent_stalled=%d", mb->name, mb->agent_stalled);
+		log_event(LOG_LVL_INFO, "agent", "member=%s agent_stalled=%d", mb->name,
+			  mb->agent_stalled);
 }
 
 static void to_server(void *ctx, const void *buf, size_t len)
@@ -423,7 +424,7 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 
 static int agent_run(struct agent *a)
 {
-	struct api_ops ops = { .maintenance = api_maintenance, .leave = api_leave, .ctx = a };
+	struct api_ops ops = {.maintenance = api_maintenance, .leave = api_leave, .ctx = a};
 	struct sockaddr_storage self;
 	struct memb_env env;
 	struct vigil_self me;
@@ -481,7 +482,7 @@ static int agent_run(struct agent *a)
 
 	if (netio_start(&a->net, a->loop, (struct sockaddr *)&self))
 		return -1;
-	a->pp = (struct pushpull){ .interval_ms = a->cfg.pushpull_interval_ms, .memb = &a->memb };
+	a->pp = (struct pushpull){.interval_ms = a->cfg.pushpull_interval_ms, .memb = &a->memb};
 	if (pushpull_start(&a->pp, a->loop, (struct sockaddr *)&self))
 		return -1;
 	uv_async_init(a->loop, &a->maint_async, on_maint_async);
@@ -508,7 +509,8 @@ static int agent_run(struct agent *a)
 	timer_start(a, &a->join_timer, NULL, 0, 0);
 	if (a->cfg.njoin) {
 		send_joins(a);
-		uv_timer_start(&a->join_timer, on_join_timer, MEMB_JOIN_RETRY_MS, MEMB_JOIN_RETRY_MS);
+		uv_timer_start(&a->join_timer, on_join_timer, MEMB_JOIN_RETRY_MS,
+			       MEMB_JOIN_RETRY_MS);
 	}
 	signal_start(a, &a->sig_term, SIGTERM);
 	signal_start(a, &a->sig_int, SIGINT);
@@ -572,6 +574,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_agent = {
-	"agent", run, "agent -config FILE [-config-test]",
+	"agent",
+	run,
+	"agent -config FILE [-config-test]",
 	"run the agent: membership, failure detection, HTTP API",
 };

@@ -68,8 +68,8 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned code, cons
 static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, const char *body,
 				   const char *type)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	MHD_add_response_header(r, "Content-Type", type);
@@ -78,8 +78,8 @@ static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, cons
 	return ret;
 }
 
-static enum MHD_Result reply_published(struct MHD_Connection *c, struct api_state *st,
-				       char **which, const char *type)
+static enum MHD_Result reply_published(struct MHD_Connection *c, struct api_state *st, char **which,
+				       const char *type)
 {
 	enum MHD_Result ret;
 
@@ -147,8 +147,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 				       "text/plain; version=0.0.4; charset=utf-8");
 	if (!strcmp(url, "/v1/health"))
 		return s->st->stopping ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					      "{\"healthy\": false, \"reason\": \"leaving\"}")
-				      : reply(c, MHD_HTTP_OK, "{\"healthy\": true}");
+					       "{\"healthy\": false, \"reason\": \"leaving\"}")
+				       : reply(c, MHD_HTTP_OK, "{\"healthy\": true}");
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 

@@ -36,14 +36,16 @@ void mk_notification_init(struct mk_notification *n, const char *host, int stopp
 	memset(n, 0, sizeof(*n));
 	snprintf(n->hostname, sizeof(n->hostname), "%s", host);
 	snprintf(n->event, sizeof(n->event), "%s", stopped ? "STOPPED" : "STARTED");
-	snprintf(n->cluster_status, sizeof(n->cluster_status), "%s", stopped ? "OFFLINE" : "ONLINE");
+	snprintf(n->cluster_status, sizeof(n->cluster_status), "%s",
+		 stopped ? "OFFLINE" : "ONLINE");
 	/* NORMAL for a stopped host only when its power-off is confirmed;
 	 * otherwise UNKNOWN (docs/operations.md). A returning host is NORMAL. */
 	snprintf(n->host_status, sizeof(n->host_status), "%s",
 		 !stopped || power_off_confirmed ? "NORMAL" : "UNKNOWN");
 	gmtime_r(&sec, &tm);
-	snprintf(n->generated_time, sizeof(n->generated_time), "%04d-%02d-%02dT%02d:%02d:%02d.%06lu",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	snprintf(n->generated_time, sizeof(n->generated_time),
+		 "%04d-%02d-%02dT%02d:%02d:%02d.%06lu", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (unsigned long)((realtime_ns % NSEC_PER_SEC) / 1000));
 }
 
@@ -54,8 +56,8 @@ static int http_post(const struct mk_client *c, const char *url, const char *tok
 		     const char *body, struct httpc_resp *resp, char *err, size_t errsz)
 {
 	char tokhdr[8300];
-	const char *hdrs[] = { "Content-Type: application/json", "Accept: application/json",
-			       "User-Agent: vigil/" VIGIL_VERSION, NULL, NULL };
+	const char *hdrs[] = {"Content-Type: application/json", "Accept: application/json",
+			      "User-Agent: vigil/" VIGIL_VERSION, NULL, NULL};
 	struct httpc_req rq = {
 		.method = "POST",
 		.url = url,
@@ -182,7 +184,8 @@ static int need_auth(const struct mk_client *c)
 
 static int token_fresh(const struct mk_client *c)
 {
-	return c->token[0] && (c->token_expires == 0 || now_real_ns() + TOKEN_RENEW_NS < c->token_expires);
+	return c->token[0] &&
+	       (c->token_expires == 0 || now_real_ns() + TOKEN_RENEW_NS < c->token_expires);
 }
 
 /* ---- notifications ------------------------------------------------------ */
@@ -207,8 +210,8 @@ static enum notify_result classify(const struct httpc_resp *resp, struct mk_repl
 	snprintf(r->message, sizeof(r->message), "HTTP %ld%s%s", resp->status, msg ? ": " : "",
 		 msg ? msg : "");
 	if (resp->status == 202 || resp->status == 200 || resp->status == 201) {
-		const char *uuid = json_string_value(
-			json_object_get(json_object_get(root, "notification"), "notification_uuid"));
+		const char *uuid = json_string_value(json_object_get(
+			json_object_get(root, "notification"), "notification_uuid"));
 
 		snprintf(r->uuid, sizeof(r->uuid), "%s", uuid ? uuid : "");
 		json_decref(root);

@@ -12,7 +12,6 @@
 #include "config.h"
 #include "outbox.h"
 
-
 /* What one notification carries (docs/operations.md explains host_status). */
 struct mk_notification {
 	char hostname[64];
@@ -23,22 +22,23 @@ struct mk_notification {
 };
 
 struct mk_reply {
-	long http_status;	/* 0 if no HTTP answer */
-	char uuid[64];		/* notification_uuid on 202 */
-	char message[512];	/* why, for logs and `vigil status` */
+	long http_status;  /* 0 if no HTTP answer */
+	char uuid[64];	   /* notification_uuid on 202 */
+	char message[512]; /* why, for logs and `vigil status` */
 };
 
 struct mk_client {
 	struct mk_config cfg;
-	char token[8192];	  /* cached Keystone token */
-	uint64_t token_expires;	  /* CLOCK_REALTIME ns; renewed 5 min before */
-	char endpoint[256];	  /* instance-ha endpoint from the catalog (or cfg.url) */
-	uint64_t auth_count;	  /* Keystone authentications done (for tests and metrics) */
+	char token[8192];	/* cached Keystone token */
+	uint64_t token_expires; /* CLOCK_REALTIME ns; renewed 5 min before */
+	char endpoint[256];	/* instance-ha endpoint from the catalog (or cfg.url) */
+	uint64_t auth_count;	/* Keystone authentications done (for tests and metrics) */
 };
 
 void mk_client_init(struct mk_client *c, const struct mk_config *cfg);
 /* Send one notification. Never blocks longer than about 2 * timeout_ms. */
-enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r);
+enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
+			   struct mk_reply *r);
 /* Build n for host at the given UTC time (ns since the epoch). */
 void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns);

@@ -23,20 +23,20 @@ struct xdp_metric {
 };
 
 static const struct xdp_metric xdp_metrics[] = {
-	{ "rx_ping", "vigil_xdp_pings_received_total", NULL },
-	{ "tx_ack", "vigil_xdp_acks_sent_total", NULL },
-	{ "rx_ack", "vigil_acks_received_total", NULL },
-	{ "pass_other", "vigil_xdp_passed_total", NULL },
-	{ "drop_truncated", "vigil_xdp_drops_total", "truncated" },
-	{ "drop_bad_version", "vigil_xdp_drops_total", "bad_version" },
-	{ "drop_bad_length", "vigil_xdp_drops_total", "bad_length" },
-	{ "drop_wrong_cluster", "vigil_xdp_drops_total", "wrong_cluster" },
-	{ "drop_bad_mac", "vigil_xdp_drops_total", "bad_mac" },
-	{ "drop_wrong_target", "vigil_xdp_drops_total", "wrong_target" },
-	{ "drop_rate_limited", "vigil_xdp_drops_total", "rate_limited" },
-	{ "drop_stale_ack", "vigil_xdp_drops_total", "stale_ack" },
-	{ "drop_unknown_peer", "vigil_xdp_drops_total", "unknown_peer" },
-	{ "drop_no_key", "vigil_xdp_drops_total", "no_key" },
+	{"rx_ping", "vigil_xdp_pings_received_total", NULL},
+	{"tx_ack", "vigil_xdp_acks_sent_total", NULL},
+	{"rx_ack", "vigil_acks_received_total", NULL},
+	{"pass_other", "vigil_xdp_passed_total", NULL},
+	{"drop_truncated", "vigil_xdp_drops_total", "truncated"},
+	{"drop_bad_version", "vigil_xdp_drops_total", "bad_version"},
+	{"drop_bad_length", "vigil_xdp_drops_total", "bad_length"},
+	{"drop_wrong_cluster", "vigil_xdp_drops_total", "wrong_cluster"},
+	{"drop_bad_mac", "vigil_xdp_drops_total", "bad_mac"},
+	{"drop_wrong_target", "vigil_xdp_drops_total", "wrong_target"},
+	{"drop_rate_limited", "vigil_xdp_drops_total", "rate_limited"},
+	{"drop_stale_ack", "vigil_xdp_drops_total", "stale_ack"},
+	{"drop_unknown_peer", "vigil_xdp_drops_total", "unknown_peer"},
+	{"drop_no_key", "vigil_xdp_drops_total", "no_key"},
 };
 
 static void xdp_section(FILE *f, const struct vigil_maps *maps)
@@ -58,7 +58,8 @@ static void xdp_section(FILE *f, const struct vigil_maps *maps)
 	for (size_t i = 0; i < ARRAY_SIZE(xdp_metrics); i++) {
 		size_t idx = 0;
 
-		while (idx < VIGIL_STATS_FIELDS && strcmp(maps_stats_names[idx], xdp_metrics[i].field))
+		while (idx < VIGIL_STATS_FIELDS &&
+		       strcmp(maps_stats_names[idx], xdp_metrics[i].field))
 			idx++;
 		if (idx == VIGIL_STATS_FIELDS)
 			continue;
@@ -75,11 +76,12 @@ static void peer_section(FILE *f, const struct memb *m, const struct vigil_maps 
 	static const struct {
 		const char *name, *help;
 	} gauges[] = {
-		{ "vigil_peer_srtt_seconds", "Smoothed RTT to each peer (RFC 6298, in-kernel)." },
-		{ "vigil_peer_jitter_seconds", "RTT mean deviation to each peer (in-kernel)." },
-		{ "vigil_peer_last_ack_age_seconds", "Time since each peer's kernel last answered." },
-		{ "vigil_peer_up", "1 if the peer is alive or suspect, 0 if dead or left." },
-		{ "vigil_peer_agent_stalled", "1 if the peer's kernel answers but its agent stalled." },
+		{"vigil_peer_srtt_seconds", "Smoothed RTT to each peer (RFC 6298, in-kernel)."},
+		{"vigil_peer_jitter_seconds", "RTT mean deviation to each peer (in-kernel)."},
+		{"vigil_peer_last_ack_age_seconds", "Time since each peer's kernel last answered."},
+		{"vigil_peer_up", "1 if the peer is alive or suspect, 0 if dead or left."},
+		{"vigil_peer_agent_stalled",
+		 "1 if the peer's kernel answers but its agent stalled."},
 	};
 	uint64_t now = now_mono_ns();
 	char le[32];
@@ -99,11 +101,11 @@ static void peer_section(FILE *f, const struct memb *m, const struct vigil_maps 
 			if (b < 9)
 				continue; /* below 1 µs: folded into the first bucket */
 			snprintf(le, sizeof(le), "%.9g", (double)(1ULL << (b + 1)) / 1e9);
-			prom_sample(f, "vigil_peer_rtt_seconds_bucket", (double)cum, "peer", mb->name,
-				    "le", le, NULL);
+			prom_sample(f, "vigil_peer_rtt_seconds_bucket", (double)cum, "peer",
+				    mb->name, "le", le, NULL);
 		}
-		prom_sample(f, "vigil_peer_rtt_seconds_bucket", (double)p.acks, "peer", mb->name, "le",
-			    "+Inf", NULL);
+		prom_sample(f, "vigil_peer_rtt_seconds_bucket", (double)p.acks, "peer", mb->name,
+			    "le", "+Inf", NULL);
 		prom_sample(f, "vigil_peer_rtt_seconds_sum", (double)p.rtt_sum_ns / 1e9, "peer",
 			    mb->name, NULL);
 		prom_sample(f, "vigil_peer_rtt_seconds_count", (double)p.acks, "peer", mb->name,
@@ -167,14 +169,16 @@ static void server_section(FILE *f, struct server *s)
 	prom_metric(f, "vigil_notifications_pending", "gauge",
 		    "Verdicts not yet delivered to Masakari.", (double)pending);
 	prom_metric(f, "vigil_notifications_held", "gauge",
-		    "Notifications held: too few healthy hosts would remain (alert).", (double)held);
+		    "Notifications held: too few healthy hosts would remain (alert).",
+		    (double)held);
 	prom_metric(f, "vigil_failure_verdicts_total", "counter", "Failure verdicts committed.",
 		    (double)sv.fsm->verdicts);
 	prom_family(f, "vigil_notifications_sent_total", "counter",
 		    "Masakari answers by result (this server while leader).");
 	for (int r = 0; r < NOTIFY_RESULTS; r++)
-		prom_sample(f, "vigil_notifications_sent_total", (double)sv.outbox->sent_by_result[r],
-			    "result", notify_result_name((enum notify_result)r), NULL);
+		prom_sample(f, "vigil_notifications_sent_total",
+			    (double)sv.outbox->sent_by_result[r], "result",
+			    notify_result_name((enum notify_result)r), NULL);
 }
 
 char *metrics_render(const struct agent_view *v)

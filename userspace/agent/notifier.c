@@ -49,9 +49,10 @@ static void after(uv_work_t *w, int status)
 	}
 	if (outbox_answer(&n->out, j->outbox_id, j->result, j->reply.message, now_mono_ns(),
 			  (uint32_t)random())) {
-		log_event(LOG_LVL_INFO, "notified", "outbox=%llu hostname=%s kind=%s result=%s http=%ld uuid=%s",
-			 (unsigned long long)j->outbox_id, j->note.hostname, j->note.event,
-			 notify_result_name(j->result), j->reply.http_status, j->reply.uuid);
+		log_event(LOG_LVL_INFO, "notified",
+			  "outbox=%llu hostname=%s kind=%s result=%s http=%ld uuid=%s",
+			  (unsigned long long)j->outbox_id, j->note.hostname, j->note.event,
+			  notify_result_name(j->result), j->reply.http_status, j->reply.uuid);
 		n->record(n->ctx, fsm_cmd_delivered(j->outbox_id, j->reply.uuid,
 						    notify_result_name(j->result)));
 		free(j);
@@ -89,8 +90,8 @@ void notifier_step(struct notifier *n, const struct fsm *f)
 			     o->generated_at);
 	j->work.data = j;
 	log_event(LOG_LVL_INFO, "notify", "outbox=%llu hostname=%s kind=%s again=%d",
-		 (unsigned long long)o->id, o->hostname, j->note.event,
-		 outbox_attempt(&n->out, o->id) != NULL);
+		  (unsigned long long)o->id, o->hostname, j->note.event,
+		  outbox_attempt(&n->out, o->id) != NULL);
 	if (uv_queue_work(n->loop, &j->work, work, after)) {
 		free(j);
 		return;

@@ -24,9 +24,9 @@ struct notifier {
 	void (*record)(void *ctx, char *cmd);
 	void *ctx;
 	/* state */
-	struct mk_client mk;	 /* used by the worker thread while a job runs */
+	struct mk_client mk;	  /* used by the worker thread while a job runs */
 	struct outbox_sender out; /* leader-local attempts and backoff */
-	struct notify_job *job;	 /* the delivery in flight, or NULL */
+	struct notify_job *job;	  /* the delivery in flight, or NULL */
 	int closing;
 	void (*closed)(void *ctx); /* notifier_close's callback, once no job runs */
 	void *closed_ctx;

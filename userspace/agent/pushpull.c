@@ -17,7 +17,7 @@
 #include "util.h"
 
 #define PP_TIMEOUT_MS 5000
-#define PP_MAX_FRAME (4u << 20) /* compressed bytes we accept */
+#define PP_MAX_FRAME  (4u << 20) /* compressed bytes we accept */
 
 /* Our full state as a frame: every member (and self), signed. */
 static int state_frame(const struct memb *m, uint8_t **out, size_t *outlen)
@@ -42,13 +42,13 @@ struct pp_conn {
 	uv_connect_t connect;
 	uv_write_t write;
 	struct pushpull *pp;
-	uint8_t *out;	 /* our frame */
+	uint8_t *out; /* our frame */
 	size_t outlen;
-	uint8_t *in;	 /* their frame as it arrives */
+	uint8_t *in; /* their frame as it arrives */
 	size_t inlen, incap;
-	int server;	 /* 1: accepted, answer after reading */
+	int server; /* 1: accepted, answer after reading */
 	int closing;
-	int handles;	 /* handles still to close */
+	int handles; /* handles still to close */
 };
 
 static void conn_free(uv_handle_t *h)

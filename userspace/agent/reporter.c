@@ -49,7 +49,7 @@ void reporter_start(struct reporter *r, uv_loop_t *loop)
 
 int reporter_maintenance(struct reporter *r, const char *host, int on)
 {
-	struct wire_maint w = { .on = on, .sent_ns = now_real_ns() };
+	struct wire_maint w = {.on = on, .sent_ns = now_real_ns()};
 	struct vigil_maint m;
 	size_t len;
 

@@ -22,7 +22,7 @@ struct reporter {
 	uint32_t cluster_id, node_id;
 	uint32_t interval_ms;
 	/* wiring */
-	const struct memb *memb;			  /* whom it finds dead */
+	const struct memb *memb;			/* whom it finds dead */
 	void (*send)(void *ctx, void *msg, size_t len); /* sign, to every server */
 	void *ctx;
 	/* state */

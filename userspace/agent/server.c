@@ -128,8 +128,9 @@ static void raft_address(const struct server *s, const struct sockaddr *sa, char
 	struct sockaddr_storage ss;
 
 	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						  : sizeof(struct sockaddr_in));
+	memcpy(&ss, sa,
+	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					 : sizeof(struct sockaddr_in));
 	((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)s->p.raft->port);
 	addr_format((struct sockaddr *)&ss, out, size);
 }
@@ -163,12 +164,14 @@ static void follow_membership(struct server *s)
 		rc = raft_add(&s->raft, &s->change, vc.member->id, addr, changed);
 		break;
 	case VOTER_PROMOTE:
-		log_event(LOG_LVL_INFO, "raft_promote", "server=%s reason=%s", vc.member->name, vc.why);
+		log_event(LOG_LVL_INFO, "raft_promote", "server=%s reason=%s", vc.member->name,
+			  vc.why);
 		rc = raft_assign(&s->raft, &s->change, vc.member->id, RAFT_VOTER, changed);
 		break;
 	case VOTER_REMOVE:
 	default:
-		log_event(LOG_LVL_INFO, "raft_remove", "server=%s reason=%s", vc.member->name, vc.why);
+		log_event(LOG_LVL_INFO, "raft_remove", "server=%s reason=%s", vc.member->name,
+			  vc.why);
 		rc = raft_remove(&s->raft, &s->change, vc.member->id, changed);
 		break;
 	}

@@ -80,9 +80,10 @@ static void server_json(json_t *st, struct server *s)
 	server_view(s, &sv);
 	raft_leader(sv.raft, &lid, &laddr);
 	r = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I}", "role",
-		      raft_role_name(raft_state(sv.raft)), "term", (json_int_t)sv.raft->current_term,
-		      "leader_id", (json_int_t)lid, "leader_address", laddr ? laddr : "",
-		      "commit_index", (json_int_t)sv.raft->commit_index, "last_applied",
+		      raft_role_name(raft_state(sv.raft)), "term",
+		      (json_int_t)sv.raft->current_term, "leader_id", (json_int_t)lid,
+		      "leader_address", laddr ? laddr : "", "commit_index",
+		      (json_int_t)sv.raft->commit_index, "last_applied",
 		      (json_int_t)raft_last_applied(sv.raft), "voters",
 		      (json_int_t)voters_count(&sv.raft->configuration));
 	conf = json_array();
@@ -101,10 +102,10 @@ static void server_json(json_t *st, struct server *s)
 	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
 		const struct fsm_host *h = &sv.fsm->hosts[i];
 
-		json_array_append_new(hosts, json_pack("{s:s, s:s, s:s, s:b}", "name", h->name,
-						       "hostname", h->hostname, "state",
-						       fsm_host_state_name(h->state), "failed",
-						       h->failed));
+		json_array_append_new(hosts,
+				      json_pack("{s:s, s:s, s:s, s:b}", "name", h->name, "hostname",
+						h->hostname, "state", fsm_host_state_name(h->state),
+						"failed", h->failed));
 	}
 	json_object_set_new(st, "hosts", hosts);
 	ob = json_array();
@@ -113,13 +114,13 @@ static void server_json(json_t *st, struct server *s)
 		const struct outbox_attempt *at = outbox_attempt(sv.outbox, o->id);
 		int failed = at && at->last != NOTIFY_DELIVERED && at->last != NOTIFY_DUPLICATE;
 
-		json_array_append_new(
-			ob, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)o->id,
-				      "hostname", o->hostname, "event",
-				      o->stopped ? "STOPPED" : "STARTED", "status",
-				      fsm_outbox_status_name(o->status), "uuid", o->uuid, "tries",
-				      (json_int_t)(at ? at->tries : 0), "last_error",
-				      failed ? at->message : ""));
+		json_array_append_new(ob,
+				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id",
+						(json_int_t)o->id, "hostname", o->hostname, "event",
+						o->stopped ? "STOPPED" : "STARTED", "status",
+						fsm_outbox_status_name(o->status), "uuid", o->uuid,
+						"tries", (json_int_t)(at ? at->tries : 0),
+						"last_error", failed ? at->message : ""));
 	}
 	json_object_set_new(st, "outbox", ob);
 }
@@ -130,18 +131,18 @@ char *status_json(const struct agent_view *v)
 	const struct memb *m = v->memb;
 	json_t *st;
 
-	st = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:f, s:f}",
-		       "node", c->node_name, "node_id", (json_int_t)c->node_id, "cluster",
-		       c->cluster, "role", role_name(c->role), "incarnation",
-		       (json_int_t)m->self.incarnation, "heartbeat", (json_int_t)v->heartbeat,
-		       "members", "alive", (json_int_t)memb_count(m, MEMB_ALIVE), "suspect",
-		       (json_int_t)memb_count(m, MEMB_SUSPECT), "dead",
-		       (json_int_t)memb_count(m, MEMB_DEAD), "left",
-		       (json_int_t)memb_count(m, MEMB_LEFT), "local_health",
-		       (json_int_t)m->local_health, "uptime_s",
-		       (double)(now_mono_ns() - v->started_ns) / 1e9, "max_loop_lag_ms",
-		       (double)v->max_loop_lag_ns / 1e6);
-	json_object_set_new(st, "pushpull_exchanges", json_integer((json_int_t)v->pushpull_exchanges));
+	st = json_pack(
+		"{s:s, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:f, s:f}", "node",
+		c->node_name, "node_id", (json_int_t)c->node_id, "cluster", c->cluster, "role",
+		role_name(c->role), "incarnation", (json_int_t)m->self.incarnation, "heartbeat",
+		(json_int_t)v->heartbeat, "members", "alive", (json_int_t)memb_count(m, MEMB_ALIVE),
+		"suspect", (json_int_t)memb_count(m, MEMB_SUSPECT), "dead",
+		(json_int_t)memb_count(m, MEMB_DEAD), "left", (json_int_t)memb_count(m, MEMB_LEFT),
+		"local_health", (json_int_t)m->local_health, "uptime_s",
+		(double)(now_mono_ns() - v->started_ns) / 1e9, "max_loop_lag_ms",
+		(double)v->max_loop_lag_ns / 1e6);
+	json_object_set_new(st, "pushpull_exchanges",
+			    json_integer((json_int_t)v->pushpull_exchanges));
 	json_object_set_new(st, "xdp_mode", json_string(xdp_mode_name(v->xdp_mode)));
 	json_object_set_new(st, "bad_messages", json_integer((json_int_t)m->stats.bad_msgs));
 	json_object_set_new(st, "hypervisor_hostname", json_string(c->hypervisor_hostname));

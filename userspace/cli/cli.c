@@ -17,7 +17,7 @@ json_t *cli_http_json(const char *method, const char *addr, const char *path, lo
 		      char *err, size_t errsz)
 {
 	char url[256], why[256];
-	struct httpc_req rq = { .method = method, .url = url, .timeout_ms = timeout_ms };
+	struct httpc_req rq = {.method = method, .url = url, .timeout_ms = timeout_ms};
 	struct httpc_resp r;
 	json_error_t jerr;
 	json_t *j = NULL;
@@ -26,7 +26,8 @@ json_t *cli_http_json(const char *method, const char *addr, const char *path, lo
 	if (httpc_request(&rq, &r, why, sizeof(why)))
 		snprintf(err, errsz, "cannot reach %s", why);
 	else if (r.status != 200 && r.status != 202)
-		snprintf(err, errsz, "%s answered HTTP %ld: %s", url, r.status, r.body ? r.body : "");
+		snprintf(err, errsz, "%s answered HTTP %ld: %s", url, r.status,
+			 r.body ? r.body : "");
 	else if (!(j = json_loads(r.body ? r.body : "", 0, &jerr)))
 		snprintf(err, errsz, "%s: bad JSON: %s", url, jerr.text);
 	httpc_resp_free(&r);

@@ -12,8 +12,8 @@
 struct json_t;
 
 /* The commands, each defined in its cmd_*.c. */
-extern const struct cmd cmd_members, cmd_status, cmd_maint, cmd_leave, cmd_ping, cmd_xdp,
-	cmd_maps, cmd_keygen, cmd_config;
+extern const struct cmd cmd_members, cmd_status, cmd_maint, cmd_leave, cmd_ping, cmd_xdp, cmd_maps,
+	cmd_keygen, cmd_config;
 
 /* METHOD http://addr/path; the JSON body of a 200 or 202 answer, else NULL
  * and the reason in err. Quiet: the caller decides what to say. */

@@ -25,6 +25,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_config = {
-	"config", run, "config [-config FILE -config-test]",
+	"config",
+	run,
+	"config [-config FILE -config-test]",
 	"list every configuration key, or validate a file",
 };

@@ -24,5 +24,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_keygen = {
-	"keygen", run, "keygen", "print a fresh random cluster key (base64)",
+	"keygen",
+	run,
+	"keygen",
+	"print a fresh random cluster key (base64)",
 };

@@ -17,7 +17,7 @@
 
 static int run(int argc, char **argv)
 {
-	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	const struct timespec tick = {0, 100 * 1000 * 1000};
 	struct vigil_config c;
 	struct cmd_args a;
 	const char *addr;
@@ -50,6 +50,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_leave = {
-	"leave", run, "leave [-config FILE] [-http-addr ADDR]",
+	"leave",
+	run,
+	"leave [-config FILE] [-http-addr ADDR]",
 	"make the agent leave the cluster gracefully (members see it left) and exit",
 };

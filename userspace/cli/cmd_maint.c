@@ -39,6 +39,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_maint = {
-	"maint", run, "maint enable|disable HOST [-config FILE] [-http-addr ADDR]",
+	"maint",
+	run,
+	"maint enable|disable HOST [-config FILE] [-http-addr ADDR]",
 	"put a host into or out of maintenance (never notified about while in it)",
 };

@@ -40,10 +40,10 @@ static int dump_peer(const struct vigil_peer_key *k, const struct vigil_peer *p,
 				  "last_ack_age_ms", age, "last_ack_seq",
 				  (json_int_t)p->last_ack_seq, "incarnation",
 				  (json_int_t)p->incarnation, "heartbeat", (json_int_t)p->heartbeat,
-				  "rtt_ns", (json_int_t)p->rtt_ns, "srtt_ns", (json_int_t)p->srtt_ns,
-				  "jitter_ns", (json_int_t)p->jitter_ns, "rtt_min_ns",
-				  (json_int_t)p->rtt_min_ns, "rtt_max_ns", (json_int_t)p->rtt_max_ns,
-				  "rtt_hist_log2_ns", hist));
+				  "rtt_ns", (json_int_t)p->rtt_ns, "srtt_ns",
+				  (json_int_t)p->srtt_ns, "jitter_ns", (json_int_t)p->jitter_ns,
+				  "rtt_min_ns", (json_int_t)p->rtt_min_ns, "rtt_max_ns",
+				  (json_int_t)p->rtt_max_ns, "rtt_hist_log2_ns", hist));
 		return 0;
 	}
 	printf("%-10u %4u %10llu %8llu %10.1f %9.3f %9.3f %9.3f %9.3f %9.3f %10llu\n", k->node_id,
@@ -55,7 +55,7 @@ static int dump_peer(const struct vigil_peer_key *k, const struct vigil_peer *p,
 
 static int run(int argc, char **argv)
 {
-	struct dump_ctx d = { 0 };
+	struct dump_ctx d = {0};
 	struct vigil_config c;
 	struct vigil_stats st;
 	struct vigil_maps m;
@@ -83,13 +83,15 @@ static int run(int argc, char **argv)
 		const __u64 *f = (const __u64 *)&st;
 
 		for (size_t i = 0; i < VIGIL_STATS_FIELDS; i++)
-			json_object_set_new(js, maps_stats_names[i], json_integer((json_int_t)f[i]));
+			json_object_set_new(js, maps_stats_names[i],
+					    json_integer((json_int_t)f[i]));
 		d.arr = json_array();
 		maps_peer_foreach(&m, dump_peer, &d);
 		json_object_set_new(root, "pin_dir", json_string(c.pin_dir));
 		json_object_set_new(root, "self",
-				    json_pack("{s:I, s:I}", "incarnation", (json_int_t)me.incarnation,
-					      "heartbeat", (json_int_t)me.heartbeat));
+				    json_pack("{s:I, s:I}", "incarnation",
+					      (json_int_t)me.incarnation, "heartbeat",
+					      (json_int_t)me.heartbeat));
 		json_object_set_new(root, "stats", js);
 		json_object_set_new(root, "peers", d.arr);
 		json_dumpf(root, stdout, JSON_INDENT(2));
@@ -112,6 +114,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_maps = {
-	"maps", run, "maps [-config FILE] [-j]",
+	"maps",
+	run,
+	"maps [-config FILE] [-j]",
 	"print the pinned maps: per-peer kernel RTT stats and XDP counters",
 };

@@ -28,6 +28,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_members = {
-	"members", run, "members [-config FILE] [-http-addr ADDR] [-j]",
+	"members",
+	run,
+	"members [-config FILE] [-http-addr ADDR] [-j]",
 	"list the cluster's members as this host's agent sees them",
 };

@@ -62,8 +62,8 @@ static int parse_peer(const char *arg, uint32_t port, uint32_t id_opt, char *nam
 
 static void sleep_ns(uint64_t ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ns / NSEC_PER_SEC),
-			       .tv_nsec = (long)(ns % NSEC_PER_SEC) };
+	struct timespec ts = {.tv_sec = (time_t)(ns / NSEC_PER_SEC),
+			      .tv_nsec = (long)(ns % NSEC_PER_SEC)};
 
 	while (nanosleep(&ts, &ts) && errno == EINTR && !stop)
 		;
@@ -72,19 +72,19 @@ static void sleep_ns(uint64_t ns)
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'f' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "timeout", required_argument, NULL, 'W' },
-		{ "id", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
+		{"config", required_argument, NULL, 'f'},
+		{"count", required_argument, NULL, 'c'},
+		{"interval", required_argument, NULL, 'i'},
+		{"timeout", required_argument, NULL, 'W'},
+		{"id", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{NULL, 0, NULL, 0},
 	};
 	double interval = 1.0, timeout = -1;
 	const char *path = NULL;
 	struct sockaddr_storage ss;
-	struct ping_stats ps = { .min = INFINITY };
+	struct ping_stats ps = {.min = INFINITY};
 	struct vigil_keyring kr;
 	struct vigil_config c;
 	struct vigil_maps m;
@@ -192,12 +192,12 @@ static int run(int argc, char **argv)
 	fflush(stdout);
 
 	for (uint32_t seq = 1; !stop && (count < 0 || seq <= (uint32_t)count); seq++) {
-		struct probe_fields f = { .type = VIGIL_MSG_PING,
-					  .cluster_id = c.cluster_id,
-					  .sender_id = c.node_id,
-					  .target_id = target,
-					  .seq = seq,
-					  .chan = chan };
+		struct probe_fields f = {.type = VIGIL_MSG_PING,
+					 .cluster_id = c.cluster_id,
+					 .sender_id = c.node_id,
+					 .target_id = target,
+					 .seq = seq,
+					 .chan = chan};
 		uint64_t start = now_mono_ns(), deadline, wait_ns;
 		struct vigil_probe msg;
 		struct vigil_peer p;
@@ -257,12 +257,11 @@ static int run(int argc, char **argv)
 		if (!ps.acked)
 			ps.min = 0;
 		if (json) {
-			json_t *o = json_pack("{s:s, s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:f, s:f}",
-					      "peer", name, "address", addrs, "node_id",
-					      (json_int_t)target, "sent", ps.sent, "acked",
-					      ps.acked, "loss_pct", loss, "rtt_min_ms", ps.min,
-					      "rtt_avg_ms", avg, "rtt_max_ms", ps.max,
-					      "rtt_mdev_ms", mdev);
+			json_t *o = json_pack(
+				"{s:s, s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:f, s:f}", "peer", name,
+				"address", addrs, "node_id", (json_int_t)target, "sent", ps.sent,
+				"acked", ps.acked, "loss_pct", loss, "rtt_min_ms", ps.min,
+				"rtt_avg_ms", avg, "rtt_max_ms", ps.max, "rtt_mdev_ms", mdev);
 			json_dumpf(o, stdout, JSON_INDENT(2));
 			printf("\n");
 			json_decref(o);
@@ -288,7 +287,8 @@ usage:
 }
 
 const struct cmd cmd_ping = {
-	"ping", run,
+	"ping",
+	run,
 	"ping [-config FILE] [-c COUNT] [-i SECONDS] [-W SECONDS] [-id N] [-j] [-q] "
 	"NAME@ADDR[:PORT]",
 	"probe a peer over the vigil protocol; RTTs are measured in-kernel",

@@ -74,6 +74,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_status = {
-	"status", run, "status [-config FILE] [-http-addr ADDR] [-j]",
+	"status",
+	run,
+	"status [-config FILE] [-http-addr ADDR] [-j]",
 	"this agent, the Raft state, decided hosts and the notification outbox",
 };

@@ -83,6 +83,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd cmd_xdp = {
-	"xdp", run, "xdp attach|detach|status [-config FILE] [-j]",
+	"xdp",
+	run,
+	"xdp attach|detach|status [-config FILE] [-j]",
 	"load and pin the XDP program, remove it, or show what is attached",
 };

@@ -27,29 +27,42 @@ struct cfg_directive {
 	const char *name;
 	enum cfg_type type;
 	size_t off;
-	size_t size;	  /* CFG_STRING: buffer size */
+	size_t size; /* CFG_STRING: buffer size */
 	long long min, max;
-	const char *def;  /* default as text; NULL = none (required where needed) */
-	size_t aux_off;	  /* CFG_KEY: offset of the has_* flag */
+	const char *def; /* default as text; NULL = none (required where needed) */
+	size_t aux_off;	 /* CFG_KEY: offset of the has_* flag */
 	int (*parse)(const char *s);
 	const char *allowed; /* CFG_ENUM: the values, for messages */
 	const char *help;
 };
 
-#define OFF(f)	offsetof(struct vigil_config, f)
-#define SZ(f)	sizeof(((struct vigil_config *)0)->f)
+#define OFF(f) offsetof(struct vigil_config, f)
+#define SZ(f)  sizeof(((struct vigil_config *)0)->f)
 #define STR(name, f, def, help)                                                                    \
-	{ name, CFG_STRING, OFF(f), SZ(f), 0, 0, def, 0, NULL, NULL, help }
+	{                                                                                          \
+		name, CFG_STRING, OFF(f), SZ(f), 0, 0, def, 0, NULL, NULL, help                    \
+	}
 #define UINT(name, f, lo, hi, def, help)                                                           \
-	{ name, CFG_UINT, OFF(f), SZ(f), lo, hi, def, 0, NULL, NULL, help }
+	{                                                                                          \
+		name, CFG_UINT, OFF(f), SZ(f), lo, hi, def, 0, NULL, NULL, help                    \
+	}
 #define KEY(name, f, flag, help)                                                                   \
-	{ name, CFG_KEY, OFF(f), SZ(f), 0, 0, NULL, OFF(flag), NULL, NULL, help }
+	{                                                                                          \
+		name, CFG_KEY, OFF(f), SZ(f), 0, 0, NULL, OFF(flag), NULL, NULL, help              \
+	}
 #define LIST(name, f, count, help)                                                                 \
-	{ name, CFG_LIST, OFF(f), sizeof(((struct vigil_config *)0)->f[0]), 0, 0, NULL, OFF(count), NULL, NULL, help }
+	{                                                                                          \
+		name, CFG_LIST, OFF(f), sizeof(((struct vigil_config *)0)->f[0]), 0, 0, NULL,      \
+			OFF(count), NULL, NULL, help                                               \
+	}
 #define BOOL(name, f, def, help)                                                                   \
-	{ name, CFG_BOOL, OFF(f), SZ(f), 0, 1, def, 0, NULL, NULL, help }
+	{                                                                                          \
+		name, CFG_BOOL, OFF(f), SZ(f), 0, 1, def, 0, NULL, NULL, help                      \
+	}
 #define ENUM(name, f, fn, allowed, def, help)                                                      \
-	{ name, CFG_ENUM, OFF(f), SZ(f), 0, 0, def, 0, fn, allowed, help }
+	{                                                                                          \
+		name, CFG_ENUM, OFF(f), SZ(f), 0, 0, def, 0, fn, allowed, help                     \
+	}
 
 const char *xdp_mode_name(enum xdp_mode m)
 {
@@ -77,7 +90,7 @@ int xdp_mode_parse(const char *s)
 
 static int role_parse(const char *s)
 {
-	return !strcmp(s, "client") ? VIGIL_ROLE_CLIENT
+	return !strcmp(s, "client")   ? VIGIL_ROLE_CLIENT
 	       : !strcmp(s, "server") ? VIGIL_ROLE_SERVER
 				      : -1;
 }
@@ -125,8 +138,7 @@ static const struct cfg_directive directives[] = {
 	     "Period of the agent heartbeat counter that ACKs carry."),
 	UINT("pushpull_interval_ms", pushpull_interval_ms, 0, 3600000, "30000",
 	     "Period of full-state anti-entropy exchange with a random member; 0 = off."),
-	UINT("probe_interval_ms", memb.probe_interval_ms, 10, 10000, "100",
-	     "Probe round period."),
+	UINT("probe_interval_ms", memb.probe_interval_ms, 10, 10000, "100", "Probe round period."),
 	UINT("probes_per_interval", memb.probes_per_interval, 1, 16, "3",
 	     "Members probed per round (constant: load per node does not grow with n)."),
 	UINT("probe_timeout_ms", memb.probe_timeout_ms, 5, 10000, "80",
@@ -329,9 +341,10 @@ static int set_value(struct vigil_config *c, const struct cfg_directive *d, json
 		json_array_foreach(v, i, item)
 		{
 			if (!json_is_string(item) || strlen(json_string_value(item)) >= d->size)
-				return fail(err, errsz, name, text, d->name,
-					    "\"%s\"[%zu] must be a string of at most %zu characters",
-					    d->name, i, d->size - 1);
+				return fail(
+					err, errsz, name, text, d->name,
+					"\"%s\"[%zu] must be a string of at most %zu characters",
+					d->name, i, d->size - 1);
 			memcpy(base + d->off + i * d->size, json_string_value(item),
 			       strlen(json_string_value(item)) + 1);
 		}
@@ -381,8 +394,7 @@ void config_defaults(struct vigil_config *c)
 		snprintf(c->node_name, sizeof(c->node_name), "localhost");
 }
 
-int config_set(struct vigil_config *c, const char *key, const char *value, char *err,
-	       size_t errsz)
+int config_set(struct vigil_config *c, const char *key, const char *value, char *err, size_t errsz)
 {
 	json_t *v;
 	int rc;
@@ -425,9 +437,9 @@ static int check_listen_addrs(const struct vigil_config *c, const char *name, co
 		const char *key, *val;
 		uint16_t port;
 	} l[] = {
-		{ "bind_addr", c->bind_addr, (uint16_t)c->port },
-		{ "api_addr", c->api_addr, VIGIL_API_PORT },
-		{ "metrics_addr", c->metrics_addr, VIGIL_API_PORT },
+		{"bind_addr", c->bind_addr, (uint16_t)c->port},
+		{"api_addr", c->api_addr, VIGIL_API_PORT},
+		{"metrics_addr", c->metrics_addr, VIGIL_API_PORT},
 	};
 	char msg[384];
 
@@ -439,8 +451,7 @@ static int check_listen_addrs(const struct vigil_config *c, const char *name, co
 			continue; /* empty: derived from the interface, or none */
 		if (addr_parse(l[i].val, l[i].port, &ss, &sl))
 			return fail(err, errsz, name, text, l[i].key,
-				    "\"%s\" = \"%s\" is not ADDR or ADDR:PORT", l[i].key,
-				    l[i].val);
+				    "\"%s\" = \"%s\" is not ADDR or ADDR:PORT", l[i].key, l[i].val);
 		if (config_check_bind(c, l[i].key, (struct sockaddr *)&ss, msg, sizeof(msg)))
 			return fail(err, errsz, name, text, l[i].key, "%s", msg);
 	}
@@ -465,7 +476,8 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 
 		if (addr_parse(c->join[i], (uint16_t)c->port, &ss, &sl))
 			return fail(err, errsz, name, text, "join",
-				    "\"join\"[%d] = \"%s\" is not ADDR or ADDR:PORT", i, c->join[i]);
+				    "\"join\"[%d] = \"%s\" is not ADDR or ADDR:PORT", i,
+				    c->join[i]);
 	}
 	if (c->memb.suspicion_min_ms > c->memb.suspicion_max_ms)
 		return fail(err, errsz, name, text, "suspicion_min_ms",
@@ -479,7 +491,8 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 
 		if (!at || at == c->raft.servers[i] || addr_parse(at + 1, 1, &ss, &sl))
 			return fail(err, errsz, name, text, "servers",
-				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i, c->raft.servers[i]);
+				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i,
+				    c->raft.servers[i]);
 	}
 	if (check_listen_addrs(c, name, text, err, errsz))
 		return -1;
@@ -487,7 +500,8 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 		return fail(err, errsz, name, text, "masakari.retry_min_ms",
 			    "\"masakari.retry_min_ms\" must not exceed \"masakari.retry_max_ms\"");
 	if (!c->hypervisor_hostname[0])
-		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s", c->node_name);
+		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s",
+			 c->node_name);
 	if (!c->node_id)
 		c->node_id = wire_name_id(c->node_name);
 	c->cluster_id = wire_name_id(c->cluster);
@@ -525,8 +539,8 @@ static int apply_object(struct vigil_config *c, json_t *obj, const char *prefix,
 		}
 		if (!d)
 			return fail(err, errsz, name, text, full,
-				    section ? "\"%s\" must be an object" :
-					      "unknown key \"%s\" (`vigil config` lists the keys)",
+				    section ? "\"%s\" must be an object"
+					    : "unknown key \"%s\" (`vigil config` lists the keys)",
 				    full);
 		if (set_value(c, d, v, name, text, err, errsz))
 			return -1;
@@ -538,7 +552,8 @@ static int config_apply(struct vigil_config *c, json_t *root, const char *name, 
 			char *err, size_t errsz)
 {
 	if (!json_is_object(root))
-		return fail(err, errsz, name, NULL, NULL, "the configuration must be a JSON object");
+		return fail(err, errsz, name, NULL, NULL,
+			    "the configuration must be a JSON object");
 	if (apply_object(c, root, "", name, text, err, errsz))
 		return -1;
 	return config_finish(c, name, text, err, errsz);
@@ -572,8 +587,7 @@ int config_load_file(struct vigil_config *c, const char *path, char *err, size_t
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 20) ||
-	    fseek(f, 0, SEEK_SET)) {
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 20) || fseek(f, 0, SEEK_SET)) {
 		snprintf(err, errsz, "%s: unreadable or larger than 1 MiB", path);
 		fclose(f);
 		return -1;
@@ -643,7 +657,7 @@ void config_print_reference(FILE *out)
 			fprintf(out, "boolean");
 			break;
 		}
-		fprintf(out, "; default: %s\n    %s\n", d->def ? (*d->def ? d->def : "\"\"") : "none",
-			d->help);
+		fprintf(out, "; default: %s\n    %s\n",
+			d->def ? (*d->def ? d->def : "\"\"") : "none", d->help);
 	}
 }

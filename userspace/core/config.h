@@ -13,10 +13,10 @@
 #include "memb.h"
 #include "vigil_abi.h"
 
-#define CFG_NAME_MAX 64
-#define CFG_PATH_MAX 256
-#define CFG_JOIN_MAX 16
-#define VIGIL_API_PORT 7500 /* api_addr and metrics_addr without a port */
+#define CFG_NAME_MAX	     64
+#define CFG_PATH_MAX	     256
+#define CFG_JOIN_MAX	     16
+#define VIGIL_API_PORT	     7500 /* api_addr and metrics_addr without a port */
 #define VIGIL_DEFAULT_CONFIG "/etc/vigil/vigil.json"
 
 /* How the XDP program is attached (key xdp_mode). */
@@ -31,7 +31,7 @@ int xdp_mode_parse(const char *s); /* -1 if unknown */
 
 /* Where and how the Raft leader notifies Masakari (keys masakari.*). */
 struct mk_config {
-	char url[256];	   /* fixed endpoint (…/v1), no auth; empty: Keystone catalog */
+	char url[256];	    /* fixed endpoint (…/v1), no auth; empty: Keystone catalog */
 	char auth_url[256]; /* Keystone v3, e.g. http://keystone:5000/v3 */
 	char username[64];
 	char password[128];
@@ -39,7 +39,7 @@ struct mk_config {
 	char user_domain_name[64];
 	char project_domain_name[64];
 	char region_name[64];
-	char interface[16]; /* endpoint interface in the catalog: public, internal, admin */
+	char interface[16];    /* endpoint interface in the catalog: public, internal, admin */
 	uint32_t timeout_ms;   /* per HTTP request */
 	uint32_t retry_min_ms; /* first retry delay; doubles up to retry_max_ms, with jitter */
 	uint32_t retry_max_ms;
@@ -49,7 +49,7 @@ struct mk_config {
 struct raft_config {
 	char servers[CFG_JOIN_MAX][96]; /* NAME@ADDR of the initial Raft voters */
 	int nservers;
-	uint32_t port;		       /* TCP port of Raft among servers */
+	uint32_t port; /* TCP port of Raft among servers */
 	uint32_t election_timeout_ms;
 };
 
@@ -63,42 +63,42 @@ struct verdict_config {
 
 struct vigil_config {
 	/* identity */
-	char node_name[CFG_NAME_MAX];  /* this host, as the cluster knows it */
-	uint32_t node_id;	       /* 0 = derived from node_name */
-	char cluster[CFG_NAME_MAX];    /* availability zone / cluster name */
+	char node_name[CFG_NAME_MAX]; /* this host, as the cluster knows it */
+	uint32_t node_id;	      /* 0 = derived from node_name */
+	char cluster[CFG_NAME_MAX];   /* availability zone / cluster name */
 	/* network */
-	char interface[32];	       /* cluster interface (XDP attaches here) */
-	char bind_addr[64];	       /* address probes are sent from */
-	uint32_t port;		       /* UDP port of probes and gossip */
+	char interface[32]; /* cluster interface (XDP attaches here) */
+	char bind_addr[64]; /* address probes are sent from */
+	uint32_t port;	    /* UDP port of probes and gossip */
 	/* security */
-	uint8_t key[VIGIL_KEY_LEN];    /* primary cluster key (signs) */
+	uint8_t key[VIGIL_KEY_LEN]; /* primary cluster key (signs) */
 	int has_key;
 	uint8_t key_next[VIGIL_KEY_LEN]; /* secondary key, accepted (rotation) */
 	int has_key_next;
 	/* XDP */
-	char bpffs[CFG_PATH_MAX];      /* bpffs directory; pins go to <bpffs>/<cluster> */
-	int xdp_mode;		       /* enum xdp_mode */
-	uint32_t rate_limit_pps;       /* ACKs per second per source address */
+	char bpffs[CFG_PATH_MAX]; /* bpffs directory; pins go to <bpffs>/<cluster> */
+	int xdp_mode;		  /* enum xdp_mode */
+	uint32_t rate_limit_pps;  /* ACKs per second per source address */
 	uint32_t rate_limit_burst;
-	uint32_t ack_max_age_ms;       /* older echoed send times are refused */
+	uint32_t ack_max_age_ms; /* older echoed send times are refused */
 	/* logging */
-	int log_level;		       /* enum log_level */
+	int log_level; /* enum log_level */
 	/* agent */
-	int role;		       /* enum vigil_role */
-	char join[CFG_JOIN_MAX][64];   /* addresses of members to join through */
+	int role;		     /* enum vigil_role */
+	char join[CFG_JOIN_MAX][64]; /* addresses of members to join through */
 	int njoin;
-	char data_dir[CFG_PATH_MAX];   /* state the agent keeps across restarts */
-	char api_addr[64];	       /* HTTP API listen address */
-	char metrics_addr[64];	       /* second listener, /metrics only; "" = none */
-	int allow_public_bind;	       /* permit public/wildcard listen addresses */
+	char data_dir[CFG_PATH_MAX];	/* state the agent keeps across restarts */
+	char api_addr[64];		/* HTTP API listen address */
+	char metrics_addr[64];		/* second listener, /metrics only; "" = none */
+	int allow_public_bind;		/* permit public/wildcard listen addresses */
 	uint32_t heartbeat_interval_ms; /* agent heartbeat counter period */
-	uint32_t pushpull_interval_ms; /* anti-entropy period; 0 = off */
-	struct memb_config memb;       /* SWIM timing and fan-out */
+	uint32_t pushpull_interval_ms;	/* anti-entropy period; 0 = off */
+	struct memb_config memb;	/* SWIM timing and fan-out */
 	/* consensus and recovery */
 	char hypervisor_hostname[CFG_NAME_MAX]; /* as Nova/Masakari know it; default node_name */
 	struct raft_config raft;
 	struct verdict_config verdict;
-	struct mk_config masakari;     /* where and how to notify */
+	struct mk_config masakari; /* where and how to notify */
 
 	/* derived by config_finish() */
 	uint32_t cluster_id;
@@ -115,8 +115,7 @@ int config_load_string(struct vigil_config *c, const char *text, const char *nam
 		       size_t errsz);
 /* Set one key from its text (JSON scalar, or a bare string), checked as a
  * file's would be; no cross-key checks. 0, or -1 with the reason in err. */
-int config_set(struct vigil_config *c, const char *key, const char *value, char *err,
-	       size_t errsz);
+int config_set(struct vigil_config *c, const char *key, const char *value, char *err, size_t errsz);
 /* 0 if the configuration allows listening on sa (private, or allow_public_bind);
  * else -1 with a message naming key and how to allow it. */
 struct sockaddr;

@@ -11,14 +11,14 @@
 
 const char *fsm_host_state_name(enum fsm_host_state s)
 {
-	static const char *const n[] = { "member", "maintenance", "failed", "left" };
+	static const char *const n[] = {"member", "maintenance", "failed", "left"};
 
 	return s <= FSM_LEFT ? n[s] : "?";
 }
 
 const char *fsm_outbox_status_name(enum fsm_outbox_status s)
 {
-	static const char *const n[] = { "pending", "held", "delivered", "cancelled" };
+	static const char *const n[] = {"pending", "held", "delivered", "cancelled"};
 
 	return s <= OUTBOX_CANCELLED ? n[s] : "?";
 }
@@ -226,25 +226,23 @@ char *fsm_dump(const struct fsm *f)
 	for (size_t i = 0; i < f->nhosts; i++) {
 		const struct fsm_host *h = &f->hosts[i];
 
-		json_array_append_new(hosts,
-				      json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id",
-						(json_int_t)h->id, "name", h->name, "hostname",
-						h->hostname, "state", fsm_host_state_name(h->state),
-						"failed", h->failed, "failed_at",
-						(json_int_t)h->failed_at));
+		json_array_append_new(
+			hosts, json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)h->id,
+					 "name", h->name, "hostname", h->hostname, "state",
+					 fsm_host_state_name(h->state), "failed", h->failed,
+					 "failed_at", (json_int_t)h->failed_at));
 	}
 	for (size_t i = 0; i < f->noutbox; i++) {
 		const struct fsm_outbox *o = &f->outbox[i];
 
-		json_array_append_new(
-			ob, json_pack("{s:I, s:I, s:s, s:s, s:b, s:I, s:s, s:s, s:s}", "id",
-				      (json_int_t)o->id, "host_id", (json_int_t)o->host_id,
-				      "hostname", o->hostname, "event",
-				      o->stopped ? "STOPPED" : "STARTED", "power_off_confirmed",
-				      o->power_off_confirmed, "generated_at",
-				      (json_int_t)o->generated_at, "status",
-				      fsm_outbox_status_name(o->status), "uuid", o->uuid, "result",
-				      o->result));
+		json_array_append_new(ob, json_pack("{s:I, s:I, s:s, s:s, s:b, s:I, s:s, s:s, s:s}",
+						    "id", (json_int_t)o->id, "host_id",
+						    (json_int_t)o->host_id, "hostname", o->hostname,
+						    "event", o->stopped ? "STOPPED" : "STARTED",
+						    "power_off_confirmed", o->power_off_confirmed,
+						    "generated_at", (json_int_t)o->generated_at,
+						    "status", fsm_outbox_status_name(o->status),
+						    "uuid", o->uuid, "result", o->result));
 	}
 	json_object_set_new(root, "hosts", hosts);
 	json_object_set_new(root, "outbox", ob);
@@ -257,8 +255,8 @@ char *fsm_dump(const struct fsm *f)
 
 int fsm_load(struct fsm *f, const char *text)
 {
-	static const char *const hs[] = { "member", "maintenance", "failed", "left" };
-	static const char *const os[] = { "pending", "held", "delivered", "cancelled" };
+	static const char *const hs[] = {"member", "maintenance", "failed", "left"};
+	static const char *const os[] = {"pending", "held", "delivered", "cancelled"};
 	json_t *root = json_loads(text, 0, NULL), *v;
 	size_t i;
 
@@ -341,7 +339,8 @@ char *fsm_cmd_delivered(uint64_t outbox_id, const char *uuid, const char *result
 
 char *fsm_cmd_maintenance(const char *hostname, int on)
 {
-	return dump_new(json_pack("{s:s, s:s, s:b}", "op", "maintenance", "host", hostname, "on", on));
+	return dump_new(
+		json_pack("{s:s, s:s, s:b}", "op", "maintenance", "host", hostname, "on", on));
 }
 
 char *fsm_cmd_release(uint64_t outbox_id)

@@ -28,8 +28,8 @@ struct fsm_host {
 	char name[FSM_NAME_MAX];     /* vigil node name */
 	char hostname[FSM_NAME_MAX]; /* as Nova and Masakari know it */
 	enum fsm_host_state state;
-	int failed;		     /* a verdict stands (also while in maintenance) */
-	uint64_t failed_at;	     /* CLOCK_REALTIME ns of the verdict */
+	int failed;	    /* a verdict stands (also while in maintenance) */
+	uint64_t failed_at; /* CLOCK_REALTIME ns of the verdict */
 };
 
 enum fsm_outbox_status {
@@ -45,12 +45,12 @@ struct fsm_outbox {
 	uint64_t id;
 	uint32_t host_id;
 	char hostname[FSM_NAME_MAX];
-	int stopped;		/* 1: STOPPED/OFFLINE, 0: STARTED/ONLINE */
+	int stopped; /* 1: STOPPED/OFFLINE, 0: STARTED/ONLINE */
 	int power_off_confirmed;
-	uint64_t generated_at;	/* CLOCK_REALTIME ns; the same on every retry */
+	uint64_t generated_at; /* CLOCK_REALTIME ns; the same on every retry */
 	enum fsm_outbox_status status;
-	char uuid[64];		/* Masakari's notification_uuid, once delivered */
-	char result[16];	/* delivered / duplicate */
+	char uuid[64];	 /* Masakari's notification_uuid, once delivered */
+	char result[16]; /* delivered / duplicate */
 };
 
 struct fsm {
@@ -59,8 +59,8 @@ struct fsm {
 	struct fsm_outbox *outbox;
 	size_t noutbox;
 	uint64_t next_outbox_id;
-	uint64_t applied;	/* commands applied */
-	uint64_t verdicts;	/* failure verdicts recorded */
+	uint64_t applied;  /* commands applied */
+	uint64_t verdicts; /* failure verdicts recorded */
 };
 
 void fsm_init(struct fsm *f);

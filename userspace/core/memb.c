@@ -195,7 +195,8 @@ static void collect_updates(struct memb *m, struct update_batch *b)
 			pick[low] = mb;
 	}
 	for (size_t i = 0; i < np; i++) {
-		member_update(pick[i], pick[i]->update_flags, pick[i]->update_from, &b->u[b->count]);
+		member_update(pick[i], pick[i]->update_flags, pick[i]->update_from,
+			      &b->u[b->count]);
 		b->count++;
 		pick[i]->transmits_left--;
 	}
@@ -393,9 +394,8 @@ static int apply_update(struct memb *m, const struct wire_update *u, const struc
 
 	switch (st) {
 	case MEMB_ALIVE:
-		if (inc > mb->incarnation ||
-		    (inc == mb->incarnation && mb->state == MEMB_SUSPECT &&
-		     (u->flags & VIGIL_UF_WITNESS))) {
+		if (inc > mb->incarnation || (inc == mb->incarnation && mb->state == MEMB_SUSPECT &&
+					      (u->flags & VIGIL_UF_WITNESS))) {
 			if (u->addrlen) {
 				mb->addr = u->addr;
 				mb->addrlen = u->addrlen;
@@ -580,7 +580,7 @@ static void probe_check(struct memb *m, struct member *mb, uint64_t t)
 
 static void relay_check(struct memb *m, struct member *mb, uint64_t t)
 {
-	struct wire_relay r = { 0 };
+	struct wire_relay r = {0};
 	struct vigil_relay msg;
 	size_t len;
 	int acked;
@@ -756,7 +756,8 @@ static void on_ping_req(struct memb *m, const struct sockaddr *from, socklen_t f
 	mb->relay_tolen = fromlen;
 	mb->relay_seq++;
 	sent = m->env.probe(m->env.ctx, mb, MEMB_CHAN_RELAY, mb->relay_seq);
-	mb->relay_deadline_ns = (sent ? sent : now(m)) + probe_timeout(m, mb, m->cfg.probe_timeout_ms);
+	mb->relay_deadline_ns =
+		(sent ? sent : now(m)) + probe_timeout(m, mb, m->cfg.probe_timeout_ms);
 	m->stats.ping_req_served++;
 }
 
@@ -771,8 +772,8 @@ static void on_relay_ans(struct memb *m, const struct wire_relay *r)
 		mb->indirect_acks++;
 }
 
-void memb_receive(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
-		  const void *buf, size_t len)
+void memb_receive(struct memb *m, const struct sockaddr *from, socklen_t fromlen, const void *buf,
+		  size_t len)
 {
 	struct wire_relay r;
 	uint8_t type;
@@ -824,7 +825,8 @@ int memb_init(struct memb *m, const struct memb_config *cfg, const struct memb_e
 	m->self.role = role;
 	m->self.state = MEMB_ALIVE;
 	m->self.state_since_ns = now(m);
-	m->next_probe_ns = now(m) + ms(rnd(m) % (cfg->probe_interval_ms ? cfg->probe_interval_ms : 1));
+	m->next_probe_ns =
+		now(m) + ms(rnd(m) % (cfg->probe_interval_ms ? cfg->probe_interval_ms : 1));
 	m->next_gossip_ns = now(m);
 	return 0;
 }

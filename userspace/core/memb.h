@@ -26,34 +26,33 @@ enum memb_state {
 
 const char *memb_state_name(enum memb_state s);
 
-#define MEMB_CHAN_AGENT 0   /* the agent's own probes */
-#define MEMB_CHAN_RELAY 255 /* probes sent on behalf of another member */
-#define MEMB_MAX_CONFIRM 8  /* distinct suspectors remembered */
-#define MEMB_MAX_RELAYS 8
+#define MEMB_CHAN_AGENT	 0   /* the agent's own probes */
+#define MEMB_CHAN_RELAY	 255 /* probes sent on behalf of another member */
+#define MEMB_MAX_CONFIRM 8   /* distinct suspectors remembered */
+#define MEMB_MAX_RELAYS	 8
 
 /* How the code around memb drives it (the agent and the simulator alike). */
-#define MEMB_TICK_MS 5		 /* memb_tick period */
+#define MEMB_TICK_MS	   5	/* memb_tick period */
 #define MEMB_JOIN_RETRY_MS 1000 /* JOIN and push-pull with the seeds until a member answers */
 
 /* Timing and fan-out knobs: the configuration keys of the same names, whose
  * table in config.c holds their defaults and ranges. */
 struct memb_config {
-	uint32_t probe_interval_ms;  /* one probe round */
-	uint32_t probes_per_interval; /* targets probed per round */
-	uint32_t probe_timeout_ms;   /* direct probe: time to wait for the ACK */
-	uint32_t indirect_timeout_ms; /* indirect probe: time to wait for relays */
-	uint32_t indirect_probes;    /* relays asked after a direct miss (k) */
-	uint32_t suspicion_min_ms;   /* suspicion timeout with full confirmation */
-	uint32_t suspicion_max_ms;   /* suspicion timeout with no confirmation */
-	uint32_t suspicion_confirm;  /* confirmations that shrink it to the minimum (K) */
-	uint32_t gossip_interval_ms; /* dissemination round */
-	uint32_t gossip_fanout;	     /* members per dissemination round */
-	uint32_t retransmit_mult;    /* an update is sent mult * log10(n + 1) times (lambda) */
-	uint32_t agent_stall_ms;     /* heartbeat unchanged this long: agent stalled */
+	uint32_t probe_interval_ms;	 /* one probe round */
+	uint32_t probes_per_interval;	 /* targets probed per round */
+	uint32_t probe_timeout_ms;	 /* direct probe: time to wait for the ACK */
+	uint32_t indirect_timeout_ms;	 /* indirect probe: time to wait for relays */
+	uint32_t indirect_probes;	 /* relays asked after a direct miss (k) */
+	uint32_t suspicion_min_ms;	 /* suspicion timeout with full confirmation */
+	uint32_t suspicion_max_ms;	 /* suspicion timeout with no confirmation */
+	uint32_t suspicion_confirm;	 /* confirmations that shrink it to the minimum (K) */
+	uint32_t gossip_interval_ms;	 /* dissemination round */
+	uint32_t gossip_fanout;		 /* members per dissemination round */
+	uint32_t retransmit_mult;	 /* an update is sent mult * log10(n + 1) times (lambda) */
+	uint32_t agent_stall_ms;	 /* heartbeat unchanged this long: agent stalled */
 	uint32_t dead_probe_interval_ms; /* how often dead members are re-contacted */
-	uint32_t max_local_health;   /* Lifeguard local health multiplier cap */
+	uint32_t max_local_health;	 /* Lifeguard local health multiplier cap */
 };
-
 
 /* What the kernel recorded about a peer channel (from the peers map). */
 struct probe_obs {
@@ -82,15 +81,15 @@ struct member {
 	/* probing (this node's probes of the member) */
 	int probe_phase; /* 0 idle, 1 direct, 2 indirect */
 	uint32_t probe_seq;
-	uint64_t probe_sent_ns;	    /* actual send time of the current probe */
+	uint64_t probe_sent_ns; /* actual send time of the current probe */
 	uint64_t probe_deadline_ns;
-	uint32_t indirect_acks;	    /* relays that reported the target's ACK */
+	uint32_t indirect_acks; /* relays that reported the target's ACK */
 	uint64_t last_dead_contact_ns;
 	/* the kernel's view */
-	uint64_t last_ack_ns;	    /* newest ACK from it, kernel time */
-	uint64_t heartbeat;	    /* its agent's heartbeat, from that ACK */
+	uint64_t last_ack_ns; /* newest ACK from it, kernel time */
+	uint64_t heartbeat;   /* its agent's heartbeat, from that ACK */
 	uint64_t heartbeat_changed_ns;
-	int agent_stalled;	    /* kernel answers, agent's counter stopped */
+	int agent_stalled; /* kernel answers, agent's counter stopped */
 	uint64_t srtt_ns, jitter_ns;
 	/* relay duty: a PING_REQ we are serving for another member */
 	uint32_t relay_for_id;
@@ -163,8 +162,8 @@ void memb_free(struct memb *m);
 /* Run timers: probes, timeouts, suspicion expiry, gossip. Call every few ms. */
 void memb_tick(struct memb *m);
 /* A datagram arrived on the membership socket. */
-void memb_receive(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
-		  const void *buf, size_t len);
+void memb_receive(struct memb *m, const struct sockaddr *from, socklen_t fromlen, const void *buf,
+		  size_t len);
 /* Ask a known address to let us in (sends JOIN). */
 void memb_join(struct memb *m, const struct sockaddr *to, socklen_t tolen);
 /* Leave gracefully: announce LEFT to everyone we know. */

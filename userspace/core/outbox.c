@@ -9,8 +9,8 @@
 
 const char *notify_result_name(enum notify_result r)
 {
-	static const char *const names[] = { "delivered", "duplicate", "host_unknown", "rejected",
-					     "retry" };
+	static const char *const names[] = {"delivered", "duplicate", "host_unknown", "rejected",
+					    "retry"};
 
 	return (unsigned)r < NOTIFY_RESULTS ? names[r] : "?";
 }

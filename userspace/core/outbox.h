@@ -33,7 +33,7 @@ enum notify_result {
 
 const char *notify_result_name(enum notify_result r);
 
-#define OUTBOX_TRACKED 256		   /* attempts remembered (oldest forgotten first) */
+#define OUTBOX_TRACKED	      256	    /* attempts remembered (oldest forgotten first) */
 #define OUTBOX_COMMIT_WAIT_NS 2000000000ULL /* after a delivery, wait this long for "delivered" */
 
 /* The delivery attempts of one outbox entry, on this leader. */
@@ -43,7 +43,7 @@ struct outbox_attempt {
 	uint64_t backoff_ms; /* last retry delay */
 	uint64_t tries;
 	enum notify_result last;
-	char message[512];   /* the last answer, for status and logs */
+	char message[512]; /* the last answer, for status and logs */
 };
 
 /* Leader-local delivery state: not replicated, rebuilt by a new leader. */

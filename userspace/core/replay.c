@@ -4,8 +4,8 @@
 
 #include "replay.h"
 
-enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t sent_ns, uint64_t now_ns,
-			      uint64_t window_ns)
+enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t sent_ns,
+				uint64_t now_ns, uint64_t window_ns)
 {
 	uint64_t skew = sent_ns > now_ns ? sent_ns - now_ns : now_ns - sent_ns;
 	size_t i;
@@ -39,7 +39,7 @@ enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t sent
 
 const char *replay_result_name(enum replay_result r)
 {
-	static const char *const names[] = { "ok", "replay", "clock", "full" };
+	static const char *const names[] = {"ok", "replay", "clock", "full"};
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }

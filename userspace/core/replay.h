@@ -25,14 +25,14 @@ struct replay {
 	struct {
 		uint32_t sender;
 		uint64_t last_ns;
-	} *e;
+	} * e;
 	size_t n, cap;
 };
 
 /* Check sent_ns from sender against now_ns (both CLOCK_REALTIME ns) and, if
  * within the window and newer, remember it. */
-enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t sent_ns, uint64_t now_ns,
-			      uint64_t window_ns);
+enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t sent_ns,
+				uint64_t now_ns, uint64_t window_ns);
 const char *replay_result_name(enum replay_result r);
 void replay_free(struct replay *f);
 

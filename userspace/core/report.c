@@ -31,8 +31,8 @@ long report_build(const struct memb *m, struct wire_report *r)
 		return -1;
 	for (size_t i = 0; i < m->n; i++)
 		if (m->members[i]->state == MEMB_DEAD)
-			dead[ndead++] = (struct dead_member){ m->members[i]->id,
-							      m->members[i]->state_since_ns };
+			dead[ndead++] = (struct dead_member){m->members[i]->id,
+							     m->members[i]->state_since_ns};
 	r->n = report_select(dead, ndead, r->ids, VIGIL_REPORT_MAX_IDS);
 	free(dead);
 	return (long)ndead;

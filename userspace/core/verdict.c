@@ -74,15 +74,15 @@ static int current(const struct report *r, const struct verdict_params *c, uint6
 }
 
 int reports_current(const struct reports *rs, const struct verdict_params *c, uint32_t reporter,
-		  uint64_t now)
+		    uint64_t now)
 {
 	const struct report *r = find(rs, reporter);
 
 	return r && current(r, c, now);
 }
 
-size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
-		       uint32_t id, uint64_t now)
+size_t verdict_support(const struct fsm *f, const struct reports *rs,
+		       const struct verdict_params *c, uint32_t id, uint64_t now)
 {
 	size_t support = 0;
 
@@ -96,7 +96,8 @@ size_t verdict_support(const struct fsm *f, const struct reports *rs, const stru
 		for (size_t j = 0; j < r->n; j++) {
 			if (r->unreach[j].id != id)
 				continue;
-			if (now >= r->unreach[j].since_ns && now - r->unreach[j].since_ns >= c->wait_ns)
+			if (now >= r->unreach[j].since_ns &&
+			    now - r->unreach[j].since_ns >= c->wait_ns)
 				support++;
 			break;
 		}
@@ -146,12 +147,14 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 			 * record the verdict but hold the notification. */
 			int hold = fsm_healthy(f) - 1 < c->min_healthy;
 
-			log_event(LOG_LVL_WARN, "verdict", "host=%s hostname=%s reporters=%zu counted=%zu hold=%d",
-				 h->name, h->hostname, support, counted, hold);
+			log_event(LOG_LVL_WARN, "verdict",
+				  "host=%s hostname=%s reporters=%zu counted=%zu hold=%d", h->name,
+				  h->hostname, support, counted, hold);
 			if (hold)
-				log_warn("notification for %s HELD: fewer than min_healthy_hosts (%u) "
-					 "would remain in service",
-					 h->hostname, c->min_healthy);
+				log_warn(
+					"notification for %s HELD: fewer than min_healthy_hosts (%u) "
+					"would remain in service",
+					h->hostname, c->min_healthy);
 			return fsm_cmd_verdict(h->id, now_real, hold, support);
 		}
 	}
@@ -183,8 +186,10 @@ char *verdict_left(const struct fsm *f, const struct reports *rs, const struct v
 		if (mb->state != MEMB_LEFT)
 			continue;
 		h = fsm_host(f, mb->id);
-		if (h && h->state == FSM_MEMBER && !h->failed && !reports_current(rs, c, mb->id, now)) {
-			log_event(LOG_LVL_INFO, "left", "host=%s hostname=%s", h->name, h->hostname);
+		if (h && h->state == FSM_MEMBER && !h->failed &&
+		    !reports_current(rs, c, mb->id, now)) {
+			log_event(LOG_LVL_INFO, "left", "host=%s hostname=%s", h->name,
+				  h->hostname);
 			return fsm_cmd_left(mb->id);
 		}
 	}

@@ -40,7 +40,7 @@ struct reports {
 
 struct verdict_params {
 	uint64_t wait_ns;	/* wait period before a verdict */
-	uint64_t report_ttl_ns;	/* a reporter silent this long no longer counts */
+	uint64_t report_ttl_ns; /* a reporter silent this long no longer counts */
 	uint32_t min_healthy;	/* hosts that must stay in service, else hold */
 };
 
@@ -59,8 +59,8 @@ int reports_current(const struct reports *rs, const struct verdict_params *c, ui
 		    uint64_t now);
 /* How many current reporters (counted, healthy hosts other than id) have
  * reported id unreachable for at least wait_ns. */
-size_t verdict_support(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
-		       uint32_t id, uint64_t now);
+size_t verdict_support(const struct fsm *f, const struct reports *rs,
+		       const struct verdict_params *c, uint32_t id, uint64_t now);
 
 /* The next command the leader should propose (malloc'd JSON), or NULL when
  * the replicated state already matches the evidence. now is monotonic,

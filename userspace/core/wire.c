@@ -172,8 +172,8 @@ static void addr_encode(const struct sockaddr_storage *ss, socklen_t len, uint8_
  * (all zeros, or ::ffff:0.0.0.0). */
 static socklen_t addr_decode(const uint8_t in[16], __be16 port, struct sockaddr_storage *ss)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const uint8_t zero[16], mapped0[16] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	static const uint8_t zero[16], mapped0[16] = {[10] = 0xff, [11] = 0xff};
 
 	memset(ss, 0, sizeof(*ss));
 	if (!memcmp(in, zero, 16) || !memcmp(in, mapped0, 16))
@@ -265,8 +265,7 @@ size_t wire_updates_encode(void *buf, size_t cap, uint8_t type, uint32_t cluster
 	return len;
 }
 
-int wire_updates_decode(const void *buf, size_t len, struct wire_update *out, size_t max,
-			size_t *n)
+int wire_updates_decode(const void *buf, size_t len, struct wire_update *out, size_t max, size_t *n)
 {
 	const struct vigil_gossip *g = buf;
 	const uint8_t *p = buf;
@@ -288,9 +287,8 @@ int wire_updates_decode(const void *buf, size_t len, struct wire_update *out, si
 	return WIRE_OK;
 }
 
-int wire_state_frame(const struct wire_update *u, size_t n, uint32_t cluster_id,
-		     uint32_t sender_id, const struct vigil_keyring *kr, uint8_t **frame,
-		     size_t *framelen)
+int wire_state_frame(const struct wire_update *u, size_t n, uint32_t cluster_id, uint32_t sender_id,
+		     const struct vigil_keyring *kr, uint8_t **frame, size_t *framelen)
 {
 	size_t cap = sizeof(struct vigil_gossip) + n * sizeof(struct vigil_update) + VIGIL_MAC_LEN;
 	uint8_t *raw = malloc(cap), *z = NULL;

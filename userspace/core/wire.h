@@ -107,9 +107,8 @@ int wire_updates_decode(const void *buf, size_t len, struct wire_update *out, si
 /* A STATE as it travels over TCP: a 4-byte big-endian length, then that many
  * bytes of zlib data inflating to the signed message (signed here, with key
  * slot 0). 0, or -1 if out of memory. */
-int wire_state_frame(const struct wire_update *u, size_t n, uint32_t cluster_id,
-		     uint32_t sender_id, const struct vigil_keyring *kr, uint8_t **frame,
-		     size_t *framelen);
+int wire_state_frame(const struct wire_update *u, size_t n, uint32_t cluster_id, uint32_t sender_id,
+		     const struct vigil_keyring *kr, uint8_t **frame, size_t *framelen);
 /* Inflate, verify and decode the zlib data z of a frame. On success *u
  * (malloc'd) holds *n updates. WIRE_OK, a WIRE_E_* value, or -1 (memory). */
 int wire_state_unframe(const uint8_t *z, size_t zlen, uint32_t cluster_id,

@@ -62,9 +62,9 @@ int agents_start(struct demo *d)
 			return -1;
 	for (int i = 1; i <= d->nhosts && !demo_stop; i++) {
 		struct demo_host *h = &d->h[i];
-		pid_t pid = procs_spawn((char *const[]){"ip", "netns", "exec", h->ns, d->exe, "agent",
-						  "-config", h->cfg, NULL},
-				  h->log);
+		pid_t pid = procs_spawn((char *const[]){"ip", "netns", "exec", h->ns, d->exe,
+							"agent", "-config", h->cfg, NULL},
+					h->log);
 
 		if (pid < 0) {
 			log_err("cannot start the agent of %s: %s", h->name, strerror(-pid));

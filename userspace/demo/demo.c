@@ -375,6 +375,8 @@ static int demo_cmd(int argc, char **argv)
 }
 
 const struct cmd cmd_demo = {
-	"demo", demo_cmd, "demo [--no-tui] [--hosts N] [--no-masakari] [--keep-logs]",
+	"demo",
+	demo_cmd,
+	"demo [--no-tui] [--hosts N] [--no-masakari] [--keep-logs]",
 	"a local cluster in namespaces: crash a host, time it to Masakari's 202 (root)",
 };

@@ -15,7 +15,8 @@
  * tree (O/vigil -> tests/lib/) or an install (PREFIX/sbin/vigil -> PREFIX/share/vigil/). */
 static int launcher_find(const struct demo *d, char *out, size_t n)
 {
-	static const char *const rel[] = {"../userspace/tools/masakari-local.sh", "../share/vigil/masakari-local.sh",
+	static const char *const rel[] = {"../userspace/tools/masakari-local.sh",
+					  "../share/vigil/masakari-local.sh",
 					  "../../userspace/tools/masakari-local.sh"};
 	const char *env = getenv("VIGIL_MASAKARI_LAUNCHER");
 	char dir[PATH_MAX], *slash;
@@ -44,10 +45,11 @@ void launcher_start(struct demo *d)
 	int rc;
 
 	if (launcher_find(d, launcher, sizeof(launcher))) {
-		snprintf(d->mk_skip, sizeof(d->mk_skip),
-			 "the masakari-api launcher (share/vigil/masakari-local.sh, or "
-			 "userspace/tools/masakari-local.sh in a source tree) was not found near this "
-			 "binary; set VIGIL_MASAKARI_LAUNCHER");
+		snprintf(
+			d->mk_skip, sizeof(d->mk_skip),
+			"the masakari-api launcher (share/vigil/masakari-local.sh, or "
+			"userspace/tools/masakari-local.sh in a source tree) was not found near this "
+			"binary; set VIGIL_MASAKARI_LAUNCHER");
 		return;
 	}
 	snprintf(addr, sizeof(addr), "%s.1/24", d->net);
@@ -74,9 +76,9 @@ void launcher_start(struct demo *d)
 
 		snprintf(host, sizeof(host), "compute-%d", i);
 		rc = procs_run(log, 30000, 1,
-			      (char *const[]){"ip", "netns", "exec", d->sw, "env", env, "bash",
-					      launcher, "add-host", mkdir_, host, DEMO_MK_PORT,
-					      NULL});
+			       (char *const[]){"ip", "netns", "exec", d->sw, "env", env, "bash",
+					       launcher, "add-host", mkdir_, host, DEMO_MK_PORT,
+					       NULL});
 	}
 	if (rc) {
 		procs_last_line(log, why, sizeof(why));

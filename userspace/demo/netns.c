@@ -168,7 +168,8 @@ static int netns_add(struct demo *d, const char *name)
  * to port pI on the bridge. */
 int netns_build(struct demo *d)
 {
-	if (netns_add(d, d->sw) || netns_ip_cmd(d, "-n", d->sw, "link", "add", "br0", "type", "bridge") ||
+	if (netns_add(d, d->sw) ||
+	    netns_ip_cmd(d, "-n", d->sw, "link", "add", "br0", "type", "bridge") ||
 	    netns_ip_cmd(d, "-n", d->sw, "link", "set", "br0", "up"))
 		return -1;
 	for (int i = 1; i <= d->nhosts; i++) {
@@ -178,8 +179,8 @@ int netns_build(struct demo *d)
 		snprintf(port, sizeof(port), "p%d", i);
 		snprintf(addr, sizeof(addr), "%s/24", h->ip);
 		if (netns_add(d, h->ns) ||
-		    netns_ip_cmd(d, "link", "add", "eth0", "netns", h->ns, "type", "veth", "peer", "name",
-		       port, "netns", d->sw) ||
+		    netns_ip_cmd(d, "link", "add", "eth0", "netns", h->ns, "type", "veth", "peer",
+				 "name", port, "netns", d->sw) ||
 		    netns_ip_cmd(d, "-n", d->sw, "link", "set", port, "master", "br0") ||
 		    netns_ip_cmd(d, "-n", d->sw, "link", "set", port, "up") ||
 		    netns_ip_cmd(d, "-n", h->ns, "addr", "add", addr, "dev", "eth0") ||

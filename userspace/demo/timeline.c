@@ -18,7 +18,10 @@ static int timeline_step_of(const struct demo *d, const struct event_line *e)
 	snprintf(hostname, sizeof(hostname), "compute-%d", d->victim);
 	if (!strcmp(e->name, "state") && (x = event_get(e, "member")) && !strcmp(x, v->name)) {
 		x = event_get(e, "to");
-		return !x ? -1 : !strcmp(x, "suspect") ? ST_SUSPECT : !strcmp(x, "dead") ? ST_DEAD : -1;
+		return !x		       ? -1
+		       : !strcmp(x, "suspect") ? ST_SUSPECT
+		       : !strcmp(x, "dead")    ? ST_DEAD
+					       : -1;
 	}
 	if (!strcmp(e->name, "verdict") && (x = event_get(e, "host")) && !strcmp(x, v->name))
 		return ST_VERDICT;

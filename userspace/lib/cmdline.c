@@ -15,11 +15,11 @@ int cmd_usage(const struct cmd *c)
 int cmd_parse(int argc, char **argv, unsigned mask, const struct cmd *c, struct cmd_args *a)
 {
 	static const struct option all[] = {
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "config-test", no_argument, NULL, OPT_CONFIG_TEST },
-		{ "http-addr", required_argument, NULL, OPT_HTTP_ADDR },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"config-test", no_argument, NULL, OPT_CONFIG_TEST},
+		{"http-addr", required_argument, NULL, OPT_HTTP_ADDR},
+		{"json", no_argument, NULL, OPT_JSON},
+		{NULL, 0, NULL, 0},
 	};
 	struct option opts[sizeof(all) / sizeof(all[0])];
 	size_t n = 0;

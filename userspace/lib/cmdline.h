@@ -34,8 +34,8 @@ struct cmd_args {
 	const char *http_addr; /* NULL: api_addr of the configuration */
 	int config_test;
 	int json;
-	int first;	       /* index in argv of the first operand */
-	int nargs;	       /* operands: argv[first .. first + nargs - 1] */
+	int first; /* index in argv of the first operand */
+	int nargs; /* operands: argv[first .. first + nargs - 1] */
 };
 
 /* Parse the options in mask (single or double dash, anywhere among the

@@ -11,9 +11,9 @@
 #define EVENT_MAX_FIELDS 16
 
 struct event_line {
-	int64_t at_ms;	/* the line's UTC timestamp, ms since the epoch; -1 if none */
+	int64_t at_ms;	  /* the line's UTC timestamp, ms since the epoch; -1 if none */
 	const char *name; /* the event's name */
-	int n;		/* fields */
+	int n;		  /* fields */
 	const char *key[EVENT_MAX_FIELDS], *value[EVENT_MAX_FIELDS];
 	char buf[1024]; /* the line, cut into the strings above */
 };

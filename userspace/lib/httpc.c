@@ -60,7 +60,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
 
 int httpc_request(const struct httpc_req *rq, struct httpc_resp *resp, char *err, size_t errsz)
 {
-	struct sink sink = { resp, rq->capture_header };
+	struct sink sink = {resp, rq->capture_header};
 	struct curl_slist *h = NULL;
 	CURLcode rc;
 	CURL *e;

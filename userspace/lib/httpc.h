@@ -12,19 +12,19 @@
 #define HTTPC_MAX_BODY (1u << 24) /* larger answers are cut off: an error */
 
 struct httpc_req {
-	const char *method;	       /* "GET", "POST", ... */
+	const char *method; /* "GET", "POST", ... */
 	const char *url;
-	const char *body;	       /* NULL: none */
-	const char *const *headers;    /* "Name: value" lines, NULL-terminated; may be NULL */
-	long timeout_ms;	       /* whole request, and connect */
-	const char *capture_header;    /* a response header to keep ("X-Subject-Token"), or NULL */
+	const char *body;	    /* NULL: none */
+	const char *const *headers; /* "Name: value" lines, NULL-terminated; may be NULL */
+	long timeout_ms;	    /* whole request, and connect */
+	const char *capture_header; /* a response header to keep ("X-Subject-Token"), or NULL */
 };
 
 struct httpc_resp {
-	long status;		       /* HTTP status; 0 if no answer */
-	char *body;		       /* NUL-terminated (malloc'd), or NULL if empty */
+	long status; /* HTTP status; 0 if no answer */
+	char *body;  /* NUL-terminated (malloc'd), or NULL if empty */
 	size_t len;
-	char captured[8192];	       /* value of capture_header, trimmed; "" if absent */
+	char captured[8192]; /* value of capture_header, trimmed; "" if absent */
 };
 
 /* 0 if an HTTP answer came back (any status), else -1 with the reason in err.

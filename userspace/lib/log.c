@@ -74,4 +74,3 @@ void vlog(enum log_level lvl, const char *fmt, ...)
 	vlog_va(lvl, fmt, ap);
 	va_end(ap);
 }
-

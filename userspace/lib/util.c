@@ -174,12 +174,12 @@ static int ipv4_is_public(uint32_t a)
 	static const struct {
 		uint32_t net, mask;
 	} private[] = {
-		{ 0x7f000000, 0xff000000 }, /* 127/8 loopback */
-		{ 0x0a000000, 0xff000000 }, /* 10/8 */
-		{ 0xac100000, 0xfff00000 }, /* 172.16/12 */
-		{ 0xc0a80000, 0xffff0000 }, /* 192.168/16 */
-		{ 0x64400000, 0xffc00000 }, /* 100.64/10 shared address space */
-		{ 0xa9fe0000, 0xffff0000 }, /* 169.254/16 link-local */
+		{0x7f000000, 0xff000000}, /* 127/8 loopback */
+		{0x0a000000, 0xff000000}, /* 10/8 */
+		{0xac100000, 0xfff00000}, /* 172.16/12 */
+		{0xc0a80000, 0xffff0000}, /* 192.168/16 */
+		{0x64400000, 0xffc00000}, /* 100.64/10 shared address space */
+		{0xa9fe0000, 0xffff0000}, /* 169.254/16 link-local */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(private); i++)

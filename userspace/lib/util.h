@@ -25,8 +25,7 @@ void base64_encode(const uint8_t *in, size_t n, char *out);
 int base64_decode(const char *in, uint8_t *out, size_t outsz);
 
 /* Parse "ADDR", "ADDR:PORT", "[V6]:PORT" into ss; default_port if none. */
-int addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ss,
-	       socklen_t *len);
+int addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ss, socklen_t *len);
 /* "ADDR:PORT" or "[V6]:PORT" */
 void addr_format(const struct sockaddr *sa, char *buf, size_t n);
 

@@ -183,8 +183,8 @@ int loader_attach(struct loader *l, const struct loader_opts *o)
 	}
 	if (fd < 0) {
 		err = -errno;
-		log_err("cannot attach XDP (%s mode) to %s: %s%s", xdp_mode_name(o->mode), o->ifname,
-			strerror(errno),
+		log_err("cannot attach XDP (%s mode) to %s: %s%s", xdp_mode_name(o->mode),
+			o->ifname, strerror(errno),
 			errno == EBUSY || errno == EEXIST
 				? " (another XDP program is attached; remove it or use `vigil xdp "
 				  "detach`)"
@@ -219,8 +219,8 @@ void loader_close(struct loader *l)
 
 int loader_detach(const char *pin_dir)
 {
-	static const char *const pins[] = { PIN_LINK,	 MAP_PEERS, MAP_INFLIGHT, MAP_SELF,
-					    MAP_KEYS,	 MAP_STATS, MAP_RATELIMIT };
+	static const char *const pins[] = {PIN_LINK, MAP_PEERS, MAP_INFLIGHT, MAP_SELF,
+					   MAP_KEYS, MAP_STATS, MAP_RATELIMIT};
 	char path[PATH_MAX];
 	int fd, found = 0;
 
@@ -281,7 +281,7 @@ int loader_status(const char *pin_dir, struct loader_status *st)
 
 		if (bpf_xdp_query(st->ifindex, 0, &q) == 0)
 			st->xdp_flags = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE
-									   : XDP_FLAGS_DRV_MODE;
+									  : XDP_FLAGS_DRV_MODE;
 	}
 	return 0;
 }

@@ -11,15 +11,14 @@
 #include "config.h"
 #include "maps.h"
 
-
 struct loader_opts {
-	const char *ifname;   /* cluster interface; NULL = load only (tests) */
-	const char *pin_dir;  /* e.g. /sys/fs/bpf/vigil/<cluster>; NULL = no pins */
+	const char *ifname;  /* cluster interface; NULL = load only (tests) */
+	const char *pin_dir; /* e.g. /sys/fs/bpf/vigil/<cluster>; NULL = no pins */
 	enum xdp_mode mode;
 	uint16_t port;
 	uint32_t node_id;
 	uint32_t cluster_id;
-	uint32_t rl_rate;     /* answers per second per source */
+	uint32_t rl_rate; /* answers per second per source */
 	uint32_t rl_burst;
 	uint64_t ack_max_age_ns;
 };
@@ -27,13 +26,13 @@ struct loader_opts {
 struct vigil_xdp; /* the generated skeleton */
 
 struct loader {
-	struct vigil_xdp *skel;	 /* owns the program and the map fds */
-	struct vigil_maps maps;	 /* borrowed fds of skel's maps */
+	struct vigil_xdp *skel; /* owns the program and the map fds */
+	struct vigil_maps maps; /* borrowed fds of skel's maps */
 	int prog_fd;
-	int link_fd;		 /* -1 until attached */
+	int link_fd; /* -1 until attached */
 	int ifindex;
-	enum xdp_mode attached;	 /* mode actually in use */
-	int reused_link;	 /* 1 if an existing pinned link was updated */
+	enum xdp_mode attached; /* mode actually in use */
+	int reused_link;	/* 1 if an existing pinned link was updated */
 };
 
 /* Open the skeleton, set its rodata, reuse or pin maps, load (verify). */
@@ -47,7 +46,7 @@ void loader_close(struct loader *l);
 int loader_detach(const char *pin_dir);
 
 struct loader_status {
-	int attached;	   /* a pinned link exists and is attached */
+	int attached; /* a pinned link exists and is attached */
 	int ifindex;
 	uint32_t prog_id;
 	uint32_t link_id;

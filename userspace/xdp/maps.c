@@ -14,10 +14,20 @@
 #include "maps.h"
 
 const char *const maps_stats_names[VIGIL_STATS_FIELDS] = {
-	"rx_ping",	    "tx_ack",		 "rx_ack",	    "pass_other",
-	"drop_truncated",   "drop_bad_version",	 "drop_bad_length", "drop_wrong_cluster",
-	"drop_bad_mac",	    "drop_wrong_target", "drop_rate_limited", "drop_stale_ack",
-	"drop_unknown_peer", "drop_no_key",
+	"rx_ping",
+	"tx_ack",
+	"rx_ack",
+	"pass_other",
+	"drop_truncated",
+	"drop_bad_version",
+	"drop_bad_length",
+	"drop_wrong_cluster",
+	"drop_bad_mac",
+	"drop_wrong_target",
+	"drop_rate_limited",
+	"drop_stale_ack",
+	"drop_unknown_peer",
+	"drop_no_key",
 };
 
 void maps_init(struct vigil_maps *m)
@@ -35,7 +45,8 @@ static int open_pin(const char *dir, const char *name, int *fd)
 		int err = -errno;
 
 		log_err("cannot open pinned map %s: %s (is the XDP program loaded? "
-			"see `vigil xdp status`)", path, strerror(errno));
+			"see `vigil xdp status`)",
+			path, strerror(errno));
 		return err;
 	}
 	return 0;
@@ -48,7 +59,8 @@ int maps_open_pinned(struct vigil_maps *m, const char *dir)
 	maps_init(m);
 	if ((err = open_pin(dir, MAP_PEERS, &m->peers)) ||
 	    (err = open_pin(dir, MAP_INFLIGHT, &m->inflight)) ||
-	    (err = open_pin(dir, MAP_SELF, &m->self)) || (err = open_pin(dir, MAP_KEYS, &m->keys)) ||
+	    (err = open_pin(dir, MAP_SELF, &m->self)) ||
+	    (err = open_pin(dir, MAP_KEYS, &m->keys)) ||
 	    (err = open_pin(dir, MAP_STATS, &m->stats)) ||
 	    (err = open_pin(dir, MAP_RATELIMIT, &m->ratelimit))) {
 		maps_close(m);
@@ -59,7 +71,7 @@ int maps_open_pinned(struct vigil_maps *m, const char *dir)
 
 void maps_close(struct vigil_maps *m)
 {
-	int *fds[] = { &m->peers, &m->inflight, &m->self, &m->keys, &m->stats, &m->ratelimit };
+	int *fds[] = {&m->peers, &m->inflight, &m->self, &m->keys, &m->stats, &m->ratelimit};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -85,8 +97,8 @@ int maps_set_keys(const struct vigil_maps *m, const struct vigil_keyring *kr)
 
 int maps_set_self(const struct vigil_maps *m, uint32_t incarnation, uint64_t heartbeat)
 {
-	struct vigil_self s = { .abi = VIGIL_MAP_ABI, .incarnation = incarnation,
-				.heartbeat = heartbeat };
+	struct vigil_self s = {
+		.abi = VIGIL_MAP_ABI, .incarnation = incarnation, .heartbeat = heartbeat};
 	struct timespec ts;
 	__u32 zero = 0;
 
@@ -179,7 +191,8 @@ int maps_inflight_record(const struct vigil_maps *m, uint32_t node_id, uint8_t c
 }
 
 int maps_peer_foreach(const struct vigil_maps *m,
-		      int (*cb)(const struct vigil_peer_key *k, const struct vigil_peer *p, void *arg),
+		      int (*cb)(const struct vigil_peer_key *k, const struct vigil_peer *p,
+				void *arg),
 		      void *arg)
 {
 	struct vigil_peer_key key, next;

@@ -47,7 +47,8 @@ int maps_inflight_record(const struct vigil_maps *m, uint32_t node_id, uint8_t c
 
 /* Iterate over the peers map: cb returns non-zero to stop. */
 int maps_peer_foreach(const struct vigil_maps *m,
-		      int (*cb)(const struct vigil_peer_key *k, const struct vigil_peer *p, void *arg),
+		      int (*cb)(const struct vigil_peer_key *k, const struct vigil_peer *p,
+				void *arg),
 		      void *arg);
 
 /* Sum the per-CPU stats. */
