@@ -14,7 +14,6 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,24 +27,9 @@
 #include "util.h"
 #include "world.h"
 
-volatile sig_atomic_t demo_stop;
-
 static void on_signal(int sig)
 {
 	demo_stop = sig;
-}
-
-void say(struct demo *d, const char *fmt, ...)
-{
-	va_list ap;
-	double t = (double)(now_mono_ns() - d->start_ns) / 1e9;
-
-	printf("[%5.1fs] ", t);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 static int wait_converged(struct demo *d)

@@ -17,6 +17,8 @@
 
 extern char **environ;
 
+volatile sig_atomic_t demo_stop;
+
 /* Start argv in its own process group, stdout and stderr to log (appended) or
  * /dev/null; the PID or -errno. */
 pid_t procs_spawn(char *const argv[], const char *log)

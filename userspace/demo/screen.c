@@ -1,11 +1,27 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* screen.c - the demo's live screen: hv1's member table, the leader, the timeline. */
+/* screen.c - the demo's output: progress lines, and the live screen (hv1's member
+ * table, the leader, the timeline). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "util.h"
 #include "world.h"
+
+void say(struct demo *d, const char *fmt, ...)
+{
+	va_list ap;
+	double t = (double)(now_mono_ns() - d->start_ns) / 1e9;
+
+	printf("[%5.1fs] ", t);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
 
 /* The live screen: hv1's member table, the Raft leader, the timeline so far
  * (unless the caller prints it itself). */

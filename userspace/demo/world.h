@@ -4,12 +4,13 @@
  * namespaces, directory and timeline, and each part's functions.
  *
  *   demo.c      the command: options, the steps, clean-up
- *   procs.c     child processes: spawn, wait, bounded runs, the final sweep
+ *   procs.c     child processes: spawn, wait, bounded runs, the final sweep;
+ *               demo_stop
  *   netns.c     the namespaces, the bridge, the private range, a port down
  *   launcher.c  masakari-api through the project's launcher
  *   agents.c    the agents' configurations, their start, convergence
  *   timeline.c  the agents' event lines turned into the timeline
- *   screen.c    the live member table
+ *   screen.c    the output: progress lines (say), the live member table
  *
  * Everything the demo makes carries its PID or lives under its mkdtemp
  * directory, and is removed on exit, on error and on SIGINT/SIGTERM/SIGHUP.
