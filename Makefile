@@ -236,6 +236,7 @@ install: $(O)/vigil
 	install -m 0644 docs/man/vigil.json.5 $(DESTDIR)$(MANDIR)/man5/vigil.json.5
 	install -m 0644 docs/vigil.json docs/configuration.md $(DESTDIR)$(DOCDIR)/
 	install -m 0755 userspace/tools/masakari-local.sh $(DESTDIR)$(DATADIR)/masakari-local.sh
+	install -m 0644 userspace/tools/openstack-lib.sh $(DESTDIR)$(DATADIR)/openstack-lib.sh
 	install -m 0644 docs/grafana/vigil.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vigil
 	@# Never overwrite an operator's configuration.
@@ -248,7 +249,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vigil $(DESTDIR)$(UNITDIR)/vigil.service \
 		$(DESTDIR)$(MANDIR)/man8/vigil.8 $(DESTDIR)$(MANDIR)/man5/vigil.json.5 \
 		$(DESTDIR)$(DOCDIR)/vigil.json $(DESTDIR)$(DOCDIR)/configuration.md \
-		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/openstack-lib.sh \
+		$(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
 FORMAT_SRCS = $(shell find bpf include userspace tests -name '*.[ch]')
