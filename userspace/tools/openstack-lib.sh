@@ -49,21 +49,25 @@ ol_answers() {
 	curl -s --noproxy '*' -o /dev/null -m 1 "$1"
 }
 
-# ol_ours PIDFILE MARK: the recorded PID is alive and its command line holds
-# MARK (the state directory), so a reused PID is never taken for ours
+# ol_ours PIDFILE MARK: the recorded PID is alive and its command line or
+# its environment holds MARK (the state directory; ol_spawn puts it in the
+# environment as OL_STATE), so a reused PID is never taken for ours
 ol_ours() {
 	local pid
 	[ -s "$1" ] || return 1
 	pid=$(cat "$1")
-	kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$2"
+	kill -0 "$pid" 2>/dev/null || return 1
+	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$2" ||
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "OL_STATE=$2"
 }
 
 # ol_spawn PIDFILE LOG CMD...: start CMD in a session of its own (so its
-# children share its process group), record its PID
+# children share its process group), record its PID; OL_STATE in its
+# environment is the caller's OL_STATE (a MARK for ol_ours)
 ol_spawn() {
 	local pidfile=$1 log=$2
 	shift 2
-	setsid "$@" </dev/null >>"$log" 2>&1 &
+	OL_STATE=${OL_STATE:-} setsid "$@" </dev/null >>"$log" 2>&1 &
 	echo $! >"$pidfile"
 }
 
