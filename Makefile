@@ -11,6 +11,10 @@
 #   make bench-detect  crash detection latency on a 16-host namespace cluster
 #   make bench-recovery  crash to Masakari's 202 on a 5-host cluster, real masakari-api
 #   make bench-sim   simulated 10/100/1000-node clusters: detection, msgs/node/s
+#   make e2e         a real OpenStack (Debian's Keystone, Nova, Masakari): crash a
+#                    hypervisor, its instances run again elsewhere (root; installs
+#                    the OpenStack packages on first use, or make e2e-deps)
+#   make bench-e2e   notification to instances ACTIVE elsewhere, per setting
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, systemd unit, man pages, sample config,
 #                    dashboard (PREFIX=/usr/local, DESTDIR); make uninstall
@@ -104,6 +108,7 @@ TEST_LDLIBS := $(LDLIBS) -lcmocka
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
 .PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery \
+	e2e e2e-deps bench-e2e \
 	vmlinux install uninstall format tests
 
 all: $(O)/vigil
@@ -199,6 +204,17 @@ bench-sim: $(O)/sim/sim
 bench-recovery: $(O)/vigil $(TEST_BPF_OBJS)
 	$(Q)O=$(O) VIGIL=$(O)/vigil tests/bench/bench-recovery.sh
 
+# The end-to-end rig: userspace/tools/openstack-local.sh installs its packages
+# on first use (e2e-deps does it ahead), from the root namespace.
+e2e: $(O)/vigil $(TEST_BPF_OBJS)
+	$(Q)O=$(O) tests/run.sh e2e
+
+e2e-deps:
+	userspace/tools/openstack-local.sh install
+
+bench-e2e: $(O)/vigil $(TEST_BPF_OBJS)
+	$(Q)O=$(O) VIGIL=$(O)/vigil tests/e2e/bench-e2e.sh
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
@@ -237,6 +253,8 @@ install: $(O)/vigil
 	install -m 0644 docs/vigil.json docs/configuration.md $(DESTDIR)$(DOCDIR)/
 	install -m 0755 userspace/tools/masakari-local.sh $(DESTDIR)$(DATADIR)/masakari-local.sh
 	install -m 0644 userspace/tools/openstack-lib.sh $(DESTDIR)$(DATADIR)/openstack-lib.sh
+	install -m 0755 userspace/tools/openstack-local.sh $(DESTDIR)$(DATADIR)/openstack-local.sh
+	install -m 0755 userspace/tools/openstack-client.py $(DESTDIR)$(DATADIR)/openstack-client.py
 	install -m 0644 docs/grafana/vigil.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vigil
 	@# Never overwrite an operator's configuration.
@@ -250,6 +268,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/vigil.8 $(DESTDIR)$(MANDIR)/man5/vigil.json.5 \
 		$(DESTDIR)$(DOCDIR)/vigil.json $(DESTDIR)$(DOCDIR)/configuration.md \
 		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/openstack-lib.sh \
+		$(DESTDIR)$(DATADIR)/openstack-local.sh $(DESTDIR)$(DATADIR)/openstack-client.py \
 		$(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 

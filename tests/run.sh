@@ -8,6 +8,8 @@
 #                        checks of docs and sources against the binary
 #   tests/run.sh net     the namespace suites (root)
 #   tests/run.sh all     both (the default; `make test`)
+#   tests/run.sh e2e     tests/e2e/*.sh, one at a time (root; a real OpenStack,
+#                        installed on first use; `make e2e`), not part of all
 #
 # Kinds of test:
 #   $O/tests/test_*   cmocka binaries; their "[  PASSED  ] N test(s)" and
@@ -34,8 +36,8 @@ failed_names=()
 logdir=$(mktemp -d /tmp/vigil-tests.XXXXXX)
 t_start=$SECONDS
 
-case "$TIER" in check | net | all) ;; *)
-	echo "usage: tests/run.sh [check|net|all]" >&2
+case "$TIER" in check | net | all | e2e) ;; *)
+	echo "usage: tests/run.sh [check|net|all|e2e]" >&2
 	exit 2
 	;;
 esac
@@ -150,7 +152,15 @@ run_parallel() {
 	done
 }
 
-if [ "$TIER" != net ]; then
+if [ "$TIER" = e2e ]; then
+	tier=()
+	for t in tests/e2e/test_*.sh; do
+		[ -f "$t" ] && wanted "$(basename "$t" .sh)" && tier+=("$t")
+	done
+	[ ${#tier[@]} -gt 0 ] && run_serial "${tier[@]}"
+fi
+
+if [ "$TIER" = check ] || [ "$TIER" = all ]; then
 	tier=()
 	for t in "$O"/tests/test_*; do
 		[ -x "$t" ] && [[ $t != *.d ]] && wanted "$(basename "$t")" && tier+=("$t")
@@ -161,7 +171,7 @@ if [ "$TIER" != net ]; then
 	run_serial "${tier[@]}"
 fi
 
-if [ "$TIER" != check ]; then
+if [ "$TIER" = net ] || [ "$TIER" = all ]; then
 	shared=() alone=()
 	for t in tests/net/*.sh; do
 		[ -f "$t" ] && wanted "$(basename "$t" .sh)" || continue

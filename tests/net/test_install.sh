@@ -43,6 +43,9 @@ cat >"$D/want" <<'EOF'
 755 ./usr/local/share/vigil
 644 ./usr/local/share/vigil/grafana-dashboard.json
 755 ./usr/local/share/vigil/masakari-local.sh
+755 ./usr/local/share/vigil/openstack-client.py
+644 ./usr/local/share/vigil/openstack-lib.sh
+755 ./usr/local/share/vigil/openstack-local.sh
 EOF
 tree "$D/root" >"$D/got"
 check "installed files and modes are exactly the expected ones" cmp -s "$D/want" "$D/got"

@@ -15,6 +15,9 @@ Run it through `openstack-local.sh client DIR CMD ...`, which sets both.
                             Masakari segment NAME (recovery auto), with HOST...
   boot AZ HOST NAME...      one instance per NAME on HOST (fake driver), ACTIVE
   servers                   "name id status host" for every instance
+  watch T0 HOST ID...       poll every 0.2 s until every ID is ACTIVE on a host
+                            other than HOST; one "ID NEWHOST SECONDS" line each as
+                            it lands (seconds after T0, a Unix time), ERROR ends it
   force-down HOST           Nova's os-services forced_down (microversion 2.53)
   service HOST              "state status forced_down" of HOST's nova-compute
   notify HOST               COMPUTE_HOST STOPPED, host_status NORMAL; prints its uuid
@@ -144,8 +147,6 @@ def segment(name, hosts):
     for h in hosts:
         if h in (agg.get("hosts") or []):
             continue
-        # The scheduler maps a new compute host to its cell every 2 s;
-        # until then Nova does not know the host.
         poll("%s in aggregate %s" % (h, name), 60,
              lambda: call("compute", "POST", "/os-aggregates/%s/action" % agg["id"],
                           {"add_host": {"host": h}}, ok=(200,)))
@@ -203,6 +204,24 @@ def boot(az, host, names):
 def servers():
     for s in call("compute", "GET", "/servers/detail?all_tenants=1")["servers"]:
         print(s["name"], s["id"], s["status"], s.get("OS-EXT-SRV-ATTR:host"))
+
+
+def watch(t0, host, ids, limit=600):
+    left = set(ids)
+    end = time.monotonic() + limit
+    while left and time.monotonic() < end:
+        for s in call("compute", "GET", "/servers/detail?all_tenants=1")["servers"]:
+            if s["id"] not in left:
+                continue
+            where = s.get("OS-EXT-SRV-ATTR:host")
+            if s["status"] == "ERROR":
+                die("%s went to ERROR (on %s)" % (s["id"], where))
+            if s["status"] == "ACTIVE" and where != host:
+                print(s["id"], where, "%.3f" % (time.time() - t0), flush=True)
+                left.discard(s["id"])
+        time.sleep(0.2)
+    if left:
+        die("not evacuated within %d s: %s" % (limit, " ".join(sorted(left))))
 
 
 def service(host):
@@ -276,6 +295,8 @@ def main(argv):
         boot(args[0], args[1], args[2:])
     elif cmd == "servers":
         servers()
+    elif cmd == "watch":
+        watch(float(args[0]), args[1], args[2:])
     elif cmd == "force-down":
         force_down(args[0])
     elif cmd == "service":

@@ -16,6 +16,10 @@
 #                                              caller's network namespace, wait until
 #                                              Nova schedules to it
 #   openstack-local.sh compute-stop DIR HOST [KILL]  stop it (KILL: as a crash)
+#   openstack-local.sh discover DIR            map the new nova-computes to the cell
+#                                              (nova-manage cell_v2 discover_hosts), once
+#                                              after starting them; Nova schedules to a
+#                                              host only once it is mapped
 #   openstack-local.sh client DIR CMD ...      openstack-client.py with the rig's
 #                                              credentials (segment, boot, notify, ...)
 #   openstack-local.sh status DIR              every process: name, PID, running or not
@@ -320,7 +324,6 @@ connection = $(db nova)
 workers = 1
 [scheduler]
 workers = 1
-discover_hosts_in_cells_interval = 2
 [oslo_concurrency]
 lock_path = $n/lock
 [oslo_messaging_notifications]
@@ -467,6 +470,11 @@ EOF
 	say "nova-compute $host up (pid $(cat "$(pidf "compute-$host")"))"
 }
 
+discover() {
+	run "$PY" /usr/bin/nova-manage --config-file "$D/nova/nova.conf" cell_v2 discover_hosts --by-service \
+		>>"$D/logs/sync.out" 2>&1 || die "discover_hosts failed (see $D/logs/sync.out)"
+}
+
 status() {
 	local f name
 	for f in "$D"/pids/*.pid; do
@@ -510,7 +518,8 @@ client)
 	shift 2
 	client "$@"
 	;;
+discover) state_dir "${2:?DIR}" && discover ;;
 status) state_dir "${2:?DIR}" && status ;;
 stop) state_dir "${2:?DIR}" && stop ;;
-*) die "usage: openstack-local.sh install|start|compute-start|compute-stop|client|status|stop ..." ;;
+*) die "usage: openstack-local.sh install|start|compute-start|compute-stop|discover|client|status|stop ..." ;;
 esac
