@@ -24,6 +24,9 @@ Run it through `openstack-local.sh client DIR CMD ...`, which sets both.
   notifications             "uuid host status generated created updated" each
   progress UUID             the recovery workflow's steps, "time task state message"
   maintenance HOST          Masakari's on_maintenance of HOST (True/False)
+  recover HOST              what an operator does once HOST is repaired: its
+                            nova-compute enabled and no longer forced down, and
+                            Masakari's on_maintenance cleared
 """
 import datetime
 import json
@@ -277,6 +280,17 @@ def maintenance(host):
     print(h[0]["on_maintenance"])
 
 
+def recover(host):
+    sid = service(host)["id"]
+    call("compute", "PUT", "/os-services/%s" % sid, {"status": "enabled", "forced_down": False},
+         version="compute 2.53")
+    for s in call("instance-ha", "GET", "/segments")["segments"]:
+        for h in call("instance-ha", "GET", "/segments/%s/hosts" % s["uuid"])["hosts"]:
+            if h["name"] == host:
+                call("instance-ha", "PUT", "/segments/%s/hosts/%s" % (s["uuid"], h["uuid"]),
+                     {"host": {"on_maintenance": False}})
+
+
 def main(argv):
     global S
     if not argv:
@@ -308,6 +322,8 @@ def main(argv):
         notifications()
     elif cmd == "progress":
         progress(args[0])
+    elif cmd == "recover":
+        recover(args[0])
     elif cmd == "maintenance":
         maintenance(args[0])
     else:
