@@ -10,12 +10,12 @@ Run it through `openstack-local.sh client DIR CMD ...`, which sets both.
   bootstrap ADDR            service project, users (nova, placement, glance,
                             masakari, vigil: admin in project service), catalog
   wait-services             nova-conductor and nova-scheduler up
-  wait-compute HOST         HOST's nova-compute up and its resources in Placement
+  wait-compute HOST         HOST's nova-compute reported in, its resources in Placement
   segment NAME HOST...      Nova aggregate NAME in availability zone NAME, and a
                             Masakari segment NAME (recovery auto), with HOST...
   boot AZ HOST NAME...      one instance per NAME on HOST (fake driver), ACTIVE
   servers                   "name id status host" for every instance
-  watch T0 HOST ID...       poll every 0.2 s until every ID is ACTIVE on a host
+  watch T0 HOST ID...       poll every 0.5 s until every ID is ACTIVE on a host
                             other than HOST; one "ID NEWHOST SECONDS" line each as
                             it lands (seconds after T0, a Unix time), ERROR ends it
   force-down HOST           Nova's os-services forced_down (microversion 2.53)
@@ -51,7 +51,7 @@ def session():
     auth = v3.Password(auth_url=os.environ["OS_AUTH_URL"], username="admin",
                        password=os.environ["OS_PASSWORD"], project_name="admin",
                        user_domain_name="Default", project_domain_name="Default")
-    return kssession.Session(auth=auth, timeout=30)
+    return kssession.Session(auth=auth, timeout=60)
 
 
 S = None
@@ -135,8 +135,17 @@ def wait_services():
 
 
 def wait_compute(host):
-    poll("nova-compute %s" % host, 120,
-         lambda: any(x["state"] == "up" for x in services("nova-compute", host)))
+    """HOST's nova-compute reported after this call began (a forced-down
+    service reports but stays "down"), and its resources are in Placement."""
+    since = datetime.datetime.utcnow().replace(microsecond=0)
+
+    def reported():
+        for x in services("nova-compute", host):
+            at = x.get("updated_at")
+            if at and datetime.datetime.strptime(at[:19], "%Y-%m-%dT%H:%M:%S") >= since:
+                return True
+        return False
+    poll("nova-compute %s" % host, 120, reported)
     poll("%s in Placement" % host, 120,
          lambda: call("placement", "GET", "/resource_providers?name=%s" % host)["resource_providers"])
 
@@ -213,7 +222,11 @@ def watch(t0, host, ids, limit=600):
     left = set(ids)
     end = time.monotonic() + limit
     while left and time.monotonic() < end:
-        for s in call("compute", "GET", "/servers/detail?all_tenants=1")["servers"]:
+        try:
+            found = call("compute", "GET", "/servers/detail?all_tenants=1")["servers"]
+        except (RuntimeError, ksexc.ClientException):
+            found = []  # a slow answer from a loaded nova-api: ask again
+        for s in found:
             if s["id"] not in left:
                 continue
             where = s.get("OS-EXT-SRV-ATTR:host")
@@ -222,7 +235,9 @@ def watch(t0, host, ids, limit=600):
             if s["status"] == "ACTIVE" and where != host:
                 print(s["id"], where, "%.3f" % (time.time() - t0), flush=True)
                 left.discard(s["id"])
-        time.sleep(0.2)
+        # As often as masakari-engine checks (verify_interval, 1 s), twice:
+        # nova-api has one worker, and this must not slow the evacuation.
+        time.sleep(0.5)
     if left:
         die("not evacuated within %d s: %s" % (limit, " ".join(sorted(left))))
 

@@ -72,7 +72,7 @@ ol_spawn() {
 }
 
 # ol_stop PIDFILE MARK [SIG]: stop the recorded process and its process group
-# (SIG first, default TERM; KILL after 10 s)
+# (SIG first, default TERM; KILL after 5 s)
 ol_stop() {
 	local pidfile=$1 mark=$2 sig=${3:-TERM} pid
 	ol_ours "$pidfile" "$mark" || {
@@ -81,7 +81,7 @@ ol_stop() {
 	}
 	pid=$(cat "$pidfile")
 	kill -"$sig" -- "-$pid" 2>/dev/null || kill -"$sig" "$pid" 2>/dev/null
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 25); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
 	done

@@ -26,7 +26,8 @@
 #   openstack-local.sh stop DIR                stop everything started in DIR
 #
 # Environment: OPENSTACK_ADDR (listen address of every service, default
-# 127.0.0.1; the nova-computes reach the services there), and the settings
+# 127.0.0.1; the nova-computes reach the services there), OPENSTACK_DEBUG
+# (true: debug logs, default false), and the settings
 # the end-to-end benchmark varies, each with its upstream default:
 #   NOVA_SERVICE_DOWN_TIME (60)        Nova's service_down_time
 #   NOVA_REPORT_INTERVAL (10)          how often a nova-compute reports in
@@ -157,7 +158,7 @@ EOF
 common() { # LOGNAME
 	cat <<EOF
 [DEFAULT]
-debug = true
+debug = ${OPENSTACK_DEBUG:-false}
 use_stderr = false
 log_file = $D/logs/$1.log
 EOF
@@ -171,6 +172,10 @@ start_keystone() {
 		cat <<EOF
 [database]
 connection = $(db keystone)
+[identity]
+# bcrypt's cheapest cost: every masakari-engine call to Nova authenticates
+# anew, and at the default cost (12) each token costs Keystone ~0.25 s of CPU.
+password_hash_rounds = 4
 [token]
 provider = fernet
 [fernet_tokens]
@@ -356,6 +361,7 @@ start_masakari() {
 	ol_masakari_config "$m" "$ADDR" "$P_MASAKARI" keystone "$(db masakari)"
 	cat >>"$m/masakari.conf" <<EOF
 [DEFAULT]
+debug = ${OPENSTACK_DEBUG:-false}
 transport_url = rabbit://guest:guest@$ADDR:$P_RABBIT/
 os_privileged_user_name = masakari
 os_privileged_user_password = $PASS
@@ -412,17 +418,24 @@ start() {
 	chmod 0600 "$D/password"
 	PASS=$(cat "$D/password")
 	echo "$ADDR" >"$D/addr"
+	step() { say "$1 ($((SECONDS - t0)) s)"; }
 	start_mysql
+	step "mariadb up"
 	start_rabbit &
 	local rabbit_job=$!
 	start_keystone
 	register
+	step "keystone up, users and catalog"
 	start_glance
 	start_placement
 	start_neutron
+	step "glance, placement started"
 	wait "$rabbit_job" || die "rabbitmq did not come up"
+	step "rabbitmq up"
 	start_nova
+	step "nova started"
 	start_masakari
+	step "masakari started"
 	wait_until 90 nova-api ol_answers "http://$ADDR:$P_NOVA/"
 	wait_until 60 masakari-api ol_answers "http://$ADDR:$P_MASAKARI/"
 	wait_until 60 placement ol_answers "http://$ADDR:$P_PLACEMENT/"
