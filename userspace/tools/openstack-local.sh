@@ -27,7 +27,9 @@
 #
 # Environment: OPENSTACK_ADDR (listen address of every service, default
 # 127.0.0.1; the nova-computes reach the services there), OPENSTACK_DEBUG
-# (true: debug logs, default false), and the settings
+# (true: debug logs, default false), OPENSTACK_CACHE (where the first start
+# keeps the migrated databases for the next ones, default
+# /var/cache/vigil/openstack; "none": migrate every time), and the settings
 # the end-to-end benchmark varies, each with its upstream default:
 #   NOVA_SERVICE_DOWN_TIME (60)        Nova's service_down_time
 #   NOVA_REPORT_INTERVAL (10)          how often a nova-compute reports in
@@ -54,6 +56,10 @@ PKGS=(mariadb-server rabbitmq-server keystone glance-api placement-api nova-api
 # Ports: Keystone 5000, Glance 9292, Placement 8778, Nova 8774, Neutron's
 # stand-in 9696, Masakari 15868, RabbitMQ 5672 (+ 25672, epmd 4369).
 P_KEYSTONE=5000 P_GLANCE=9292 P_PLACEMENT=8778 P_NOVA=8774 P_NEUTRON=9696 P_MASAKARI=15868 P_RABBIT=5672
+DATABASES="keystone glance placement nova_api nova nova_cell0 masakari"
+CACHE=${OPENSTACK_CACHE:-/var/cache/vigil/openstack}
+[ "$CACHE" = none ] && CACHE=/nonexistent
+FRESH=1
 SERVICES=(mysql epmd rabbit keystone glance placement neutron nova-api nova-conductor
 	nova-scheduler masakari-api masakari-engine)
 
@@ -101,10 +107,43 @@ start_mysql() {
 		--skip-name-resolve --skip-log-bin --max-connections=500 --innodb-flush-method=nosync \
 		--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0
 	wait_until 30 mysql sql -e 'select 1' >/dev/null 2>&1
-	sql -e "CREATE DATABASE IF NOT EXISTS keystone; CREATE DATABASE IF NOT EXISTS glance;
-		CREATE DATABASE IF NOT EXISTS placement; CREATE DATABASE IF NOT EXISTS nova_api;
-		CREATE DATABASE IF NOT EXISTS nova; CREATE DATABASE IF NOT EXISTS nova_cell0;
-		CREATE DATABASE IF NOT EXISTS masakari;"
+	local x
+	for x in $DATABASES; do sql -e "CREATE DATABASE IF NOT EXISTS $x"; done
+}
+
+# The databases after their migrations, Keystone's bootstrap and the catalog
+# are the same for every rig but for the address and the state directory:
+# the first start keeps a dump of them (in $CACHE, per package versions),
+# later ones load it and rewrite the address in the catalog and the cell
+# mappings, instead of running every migration again.
+snapshot_file() {
+	echo "$CACHE/$(dpkg-query -W "${PKGS[@]}" 2>/dev/null | cat - "$TOOLS/openstack-local.sh" | sha1sum | cut -c1-16).tar"
+}
+
+snapshot_load() {
+	local snap=$1 tmp
+	[ "${OPENSTACK_CACHE:-}" != none ] && [ -s "$snap" ] || return 1
+	tmp=$D/snapshot
+	mkdir -p "$tmp" && tar -xf "$snap" -C "$tmp" || return 1
+	sql <"$tmp/dump.sql" || die "loading $snap failed"
+	local old_addr old_dir
+	old_addr=$(cat "$tmp/addr") old_dir=$(cat "$tmp/dir")
+	sql -e "UPDATE keystone.endpoint SET url = REPLACE(url, '//$old_addr:', '//$ADDR:');
+		UPDATE nova_api.cell_mappings SET transport_url = REPLACE(transport_url, '@$old_addr:', '@$ADDR:'),
+			database_connection = REPLACE(database_connection, '$old_dir/', '$D/');"
+	cp "$tmp/password" "$D/password"
+	rm -rf "$tmp"
+}
+
+snapshot_save() {
+	local snap=$1 tmp
+	[ "${OPENSTACK_CACHE:-}" != none ] || return 0
+	mkdir -p -m 0700 "$CACHE" && tmp=$(mktemp -d "$CACHE/.new.XXXXXX") || return 0
+	mariadb-dump --no-defaults -S "$D/mysql.sock" -uroot --single-transaction \
+		--databases $DATABASES >"$tmp/dump.sql" 2>>"$D/logs/sync.out" &&
+		echo "$ADDR" >"$tmp/addr" && echo "$D" >"$tmp/dir" && cp "$D/password" "$tmp/password" &&
+		tar -cf "$tmp/s.tar" -C "$tmp" dump.sql addr dir password && mv "$tmp/s.tar" "$snap"
+	rm -rf "$tmp"
 }
 
 rabbit_up() {
@@ -185,14 +224,17 @@ key_repository = $k/credential
 EOF
 	} >"$k/keystone.conf"
 	local km=(run "$PY" /usr/bin/keystone-manage --config-file "$k/keystone.conf")
-	"${km[@]}" db_sync >>"$D/logs/sync.out" 2>&1 || die "keystone db_sync failed (see $D/logs/sync.out)"
+	# Keys are not in the database: new ones each time.
 	"${km[@]}" fernet_setup --keystone-user root --keystone-group root >>"$D/logs/sync.out" 2>&1
 	"${km[@]}" credential_setup --keystone-user root --keystone-group root >>"$D/logs/sync.out" 2>&1
-	"${km[@]}" bootstrap --bootstrap-password "$PASS" --bootstrap-region-id RegionOne \
-		--bootstrap-admin-url "http://$ADDR:$P_KEYSTONE/v3" \
-		--bootstrap-internal-url "http://$ADDR:$P_KEYSTONE/v3" \
-		--bootstrap-public-url "http://$ADDR:$P_KEYSTONE/v3" >>"$D/logs/sync.out" 2>&1 ||
-		die "keystone bootstrap failed (see $D/logs/sync.out)"
+	if [ "$FRESH" = 1 ]; then
+		"${km[@]}" db_sync >>"$D/logs/sync.out" 2>&1 || die "keystone db_sync failed (see $D/logs/sync.out)"
+		"${km[@]}" bootstrap --bootstrap-password "$PASS" --bootstrap-region-id RegionOne \
+			--bootstrap-admin-url "http://$ADDR:$P_KEYSTONE/v3" \
+			--bootstrap-internal-url "http://$ADDR:$P_KEYSTONE/v3" \
+			--bootstrap-public-url "http://$ADDR:$P_KEYSTONE/v3" >>"$D/logs/sync.out" 2>&1 ||
+			die "keystone bootstrap failed (see $D/logs/sync.out)"
+	fi
 	spawn keystone /usr/bin/uwsgi --plugin python3 --http-socket "$ADDR:$P_KEYSTONE" \
 		--wsgi-file /usr/bin/keystone-wsgi-public --processes 1 --threads 4 --need-app --add-header "Connection: close" \
 		--env "OS_KEYSTONE_CONFIG_FILES=$k/keystone.conf" --logto "$D/logs/keystone.access"
@@ -232,8 +274,8 @@ lock_path = $g
 EOF
 		authtoken keystone_authtoken glance
 	} >"$g/glance-api.conf"
-	run "$PY" /usr/bin/glance-manage --config-file "$g/glance-api.conf" db_sync >>"$D/logs/sync.out" 2>&1 ||
-		die "glance db_sync failed (see $D/logs/sync.out)"
+	[ "$FRESH" = 0 ] || run "$PY" /usr/bin/glance-manage --config-file "$g/glance-api.conf" db_sync \
+		>>"$D/logs/sync.out" 2>&1 || die "glance db_sync failed (see $D/logs/sync.out)"
 	spawn glance "$PY" /usr/bin/glance-api --config-file "$g/glance-api.conf"
 }
 
@@ -250,8 +292,8 @@ auth_strategy = keystone
 EOF
 		authtoken keystone_authtoken placement
 	} >"$p/placement.conf"
-	run "$PY" /usr/bin/placement-manage --config-file "$p/placement.conf" db sync >>"$D/logs/sync.out" 2>&1 ||
-		die "placement db sync failed (see $D/logs/sync.out)"
+	[ "$FRESH" = 0 ] || run "$PY" /usr/bin/placement-manage --config-file "$p/placement.conf" db sync \
+		>>"$D/logs/sync.out" 2>&1 || die "placement db sync failed (see $D/logs/sync.out)"
 	spawn placement /usr/bin/uwsgi --plugin python3 --http-socket "$ADDR:$P_PLACEMENT" \
 		--wsgi-file /usr/bin/placement-api --processes 1 --threads 4 --need-app --add-header "Connection: close" \
 		--env "OS_PLACEMENT_CONFIG_DIR=$p" --logto "$D/logs/placement.access"
@@ -340,9 +382,10 @@ EOF
 	} >"$n/nova.conf"
 }
 
-start_nova() {
+sync_nova() {
 	local n=$D/nova nm
 	nova_conf
+	[ "$FRESH" = 1 ] || return 0
 	nm=(run "$PY" /usr/bin/nova-manage --config-file "$n/nova.conf")
 	{
 		"${nm[@]}" api_db sync &&
@@ -351,12 +394,16 @@ start_nova() {
 			{ "${nm[@]}" cell_v2 list_cells | grep -q ' cell1 ' ||
 				"${nm[@]}" cell_v2 create_cell --name cell1; }
 	} >>"$D/logs/sync.out" 2>&1 || die "nova database setup failed (see $D/logs/sync.out)"
+}
+
+spawn_nova() {
+	local n=$D/nova
 	spawn nova-api "$PY" /usr/bin/nova-api --config-file "$n/nova.conf"
 	spawn nova-conductor "$PY" /usr/bin/nova-conductor --config-file "$n/nova.conf"
 	spawn nova-scheduler "$PY" /usr/bin/nova-scheduler --config-file "$n/nova.conf"
 }
 
-start_masakari() {
+sync_masakari() {
 	local m=$D/masakari
 	ol_masakari_config "$m" "$ADDR" "$P_MASAKARI" keystone "$(db masakari)"
 	cat >>"$m/masakari.conf" <<EOF
@@ -379,8 +426,12 @@ connection = sqlite:///$m/taskflow.sqlite
 driver = noop
 EOF
 	authtoken keystone_authtoken masakari >>"$m/masakari.conf"
-	run "$PY" /usr/bin/masakari-manage --config-file "$m/masakari.conf" db sync >>"$D/logs/sync.out" 2>&1 ||
-		die "masakari db sync failed (see $D/logs/sync.out)"
+	[ "$FRESH" = 0 ] || run "$PY" /usr/bin/masakari-manage --config-file "$m/masakari.conf" db sync \
+		>>"$D/logs/sync.out" 2>&1 || die "masakari db sync failed (see $D/logs/sync.out)"
+}
+
+spawn_masakari() {
+	local m=$D/masakari
 	spawn masakari-api "$PY" "$m/launch.py" api --config-file "$m/masakari.conf" \
 		--log-file "$D/logs/masakari-api.log"
 	spawn masakari-engine "$PY" "$m/launch.py" engine --config-file "$m/masakari.conf" \
@@ -416,32 +467,43 @@ start() {
 	ol_answers "http://$ADDR:$P_KEYSTONE/" && die "port $P_KEYSTONE at $ADDR is already in use"
 	[ -s "$D/password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$D/password"
 	chmod 0600 "$D/password"
-	PASS=$(cat "$D/password")
 	echo "$ADDR" >"$D/addr"
 	step() { say "$1 ($((SECONDS - t0)) s)"; }
+	# A start that fails stops what it started.
+	trap 'stop' EXIT
+	local snap
+	snap=$(snapshot_file)
 	start_mysql
-	step "mariadb up"
+	if snapshot_load "$snap"; then
+		FRESH=0
+		step "mariadb up, databases loaded from $snap"
+	else
+		step "mariadb up"
+	fi
+	PASS=$(cat "$D/password")
 	start_rabbit &
 	local rabbit_job=$!
 	start_keystone
-	register
+	[ "$FRESH" = 0 ] || register
 	step "keystone up, users and catalog"
 	start_glance
 	start_placement
 	start_neutron
-	step "glance, placement started"
+	sync_nova
+	sync_masakari
+	step "glance, placement started; databases ready"
+	[ "$FRESH" = 0 ] || snapshot_save "$snap"
 	wait "$rabbit_job" || die "rabbitmq did not come up"
 	step "rabbitmq up"
-	start_nova
-	step "nova started"
-	start_masakari
-	step "masakari started"
+	spawn_nova
+	spawn_masakari
 	wait_until 90 nova-api ol_answers "http://$ADDR:$P_NOVA/"
 	wait_until 60 masakari-api ol_answers "http://$ADDR:$P_MASAKARI/"
 	wait_until 60 placement ol_answers "http://$ADDR:$P_PLACEMENT/"
 	wait_until 60 glance ol_answers "http://$ADDR:$P_GLANCE/"
 	client wait-services >>"$D/logs/sync.out" 2>&1 || die "Nova's services did not report (see $D/logs)"
 	write_openrc
+	trap - EXIT
 	say "OpenStack up at $ADDR in $((SECONDS - t0)) s (state in $D)"
 	cat "$D/openrc"
 }
