@@ -97,7 +97,7 @@ run_profile() { # PROFILE
 		vt_init || exit 1
 		vc_up 3 || exit 1
 		os_up || { echo "bench-e2e: the rig did not start" >&2; exit 1; }
-		for i in 1 2 3; do os_compute_start "$i" || exit 1; done
+		os_compute_start 1 2 3 || exit 1
 		os_discover && os_client segment az-bench compute-1 compute-2 compute-3 || exit 1
 		RES=$VT_DIR/res.txt
 		: >"$RES"

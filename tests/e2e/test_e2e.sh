@@ -50,12 +50,10 @@ if ! os_up; then
 fi
 ok "Keystone, Glance, Placement, Nova, Masakari up at $VT_NET.1 ($((SECONDS - T0)) s)"
 T1=$SECONDS
-for i in 1 2 3; do
-	os_compute_start "$i" || {
-		not_ok "nova-compute compute-$i starts in hv$i's namespace"
-		exit 1
-	}
-done
+os_compute_start 1 2 3 || {
+	not_ok "nova-compute compute-1..3 start, each in its hypervisor's namespace"
+	exit 1
+}
 os_discover || { not_ok "e2e: discover_hosts"; exit 1; }
 ok "nova-compute compute-1..3 up, each in its hypervisor's namespace ($((SECONDS - T1)) s)"
 
@@ -89,7 +87,7 @@ os_crash 1
 t0=$(date +%s.%N)
 UUID=$(e2e_trigger 1)
 check "the notification for compute-1 is accepted" test -n "$UUID"
-os_client watch "$t0" compute-1 "$A" "$B" >"$VT_DIR/watch.txt"
+OS_WATCH_LIMIT=$((MASAKARI_WAIT_SERVICE_UPDATE + 180)) os_client watch "$t0" compute-1 "$A" "$B" >"$VT_DIR/watch.txt"
 check "vm-a and vm-b ACTIVE on another host" test "$(wc -l <"$VT_DIR/watch.txt")" = 2
 sed 's/^/# landed: /' "$VT_DIR/watch.txt"
 first=$(awk '{print $3}' "$VT_DIR/watch.txt" | sort -n | head -1)

@@ -7,7 +7,8 @@
 # Source tests/lib/netns.sh and tests/lib/cluster.sh first, then vc_up.
 #
 #   os_up                    install if needed, start the control services
-#   os_compute_start I       compute-I in hv I's namespace (OS_COMPUTE[I] its PID)
+#   os_compute_start I...    compute-I in hv I's namespace, all at once, up and
+#                            reporting (OS_COMPUTE[I] its PID)
 #   os_client CMD ...        userspace/tools/openstack-client.py with the rig's credentials
 #   os_crash I               hv I's link down and its nova-compute SIGKILLed
 #   os_return I              hv I's link up and its nova-compute started again
@@ -25,13 +26,13 @@ declare -a OS_COMPUTE
 
 os_up() {
 	# Only the root namespace reaches a package mirror.
-	"$OS_LAUNCHER" install || return 1
+	os_fg "$OS_LAUNCHER" install || return 1
 	OS_DIR=$VT_DIR/openstack
 	mkdir -p "$OS_DIR"
 	trap 'os_down; vt_cleanup' EXIT
 	ip -n "$VC_SW" addr add "$VT_NET.1/24" dev br0 2>/dev/null
 	ip -n "$VC_SW" link set lo up
-	ip netns exec "$VC_SW" env OPENSTACK_ADDR="$VT_NET.1" "$OS_LAUNCHER" start "$OS_DIR" \
+	os_fg ip netns exec "$VC_SW" env OPENSTACK_ADDR="$VT_NET.1" "$OS_LAUNCHER" start "$OS_DIR" \
 		>"$VT_DIR/openstack-start.log" 2>&1 || {
 		tail -n 5 "$VT_DIR/openstack-start.log" | sed 's/^/# /'
 		return 1
@@ -40,13 +41,32 @@ os_up() {
 	for f in "$OS_DIR"/pids/*.pid; do VT_PIDS+=("$(cat "$f")"); done
 }
 
-os_compute_start() { # I
-	ip netns exec "${VC_NS[$1]}" "$OS_LAUNCHER" compute-start "$OS_DIR" "compute-$1" 2>>"$VT_DIR/openstack-start.log" || return 1
-	OS_COMPUTE[$1]=$(cat "$OS_DIR/pids/compute-compute-$1.pid")
-	VT_PIDS+=("${OS_COMPUTE[$1]}")
+os_compute_start() { # I...: all at once, each in its hypervisor's namespace
+	local i rc=0
+	local -a jobs=()
+	for i in "$@"; do
+		ip netns exec "${VC_NS[$i]}" "$OS_LAUNCHER" compute-start "$OS_DIR" "compute-$i" \
+			2>>"$VT_DIR/openstack-start.log" &
+		jobs+=($!)
+	done
+	for i in "${jobs[@]}"; do wait "$i" || rc=1; done
+	for i in "$@"; do
+		[ -s "$OS_DIR/pids/compute-compute-$i.pid" ] || continue
+		OS_COMPUTE[$i]=$(cat "$OS_DIR/pids/compute-compute-$i.pid")
+		VT_PIDS+=("${OS_COMPUTE[$i]}")
+	done
+	return $rc
 }
 
-os_client() { ip netns exec "$VC_SW" "$OS_LAUNCHER" client "$OS_DIR" "$@"; }
+# os_fg CMD...: CMD in the background, waited for: a SIGTERM (the runner's
+# timeout) interrupts `wait` at once and the EXIT trap stops the rig, where a
+# foreground command would hold the trap back until it ends.
+os_fg() {
+	"$@" &
+	wait $!
+}
+
+os_client() { os_fg ip netns exec "$VC_SW" "$OS_LAUNCHER" client "$OS_DIR" "$@"; }
 
 os_crash() { # I
 	vc_isolate "$1"

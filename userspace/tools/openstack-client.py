@@ -17,7 +17,8 @@ Run it through `openstack-local.sh client DIR CMD ...`, which sets both.
   servers                   "name id status host" for every instance
   watch T0 HOST ID...       poll every 0.5 s until every ID is ACTIVE on a host
                             other than HOST; one "ID NEWHOST SECONDS" line each as
-                            it lands (seconds after T0, a Unix time), ERROR ends it
+                            it lands (seconds after T0, a Unix time), ERROR ends it;
+                            gives up after OS_WATCH_LIMIT seconds (600)
   force-down HOST           Nova's os-services forced_down (microversion 2.53)
   service HOST              "state status forced_down" of HOST's nova-compute
   notify HOST               COMPUTE_HOST STOPPED, host_status NORMAL; prints its uuid
@@ -325,7 +326,7 @@ def main(argv):
     elif cmd == "servers":
         servers()
     elif cmd == "watch":
-        watch(float(args[0]), args[1], args[2:])
+        watch(float(args[0]), args[1], args[2:], int(os.environ.get("OS_WATCH_LIMIT", "600")))
     elif cmd == "force-down":
         force_down(args[0])
     elif cmd == "service":

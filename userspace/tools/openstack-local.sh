@@ -111,7 +111,8 @@ start_mysql() {
 	for x in $DATABASES; do sql -e "CREATE DATABASE IF NOT EXISTS $x"; done
 }
 
-# The databases after their migrations, Keystone's bootstrap and the catalog
+# The databases after their migrations (and masakari-engine's taskflow store,
+# a sqlite file), Keystone's bootstrap and the catalog
 # are the same for every rig but for the address and the state directory:
 # the first start keeps a dump of them (in $CACHE, per package versions),
 # later ones load it and rewrite the address in the catalog and the cell
@@ -132,6 +133,7 @@ snapshot_load() {
 		UPDATE nova_api.cell_mappings SET transport_url = REPLACE(transport_url, '@$old_addr:', '@$ADDR:'),
 			database_connection = REPLACE(database_connection, '$old_dir/', '$D/');"
 	cp "$tmp/password" "$D/password"
+	mkdir -p "$D/masakari" && cp "$tmp/taskflow.sqlite" "$D/masakari/taskflow.sqlite" || return 1
 	rm -rf "$tmp"
 }
 
@@ -142,7 +144,9 @@ snapshot_save() {
 	mariadb-dump --no-defaults -S "$D/mysql.sock" -uroot --single-transaction \
 		--databases $DATABASES >"$tmp/dump.sql" 2>>"$D/logs/sync.out" &&
 		echo "$ADDR" >"$tmp/addr" && echo "$D" >"$tmp/dir" && cp "$D/password" "$tmp/password" &&
-		tar -cf "$tmp/s.tar" -C "$tmp" dump.sql addr dir password && mv "$tmp/s.tar" "$snap"
+		cp "$D/masakari/taskflow.sqlite" "$tmp/" &&
+		tar -cf "$tmp/s.tar" -C "$tmp" dump.sql addr dir password taskflow.sqlite &&
+		find "$CACHE" -maxdepth 1 -name '*.tar' -delete && mv "$tmp/s.tar" "$snap"
 	rm -rf "$tmp"
 }
 
