@@ -79,6 +79,15 @@ spawn() {
 		env -u PYTHONPATH -u PYTHONHOME "$@")
 }
 
+# spawn_wsgi NAME PORT SCRIPT ENV: a WSGI service under uwsgi, one process.
+# Every answer closes its connection: uwsgi's plain http-socket does not keep
+# connections alive, and clients that reuse one would meet a reset.
+spawn_wsgi() {
+	spawn "$1" /usr/bin/uwsgi --plugin python3 --http-socket "$ADDR:$2" --wsgi-file "$3" \
+		--processes 1 --threads 4 --need-app --add-header "Connection: close" --env "$4" \
+		--logto "$D/logs/$1.access"
+}
+
 # wait_until SECONDS NAME CMD...: poll CMD until it succeeds; fail if NAME dies
 wait_until() {
 	local limit=$1 name=$2 i
@@ -239,9 +248,7 @@ EOF
 			--bootstrap-public-url "http://$ADDR:$P_KEYSTONE/v3" >>"$D/logs/sync.out" 2>&1 ||
 			die "keystone bootstrap failed (see $D/logs/sync.out)"
 	fi
-	spawn keystone /usr/bin/uwsgi --plugin python3 --http-socket "$ADDR:$P_KEYSTONE" \
-		--wsgi-file /usr/bin/keystone-wsgi-public --processes 1 --threads 4 --need-app --add-header "Connection: close" \
-		--env "OS_KEYSTONE_CONFIG_FILES=$k/keystone.conf" --logto "$D/logs/keystone.access"
+	spawn_wsgi keystone "$P_KEYSTONE" /usr/bin/keystone-wsgi-public "OS_KEYSTONE_CONFIG_FILES=$k/keystone.conf"
 	wait_until 60 keystone ol_answers "http://$ADDR:$P_KEYSTONE/v3"
 }
 
@@ -298,9 +305,7 @@ EOF
 	} >"$p/placement.conf"
 	[ "$FRESH" = 0 ] || run "$PY" /usr/bin/placement-manage --config-file "$p/placement.conf" db sync \
 		>>"$D/logs/sync.out" 2>&1 || die "placement db sync failed (see $D/logs/sync.out)"
-	spawn placement /usr/bin/uwsgi --plugin python3 --http-socket "$ADDR:$P_PLACEMENT" \
-		--wsgi-file /usr/bin/placement-api --processes 1 --threads 4 --need-app --add-header "Connection: close" \
-		--env "OS_PLACEMENT_CONFIG_DIR=$p" --logto "$D/logs/placement.access"
+	spawn_wsgi placement "$P_PLACEMENT" /usr/bin/placement-api "OS_PLACEMENT_CONFIG_DIR=$p"
 }
 
 # Nova asks Neutron about an instance's ports even when it has none (on
