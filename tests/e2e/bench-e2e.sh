@@ -16,7 +16,8 @@
 #   tuned    service_down_time 10, report_interval 2, wait 12
 #   forced   the notifier forces the compute service down in Nova (os-services
 #            forced_down, microversion 2.53) before notifying; wait 0
-# ROUNDS (default 4) per profile, INSTANCES (default 2) per crash.
+# ROUNDS (default 4) per profile (the default profile: ROUNDS_DEFAULT, 1),
+# INSTANCES (default 2) per crash.
 # One line per profile, machine-readable:
 #   profile=P rounds=N notify_to_first_active_s_p50=… _p99=… notify_to_last_active_s_p50=… _p99=…
 #   engine_pickup_s_p50=… service_wait_s_p50=… evacuate_s_p50=… (last instance: evacuate call to ACTIVE)
@@ -83,14 +84,14 @@ for line in sys.stdin:
     if "Disabled compute service" in msg: ts["disabled"] = u
     if "Evacuation of instance started" in msg: ts.setdefault("evac", u)
 if "evac" not in ts:
-    sys.exit("bench-e2e: no evacuation in the engine's progress details")
+    sys.exit("bench-e2e: no evacuation in the progress details")
 print("%.3f %.3f %.3f" % (ts["start"] - t0, ts.get("disabled", ts["start"]) - ts["start"],
                           t0 + last - ts["evac"]))
 ' "$2" "$3"
 }
 
 run_profile() { # PROFILE
-	local p=$1 r v i ids uuid t0 first last n=0
+	local p=$1 r v i ids uuid t0 first last rounds
 	env_line=$(profile_env "$p") || { echo "unknown profile $p" >&2; return 1; }
 	(
 		export $env_line
@@ -101,7 +102,9 @@ run_profile() { # PROFILE
 		os_discover && os_client segment az-bench compute-1 compute-2 compute-3 || exit 1
 		RES=$VT_DIR/res.txt
 		: >"$RES"
-		for r in $(seq 1 "$ROUNDS"); do
+		rounds=$ROUNDS
+		[ "$p" = default ] && rounds=${ROUNDS_DEFAULT:-1}
+		for r in $(seq 1 "$rounds"); do
 			v=$(((r - 1) % 3 + 1))
 			names=()
 			for i in $(seq 1 "$INSTANCES"); do names+=("r$r-$i"); done

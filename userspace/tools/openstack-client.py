@@ -224,9 +224,10 @@ def watch(t0, host, ids, limit=600):
     end = time.monotonic() + limit
     while left and time.monotonic() < end:
         try:
-            found = call("compute", "GET", "/servers/detail?all_tenants=1")["servers"]
-        except (RuntimeError, ksexc.ClientException):
-            found = []  # a slow answer from a loaded nova-api: ask again
+            found = call("compute", "GET", "/servers/detail?all_tenants=1", timeout=10)["servers"]
+        except (RuntimeError, ksexc.ClientException) as e:
+            print("watch: %s, asking again" % e, file=sys.stderr)
+            found = []  # a slow answer from a loaded nova-api
         for s in found:
             if s["id"] not in left:
                 continue
