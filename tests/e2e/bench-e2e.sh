@@ -79,7 +79,7 @@ for line in sys.stdin:
     d, t, task = line.split()[:3]
     when = datetime.datetime.strptime(d + " " + t, "%Y-%m-%d %H:%M:%S.%f")
     u = calendar.timegm(when.timetuple()) + when.microsecond / 1e6
-    msg = line.split(None, 5)[5]
+    msg = line.split(None, 4)[4]
     ts.setdefault("start", u)
     if "Disabled compute service" in msg: ts["disabled"] = u
     if "Evacuation of instance started" in msg: ts.setdefault("evac", u)
