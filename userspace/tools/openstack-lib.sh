@@ -22,11 +22,29 @@ ol_installed() {
 	done
 }
 
+# ol_disable_units PKG...: disable the systemd units PKG... ship (systemctl
+# works on the unit files without a running systemd): the launchers run
+# these services themselves, and
+# a packaged one started at boot would take their ports. (keystone.service
+# also orders itself after itself, which systemd-analyze reports for every
+# unit wanted by multi-user.target.)
+ol_disable_units() {
+	local p u
+	for p in "$@"; do
+		for u in $(dpkg -L "$p" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/]+\.service$'); do
+			u=${u##*/}
+			[ "$(systemctl is-enabled "$u" 2>/dev/null)" = enabled ] || continue
+			systemctl disable --no-reload "$u" >/dev/null 2>&1 || true
+		done
+	done
+}
+
 # ol_apt_install PKG...: install the missing ones, non-interactively, with a
 # policy-rc.d that forbids maintainer scripts to start services (PID 1 may
 # not be systemd, and a packaged service would take the ports and the
-# configuration the launchers want for themselves).
+# configuration the launchers want for themselves); their units disabled.
 ol_apt_install() {
+	ol_disable_units "$@"
 	ol_installed "$@" && return 0
 	say "installing $* (Debian packages) ..."
 	local own_policy=0 rc=0
@@ -42,6 +60,7 @@ ol_apt_install() {
 	[ $own_policy -eq 1 ] && rm -f /usr/sbin/policy-rc.d
 	[ $rc -eq 0 ] || die "apt-get failed ($rc)"
 	ol_installed "$@" || die "$* still not installed"
+	ol_disable_units "$@"
 }
 
 # ol_answers URL: something answers HTTP there (any status counts)
