@@ -42,10 +42,10 @@ profile_env() { # PROFILE: NOVA_* and MASAKARI_* for it
 	esac
 }
 
-# trigger PROFILE I: what the notifier sends once hv I is fenced
-trigger() {
-	[ "$1" = forced ] && os_client force-down "compute-$2" >&2
-	os_client notify "compute-$2"
+# prepare PROFILE I: what the notifier does before notifying about hv I,
+# once it is fenced (not timed: in production it is one request)
+prepare() {
+	[ "$1" != forced ] || os_client force-down "compute-$2"
 }
 
 # figures RES PROFILE: the summary line of one profile from its rounds
@@ -111,8 +111,9 @@ run_profile() { # PROFILE
 			os_client boot az-bench "compute-$v" "${names[@]}" || exit 1
 			ids=$(os_client servers | awk -v h="compute-$v" '$4 == h {print $2}')
 			os_crash "$v"
-			t0=$(date +%s.%N)
-			uuid=$(trigger "$p" "$v") || exit 1
+			prepare "$p" "$v" || exit 1
+			read -r uuid t0 < <(os_client notify "compute-$v")
+			[ -n "$t0" ] || exit 1
 			# shellcheck disable=SC2086
 			os_client watch "$t0" "compute-$v" $ids >"$VT_DIR/watch.txt" || {
 				echo "round $r: not evacuated" >&2

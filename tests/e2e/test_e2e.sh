@@ -32,10 +32,11 @@ export NOVA_REPORT_INTERVAL=${NOVA_REPORT_INTERVAL:-2}
 export MASAKARI_WAIT_SERVICE_UPDATE=${MASAKARI_WAIT_SERVICE_UPDATE:-12}
 export MASAKARI_WAIT_EVACUATION=${MASAKARI_WAIT_EVACUATION:-90}
 
-# e2e_trigger I: what reaches Masakari once hv I is known dead and fenced.
-# Today: the notification masakari-monitors' hostmonitor sends after an IPMI
-# check found the host powered off. With vigil's fencing stage this becomes
-# "vigil's verdict -> fence agent off + status -> vigil's leader notifies".
+# e2e_trigger I: what reaches Masakari once hv I is known dead and fenced;
+# prints "UUID UNIXTIME" (the notification, when it was sent). Today: the
+# notification masakari-monitors' hostmonitor sends after an IPMI check found
+# the host powered off. With vigil's fencing stage this becomes "vigil's
+# verdict -> fence agent off + status -> vigil's leader notifies".
 e2e_trigger() {
 	os_client notify "compute-$1"
 }
@@ -84,8 +85,7 @@ check "no instance moved after hv3's return" cmp -s "$VT_DIR/before.txt" "$VT_DI
 # --- 2. a crashed host whose instances run again elsewhere ------------------------
 A=$(os_id vm-a) B=$(os_id vm-b)
 os_crash 1
-t0=$(date +%s.%N)
-UUID=$(e2e_trigger 1)
+read -r UUID t0 < <(e2e_trigger 1)
 check "the notification for compute-1 is accepted" test -n "$UUID"
 OS_WATCH_LIMIT=$((MASAKARI_WAIT_SERVICE_UPDATE + 180)) os_client watch "$t0" compute-1 "$A" "$B" >"$VT_DIR/watch.txt"
 check "vm-a and vm-b ACTIVE on another host" test "$(wc -l <"$VT_DIR/watch.txt")" = 2

@@ -22,6 +22,7 @@ Run it through `openstack-local.sh client DIR CMD ...`, which sets both.
   force-down HOST           Nova's os-services forced_down (microversion 2.53)
   service HOST              "state status forced_down" of HOST's nova-compute
   notify HOST               COMPUTE_HOST STOPPED, host_status NORMAL; prints its uuid
+                            and the Unix time the request left
   notifications             "uuid host status generated created updated" each
   progress UUID             the recovery workflow's steps, "time task state message"
   maintenance HOST          Masakari's on_maintenance of HOST (True/False)
@@ -257,13 +258,18 @@ def force_down(host):
 
 
 def notify(host):
+    # Authenticated beforehand, as a notifier that holds a token is: the time
+    # printed is when the request left.
+    S.get_token()
+    S.get_endpoint(service_type="instance-ha", interface="public", region_name="RegionOne")
+    t = time.time()
     now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%f")
     # As masakari-monitors' hostmonitor sends it once the power-off is confirmed.
     n = call("instance-ha", "POST", "/notifications",
              {"notification": {"type": "COMPUTE_HOST", "hostname": host, "generated_time": now,
                                "payload": {"event": "STOPPED", "host_status": "NORMAL",
                                            "cluster_status": "OFFLINE"}}})
-    print(n["notification"]["notification_uuid"])
+    print(n["notification"]["notification_uuid"], "%.3f" % t)
 
 
 def masakari_hosts():
