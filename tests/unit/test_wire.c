@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include "vigil_abi.h"
 #include "vigil_siphash.h"
@@ -728,6 +729,45 @@ static void test_example_agent_messages(void **state)
 	check_dump(maint_dump, &mm, wire_maint_encode(&mm, AZ1, HV1, &w));
 }
 
+/* Every byte of a large message is under the MAC: a STATE of 40 members is
+ * 4 KiB, and a change to the 30th member's record must be refused (it was
+ * not covered beyond 2 KiB once). */
+static void test_mac_covers_large_messages(void **state)
+{
+	const size_t count = 40;
+	struct wire_update u[40], *back = NULL;
+	struct vigil_keyring kr;
+	uint8_t *buf = malloc(VIGIL_MAX_STATE_MSG), *frame = NULL;
+	size_t len, n, framelen;
+	uLongf zlen = VIGIL_MAX_STATE_MSG;
+
+	assert_non_null(buf);
+	example_keyring(&kr);
+	for (size_t i = 0; i < count; i++) {
+		example_update(&u[i]);
+		u[i].node_id = (uint32_t)i + 1;
+	}
+	len = wire_updates_encode(buf, VIGIL_MAX_STATE_MSG, VIGIL_MSG_STATE, AZ1, HV1, u, count);
+	assert_true(len > 4000);
+	sign_example(buf, len);
+	assert_int_equal(wire_verify(buf, len, AZ1, &kr, NULL), WIRE_OK);
+	/* the 30th record's state byte: DEAD instead of SUSPECT */
+	buf[24 + 29 * sizeof(struct vigil_update) + 8] = VIGIL_ST_DEAD;
+	assert_int_equal(wire_verify(buf, len, AZ1, &kr, NULL), WIRE_E_MAC);
+	/* the same through a push-pull frame, recompressed by the forger */
+	assert_int_equal(wire_state_frame(u, count, AZ1, HV1, &kr, &frame, &framelen), 0);
+	assert_int_equal(uncompress(buf, &zlen, frame + 4, framelen - 4), Z_OK);
+	buf[24 + 29 * sizeof(struct vigil_update) + 8] = VIGIL_ST_DEAD;
+	zlen = compressBound(zlen);
+	free(frame);
+	frame = malloc(zlen);
+	assert_int_equal(compress(frame, &zlen, buf, len), Z_OK);
+	assert_int_equal(wire_state_unframe(frame, zlen, AZ1, &kr, &back, &n), WIRE_E_MAC);
+	assert_null(back);
+	free(frame);
+	free(buf);
+}
+
 static void test_hdr_init(void **state)
 {
 	struct vigil_hdr h;
@@ -762,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_report_limits),
 		cmocka_unit_test(test_maint_layout),
 		cmocka_unit_test(test_example_agent_messages),
+		cmocka_unit_test(test_mac_covers_large_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
