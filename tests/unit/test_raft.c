@@ -35,20 +35,43 @@ static void add_members(struct fsm *f, int n)
 	}
 }
 
+static const struct verdict_params vcfg = {
+	.wait_ns = 30 * NS_S,
+	.report_ttl_ns = 2 * NS_S,
+	.min_healthy = 3,
+};
+
 static void report(struct reports *rs, uint32_t from, const uint32_t *ids, size_t n, uint64_t now)
 {
 	char name[16], host[32];
 
 	snprintf(name, sizeof(name), "hv%u", from);
 	snprintf(host, sizeof(host), "compute-%u", from);
-	reports_update(rs, from, name, host, ids, n, now);
+	reports_update(rs, &vcfg, from, name, host, ids, n, now);
 }
 
-static const struct verdict_params vcfg = {
-	.wait_ns = 30 * NS_S,
-	.report_ttl_ns = 2 * NS_S,
-	.min_healthy = 3,
-};
+/* A cluster of five members (hv1..hv5) and no reports yet. */
+static void five(struct fsm *f, struct reports *rs)
+{
+	fsm_init(f);
+	reports_init(rs);
+	add_members(f, 5);
+}
+
+static void done(struct fsm *f, struct reports *rs)
+{
+	reports_free(rs);
+	fsm_free(f);
+}
+
+/* Reporters lo..hi list *h (or nothing) every half second from t0 to t1. */
+static void report_span(struct reports *rs, uint32_t lo, uint32_t hi, const uint32_t *h,
+			uint64_t t0, uint64_t t1)
+{
+	for (uint64_t t = t0; t <= t1; t += NS_S / 2)
+		for (uint32_t r = lo; r <= hi; r++)
+			report(rs, r, h, h ? 1 : 0, t);
+}
 
 /* The leader's membership: hosts 1..200 alive and heard by its kernel, so
  * every reporter of these tests is admitted. */
@@ -86,9 +109,7 @@ static void test_verdict_needs_majority_for_wait_period(void **state)
 	char *c;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	/* hv1..hv4 report every 0.5 s; hv5 is down. */
 	for (uint64_t t = 0; t <= 29 * NS_S; t += NS_S / 2) {
 		for (uint32_t r = 1; r <= 4; r++)
@@ -111,8 +132,7 @@ static void test_verdict_needs_majority_for_wait_period(void **state)
 	commit(&f, fsm_cmd_verdict(5, 2000, 0, 4));
 	assert_int_equal(f.noutbox, 1);
 	assert_null(verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 1000));
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 /* A reporter becomes a counted host only once the leader's own kernel has
@@ -145,8 +165,27 @@ static void test_unheard_reporter_not_admitted(void **state)
 	assert_non_null(c);
 	free(c);
 	memb_free(&m);
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
+}
+
+/* A reporter whose member command cannot be built (its name would not go
+ * into JSON) must not hold up the verdicts of everyone else. */
+static void test_unbuildable_member_does_not_block_verdicts(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+	char *c;
+
+	(void)state;
+	five(&f, &rs);
+	reports_update(&rs, &vcfg, 6, "hv6", "\xff\xfe", NULL, 0, 30 * NS_S);
+	report_span(&rs, 1, 4, &h5, 0, 30 * NS_S);
+	c = verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 1000);
+	assert_non_null(c);
+	assert_non_null(strstr(c, "\"verdict\""));
+	free(c);
+	done(&f, &rs);
 }
 
 static void test_two_of_five_is_not_enough(void **state)
@@ -156,9 +195,7 @@ static void test_two_of_five_is_not_enough(void **state)
 	uint32_t h5 = 5;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	for (uint64_t t = 0; t <= 60 * NS_S; t += NS_S / 2) {
 		report(&rs, 1, &h5, 1, t);
 		report(&rs, 2, &h5, 1, t);
@@ -167,8 +204,7 @@ static void test_two_of_five_is_not_enough(void **state)
 		assert_null(verdict_next(&f, &rs, &vcfg, view(), t, t));
 	}
 	assert_int_equal(verdict_support(&f, &rs, &vcfg, 5, 60 * NS_S), 2);
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 static void test_return_before_wait_cancels(void **state)
@@ -178,22 +214,16 @@ static void test_return_before_wait_cancels(void **state)
 	uint32_t h5 = 5;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	/* Down for 20 s (a reboot), back for one report, down again 20 s. */
-	for (uint64_t t = 0; t <= 20 * NS_S; t += NS_S / 2)
-		for (uint32_t r = 1; r <= 4; r++)
-			report(&rs, r, &h5, 1, t);
-	for (uint32_t r = 1; r <= 4; r++)
-		report(&rs, r, NULL, 0, 21 * NS_S);
+	report_span(&rs, 1, 4, &h5, 0, 20 * NS_S);
+	report_span(&rs, 1, 4, NULL, 21 * NS_S, 21 * NS_S);
 	for (uint64_t t = 22 * NS_S; t <= 42 * NS_S; t += NS_S / 2) {
 		for (uint32_t r = 1; r <= 4; r++)
 			report(&rs, r, &h5, 1, t);
 		assert_null(verdict_next(&f, &rs, &vcfg, view(), t, t));
 	}
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 static void test_silent_reporter_does_not_count(void **state)
@@ -203,9 +233,7 @@ static void test_silent_reporter_does_not_count(void **state)
 	uint32_t h5 = 5;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	report(&rs, 1, &h5, 1, 0);
 	report(&rs, 2, &h5, 1, 0);
 	report(&rs, 3, &h5, 1, 0);
@@ -214,8 +242,30 @@ static void test_silent_reporter_does_not_count(void **state)
 		report(&rs, 2, &h5, 1, t); /* hv3 went silent after t = 0 */
 	}
 	assert_null(verdict_next(&f, &rs, &vcfg, view(), 40 * NS_S, 1));
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
+}
+
+/* A reporter that went silent longer than the report TTL (itself cut off,
+ * or restarting) starts over when it reports again: its listing the host
+ * before the silence does not count towards the wait period. */
+static void test_silent_reporter_starts_over(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+
+	(void)state;
+	five(&f, &rs);
+	report_span(&rs, 1, 4, &h5, 0, 20 * NS_S);
+	/* hv3 and hv4 fall silent for 10 s (> report TTL), then report again */
+	report_span(&rs, 1, 2, &h5, 20 * NS_S + NS_S / 2, 30 * NS_S);
+	for (uint64_t t = 30 * NS_S + NS_S / 2; t <= 49 * NS_S; t += NS_S / 2) {
+		for (uint32_t r = 1; r <= 4; r++)
+			report(&rs, r, &h5, 1, t);
+		/* hv1, hv2: 49 s; hv3, hv4: < 19 s since they came back: 2 of 5 */
+		assert_null(verdict_next(&f, &rs, &vcfg, view(), t, t));
+	}
+	done(&f, &rs);
 }
 
 static void test_maintenance_never_notified(void **state)
@@ -225,15 +275,11 @@ static void test_maintenance_never_notified(void **state)
 	uint32_t h5 = 5;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	commit(&f, fsm_cmd_maintenance("compute-5", 1, 4, 100, 1));
 	assert_int_equal(fsm_host(&f, 5)->state, FSM_MAINTENANCE);
 	assert_int_equal(fsm_counted(&f), 4);
-	for (uint64_t t = 0; t <= 40 * NS_S; t += NS_S / 2)
-		for (uint32_t r = 1; r <= 4; r++)
-			report(&rs, r, &h5, 1, t);
+	report_span(&rs, 1, 4, &h5, 0, 40 * NS_S);
 	assert_null(verdict_next(&f, &rs, &vcfg, view(), 40 * NS_S, 1));
 	/* A pending notification is cancelled when its host enters maintenance. */
 	commit(&f, fsm_cmd_maintenance("hv5", 0, 4, 100, 2));
@@ -241,8 +287,7 @@ static void test_maintenance_never_notified(void **state)
 	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
 	commit(&f, fsm_cmd_maintenance("compute-5", 1, 4, 100, 3));
 	assert_int_equal(f.outbox[0].status, OUTBOX_CANCELLED);
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 /* A MAINT taken once is never taken again, nor an older one of its sender,
@@ -307,8 +352,7 @@ static void test_hold_when_too_few_healthy(void **state)
 	assert_non_null(strstr(c, "\"release\""));
 	commit(&f, c);
 	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 static void test_recovery_sends_started(void **state)
@@ -318,9 +362,7 @@ static void test_recovery_sends_started(void **state)
 	char *c;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	commit(&f, fsm_cmd_verdict(5, 7, 0, 4));
 	for (uint32_t r = 1; r <= 5; r++)
 		report(&rs, r, NULL, 0, 100 * NS_S);
@@ -331,8 +373,7 @@ static void test_recovery_sends_started(void **state)
 	assert_int_equal(f.noutbox, 2);
 	assert_int_equal(f.outbox[1].stopped, 0);
 	assert_int_equal(f.outbox[1].generated_at, 99);
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 static void test_delivered_and_dump_roundtrip(void **state)
@@ -495,9 +536,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_needs_majority_for_wait_period),
 		cmocka_unit_test(test_two_of_five_is_not_enough),
+		cmocka_unit_test(test_unbuildable_member_does_not_block_verdicts),
 		cmocka_unit_test(test_unheard_reporter_not_admitted),
 		cmocka_unit_test(test_return_before_wait_cancels),
 		cmocka_unit_test(test_silent_reporter_does_not_count),
+		cmocka_unit_test(test_silent_reporter_starts_over),
 		cmocka_unit_test(test_maintenance_never_notified),
 		cmocka_unit_test(test_maintenance_replay_refused),
 		cmocka_unit_test(test_hold_when_too_few_healthy),

@@ -36,6 +36,9 @@ struct server {
 	struct reports reports;
 	struct replay replay_report;	  /* REPORT replay protection, per sender (MAINT's: fsm) */
 	uint64_t refused[REPLAY_RESULTS]; /* REPORT/MAINT refused, by replay_result */
+	uint64_t malformed;		  /* REPORT/MAINT that did not decode (length, names) */
+	uint64_t proposals_failed;
+	uint64_t proposal_warned_ns;
 	uint64_t clock_warned_ns;
 	/* delivery to Masakari, while leader */
 	struct notifier notifier;
@@ -45,6 +48,35 @@ struct server {
 	int closing;
 	int pending_close; /* closings still to complete */
 };
+
+/* ---- proposals ------------------------------------------------------------------ */
+
+/* A proposal that failed (not leader any more, a full disk, ...): counted,
+ * and said at warning level at most every 10 s. */
+static void proposal_failed(struct server *s, int status)
+{
+	uint64_t now = now_mono_ns();
+
+	s->proposals_failed++;
+	if (now - s->proposal_warned_ns > 10 * NSEC_PER_SEC) {
+		s->proposal_warned_ns = now;
+		log_warn("raft: a proposal failed: %s (%llu so far; a full disk under %s?)",
+			 raft_strerror(status), (unsigned long long)s->proposals_failed,
+			 s->raft_dir);
+	}
+}
+
+/* Propose cmd (taken over); failures are counted and said. */
+static void propose(struct server *s, char *cmd, raft_apply_cb cb)
+{
+	int rc = raft_fsm_propose(&s->raft, cmd, cb, s);
+
+	if (rc) {
+		if (cb)
+			s->proposing = 0;
+		proposal_failed(s, rc);
+	}
+}
 
 /* ---- the members' REPORTs and MAINTs ----------------------------------------- */
 
@@ -78,16 +110,24 @@ void server_receive(struct server *s, const void *buf, size_t len)
 	if (wire_type(buf, len) == VIGIL_MSG_REPORT) {
 		struct wire_report r;
 
-		if (wire_report_decode(buf, len, &r) ||
-		    !replay_ok(s, &s->replay_report, sender, r.epoch, r.seq))
+		if (wire_report_decode(buf, len, &r)) {
+			s->malformed++;
 			return;
-		reports_update(&s->reports, sender, r.name, r.hostname, r.ids, r.n, now_mono_ns());
+		}
+		if (!replay_ok(s, &s->replay_report, sender, r.epoch, r.seq))
+			return;
+		reports_update(&s->reports, &s->vp, sender, r.name, r.hostname, r.ids, r.n,
+			       now_mono_ns());
 	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT) {
 		struct wire_maint m;
 
 		/* Checked against the replicated record, so a new leader refuses a
 		 * MAINT its predecessor took. */
-		if (wire_maint_decode(buf, len, &m) || raft_state(&s->raft) != RAFT_LEADER)
+		if (wire_maint_decode(buf, len, &m)) {
+			s->malformed++;
+			return;
+		}
+		if (raft_state(&s->raft) != RAFT_LEADER)
 			return;
 		if (!fsm_maint_newer(&s->fsm, sender, m.epoch, m.seq)) {
 			s->refused[REPLAY_REPLAY]++;
@@ -102,9 +142,7 @@ void server_receive(struct server *s, const void *buf, size_t len)
 			return;
 		}
 		log_event(LOG_LVL_INFO, "maintenance", "host=%s on=%d", m.host, m.on);
-		raft_fsm_propose(&s->raft,
-				 fsm_cmd_maintenance(m.host, m.on, sender, m.epoch, m.seq), NULL,
-				 NULL);
+		propose(s, fsm_cmd_maintenance(m.host, m.on, sender, m.epoch, m.seq), NULL);
 	}
 }
 
@@ -117,7 +155,7 @@ static void proposed(struct raft_apply *req, int status, void *result)
 	(void)result;
 	s->proposing = 0;
 	if (status)
-		log_debug("raft: proposal not applied: %s", raft_strerror(status));
+		proposal_failed(s, status);
 }
 
 /* The notifier's "delivered", proposed if we still lead. */
@@ -129,7 +167,7 @@ static void record(void *ctx, char *cmd)
 		free(cmd);
 		return;
 	}
-	raft_fsm_propose(&s->raft, cmd, NULL, NULL);
+	propose(s, cmd, NULL);
 }
 
 /* "ADDR:raft_port": the address Raft knows a server by, whatever port sa has
@@ -209,8 +247,7 @@ static void on_decide(uv_timer_t *t)
 					   now_real_ns());
 		if (cmd) {
 			s->proposing = 1;
-			if (raft_fsm_propose(&s->raft, cmd, proposed, s))
-				s->proposing = 0;
+			propose(s, cmd, proposed);
 		}
 	}
 	notifier_step(&s->notifier, &s->fsm);
@@ -374,5 +411,7 @@ void server_view(struct server *s, struct server_view *v)
 	v->fsm = &s->fsm;
 	v->outbox = &s->notifier.out;
 	v->refused = s->refused;
+	v->malformed = s->malformed;
+	v->proposals_failed = s->proposals_failed;
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
 }

@@ -51,7 +51,9 @@ struct server_view {
 	struct raft *raft; /* read only (libraft's getters take it non-const) */
 	const struct fsm *fsm;
 	const struct outbox_sender *outbox;
-	const uint64_t *refused; /* REPORT/MAINT refused, by enum replay_result */
+	const uint64_t *refused;   /* REPORT/MAINT refused, by enum replay_result */
+	uint64_t malformed;	   /* ... and those that did not decode */
+	uint64_t proposals_failed; /* Raft proposals that failed (full disk, lost leadership) */
 	uint32_t wait_period_ms;
 };
 void server_view(struct server *s, struct server_view *v);
