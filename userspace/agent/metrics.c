@@ -158,6 +158,12 @@ static void server_section(FILE *f, struct server *s)
 	for (int r = REPLAY_REPLAY; r <= REPLAY_FULL; r++)
 		prom_sample(f, "vigil_consensus_messages_refused_total", (double)sv.refused[r],
 			    "reason", replay_result_name((enum replay_result)r), NULL);
+	prom_sample(f, "vigil_consensus_messages_refused_total", (double)sv.malformed, "reason",
+		    "malformed", NULL);
+	prom_metric(f, "vigil_raft_proposals_failed_total", "counter",
+		    "Raft proposals that failed: leadership lost, or the log could not be written "
+		    "(a full disk).",
+		    (double)sv.proposals_failed);
 	prom_metric(f, "vigil_raft_term", "gauge", "Current Raft term.",
 		    (double)sv.raft->current_term);
 	prom_metric(f, "vigil_raft_commit_index", "gauge", "Raft commit index.",
@@ -233,6 +239,9 @@ char *metrics_render(const struct agent_view *v)
 		    "foreign_relay_answer", NULL);
 	prom_metric(f, "vigil_members_reaped_total", "counter",
 		    "Members forgotten after reap_after_ms dead or left.", (double)s->reaped);
+	prom_metric(f, "vigil_pushpull_refused_total", "counter",
+		    "Push-pull connections refused: more than 16 open at once.",
+		    (double)v->pushpull_refused);
 	prom_metric(f, "vigil_pushpull_exchanges_total", "counter",
 		    "Full-state anti-entropy exchanges completed.", (double)v->pushpull_exchanges);
 	prom_family(f, "vigil_members", "gauge",
