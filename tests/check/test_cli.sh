@@ -21,7 +21,11 @@ rc() {
 check "help exits 0 and lists agent, ping, xdp, maps" \
 	sh -c "$VIGIL help | grep -q agent && $VIGIL help | grep -q ping && $VIGIL help | grep -q maps"
 check "help COMMAND shows its usage" sh -c "$VIGIL help ping | grep -q 'usage: vigil ping'"
-check "version names the protocols and map ABI" sh -c "$VIGIL version | grep -q 'wire protocol 2, probe protocol 1, map ABI 1'"
+proto=$(sed -n 's/^#define VIGIL_PROTO_VERSION[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+probe=$(sed -n 's/^#define VIGIL_PROBE_VERSION[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+abi=$(sed -n 's/^#define VIGIL_MAP_ABI[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+check "version names the protocols and map ABI ($proto, $probe, $abi as in vigil_abi.h)" \
+	sh -c "$VIGIL version | grep -q 'wire protocol $proto, probe protocol $probe, map ABI $abi'"
 check "unknown command: exit 2" test "$(rc "$VIGIL" frobnicate)" = 2
 check "unknown command: says what to do" grep -q "vigil help" "$VT_DIR/err"
 check "no command: exit 2" test "$(rc "$VIGIL")" = 2

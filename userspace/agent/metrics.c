@@ -37,6 +37,7 @@ static const struct xdp_metric xdp_metrics[] = {
 	{"drop_stale_ack", "vigil_xdp_drops_total", "stale_ack"},
 	{"drop_unknown_peer", "vigil_xdp_drops_total", "unknown_peer"},
 	{"drop_no_key", "vigil_xdp_drops_total", "no_key"},
+	{"drop_replayed_ping", "vigil_xdp_drops_total", "replayed_ping"},
 };
 
 static void xdp_section(FILE *f, const struct vigil_maps *maps)
@@ -47,7 +48,7 @@ static void xdp_section(FILE *f, const struct vigil_maps *maps)
 	if (maps_stats_sum(maps, &st))
 		return;
 	prom_family(f, "vigil_xdp_pings_received_total", "counter",
-		    "Valid PINGs addressed to this node, seen by the XDP program.");
+		    "Signed PINGs addressed to this node: answered, replayed or over budget.");
 	prom_family(f, "vigil_xdp_acks_sent_total", "counter", "ACKs sent in-kernel with XDP_TX.");
 	prom_family(f, "vigil_acks_received_total", "counter",
 		    "Valid ACKs to this node's probes, recorded in-kernel.");
