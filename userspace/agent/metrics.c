@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "prom.h"
+#include "raft_auth.h"
 #include "replay.h"
 #include "util.h"
 
@@ -158,6 +159,11 @@ static void server_section(FILE *f, struct server *s)
 	for (int r = REPLAY_REPLAY; r <= REPLAY_FULL; r++)
 		prom_sample(f, "vigil_consensus_messages_refused_total", (double)sv.refused[r],
 			    "reason", replay_result_name((enum replay_result)r), NULL);
+	prom_family(f, "vigil_raft_connections_refused_total", "counter",
+		    "Raft connections refused or cut by the authenticated transport, by reason.");
+	for (int r = RAFT_AUTH_OK + 1; r < RAFT_AUTH_REFUSALS; r++)
+		prom_sample(f, "vigil_raft_connections_refused_total", (double)sv.raft_refused[r],
+			    "reason", raft_auth_refusal_name((enum raft_auth_refusal)r), NULL);
 	prom_metric(f, "vigil_raft_term", "gauge", "Current Raft term.",
 		    (double)sv.raft->current_term);
 	prom_metric(f, "vigil_raft_commit_index", "gauge", "Raft commit index.",
