@@ -248,7 +248,8 @@ static void write_done(uv_write_t *w, int status)
 		c->tcp_paused = 0;
 		conn_process(c); /* frames left in rx, then reading again */
 	}
-	if (c->pipe_paused && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < LOW_WATER) {
+	if (c->state == C_OPEN && c->pipe_paused &&
+	    uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < LOW_WATER) {
 		c->pipe_paused = 0;
 		uv_read_start((uv_stream_t *)&c->pipe, pipe_alloc, pipe_read);
 	}
