@@ -3,7 +3,8 @@
  * test_raft.c - verdicts, the outbox and their replication, deterministic:
  * the leader's decision rule (verdict.c) and the replicated state machine
  * (fsm.c) driven through libraft's in-memory fixture (raft/fixture.h): three
- * servers, leader change, a minority partition, snapshot and restore.
+ * servers, leader change, a minority partition, snapshot and restore, and
+ * who frees an unreadable snapshot.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -531,6 +532,187 @@ static void test_raft_snapshot_restore(void **state)
 	free(b);
 }
 
+/* ---- an unreadable snapshot ------------------------------------------------- */
+
+/* libraft's heap, tracked: every live allocation is known, so a second free
+ * of one is counted (and not done) instead of corrupting the process. */
+#define TRACKED_MAX 65536
+static struct {
+	void *live[TRACKED_MAX];
+	size_t n;
+	unsigned bad_frees;
+} tracked;
+
+static void tracked_add(void *p)
+{
+	if (p && tracked.n < TRACKED_MAX)
+		tracked.live[tracked.n++] = p;
+}
+
+/* 1 if p was live (and is not any more). */
+static int tracked_del(void *p)
+{
+	for (size_t i = tracked.n; i-- > 0;)
+		if (tracked.live[i] == p) {
+			tracked.live[i] = tracked.live[--tracked.n];
+			return 1;
+		}
+	return 0;
+}
+
+static int tracked_has(const void *p)
+{
+	for (size_t i = 0; i < tracked.n; i++)
+		if (tracked.live[i] == p)
+			return 1;
+	return 0;
+}
+
+/* Zeroed: libraft's fixture reads a field of its server it never sets. */
+static void *t_malloc(void *d, size_t n)
+{
+	void *p = calloc(1, n);
+
+	(void)d;
+	tracked_add(p);
+	return p;
+}
+
+static void t_free(void *d, void *p)
+{
+	(void)d;
+	if (!p)
+		return;
+	if (!tracked_del(p)) {
+		tracked.bad_frees++;
+		return;
+	}
+	free(p);
+}
+
+static void *t_calloc(void *d, size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+
+	(void)d;
+	tracked_add(p);
+	return p;
+}
+
+static void *t_realloc(void *d, void *p, size_t n)
+{
+	void *q;
+
+	(void)d;
+	if (p && !tracked_del(p)) {
+		tracked.bad_frees++;
+		return NULL;
+	}
+	q = realloc(p, n);
+	tracked_add(q ? q : p);
+	return q;
+}
+
+static void *t_aligned_alloc(void *d, size_t align, size_t n)
+{
+	void *p = aligned_alloc(align, (n + align - 1) / align * align);
+
+	(void)d;
+	tracked_add(p);
+	return p;
+}
+
+static void t_aligned_free(void *d, size_t align, void *p)
+{
+	(void)align;
+	t_free(d, p);
+}
+
+static struct raft_heap tracked_heap = {
+	.malloc = t_malloc,
+	.free = t_free,
+	.calloc = t_calloc,
+	.realloc = t_realloc,
+	.aligned_alloc = t_aligned_alloc,
+	.aligned_free = t_aligned_free,
+};
+
+static int tracked_setup(void **state)
+{
+	(void)state;
+	memset(&tracked, 0, sizeof(tracked));
+	raft_heap_set(&tracked_heap);
+	return 0;
+}
+
+static int tracked_teardown(void **state)
+{
+	(void)state;
+	raft_heap_set_default();
+	return 0;
+}
+
+/* A buffer libraft would hand to restore: raft_malloc'd, not a snapshot. */
+static struct raft_buffer torn_buffer(void)
+{
+	static const char torn[] = "{\"hosts\": [{\"id\": 1, \"na";
+	struct raft_buffer b = {.base = raft_malloc(sizeof(torn) - 1), .len = sizeof(torn) - 1};
+
+	memcpy(b.base, torn, b.len);
+	return b;
+}
+
+/* libraft 0.15 takes the buffer back when restore fails (snapshot.c frees
+ * it in every caller's error path): restore must not free it then. */
+static void test_restore_malformed_leaves_buffer_to_libraft(void **state)
+{
+	struct raft_buffer b = torn_buffer();
+	struct raft_fsm rf;
+	struct fsm f;
+
+	(void)state;
+	fsm_init(&f);
+	raft_fsm_init(&rf, &f);
+	assert_int_equal(rf.restore(&rf, &b), RAFT_MALFORMED);
+	assert_true(tracked_has(b.base)); /* still ours (libraft's) to free */
+	raft_free(b.base);
+	assert_int_equal(tracked.bad_frees, 0);
+	assert_int_equal(f.nhosts, 0); /* nothing half-loaded */
+	fsm_free(&f);
+}
+
+/* A server whose stored snapshot is unreadable: raft_start fails cleanly
+ * (the agent logs it and exits), with no double free of the snapshot. */
+static void test_start_with_torn_snapshot_fails_cleanly(void **state)
+{
+	struct raft_fixture fx;
+	struct raft_snapshot *snap;
+	struct raft_fsm rf;
+	struct fsm f;
+
+	(void)state;
+	memset(&fx, 0, sizeof(fx)); /* see t_malloc */
+	fsm_init(&f);
+	raft_fsm_init(&rf, &f);
+	assert_int_equal(raft_fixture_initialize(&fx), 0);
+	assert_int_equal(raft_fixture_grow(&fx, &rf), 0);
+	snap = raft_malloc(sizeof(*snap));
+	memset(snap, 0, sizeof(*snap));
+	snap->index = 8;
+	snap->term = 2;
+	assert_int_equal(raft_fixture_configuration(&fx, 1, &snap->configuration), 0);
+	snap->configuration_index = 1;
+	snap->bufs = raft_malloc(sizeof(*snap->bufs));
+	snap->bufs[0] = torn_buffer();
+	snap->n_bufs = 1;
+	raft_fixture_set_snapshot(&fx, 0, snap);
+	assert_int_equal(raft_fixture_start(&fx), RAFT_MALFORMED);
+	assert_int_equal(tracked.bad_frees, 0);
+	raft_fixture_close(&fx);
+	assert_int_equal(tracked.bad_frees, 0);
+	fsm_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +736,10 @@ int main(void)
 						cluster_teardown),
 		cmocka_unit_test_setup_teardown(test_raft_snapshot_restore, cluster_setup,
 						cluster_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_malformed_leaves_buffer_to_libraft,
+						tracked_setup, tracked_teardown),
+		cmocka_unit_test_setup_teardown(test_start_with_torn_snapshot_fails_cleanly,
+						tracked_setup, tracked_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "prom.h"
+#include "raft_auth.h"
 #include "replay.h"
 #include "util.h"
 
@@ -165,6 +166,11 @@ static void server_section(FILE *f, struct server *s)
 		    "Raft proposals that failed: leadership lost, or the log could not be written "
 		    "(a full disk).",
 		    (double)sv.proposals_failed);
+	prom_family(f, "vigil_raft_connections_refused_total", "counter",
+		    "Raft connections refused or cut by the authenticated transport, by reason.");
+	for (int r = RAFT_AUTH_OK + 1; r < RAFT_AUTH_REFUSALS; r++)
+		prom_sample(f, "vigil_raft_connections_refused_total", (double)sv.raft_refused[r],
+			    "reason", raft_auth_refusal_name((enum raft_auth_refusal)r), NULL);
 	prom_metric(f, "vigil_raft_term", "gauge", "Current Raft term.",
 		    (double)sv.raft->current_term);
 	prom_metric(f, "vigil_raft_commit_index", "gauge", "Raft commit index.",

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "raft_fsm.h"
+#include "raft_transport.h"
 #include "server.h"
 #include "util.h"
 #include "verdict.h"
@@ -255,6 +256,16 @@ static void on_decide(uv_timer_t *t)
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
+/* The Raft id of a "NAME@ADDR" entry of the servers list. */
+static uint32_t server_entry_id(const char *entry)
+{
+	const char *at = strchr(entry, '@');
+	char name[96];
+
+	snprintf(name, sizeof(name), "%.*s", (int)(at - entry), entry);
+	return wire_name_id(name);
+}
+
 static int bootstrap(struct server *s)
 {
 	const struct raft_config *rc_ = s->p.raft;
@@ -265,16 +276,16 @@ static int bootstrap(struct server *s)
 		return 0;
 	raft_configuration_init(&conf);
 	for (int i = 0; i < rc_->nservers; i++) {
-		char name[96], addr[128];
 		const char *at = strchr(rc_->servers[i], '@');
 		struct sockaddr_storage ss;
 		socklen_t sl;
+		char addr[128];
 
-		snprintf(name, sizeof(name), "%.*s", (int)(at - rc_->servers[i]), rc_->servers[i]);
 		addr_parse(at + 1, (uint16_t)rc_->port, &ss, &sl);
 		/* Raft always uses raft_port, whatever port the entry names. */
 		raft_address(s, (struct sockaddr *)&ss, addr, sizeof(addr));
-		rc = raft_configuration_add(&conf, wire_name_id(name), addr, RAFT_VOTER);
+		rc = raft_configuration_add(&conf, server_entry_id(rc_->servers[i]), addr,
+					    RAFT_VOTER);
 		if (rc) {
 			log_err("raft: bad server %s: %s", rc_->servers[i], raft_strerror(rc));
 			raft_configuration_close(&conf);
@@ -292,8 +303,37 @@ static int bootstrap(struct server *s)
 	return 0;
 }
 
+/* Whom the Raft transport lets in: a server of the current configuration
+ * (the latest, committed or not), of the configured servers list, or a
+ * member in the server role (a server the leader added later is in no
+ * list but is gossiped as a server by the membership, under the key). */
+static int raft_known(void *ctx, uint64_t id)
+{
+	struct server *s = ctx;
+	const struct raft_configuration *conf = &s->raft.configuration;
+
+	for (unsigned i = 0; i < conf->n; i++)
+		if (conf->servers[i].id == id)
+			return 1;
+	for (int i = 0; i < s->p.raft->nservers; i++)
+		if (server_entry_id(s->p.raft->servers[i]) == id)
+			return 1;
+	for (size_t i = 0; i < s->p.memb->n; i++)
+		if (s->p.memb->members[i]->id == id &&
+		    s->p.memb->members[i]->role == VIGIL_ROLE_SERVER)
+			return 1;
+	return 0;
+}
+
 static int raft_setup(struct server *s)
 {
+	struct raft_transport_params tp = {
+		.loop = s->p.loop,
+		.cluster_id = s->p.cluster_id,
+		.keys = s->p.keys,
+		.known = raft_known,
+		.ctx = s,
+	};
 	int rc;
 
 	snprintf(s->raft_dir, sizeof(s->raft_dir), "%s/raft", s->p.data_dir);
@@ -306,7 +346,7 @@ static int raft_setup(struct server *s)
 
 	fsm_init(&s->fsm);
 	raft_fsm_init(&s->rfsm, &s->fsm);
-	if ((rc = raft_uv_tcp_init(&s->transport, s->p.loop)) ||
+	if ((rc = raft_transport_init(&s->transport, &tp)) ||
 	    (rc = raft_uv_init(&s->io, s->p.loop, s->raft_dir, &s->transport))) {
 		log_err("raft: cannot set up its I/O in %s: %s", s->raft_dir, raft_strerror(rc));
 		return -1;
@@ -389,7 +429,7 @@ static void raft_closed(struct raft *r)
 	struct server *s = (struct server *)((char *)r - offsetof(struct server, raft));
 
 	raft_uv_close(&s->io);
-	raft_uv_tcp_close(&s->transport);
+	raft_transport_close(&s->transport);
 	uv_close((uv_handle_t *)&s->decide_timer, timer_closed);
 }
 
@@ -413,5 +453,6 @@ void server_view(struct server *s, struct server_view *v)
 	v->refused = s->refused;
 	v->malformed = s->malformed;
 	v->proposals_failed = s->proposals_failed;
+	v->raft_refused = raft_transport_refused(&s->transport);
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
 }
