@@ -21,11 +21,13 @@
 # TIGHT_ARGS, VIGIL_EXTRA (JSON spliced into vigil's configs), VIGIL_SCHED
 # (a command prefix for vigil's agents, e.g. "chrt -f 20"), OUT, KEEP_LOGS.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # Not vt$$: a failing namespace test prunes all but the newest three
 # /tmp/vigil-vt* directories, and this run lasts longer than most tests.
-VT_ID=bc$$
+VT_ID=bc$$ # read by netns.sh
+# shellcheck source=tests/lib/netns.sh
 . tests/lib/netns.sh
+# shellcheck source=tests/lib/cluster.sh
 . tests/lib/cluster.sh
 
 N=${N:-16}
@@ -50,7 +52,7 @@ MLNODE=${MLNODE:-${O:-build}/bench/memberlist-node}
 TIGHT_ARGS=${TIGHT_ARGS:--probe-interval 90ms -probe-timeout 45ms -suspicion-mult 3 -gossip-interval 50ms}
 # The harness's own quick actions (crash, stamping serf's log) run above the
 # FIFO hogs, so that they happen when they should.
-RT="chrt -f 50"
+RT=(chrt -f 50)
 
 T_START=$(date +%s)
 vt_require bench_compare
@@ -94,7 +96,8 @@ start_agent() {
 		# serf logs with 1 s resolution: its lines are stamped as they come.
 		fifo=$VT_DIR/$s/hv$i.fifo
 		[ -p "$fifo" ] || mkfifo "$fifo"
-		vt_bg_append "$log" $RT sh -c 'exec "$0" -stamp <"$1"' "$MLNODE" "$fifo"
+		# shellcheck disable=SC2016 # expanded by sh
+		vt_bg_append "$log" "${RT[@]}" sh -c 'exec "$0" -stamp <"$1"' "$MLNODE" "$fifo"
 		disown "$VT_LAST_PID"
 		vt_bg "$fifo" ip netns exec "$ns" serf agent -node "hv$i" -bind "$ip:$port" \
 			-rpc-addr "127.0.0.1:$rpc" -profile "${s#serf-}" -log-level info "${join[@]}"
@@ -118,6 +121,7 @@ host_pids() { # I
 
 start_host() { # I: every system's agent, a few ms apart in random order
 	local s
+	# shellcheck disable=SC2086 # a list
 	for s in $(shuf -e $SYSTEMS); do
 		start_agent "$s" "$1"
 		sleep "0.0$((RANDOM % 10))"
@@ -152,8 +156,8 @@ reconverge() {
 # crash I: cut host I off at the switch, then SIGKILL its agents; T0 is the
 # time the port went down (ms). Runs above the FIFO hogs.
 crash() {
-	# shellcheck disable=SC2046
-	T0=$($RT sh -c 'ip -n "$1" link set "$2" down && date +%s%3N; shift 2; kill -KILL "$@"' \
+	# shellcheck disable=SC2046,SC2016 # one PID per word; expanded by sh
+	T0=$("${RT[@]}" sh -c 'ip -n "$1" link set "$2" down && date +%s%3N; shift 2; kill -KILL "$@"' \
 		_ "$VC_SW" "p$1" $(host_pids "$1"))
 	[ -n "$T0" ] || { echo "bench-compare: could not crash hv$1" >&2; exit 1; }
 }
@@ -205,8 +209,7 @@ for fault in $FAULTS; do
 		;;
 	stop)
 		for d in "short $STOP_SHORT" "long $STOP_LONG"; do
-			set -- $d
-			d=$2
+			read -r kind d <<<"$d"
 			v=$(pick_victim)
 			t0=$(now_ms)
 			# shellcheck disable=SC2046
@@ -215,7 +218,7 @@ for fault in $FAULTS; do
 			# shellcheck disable=SC2046
 			kill -CONT $(host_pids "$v")
 			t1=$(now_ms)
-			phase "stop_$1" "$d" "$v" "$t0" "$t1"
+			phase "stop_$kind" "$d" "$v" "$t0" "$t1"
 			sleep "$SETTLE"
 			echo "SIGSTOP ${d}s: hv$v's agents frozen and resumed"
 			reconverge
