@@ -60,7 +60,16 @@ for tool in serf stress-ng nft chrt gnuplot "$MLNODE"; do
 	command -v "$tool" >/dev/null || { echo "bench-compare: $tool not found (make deps; make bench-compare builds $MLNODE)" >&2; exit 1; }
 done
 vt_init || exit 1
+# Processes are stopped by PID, and this machine recycles PIDs quickly (other
+# test suites run alongside): every PID is remembered with its start time, and
+# only those still matching are ever signalled.
+declare -A START
+own() { START[$1]=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20); }
+ours() { [ -n "${START[$1]:-}" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)" = "${START[$1]}" ]; }
 bc_cleanup() {
+	local p keep=()
+	for p in "${VT_PIDS[@]}"; do ours "$p" && keep+=("$p"); done
+	VT_PIDS=("${keep[@]}")
 	if [ -n "$KEEP_LOGS" ] && [ -n "$VT_DIR" ]; then
 		mkdir -p "$KEEP_LOGS" && cp -r "$VT_DIR"/phases.tsv "$VT_DIR"/*.dat "$KEEP_LOGS"/ 2>/dev/null
 		for s in $SYSTEMS; do cp -r "$VT_DIR/$s" "$KEEP_LOGS"/ 2>/dev/null; done
@@ -98,6 +107,7 @@ start_agent() {
 		[ -p "$fifo" ] || mkfifo "$fifo"
 		# shellcheck disable=SC2016 # expanded by sh
 		vt_bg_append "$log" "${RT[@]}" sh -c 'exec "$0" -stamp <"$1"' "$MLNODE" "$fifo"
+		own "$VT_LAST_PID"
 		disown "$VT_LAST_PID"
 		vt_bg "$fifo" ip netns exec "$ns" serf agent -node "hv$i" -bind "$ip:$port" \
 			-rpc-addr "127.0.0.1:$rpc" -profile "${s#serf-}" -log-level info "${join[@]}"
@@ -109,14 +119,31 @@ start_agent() {
 		;;
 	esac
 	PID[$s,$i]=$VT_LAST_PID
+	own "$VT_LAST_PID"
 	# Agents are killed on purpose: no job notices. Bash still reaps them,
 	# and vt_cleanup still stops them by PID.
 	disown "$VT_LAST_PID"
 }
 
-host_pids() { # I
+host_pids() { # I: the PIDs of host I's agents that are still ours
 	local s
-	for s in $SYSTEMS; do echo "${PID[$s,$1]}"; done
+	for s in $SYSTEMS; do ours "${PID[$s,$1]}" && echo "${PID[$s,$1]}"; done
+}
+
+# check_agents: an agent that died without the benchmark killing it (a
+# recycled PID signalled by someone else's cleanup has been seen here) is
+# reported, counted in LOST and restarted
+LOST=0
+check_agents() {
+	local s i
+	for s in $SYSTEMS; do
+		for i in $(seq 1 "$N"); do
+			ours "${PID[$s,$i]}" && continue
+			echo "  warning: $s's agent on hv$i died from outside the benchmark; restarted" >&2
+			LOST=$((LOST + 1))
+			start_agent "$s" "$i"
+		done
+	done
 }
 
 start_host() { # I: every system's agent, a few ms apart in random order
@@ -150,6 +177,7 @@ all_dead() { # VICTIM T0
 }
 # reconverge: wait (bounded) until every agent sees every host alive again
 reconverge() {
+	check_agents
 	wait_until 60 converged || echo "  (not every agent sees every host alive after 60 s)" >&2
 }
 
@@ -175,6 +203,7 @@ hogs() {
 	shift
 	vt_bg "$VT_DIR/stress.log" "$@" stress-ng --cpu 0 --cpu-load 100 --timeout "${secs}s"
 	HOGS=$VT_LAST_PID
+	own "$HOGS"
 }
 
 phase() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$PHASES"; }
@@ -186,6 +215,7 @@ for i in $(seq 2 "$N"); do
 	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
 	start_host "$i"
 done
+check_agents
 wait_until 90 converged || { echo "the clusters did not converge" >&2; exit 1; }
 echo "all $N hosts alive in every system after $(($(date +%s) - T_START)) s"
 sleep 3
@@ -281,5 +311,6 @@ python3 tests/bench/compare.py report "$VT_DIR" "$CSV_SYSTEMS" "$N" "$((SETTLE *
 sed '$d' "$VT_DIR/report.txt"
 gnuplot -c tests/bench/compare.gp "$VT_DIR" "$OUT/bench-compare.png" "$SYSTEMS" 2>"$VT_DIR/gnuplot.log" ||
 	{ cat "$VT_DIR/gnuplot.log" >&2; echo "plot failed" >&2; }
-echo "tsv: $OUT/bench-compare.tsv  plot: $OUT/bench-compare.png  run: $(($(date +%s) - T_START)) s"
+echo "tsv: $OUT/bench-compare.tsv  plot: $OUT/bench-compare.png  run: $(($(date +%s) - T_START)) s;" \
+	"agents killed from outside the benchmark: $LOST"
 tail -n 1 "$VT_DIR/report.txt"
