@@ -181,13 +181,27 @@ reconverge() {
 	wait_until 60 converged || echo "  (not every agent sees every host alive after 60 s)" >&2
 }
 
-# crash I: cut host I off at the switch, then SIGKILL its agents; T0 is the
-# time the port went down (ms). Runs above the FIFO hogs.
-crash() {
+# crash_later DELAY I: after DELAY seconds, cut host I off at the switch, then
+# SIGKILL its agents; the time the port went down (ms) is written to
+# $VT_DIR/t0. It runs above the FIFO hogs, and it is started before them and
+# waited for until it runs at that priority (touches $VT_DIR/armed): the
+# harness itself may not get a CPU for seconds while they run.
+crash_later() {
+	rm -f "$VT_DIR/t0" "$VT_DIR/armed"
 	# shellcheck disable=SC2046,SC2016 # one PID per word; expanded by sh
-	T0=$("${RT[@]}" sh -c 'ip -n "$1" link set "$2" down && date +%s%3N; shift 2; kill -KILL "$@"' \
-		_ "$VC_SW" "p$1" $(host_pids "$1"))
-	[ -n "$T0" ] || { echo "bench-compare: could not crash hv$1" >&2; exit 1; }
+	"${RT[@]}" sh -c ': >"$5"; sleep "$1"; ip -n "$2" link set "$3" down && date +%s%3N >"$4"; shift 5; kill -KILL "$@"' \
+		_ "$1" "$VC_SW" "p$2" "$VT_DIR/t0" "$VT_DIR/armed" $(host_pids "$2") &
+	CRASHER=$!
+	VT_PIDS+=("$CRASHER")
+	own "$CRASHER"
+	wait_until 10 test -e "$VT_DIR/armed"
+}
+
+# crash_time: wait for crash_later; T0 is the crash time (ms)
+crash_time() {
+	wait "$CRASHER"
+	T0=$(cat "$VT_DIR/t0" 2>/dev/null)
+	[ -n "$T0" ] || { echo "bench-compare: the crash failed" >&2; exit 1; }
 }
 
 restart() { # I
@@ -225,7 +239,8 @@ for fault in $FAULTS; do
 	crash)
 		for r in $(seq 1 "$ROUNDS"); do
 			v=$(pick_victim)
-			crash "$v"
+			crash_later 0 "$v"
+			crash_time
 			t0=$T0
 			wait_until 45 all_dead "$v" "$t0" ||
 				echo "  round $r: not every survivor of every system declared hv$v dead" >&2
@@ -285,9 +300,9 @@ EOF
 		;;
 	fifo_crash)
 		v=$(pick_victim)
+		crash_later "$FIFO_LEAD" "$v"
 		hogs "$FIFO_CRASH_SECONDS" chrt -f "$FIFO_PRIO"
-		sleep "$FIFO_LEAD"
-		crash "$v"
+		crash_time
 		t0=$T0
 		wait "$HOGS"
 		t_hogs=$(now_ms)
