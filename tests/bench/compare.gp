@@ -7,7 +7,7 @@ dir = ARG1
 systems = ARG3
 n = words(systems)
 
-set terminal pngcairo size 1400,560 font "DejaVu Sans,11"
+set terminal pngcairo noenhanced size 1400,560 font "DejaVu Sans,11"
 set output ARG2
 set multiplot layout 1,2
 
@@ -29,7 +29,7 @@ plot for [k = 0:n - 1] dir.'/dead.dat' index k using (k):2 with boxplot lc k + 1
 
 falsedat = dir.'/false.dat'
 if (system("test -s ".falsedat." && echo 1 || echo 0") + 0 == 0) { unset multiplot; exit }
-set title "false deaths of live hosts (observer-level)"
+set title "false deaths of live hosts (observer-level; counts under each fault)"
 unset logscale y
 set yrange [0:*]
 set ylabel "deaths declared"
@@ -40,6 +40,6 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set key top left
-set xtics rotate by -20
+set bmargin 4
 plot for [c = 2:n + 1] falsedat using c:xtic(1) title columnheader(c) lc c - 1
 unset multiplot

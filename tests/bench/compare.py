@@ -268,8 +268,11 @@ def report(d, systems, n, settle, outdir):
         for key in windows:
             vals = [next((x["false_dead"] for x in rows if x["system"] == s and x["fault"] == key), 0)
                     for s in systems]
-            label = next(x["label"] for x in rows if x["fault"] == key)
-            f.write(f"\"{label}\" " + " ".join(str(v) for v in vals) + "\n")
+            # A short title, and the counts under it (zero bars are invisible).
+            ph0 = next(p for p in ph if p["kind"] == key)
+            short = {"cpu": f"hogs {ph0['name']} s", "fifo": f"FIFO hogs {ph0['name']} s",
+                     "loss": f"{ph0['name']}% loss"}.get(key, f"SIGSTOP {ph0['name']} s")
+            f.write(f"\"{short}\\n{'/'.join(str(v) for v in vals)}\" " + " ".join(str(v) for v in vals) + "\n")
 
     last = []
     for s in systems:
