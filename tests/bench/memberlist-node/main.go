@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -131,16 +132,31 @@ func main() {
 		port      = flag.Int("port", 7948, "UDP and TCP port")
 		join      = flag.String("join", "", "address:port of a member to join through (retried for 60 s)")
 		profile   = flag.String("profile", "lan", "memberlist defaults to start from: lan or local")
-		probeIvl  = flag.Duration("probe-interval", 0, "ProbeInterval (0: the profile's)")
-		probeTmo  = flag.Duration("probe-timeout", 0, "ProbeTimeout (0: the profile's)")
-		suspMult  = flag.Int("suspicion-mult", 0, "SuspicionMult (0: the profile's)")
-		suspMax   = flag.Int("suspicion-max-mult", 0, "SuspicionMaxTimeoutMult (0: the profile's)")
-		indirect  = flag.Int("indirect-checks", -1, "IndirectChecks (-1: the profile's)")
-		gossipIvl = flag.Duration("gossip-interval", 0, "GossipInterval (0: the profile's)")
-		gossipN   = flag.Int("gossip-nodes", 0, "GossipNodes (0: the profile's)")
-		retrans   = flag.Int("retransmit-mult", 0, "RetransmitMult (0: the profile's)")
 		pollEvery = flag.Duration("poll", 5*time.Millisecond, "how often the member table is read")
+		tuning    []func(*memberlist.Config) // the timing flags given, applied over the profile
 	)
+	durFlag := func(name, field string, set func(*memberlist.Config, time.Duration)) {
+		flag.Func(name, "memberlist's "+field+" (default: the profile's)", func(v string) error {
+			d, err := time.ParseDuration(v)
+			tuning = append(tuning, func(c *memberlist.Config) { set(c, d) })
+			return err
+		})
+	}
+	intFlag := func(name, field string, set func(*memberlist.Config, int)) {
+		flag.Func(name, "memberlist's "+field+" (default: the profile's)", func(v string) error {
+			n, err := strconv.Atoi(v)
+			tuning = append(tuning, func(c *memberlist.Config) { set(c, n) })
+			return err
+		})
+	}
+	durFlag("probe-interval", "ProbeInterval", func(c *memberlist.Config, d time.Duration) { c.ProbeInterval = d })
+	durFlag("probe-timeout", "ProbeTimeout", func(c *memberlist.Config, d time.Duration) { c.ProbeTimeout = d })
+	durFlag("gossip-interval", "GossipInterval", func(c *memberlist.Config, d time.Duration) { c.GossipInterval = d })
+	intFlag("suspicion-mult", "SuspicionMult", func(c *memberlist.Config, n int) { c.SuspicionMult = n })
+	intFlag("suspicion-max-mult", "SuspicionMaxTimeoutMult", func(c *memberlist.Config, n int) { c.SuspicionMaxTimeoutMult = n })
+	intFlag("indirect-checks", "IndirectChecks", func(c *memberlist.Config, n int) { c.IndirectChecks = n })
+	intFlag("gossip-nodes", "GossipNodes", func(c *memberlist.Config, n int) { c.GossipNodes = n })
+	intFlag("retransmit-mult", "RetransmitMult", func(c *memberlist.Config, n int) { c.RetransmitMult = n })
 	flag.Parse()
 	if *doStamp {
 		runStamp()
@@ -161,29 +177,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "profile: lan or local")
 		os.Exit(2)
 	}
-	if *probeIvl > 0 {
-		c.ProbeInterval = *probeIvl
-	}
-	if *probeTmo > 0 {
-		c.ProbeTimeout = *probeTmo
-	}
-	if *suspMult > 0 {
-		c.SuspicionMult = *suspMult
-	}
-	if *suspMax > 0 {
-		c.SuspicionMaxTimeoutMult = *suspMax
-	}
-	if *indirect >= 0 {
-		c.IndirectChecks = *indirect
-	}
-	if *gossipIvl > 0 {
-		c.GossipInterval = *gossipIvl
-	}
-	if *gossipN > 0 {
-		c.GossipNodes = *gossipN
-	}
-	if *retrans > 0 {
-		c.RetransmitMult = *retrans
+	for _, set := range tuning {
+		set(c)
 	}
 	c.Name, c.BindAddr, c.BindPort = *name, *bind, *port
 	c.AdvertiseAddr, c.AdvertisePort = *bind, *port
