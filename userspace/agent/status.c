@@ -71,7 +71,7 @@ static const char *raft_role_name(int st)
 }
 
 /* The Raft state, the decided hosts and the outbox of a server. */
-static void server_json(json_t *st, struct server *s)
+static void server_json(json_t *st, struct server *s, const struct memb *m)
 {
 	struct server_view sv;
 	json_t *r, *hosts, *ob, *conf, *refused;
@@ -91,11 +91,25 @@ static void server_json(json_t *st, struct server *s)
 	for (unsigned i = 0; i < sv.raft->configuration.n; i++) {
 		const struct raft_server *rs = &sv.raft->configuration.servers[i];
 
-		json_array_append_new(conf, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)rs->id,
-						      "address", rs->address, "role",
+		const struct member *mb =
+			rs->id == m->self.id ? &m->self : memb_find(m, (uint32_t)rs->id);
+		const struct fsm_host *h = fsm_host(sv.fsm, (uint32_t)rs->id);
+		const char *name = mb ? mb->name : h ? h->name : "";
+
+		/* name and membership state as this server sees them (the
+		 * decided state names one it has not heard of since it started;
+		 * "unknown": not heard of) */
+		json_array_append_new(conf, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id",
+						      (json_int_t)rs->id, "name", name, "address",
+						      rs->address, "role",
 						      rs->role == RAFT_VOTER	 ? "voter"
 						      : rs->role == RAFT_STANDBY ? "standby"
-										 : "spare"));
+										 : "spare",
+						      "state",
+						      mb == &m->self ? "alive"
+						      : mb	     ? memb_state_name(mb->state)
+								     : "unknown",
+						      "leader", rs->id == lid));
 	}
 	json_object_set_new(r, "configuration", conf);
 	refused = json_object();
@@ -155,7 +169,7 @@ char *status_json(const struct agent_view *v)
 	json_object_set_new(st, "hypervisor_hostname", json_string(c->hypervisor_hostname));
 	json_object_set_new(st, "wait_period_ms", json_integer(c->verdict.wait_period_ms));
 	if (v->server)
-		server_json(st, v->server);
+		server_json(st, v->server, m);
 	else
 		json_object_set_new(st, "raft", json_pack("{s:s}", "role", "client"));
 	return dump(st);
