@@ -144,7 +144,7 @@ static void test_target_defaults_and_overrides(void **state)
 
 static void test_classify_and_reason(void **state)
 {
-	char r[200];
+	char r[256];
 
 	(void)state;
 	assert_int_equal(fence_classify(FENCE_OP_STATUS, 1, 0, 0), FENCE_R_ON);
@@ -161,6 +161,15 @@ static void test_classify_and_reason(void **state)
 			    NULL, r, sizeof(r));
 	assert_string_equal(
 		r, "Failed: Unable to obtain correct plug status or plug is not available");
+	/* Under verbose: true, ipmitool's own words say which failure it is. */
+	fence_output_reason("DEBUG: 1  Activate Session command failed\n"
+			    "Error: Unable to establish LAN session\n"
+			    "2026-12-01 10:45:04,506 ERROR: Failed: Unable to obtain correct plug "
+			    "status or plug is not available\n",
+			    NULL, r, sizeof(r));
+	assert_string_equal(r, "the BMC refused the credentials (username, password, privilege "
+			       "level) (Failed: Unable to obtain correct plug status or plug is "
+			       "not available)");
 	fence_output_reason("bad password hunter2 for admin\n", "hunter2", r, sizeof(r));
 	assert_string_equal(r, "bad password *** for admin");
 }

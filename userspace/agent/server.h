@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "fencer.h"
 #include "fsm.h"
 #include "memb.h"
 #include "notifier.h"
@@ -32,8 +33,9 @@ struct server_params {
 	const struct raft_config *raft;
 	const struct verdict_config *verdict;
 	const struct mk_config *masakari;
-	const struct vigil_keyring *keys; /* verifies REPORT and MAINT */
-	const struct memb *memb;	  /* the membership: voters and graceful leaves */
+	const struct vigil_keyring *keys;   /* verifies REPORT and MAINT */
+	const struct memb *memb;	    /* the membership: voters and graceful leaves */
+	const struct fence_config *fencing; /* how the leader fences before notifying */
 };
 
 struct server;
@@ -53,6 +55,7 @@ struct server_view {
 	const struct outbox_sender *outbox;
 	const uint64_t *refused; /* REPORT/MAINT refused, by enum replay_result */
 	uint32_t wait_period_ms;
+	const struct fencer *fencer; /* the leader's fencing (mode in fencer->cfg) */
 };
 void server_view(struct server *s, struct server_view *v);
 

@@ -309,6 +309,15 @@ enum fence_result fence_classify(enum fence_op op, int exited, int code, int tim
 	return code == 0 ? FENCE_R_DONE : FENCE_R_ERROR;
 }
 
+static const struct {
+	const char *says, *means;
+} hints[] = {
+	{"Activate Session command failed", "the BMC refused the credentials (username, password, "
+					    "privilege level)"},
+	{"RAKP", "the BMC refused the credentials (username, password, privilege level)"},
+	{"Unable to establish", "no IPMI session with the BMC (address, port, network, lanplus)"},
+};
+
 void fence_output_reason(const char *output, const char *secret, char *out, size_t n)
 {
 	const char *p = output ? output : "", *best = NULL, *e;
@@ -332,6 +341,12 @@ void fence_output_reason(const char *output, const char *secret, char *out, size
 			bl -= (size_t)(m + 7 - best), best = m + 7;
 	}
 	snprintf(out, n, "%.*s", (int)bl, best ? best : "");
+	/* What ipmitool says in the agent's verbose output, in plain words first. */
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (output && strstr(output, hints[i].says)) {
+			snprintf(out, n, "%s (%.*s)", hints[i].means, (int)bl, best ? best : "");
+			break;
+		}
 	if (secret && *secret) {
 		char *s;
 
@@ -536,7 +551,7 @@ char *fence_answer(struct fence_stage *s, const struct fsm *f, const struct fenc
 	struct fence_attempt *a = (struct fence_attempt *)fence_attempt(s, job->outbox_id);
 	const struct fsm_outbox *o = fsm_outbox_get(f, job->outbox_id);
 	int phase;
-	char why[200];
+	char why[256];
 
 	if (job->gen != s->gen || !a)
 		return NULL; /* a call of an earlier term */
