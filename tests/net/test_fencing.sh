@@ -55,7 +55,9 @@ check "6 agents converge" vt_wait_for 30 vc_converged
 
 has_leader() { [ -n "$(vc_leader)" ]; }
 members() { # the leader counts N members
-	vc_status "$(vc_leader)" | python3 -c "import json,sys; sys.exit(sum(1 for h in json.load(sys.stdin)['hosts'] if h['state']=='member') < $1)"
+	local l
+	l=$(vc_leader) || return 1
+	vc_status "$l" | python3 -c "import json,sys; sys.exit(sum(1 for h in json.load(sys.stdin)['hosts'] if h['state']=='member') < $1)"
 }
 check "a Raft leader knows the 6 hosts" vt_wait_for 30 members 6
 check "vigil status shows fencing mode power" sh -c "ip netns exec ${VC_NS[1]} $VIGIL status -config ${VC_CFG[1]} | grep -q '^fencing     power'"
@@ -70,9 +72,14 @@ restore() { # I: power hv I on through its BMC, start its agent
 	vt_wait_for 30 vc_converged
 }
 fence_state() { # HOSTNAME: the fencing state of its newest STOPPED, on the leader
-	vc_status "$(vc_leader)" | python3 -c "
+	local l
+	l=$(vc_leader) || return 1
+	vc_status "$l" | python3 -c "
 import json, sys
-o = [o for o in json.load(sys.stdin)['outbox'] if o['hostname'] == '$1' and o['event'] == 'STOPPED']
+try:
+    o = [o for o in json.load(sys.stdin)['outbox'] if o['hostname'] == '$1' and o['event'] == 'STOPPED']
+except ValueError:
+    o = []
 print(o[-1]['fence'] if o else 'none')"
 }
 

@@ -102,8 +102,8 @@ static void work(uv_work_t *w)
 				     sizeof(msg));
 		rc ? fz->nova_failed++ : fz->nova_ok++;
 		pthread_mutex_unlock(&fz->nova_lock);
-		log_event(rc ? LOG_LVL_WARN : LOG_LVL_INFO, "nova_force_down",
-			  "hostname=%s result=%s", run->job.hostname, rc ? "failed" : "done");
+		log_event(LOG_LVL_WARN, "nova_force_down", "hostname=%s result=%s",
+			  run->job.hostname, rc ? "failed" : "done");
 		if (rc)
 			log_warn("Nova force_down of %s failed (%s): Masakari's evacuation waits "
 				 "for Nova's service_down_time instead",
