@@ -72,17 +72,19 @@ vb_on() {
 		chassis power on >/dev/null
 }
 
-# vb_fencing [MORE]: fence_ipmilan over plain IPMI LAN (no lanplus: its
-# cipher-suite negotiation with ipmi_sim costs about 14 s a call), the
-# password from a file per host, verbose so a failure says which one.
+# vb_fencing [MORE [PARAMS]]: fence_ipmilan over plain IPMI LAN (no lanplus:
+# its cipher-suite negotiation with ipmi_sim costs about 14 s a call), the
+# password from a file per host, verbose so a failure says which one. MORE:
+# more keys of the section ('"timeout_ms": 9000,'); PARAMS: more parameters
+# ('"power_wait": 0,').
 vb_fencing() {
 	local i hosts=""
 	for i in $(seq 1 "$VC_N"); do
 		[ -n "${VB_ADDR[$i]:-}" ] || continue
 		hosts="$hosts\"compute-$i\": {\"ip\": \"${VB_ADDR[$i]}\"}, "
 	done
-	printf '"fencing": {"agent": "%s", %s "params": {"username": "admin", "password_file": "%s/bmc/{hostname}.pass", "verbose": true}, "hosts": {%s}},' \
-		"$VB_FENCE_AGENT" "${1:-}" "$VT_DIR" "${hosts%, }"
+	printf '"fencing": {"agent": "%s", %s "params": {%s "username": "admin", "password_file": "%s/bmc/{hostname}.pass", "verbose": true}, "hosts": {%s}},' \
+		"$VB_FENCE_AGENT" "${1:-}" "${2:-}" "$VT_DIR" "${hosts%, }"
 }
 
 # vb_off_before_notify I SINCE: since SINCE (epoch s), hv I's BMC powered it
@@ -118,3 +120,66 @@ PYEOF
 # vb_stopped HOST [STATUS]: Masakari's STOPPED notifications for HOST (with
 # host_status STATUS)
 vb_stopped() { vc_notifications "$1" | grep -c " STOPPED ${2:-}" || true; }
+
+# ---- a fencing scenario's cluster ------------------------------------------------------
+
+# vb_cluster NAME N: hv1..hvN in namespaces, the real masakari-api, a BMC per
+# host (MASAKARI_DUP_INTERVAL as exported); "not ok" and exit on failure.
+vb_cluster() {
+	local name=$1 n=$2 i
+	vt_require "$name"
+	vb_require "$name"
+	vt_init || { not_ok "$name: setup"; exit 1; }
+	vc_up "$n" || { not_ok "$name: building hosts"; exit 1; }
+	vc_masakari_up || { not_ok "$name: the real masakari-api did not start"; exit 1; }
+	for i in $(seq 1 "$n"); do
+		vb_up "$i" || { not_ok "$name: the BMC of hv$i did not answer"; exit 1; }
+	done
+	ok "real masakari-api at $VC_MK_URL, $n ipmi_sim BMCs at $VT_NET.101-$((100 + n))"
+}
+
+# vb_write_cfgs WAIT_MS FENCING_SECTION: hv1..hv3 servers, the rest clients,
+# compute-I in Masakari, the given wait period and fencing section
+vb_write_cfgs() {
+	local i role servers="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
+	for i in $(seq 1 "$VC_N"); do
+		role=client
+		[ "$i" -le 3 ] && role=server
+		vc_write_cfg "$i" "$servers, \"role\": \"$role\", \"hypervisor_hostname\": \"compute-$i\",
+  \"wait_period_ms\": $1, \"raft_election_timeout_ms\": 500, \"min_healthy_hosts\": 2,
+  \"masakari\": {\"url\": \"$VC_MK_URL\", \"retry_min_ms\": 200, \"retry_max_ms\": 2000},
+  $2"
+	done
+}
+
+vb_start() { vc_start "$1" && vb_track "$1"; }
+
+# vb_restore I: power hv I on through its BMC, start its agent, converge
+vb_restore() {
+	vb_on "$1"
+	vb_start "$1"
+	vt_wait_for 30 vc_converged
+}
+
+# vb_members N: the leader counts at least N hosts as members
+vb_members() {
+	local l
+	l=$(vc_leader) || return 1
+	vc_status "$l" | python3 -c "import json,sys; sys.exit(sum(1 for h in json.load(sys.stdin)['hosts'] if h['state']=='member') < $1)" 2>/dev/null
+}
+
+# vb_entry HOSTNAME FIELD: FIELD of the newest STOPPED outbox entry for
+# HOSTNAME in the leader's vigil status (fence, fence_error, ...)
+vb_entry() {
+	local l
+	l=$(vc_leader) || return 1
+	vc_status "$l" | python3 -c "
+import json, sys
+try:
+    o = [o for o in json.load(sys.stdin)['outbox'] if o['hostname'] == '$1' and o['event'] == 'STOPPED']
+except ValueError:
+    o = []
+print(o[-1]['$2'] if o else '')"
+}
+
+vb_normal() { [ "$(vb_stopped "$1" NORMAL)" -ge 1 ]; }

@@ -24,76 +24,30 @@ cd "$(dirname "$0")/../.."
 . tests/lib/cluster.sh
 . tests/lib/bmc.sh
 
-WAIT_MS=1000
-vt_require fencing
-vb_require fencing
-vt_init || { not_ok "fencing: setup"; exit 1; }
-vc_up 6 || { not_ok "fencing: building hosts"; exit 1; }
 export MASAKARI_DUP_INTERVAL=10
-vc_masakari_up || { not_ok "fencing: the real masakari-api did not start"; exit 1; }
-for i in 1 2 3 4 5 6; do
-	vb_up "$i" || { not_ok "fencing: the BMC of hv$i did not answer"; exit 1; }
-done
-ok "real masakari-api at $VC_MK_URL, 6 ipmi_sim BMCs at $VT_NET.101-106"
-
-SERVERS="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
-write_cfgs() { # FENCING_SECTION
-	local i role
-	for i in 1 2 3 4 5 6; do
-		role=client
-		[ "$i" -le 3 ] && role=server
-		vc_write_cfg "$i" "$SERVERS, \"role\": \"$role\", \"hypervisor_hostname\": \"compute-$i\",
-  \"wait_period_ms\": $WAIT_MS, \"raft_election_timeout_ms\": 500, \"min_healthy_hosts\": 2,
-  \"masakari\": {\"url\": \"$VC_MK_URL\", \"retry_min_ms\": 200, \"retry_max_ms\": 2000},
-  $1"
-	done
-}
-write_cfgs "$(vb_fencing '"timeout_ms": 20000, "confirm_timeout_ms": 10000, "status_interval_ms": 500, "retry_min_ms": 1000, "retry_max_ms": 4000,')"
-start() { vc_start "$1" && vb_track "$1"; }
-for i in 1 2 3 4 5 6; do start "$i"; done
+vb_cluster fencing 6
+vb_write_cfgs 1000 "$(vb_fencing '"timeout_ms": 20000, "confirm_timeout_ms": 10000, "status_interval_ms": 500, "retry_min_ms": 1000, "retry_max_ms": 4000,')"
+for i in 1 2 3 4 5 6; do vb_start "$i"; done
 check "6 agents converge" vt_wait_for 30 vc_converged
 
 has_leader() { [ -n "$(vc_leader)" ]; }
-members() { # the leader counts N members
-	local l
-	l=$(vc_leader) || return 1
-	vc_status "$l" | python3 -c "import json,sys; sys.exit(sum(1 for h in json.load(sys.stdin)['hosts'] if h['state']=='member') < $1)"
-}
-check "a Raft leader knows the 6 hosts" vt_wait_for 30 members 6
+check "a Raft leader knows the 6 hosts" vt_wait_for 30 vb_members 6
 check "vigil status shows fencing mode power" sh -c "ip netns exec ${VC_NS[1]} $VIGIL status -config ${VC_CFG[1]} | grep -q '^fencing     power'"
 check "vigil fence test compute-5 (from a server): powered ON, status only" sh -c \
 	"ip netns exec ${VC_NS[2]} $VIGIL fence test compute-5 -config ${VC_CFG[2]} | grep -q 'status: powered ON'"
 check "vigil fence test made no power change" test "$(vb_offs 5)" = 0
 
-normal() { [ "$(vb_stopped "$1" NORMAL)" -ge 1 ]; }
-restore() { # I: power hv I on through its BMC, start its agent
-	vb_on "$1"
-	start "$1"
-	vt_wait_for 30 vc_converged
-}
-fence_state() { # HOSTNAME: the fencing state of its newest STOPPED, on the leader
-	local l
-	l=$(vc_leader) || return 1
-	vc_status "$l" | python3 -c "
-import json, sys
-try:
-    o = [o for o in json.load(sys.stdin)['outbox'] if o['hostname'] == '$1' and o['event'] == 'STOPPED']
-except ValueError:
-    o = []
-print(o[-1]['fence'] if o else 'none')"
-}
-
 # --- 1: crash a host ---------------------------------------------------------------
 t0=$(date +%s.%N)
 vc_crash 4
-check "1 crash hv4: a STOPPED NORMAL arrives" vt_wait_for 40 normal compute-4
+check "1 crash hv4: a STOPPED NORMAL arrives" vt_wait_for 40 vb_normal compute-4
 sleep 3
 check "1 exactly one STOPPED for compute-4, and it says NORMAL ($(vb_stopped compute-4))" \
 	test "$(vb_stopped compute-4)" = 1 -a "$(vb_stopped compute-4 NORMAL)" = 1
 check "1 its BMC powered it off exactly once ($(vb_offs 4))" test "$(vb_offs 4)" = 1 -a "$(vb_power 4)" = 0
 check "1 powered off and fenced before the notification was sent" vb_off_before_notify 4 "$t0"
-check "1 vigil status: the entry is fenced" test "$(fence_state compute-4)" = fenced
-restore 4
+check "1 vigil status: the entry is fenced" test "$(vb_entry compute-4 fence)" = fenced
+vb_restore 4
 
 # --- 2: partition 2 | 3 ----------------------------------------------------------------
 vt_wait_for 20 has_leader
@@ -105,18 +59,8 @@ MAJ=$(for i in 1 2 3 4 5 6; do [[ " $MIN " == *" $i "* ]] || echo -n "$i "; done
 b_all=$(vc_notifications | grep -c " STOPPED " || true)
 mark1=$(wc -l <"$VT_DIR/hv$M1.log")
 t0=$(date +%s.%N)
-minports=$(for i in $MIN; do echo -n "\"p$i\", "; done)
-majports=$(for i in $MAJ; do echo -n "\"p$i\", "; done)
-ip netns exec "$VC_SW" nft -f - <<EOF
-table bridge vigil_part {
-	chain forward {
-		type filter hook forward priority 0; policy accept;
-		iifname { ${minports%, } } oifname { ${majports%, } } drop
-		iifname { ${majports%, } } oifname { ${minports%, } } drop
-	}
-}
-EOF
-both() { normal "compute-$M1" && normal compute-5; }
+vc_partition "$MIN" "$MAJ"
+both() { vb_normal "compute-$M1" && vb_normal compute-5; }
 check "2 partition {hv$M1, hv5} | {$MAJ}: NORMAL for both minority hosts" vt_wait_for 60 both
 sleep 3
 check "2 hv$M1 powered off through its BMC before its notification" vb_off_before_notify "$M1" "$t0"
@@ -136,11 +80,11 @@ for i in $MAJ; do majority_offs=$((majority_offs + $(vb_offs "$i"))); done
 check "2 no majority host was powered off (4's one from scenario 1 aside)" test "$majority_offs" = 1
 minority_decided=$(tail -n +"$mark1" "$VT_DIR/hv$M1.log" | grep -c "event=verdict \|event=fence_start \|event=notify " || true)
 check "2 the minority server decided and fenced nothing" test "$minority_decided" = 0
-ip netns exec "$VC_SW" nft delete table bridge vigil_part
+vc_unpartition
 vb_on "$M1"
 vb_on 5
-start "$M1"
-start 5
+vb_start "$M1"
+vb_start 5
 check "2 healed and powered on: all converge" vt_wait_for 40 vc_converged
 
 # --- 3: the leader dies between its "off" and "fenced" ------------------------------------
@@ -159,23 +103,23 @@ else
 fi
 leader_fenced=$(grep -c "event=fenced .*hostname=compute-6" "$VT_DIR/hv$L.log" || true)
 check "3 the killed leader had not recorded fenced" test "$leader_fenced" = 0
-check "3 a new leader notifies, NORMAL" vt_wait_for 40 normal compute-6
+check "3 a new leader notifies, NORMAL" vt_wait_for 40 vb_normal compute-6
 sleep 3
 check "3 exactly one STOPPED for compute-6 ($(vb_stopped compute-6))" test "$(vb_stopped compute-6 NORMAL)" = 1 -a "$(vb_stopped compute-6)" = 1
 check "3 exactly one power-off at hv6's BMC ($(vb_offs 6))" test "$(vb_offs 6)" = $((offs6 + 1))
 resumed() { grep -h "event=fence_start .*hostname=compute-6 resumed=1" "$VT_DIR"/hv[123].log | grep -q .; }
 check "3 the new leader resumed the fencing (status first)" resumed
 check "3 fenced before notified" vb_off_before_notify 6 "$t0"
-start "$L" # only its agent had died
-restore 6
+vb_start "$L" # only its agent had died
+vb_restore 6
 
 # --- 4: fencing mode none: detection only ----------------------------------------------------
 for i in 1 2 3; do
 	kill -KILL "${VC_PID[$i]}"
 	wait "${VC_PID[$i]}" 2>/dev/null
 done
-write_cfgs '"fencing": {"mode": "none"},'
-for i in 1 2 3; do start "$i"; done
+vb_write_cfgs 1000 '"fencing": {"mode": "none"},'
+for i in 1 2 3; do vb_start "$i"; done
 vt_wait_for 30 has_leader
 vt_wait_for 30 vc_converged
 offs4=$(vb_offs 4)

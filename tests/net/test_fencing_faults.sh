@@ -19,60 +19,17 @@ cd "$(dirname "$0")/../.."
 . tests/lib/cluster.sh
 . tests/lib/bmc.sh
 
-WAIT_MS=1000
-vt_require fencing_faults
-vb_require fencing_faults
-vt_init || { not_ok "fencing faults: setup"; exit 1; }
-vc_up 5 || { not_ok "fencing faults: building hosts"; exit 1; }
 export MASAKARI_DUP_INTERVAL=10
-vc_masakari_up || { not_ok "fencing faults: the real masakari-api did not start"; exit 1; }
-for i in 1 2 3 4 5; do
-	vb_up "$i" || { not_ok "fencing faults: the BMC of hv$i did not answer"; exit 1; }
-done
-ok "real masakari-api at $VC_MK_URL, 5 ipmi_sim BMCs"
-
-SERVERS="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
+vb_cluster fencing_faults 5
 # A call to a BMC that does not answer is killed after 12 s (fence_ipmilan
 # gives up on refused credentials after about 8 s); retries every 1-4 s.
-FENCING=$(vb_fencing '"timeout_ms": 12000, "confirm_timeout_ms": 10000, "status_interval_ms": 500, "retry_min_ms": 1000, "retry_max_ms": 4000,')
-for i in 1 2 3 4 5; do
-	role=client
-	[ "$i" -le 3 ] && role=server
-	vc_write_cfg "$i" "$SERVERS, \"role\": \"$role\", \"hypervisor_hostname\": \"compute-$i\",
-  \"wait_period_ms\": $WAIT_MS, \"raft_election_timeout_ms\": 500, \"min_healthy_hosts\": 2,
-  \"masakari\": {\"url\": \"$VC_MK_URL\", \"retry_min_ms\": 200, \"retry_max_ms\": 2000},
-  $FENCING"
-done
-start() { vc_start "$1" && vb_track "$1"; }
-for i in 1 2 3 4 5; do start "$i"; done
+vb_write_cfgs 1000 "$(vb_fencing '"timeout_ms": 12000, "confirm_timeout_ms": 10000, "status_interval_ms": 500, "retry_min_ms": 1000, "retry_max_ms": 4000,')"
+for i in 1 2 3 4 5; do vb_start "$i"; done
 check "5 agents converge" vt_wait_for 30 vc_converged
 has_leader() { [ -n "$(vc_leader)" ]; }
-members() {
-	local l
-	l=$(vc_leader) || return 1
-	vc_status "$l" | python3 -c "import json,sys; sys.exit(sum(1 for h in json.load(sys.stdin)['hosts'] if h['state']=='member') < $1)"
-}
-check "a Raft leader knows the 5 hosts" vt_wait_for 30 members 5
+check "a Raft leader knows the 5 hosts" vt_wait_for 30 vb_members 5
 
-normal() { [ "$(vb_stopped "$1" NORMAL)" -ge 1 ]; }
-restore() { # I
-	vb_on "$1"
-	start "$1"
-	vt_wait_for 30 vc_converged
-}
-# entry HOSTNAME FIELD: FIELD of the newest STOPPED for HOSTNAME, on the leader
-entry() {
-	local l
-	l=$(vc_leader) || return 1
-	vc_status "$l" | python3 -c "
-import json, sys
-try:
-    o = [o for o in json.load(sys.stdin)['outbox'] if o['hostname'] == '$1' and o['event'] == 'STOPPED']
-except ValueError:
-    o = []
-print(o[-1]['$2'] if o else '')"
-}
-fence_is() { [ "$(entry "$1" fence)" = "$2" ]; }
+fence_is() { [ "$(vb_entry "$1" fence)" = "$2" ]; }
 metric() { # NAME{LABELS} on the leader
 	local l
 	l=$(vc_leader) || return 1
@@ -87,41 +44,41 @@ t0=$(date +%s.%N)
 vb_freeze 4
 vc_crash 4
 check "1 BMC of hv4 unreachable: fencing shows failed in vigil status" vt_wait_for 40 fence_is compute-4 failed
-diag "vigil status: $(entry compute-4 fence_error)"
+diag "vigil status: $(vb_entry compute-4 fence_error)"
 check "1 ... and in the metrics (vigil_fencing_hosts{state=\"failed\"} 1)" vt_wait_for 10 failed_shown
 check "1 ... and as an event line" event_logged compute-4
 check "1 the reason says the agent was killed or found no session" sh -c \
 	"grep -hE 'fencing compute-4 FAILED: status (timeout|error)' $VT_DIR/hv[123].log | grep -q ."
 sleep 8
 check "1 no notification while it cannot be fenced ($(vb_stopped compute-4))" test "$(vb_stopped compute-4)" = 0
-check "1 ... and nothing NORMAL is pending to send" test "$(entry compute-4 power_off_confirmed)" = False
+check "1 ... and nothing NORMAL is pending to send" test "$(vb_entry compute-4 power_off_confirmed)" = False
 vb_thaw 4
-check "1 the BMC answers again: fenced, and a NORMAL arrives" vt_wait_for 40 normal compute-4
+check "1 the BMC answers again: fenced, and a NORMAL arrives" vt_wait_for 40 vb_normal compute-4
 sleep 3
 check "1 exactly one STOPPED for compute-4, NORMAL; one power-off" \
 	test "$(vb_stopped compute-4)" = 1 -a "$(vb_stopped compute-4 NORMAL)" = 1 -a "$(vb_offs 4)" = 1
 check "1 fenced before notified" vb_off_before_notify 4 "$t0"
 check "1 the alert clears (vigil_fencing_hosts{state=\"failed\"} 0)" \
 	test "$(metric 'vigil_fencing_hosts{state="failed"}')" = 0
-restore 4
+vb_restore 4
 
 # --- 2: wrong credentials -----------------------------------------------------------------
 t0=$(date +%s.%N)
 vb_password 5 wrong-password
 vc_crash 5
 check "2 wrong BMC password for hv5: fencing failed" vt_wait_for 40 fence_is compute-5 failed
-err=$(entry compute-5 fence_error)
+err=$(vb_entry compute-5 fence_error)
 diag "vigil status: $err"
 check "2 the error says the BMC refused the credentials" grep -q "refused the credentials" <<<"$err"
 check "2 the password does not appear in any log" sh -c "! grep -q wrong-password $VT_DIR/hv[1-5].log"
 sleep 5
 check "2 no notification ($(vb_stopped compute-5))" test "$(vb_stopped compute-5)" = 0
 vb_password 5 "${VB_PASS[5]}"
-check "2 the right password (read at every call): fenced, NORMAL" vt_wait_for 40 normal compute-5
+check "2 the right password (read at every call): fenced, NORMAL" vt_wait_for 40 vb_normal compute-5
 sleep 3
 check "2 exactly one STOPPED for compute-5, one power-off" \
 	test "$(vb_stopped compute-5)" = 1 -a "$(vb_offs 5)" = 1
-restore 5
+vb_restore 5
 
 # --- 3: the host returns before it is fenced ------------------------------------------------
 vt_wait_for 20 has_leader
@@ -131,7 +88,7 @@ vb_freeze 4
 vc_crash 4
 check "3 hv4 down, its BMC silent: fencing fails" vt_wait_for 40 fence_is compute-4 failed
 vc_heal 4
-start 4
+vb_start 4
 check "3 hv4 back before its fence: the fencing is cancelled" vt_wait_for 30 fence_is compute-4 cancelled
 cancel_logged() { grep -h "event=fence_cancelled .*hostname=compute-4 " "$VT_DIR"/hv[123].log | grep -q .; }
 check "3 ... with an event line" cancel_logged

@@ -325,6 +325,19 @@ static void stage_init(struct fence_stage *st)
 	fence_stage_init(st, &fc);
 }
 
+/* A stage, a model BMC and an fsm whose hv5 failed in power mode. */
+struct rig {
+	struct fence_stage st;
+	struct bmc b;
+	struct fsm f;
+};
+
+static void rig_up(struct rig *r, int hold)
+{
+	stage_init(&r->st);
+	one_verdict(&r->f, "power", hold);
+}
+
 /* The leader's loop in virtual time, [from, until) every 100 ms: every due
  * call is made and answered; the STOPPED must never be sendable unfenced. */
 static void drive(struct fence_stage *st, struct fsm *f, struct bmc *b, uint64_t from,
@@ -353,42 +366,36 @@ static void drive(struct fence_stage *st, struct fsm *f, struct bmc *b, uint64_t
 
 static void test_fence_status_off_confirm(void **state)
 {
-	struct fence_stage st;
-	struct bmc b = {.on = 1};
-	struct fsm f;
+	struct rig r = {.b = {.on = 1}};
 
 	(void)state;
-	stage_init(&st);
-	one_verdict(&f, "power", 0);
-	drive(&st, &f, &b, 0, 5 * NS_S);
-	assert_int_equal(f.outbox[0].fence, FSM_FENCE_FENCED);
-	assert_int_equal(f.outbox[0].power_off_confirmed, 1);
-	assert_int_equal(b.offs, 1);
-	assert_int_equal(b.calls, 3); /* status (on), off, status (off) */
+	rig_up(&r, 0);
+	drive(&r.st, &r.f, &r.b, 0, 5 * NS_S);
+	assert_int_equal(r.f.outbox[0].fence, FSM_FENCE_FENCED);
+	assert_int_equal(r.f.outbox[0].power_off_confirmed, 1);
+	assert_int_equal(r.b.offs, 1);
+	assert_int_equal(r.b.calls, 3); /* status (on), off, status (off) */
 	assert_int_equal(n_commands[0], 1);
 	assert_int_equal(n_commands[1], 1);
 	assert_int_equal(n_commands[2], 0);
 	/* Fenced: nothing more to do, not even on a new leader. */
-	fence_stage_reset(&st);
-	drive(&st, &f, &b, 5 * NS_S, 20 * NS_S);
-	assert_int_equal(b.calls, 3);
-	fsm_free(&f);
+	fence_stage_reset(&r.st);
+	drive(&r.st, &r.f, &r.b, 5 * NS_S, 20 * NS_S);
+	assert_int_equal(r.b.calls, 3);
+	fsm_free(&r.f);
 }
 
 static void test_host_already_off_needs_no_off(void **state)
 {
-	struct fence_stage st;
-	struct bmc b = {.on = 0};
-	struct fsm f;
+	struct rig r = {.b = {.on = 0}};
 
 	(void)state;
-	stage_init(&st);
-	one_verdict(&f, "power", 0);
-	drive(&st, &f, &b, 0, 1 * NS_S);
-	assert_int_equal(f.outbox[0].fence, FSM_FENCE_FENCED);
-	assert_int_equal(b.calls, 1);
-	assert_int_equal(b.offs, 0);
-	fsm_free(&f);
+	rig_up(&r, 0);
+	drive(&r.st, &r.f, &r.b, 0, 1 * NS_S);
+	assert_int_equal(r.f.outbox[0].fence, FSM_FENCE_FENCED);
+	assert_int_equal(r.b.calls, 1);
+	assert_int_equal(r.b.offs, 0);
+	fsm_free(&r.f);
 }
 
 static void test_unreachable_bmc_fails_with_backoff_then_recovers(void **state)
@@ -424,38 +431,32 @@ static void test_unreachable_bmc_fails_with_backoff_then_recovers(void **state)
 
 static void test_hung_agent_is_a_failure(void **state)
 {
-	struct fence_stage st;
-	struct bmc b = {.on = 1, .fault = BMC_HANG};
-	struct fsm f;
+	struct rig r = {.b = {.on = 1, .fault = BMC_HANG}};
 
 	(void)state;
-	stage_init(&st);
-	one_verdict(&f, "power", 0);
-	drive(&st, &f, &b, 0, 3 * NS_S);
-	assert_int_equal(f.outbox[0].fence, FSM_FENCE_FAILED);
-	assert_non_null(strstr(f.outbox[0].fence_error, "status timeout: killed after"));
-	fsm_free(&f);
+	rig_up(&r, 0);
+	drive(&r.st, &r.f, &r.b, 0, 3 * NS_S);
+	assert_int_equal(r.f.outbox[0].fence, FSM_FENCE_FAILED);
+	assert_non_null(strstr(r.f.outbox[0].fence_error, "status timeout: killed after"));
+	fsm_free(&r.f);
 }
 
 /* "off" says success, the power stays on: never fenced. */
 static void test_lying_agent_never_confirms(void **state)
 {
-	struct fence_stage st;
-	struct bmc b = {.on = 1, .fault = BMC_LIES};
-	struct fsm f;
+	struct rig r = {.b = {.on = 1, .fault = BMC_LIES}};
 
 	(void)state;
-	stage_init(&st);
-	one_verdict(&f, "power", 0);
-	drive(&st, &f, &b, 0, 11 * NS_S);
-	assert_int_equal(f.outbox[0].fence, FSM_FENCE_FAILED);
-	assert_non_null(
-		strstr(f.outbox[0].fence_error, "status still on 10000 ms after a successful off"));
+	rig_up(&r, 0);
+	drive(&r.st, &r.f, &r.b, 0, 11 * NS_S);
+	assert_int_equal(r.f.outbox[0].fence, FSM_FENCE_FAILED);
+	assert_non_null(strstr(r.f.outbox[0].fence_error,
+			       "status still on 10000 ms after a successful off"));
 	/* status, off, then 11 status calls over the 10 s confirmation */
-	assert_int_equal(b.calls, 13);
-	drive(&st, &f, &b, 11 * NS_S, 120 * NS_S);
-	assert_int_not_equal(f.outbox[0].fence, FSM_FENCE_FENCED);
-	fsm_free(&f);
+	assert_int_equal(r.b.calls, 13);
+	drive(&r.st, &r.f, &r.b, 11 * NS_S, 120 * NS_S);
+	assert_int_not_equal(r.f.outbox[0].fence, FSM_FENCE_FENCED);
+	fsm_free(&r.f);
 }
 
 static void test_host_back_before_fence_cancels(void **state)
@@ -492,19 +493,16 @@ static void test_host_back_before_fence_cancels(void **state)
 
 static void test_held_verdict_is_not_fenced(void **state)
 {
-	struct fence_stage st;
-	struct bmc b = {.on = 1};
-	struct fsm f;
+	struct rig r = {.b = {.on = 1}};
 
 	(void)state;
-	stage_init(&st);
-	one_verdict(&f, "power", 1);
-	drive(&st, &f, &b, 0, 5 * NS_S);
-	assert_int_equal(b.calls, 0);
-	commit(&f, fsm_cmd_release(1));
-	drive(&st, &f, &b, 5 * NS_S, 10 * NS_S);
-	assert_int_equal(f.outbox[0].fence, FSM_FENCE_FENCED);
-	fsm_free(&f);
+	rig_up(&r, 1);
+	drive(&r.st, &r.f, &r.b, 0, 5 * NS_S);
+	assert_int_equal(r.b.calls, 0);
+	commit(&r.f, fsm_cmd_release(1));
+	drive(&r.st, &r.f, &r.b, 5 * NS_S, 10 * NS_S);
+	assert_int_equal(r.f.outbox[0].fence, FSM_FENCE_FENCED);
+	fsm_free(&r.f);
 }
 
 /* ---- through Raft: the leader dies between "off" and "fenced" ------------------------ */
