@@ -135,6 +135,14 @@ static void test_target_defaults_and_overrides(void **state)
 	assert_true(!strncmp(in, "action=off\n", 11));
 	assert_non_null(strstr(in, "\npassword=s3cret\n"));
 	assert_null(strstr(t.params, "s3cret"));
+	/* A password written in the file: never among the parameters shown. */
+	assert_int_equal(load(&c, "{\"agent\": \"f\", \"params\": {\"password\": \"pw1\"}}", err,
+			      sizeof(err)),
+			 0);
+	assert_int_equal(fence_target_for(&c.fencing, "c1", "hv1", &t, err, sizeof(err)), 0);
+	assert_string_equal(t.params, "");
+	assert_int_equal(fence_stdin(&t, FENCE_OP_STATUS, NULL, in, sizeof(in)), 0);
+	assert_string_equal(in, "action=status\npassword=pw1\n");
 	/* A host with nothing configured at all, in power mode: a clear error. */
 	assert_int_equal(
 		load(&c, "{\"hosts\": {\"c1\": {\"agent\": \"fence_x\"}}}", err, sizeof(err)), 0);

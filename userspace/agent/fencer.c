@@ -37,6 +37,8 @@ static enum fence_result call(const struct fence_config *cfg, const char *hostna
 		return FENCE_R_ERROR;
 	if (secret_read(t.password_file, t.password_credential, password, sizeof(password), msg, n))
 		return FENCE_R_ERROR;
+	if (!password[0])
+		snprintf(password, sizeof(password), "%s", t.password);
 	argv[0] = t.agent;
 	argv[1] = NULL;
 	pc->argv = argv;

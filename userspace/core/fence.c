@@ -123,6 +123,13 @@ int fence_params_check(const char *json_text, const char *what, char *err, size_
 	return rc;
 }
 
+static void warn_password(const char *where)
+{
+	log_warn("fencing: a BMC password is written in the configuration (%s); prefer "
+		 "\"password_file\" or \"password_credential\"",
+		 where);
+}
+
 int fence_config_finish(struct fence_config *c, const char **key, char *err, size_t errsz)
 {
 	json_t *params = json_loads(c->params[0] ? c->params : "{}", 0, NULL);
@@ -147,11 +154,11 @@ int fence_config_finish(struct fence_config *c, const char **key, char *err, siz
 			goto out;
 		if (!json_object_get(h, KEY_AGENT))
 			every_host_has_agent = 0;
-		if (json_object_get(h, "password") || json_object_get(params, "password"))
-			log_warn("fencing: a BMC password is written in the configuration (%s); "
-				 "prefer \"password_file\" or \"password_credential\"",
-				 json_object_get(h, "password") ? what : "fencing.params");
+		if (json_object_get(h, "password"))
+			warn_password(what);
 	}
+	if (json_object_get(params, "password"))
+		warn_password("fencing.params");
 	if (c->mode == FENCE_MODE_AUTO)
 		c->mode =
 			c->agent[0] || json_object_size(hosts) ? FENCE_MODE_POWER : FENCE_MODE_NONE;
@@ -220,6 +227,9 @@ static int target_add(struct fence_target *t, const char *k, json_t *v, const ch
 		expand(json_string_value(v), hostname, name, val, sizeof(val));
 	if (!strcmp(k, KEY_AGENT))
 		return snprintf(t->agent, sizeof(t->agent), "%s", val) >= (int)sizeof(t->agent);
+	if (!strcmp(k, "password"))
+		return snprintf(t->password, sizeof(t->password), "%s", val) >=
+		       (int)sizeof(t->password);
 	if (!strcmp(k, KEY_PASS_FILE))
 		return snprintf(t->password_file, sizeof(t->password_file), "%s", val) >=
 		       (int)sizeof(t->password_file);
@@ -270,7 +280,7 @@ int fence_target_for(const struct fence_config *c, const char *hostname, const c
 			hostname);
 		goto out;
 	}
-	if (c->mode == FENCE_MODE_POWER && !h && !c->params[0]) {
+	if (c->mode == FENCE_MODE_POWER && !h && !json_object_size(params)) {
 		snprintf(err, errsz,
 			 "%s has no entry in \"fencing.hosts\" and there are no "
 			 "default \"fencing.params\"",
@@ -291,9 +301,12 @@ out:
 int fence_stdin(const struct fence_target *t, enum fence_op op, const char *password, char *out,
 		size_t n)
 {
-	int w = snprintf(out, n, "action=%s\n%s%s%s%s", fence_op_name(op), t->params,
-			 password ? "password=" : "", password ? password : "",
-			 password ? "\n" : "");
+	int w;
+
+	if (!password && t->password[0])
+		password = t->password;
+	w = snprintf(out, n, "action=%s\n%s%s%s%s", fence_op_name(op), t->params,
+		     password ? "password=" : "", password ? password : "", password ? "\n" : "");
 
 	return w < 0 || (size_t)w >= n ? -1 : 0;
 }

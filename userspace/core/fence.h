@@ -74,6 +74,7 @@ int fence_params_check(const char *json_text, const char *what, char *err, size_
 struct fence_target {
 	char agent[FENCE_AGENT_MAX];
 	char params[FENCE_PARAMS_MAX]; /* "key=value\n" lines: no action, no secret */
+	char password[256];	       /* written in the configuration itself (warned about) */
 	char password_file[256];       /* a file holding the password, read per call */
 	char password_credential[128]; /* a systemd credential ($CREDENTIALS_DIRECTORY) */
 };
@@ -91,7 +92,7 @@ enum fence_op {
 const char *fence_op_name(enum fence_op op);
 
 /* The fence agent's stdin: action, the parameters, the password (may be
- * NULL). 0, or -1 if it does not fit. */
+ * NULL: then t's own, if any). 0, or -1 if it does not fit. */
 int fence_stdin(const struct fence_target *t, enum fence_op op, const char *password, char *out,
 		size_t n);
 
