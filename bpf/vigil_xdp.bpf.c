@@ -293,13 +293,16 @@ int vigil_xdp(struct xdp_md *ctx)
 		STAT_INC(st, drop_truncated);
 		return XDP_DROP;
 	}
-	if (hdr->version != VIGIL_PROTO_VERSION) {
-		STAT_INC(st, drop_bad_version);
-		return XDP_DROP;
-	}
+	/* The agent's own messages go up, whatever their version: the agent
+	 * checks it. PING and ACK have their own version, unchanged since 1,
+	 * so hosts of two agent protocol versions still probe each other. */
 	if (hdr->type != VIGIL_MSG_PING && hdr->type != VIGIL_MSG_ACK) {
 		STAT_INC(st, pass_other);
 		return XDP_PASS;
+	}
+	if (hdr->version != VIGIL_PROBE_VERSION) {
+		STAT_INC(st, drop_bad_version);
+		return XDP_DROP;
 	}
 	if (hdr->type == VIGIL_MSG_PING && !to_port) {
 		STAT_INC(st, pass_other);

@@ -58,8 +58,8 @@ static int version(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("vigil %s (wire protocol %d, map ABI %d)\n", VIGIL_VERSION, VIGIL_PROTO_VERSION,
-	       VIGIL_MAP_ABI);
+	printf("vigil %s (wire protocol %d, probe protocol %d, map ABI %d)\n", VIGIL_VERSION,
+	       VIGIL_PROTO_VERSION, VIGIL_PROBE_VERSION, VIGIL_MAP_ABI);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ rc() {
 check "help exits 0 and lists agent, ping, xdp, maps" \
 	sh -c "$VIGIL help | grep -q agent && $VIGIL help | grep -q ping && $VIGIL help | grep -q maps"
 check "help COMMAND shows its usage" sh -c "$VIGIL help ping | grep -q 'usage: vigil ping'"
-check "version names the protocol and map ABI" sh -c "$VIGIL version | grep -q 'wire protocol 1, map ABI 1'"
+check "version names the protocols and map ABI" sh -c "$VIGIL version | grep -q 'wire protocol 2, probe protocol 1, map ABI 1'"
 check "unknown command: exit 2" test "$(rc "$VIGIL" frobnicate)" = 2
 check "unknown command: says what to do" grep -q "vigil help" "$VT_DIR/err"
 check "no command: exit 2" test "$(rc "$VIGIL")" = 2

@@ -12,6 +12,8 @@
 #                                            fixed password: fenced, notified once
 #   3 the host returns before its fence  -> fencing cancelled: no STOPPED, no
 #                                            STARTED, no power-off, ever
+# Nova's force_down is configured against an endpoint that refuses: it is
+# tried after each fence and never holds a notification back.
 # vigil-test: timeout=420
 set -u
 cd "$(dirname "$0")/../.."
@@ -23,7 +25,9 @@ export MASAKARI_DUP_INTERVAL=10
 vb_cluster fencing_faults 5
 # A call to a BMC that does not answer is killed after 12 s (fence_ipmilan
 # gives up on refused credentials after about 8 s); retries every 1-4 s.
-vb_write_cfgs 1000 "$(vb_fencing '"timeout_ms": 12000, "confirm_timeout_ms": 10000, "status_interval_ms": 500, "retry_min_ms": 1000, "retry_max_ms": 4000,')"
+# Nova's force_down is on, against an endpoint where nothing listens: it
+# fails, and the notifications go out all the same.
+vb_write_cfgs 1000 "$(vb_fencing '"timeout_ms": 12000, "confirm_timeout_ms": 10000, "status_interval_ms": 500, "retry_min_ms": 1000, "retry_max_ms": 4000, "nova_force_down": true, "nova_url": "http://'"$VT_NET"'.1:9/v2.1",')"
 for i in 1 2 3 4 5; do vb_start "$i"; done
 check "5 agents converge" vt_wait_for 30 vc_converged
 has_leader() { [ -n "$(vc_leader)" ]; }
@@ -58,6 +62,8 @@ sleep 3
 check "1 exactly one STOPPED for compute-4, NORMAL; one power-off" \
 	test "$(vb_stopped compute-4)" = 1 -a "$(vb_stopped compute-4 NORMAL)" = 1 -a "$(vb_offs 4)" = 1
 check "1 fenced before notified" vb_off_before_notify 4 "$t0"
+nova_failed() { grep -h "event=nova_force_down hostname=compute-4 result=failed" "$VT_DIR"/hv[123].log | grep -q .; }
+check "1 Nova's force_down was tried and failed (no Nova here): notified all the same" nova_failed
 check "1 the alert clears (vigil_fencing_hosts{state=\"failed\"} 0)" \
 	test "$(metric 'vigil_fencing_hosts{state="failed"}')" = 0
 vb_restore 4

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "memb_fake.h"
 #include "raft_cluster.h"
 #include "verdict.h"
 
@@ -49,6 +50,24 @@ static const struct verdict_params vcfg = {
 	.min_healthy = 3,
 };
 
+/* The leader's membership: hosts 1..200 alive and heard by its kernel, so
+ * every reporter of these tests is admitted. */
+static const struct memb *view(void)
+{
+	static struct memb m;
+	static int made;
+
+	if (!made) {
+		fake_memb_init(&m);
+		for (uint32_t id = 1; id <= 200; id++) {
+			fake_member(&m, id, VIGIL_ROLE_CLIENT, MEMB_ALIVE, 0);
+			fake_heard(&m, id);
+		}
+		made = 1;
+	}
+	return &m;
+}
+
 /* Apply cmd to f (as if committed) and free it. */
 static void commit(struct fsm *f, char *cmd)
 {
@@ -74,12 +93,12 @@ static void test_verdict_needs_majority_for_wait_period(void **state)
 	for (uint64_t t = 0; t <= 29 * NS_S; t += NS_S / 2) {
 		for (uint32_t r = 1; r <= 4; r++)
 			report(&rs, r, &h5, 1, t);
-		c = verdict_next(&f, &rs, &vcfg, t, 1000);
+		c = verdict_next(&f, &rs, &vcfg, view(), t, 1000);
 		assert_null(c); /* within the wait period: nothing */
 	}
 	for (uint32_t r = 1; r <= 4; r++)
 		report(&rs, r, &h5, 1, 30 * NS_S);
-	c = verdict_next(&f, &rs, &vcfg, 30 * NS_S, 1000);
+	c = verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 1000);
 	assert_non_null(c);
 	assert_non_null(strstr(c, "\"verdict\""));
 	commit(&f, c);
@@ -91,7 +110,41 @@ static void test_verdict_needs_majority_for_wait_period(void **state)
 	/* Proposing it again changes nothing (idempotent). */
 	commit(&f, fsm_cmd_verdict(5, 2000, 0, 4));
 	assert_int_equal(f.noutbox, 1);
-	assert_null(verdict_next(&f, &rs, &vcfg, 30 * NS_S, 1000));
+	assert_null(verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 1000));
+	reports_free(&rs);
+	fsm_free(&f);
+}
+
+/* A reporter becomes a counted host only once the leader's own kernel has
+ * heard it: forged sender ids cannot grow the quorum they must reach. */
+static void test_unheard_reporter_not_admitted(void **state)
+{
+	struct reports rs;
+	struct memb m;
+	struct fsm f;
+	char *c;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	fake_memb_init(&m);
+	report(&rs, 77, NULL, 0, 0);
+	assert_null(verdict_next(&f, &rs, &vcfg, &m, 0, 1)); /* unknown to the leader */
+	fake_member(&m, 77, VIGIL_ROLE_CLIENT, MEMB_ALIVE, 0);
+	assert_null(verdict_next(&f, &rs, &vcfg, &m, 0, 1)); /* gossip alone vouches for it */
+	fake_heard(&m, 77);
+	c = verdict_next(&f, &rs, &vcfg, &m, 0, 1);
+	assert_non_null(c);
+	assert_non_null(strstr(c, "\"member\""));
+	free(c);
+	/* the leader's own report is always taken */
+	reports_free(&rs);
+	reports_init(&rs);
+	report(&rs, FAKE_SELF, NULL, 0, 0);
+	c = verdict_next(&f, &rs, &vcfg, &m, 0, 1);
+	assert_non_null(c);
+	free(c);
+	memb_free(&m);
 	reports_free(&rs);
 	fsm_free(&f);
 }
@@ -111,7 +164,7 @@ static void test_two_of_five_is_not_enough(void **state)
 		report(&rs, 2, &h5, 1, t);
 		report(&rs, 3, NULL, 0, t);
 		report(&rs, 4, NULL, 0, t);
-		assert_null(verdict_next(&f, &rs, &vcfg, t, t));
+		assert_null(verdict_next(&f, &rs, &vcfg, view(), t, t));
 	}
 	assert_int_equal(verdict_support(&f, &rs, &vcfg, 5, 60 * NS_S), 2);
 	reports_free(&rs);
@@ -137,7 +190,7 @@ static void test_return_before_wait_cancels(void **state)
 	for (uint64_t t = 22 * NS_S; t <= 42 * NS_S; t += NS_S / 2) {
 		for (uint32_t r = 1; r <= 4; r++)
 			report(&rs, r, &h5, 1, t);
-		assert_null(verdict_next(&f, &rs, &vcfg, t, t));
+		assert_null(verdict_next(&f, &rs, &vcfg, view(), t, t));
 	}
 	reports_free(&rs);
 	fsm_free(&f);
@@ -160,7 +213,7 @@ static void test_silent_reporter_does_not_count(void **state)
 		report(&rs, 1, &h5, 1, t);
 		report(&rs, 2, &h5, 1, t); /* hv3 went silent after t = 0 */
 	}
-	assert_null(verdict_next(&f, &rs, &vcfg, 40 * NS_S, 1));
+	assert_null(verdict_next(&f, &rs, &vcfg, view(), 40 * NS_S, 1));
 	reports_free(&rs);
 	fsm_free(&f);
 }
@@ -175,21 +228,57 @@ static void test_maintenance_never_notified(void **state)
 	fsm_init(&f);
 	reports_init(&rs);
 	add_members(&f, 5);
-	commit(&f, fsm_cmd_maintenance("compute-5", 1));
+	commit(&f, fsm_cmd_maintenance("compute-5", 1, 4, 100, 1));
 	assert_int_equal(fsm_host(&f, 5)->state, FSM_MAINTENANCE);
 	assert_int_equal(fsm_counted(&f), 4);
 	for (uint64_t t = 0; t <= 40 * NS_S; t += NS_S / 2)
 		for (uint32_t r = 1; r <= 4; r++)
 			report(&rs, r, &h5, 1, t);
-	assert_null(verdict_next(&f, &rs, &vcfg, 40 * NS_S, 1));
+	assert_null(verdict_next(&f, &rs, &vcfg, view(), 40 * NS_S, 1));
 	/* A pending notification is cancelled when its host enters maintenance. */
-	commit(&f, fsm_cmd_maintenance("hv5", 0));
+	commit(&f, fsm_cmd_maintenance("hv5", 0, 4, 100, 2));
 	commit(&f, fsm_cmd_verdict(5, 7, 0, 4));
 	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
-	commit(&f, fsm_cmd_maintenance("compute-5", 1));
+	commit(&f, fsm_cmd_maintenance("compute-5", 1, 4, 100, 3));
 	assert_int_equal(f.outbox[0].status, OUTBOX_CANCELLED);
 	reports_free(&rs);
 	fsm_free(&f);
+}
+
+/* A MAINT taken once is never taken again, nor an older one of its sender,
+ * on any server: the mark is replicated state, kept across snapshots. */
+static void test_maintenance_replay_refused(void **state)
+{
+	struct fsm f, g;
+	char *text;
+
+	(void)state;
+	fsm_init(&f);
+	add_members(&f, 5);
+	commit(&f, fsm_cmd_maintenance("compute-2", 1, 9, 500, 7));
+	assert_int_equal(fsm_host(&f, 2)->state, FSM_MAINTENANCE);
+	commit(&f, fsm_cmd_maintenance("compute-2", 0, 9, 500, 8));
+	assert_int_equal(fsm_host(&f, 2)->state, FSM_MEMBER);
+	/* the first one replayed, and an older one: no effect */
+	commit(&f, fsm_cmd_maintenance("compute-2", 1, 9, 500, 7));
+	commit(&f, fsm_cmd_maintenance("compute-2", 1, 9, 499, 1000));
+	assert_int_equal(fsm_host(&f, 2)->state, FSM_MEMBER);
+	assert_false(fsm_maint_newer(&f, 9, 500, 8));
+	assert_true(fsm_maint_newer(&f, 9, 500, 9));
+	assert_true(fsm_maint_newer(&f, 10, 1, 1)); /* another sender */
+	/* a new leader restored from a snapshot refuses the replay as well */
+	text = fsm_dump(&f);
+	fsm_init(&g);
+	assert_int_equal(fsm_load(&g, text), 0);
+	assert_false(fsm_maint_newer(&g, 9, 500, 7));
+	commit(&g, fsm_cmd_maintenance("compute-2", 1, 9, 500, 7));
+	assert_int_equal(fsm_host(&g, 2)->state, FSM_MEMBER);
+	/* the sender restarted: a new epoch is taken */
+	commit(&g, fsm_cmd_maintenance("compute-2", 1, 9, 600, 1));
+	assert_int_equal(fsm_host(&g, 2)->state, FSM_MAINTENANCE);
+	free(text);
+	fsm_free(&f);
+	fsm_free(&g);
 }
 
 static void test_hold_when_too_few_healthy(void **state)
@@ -207,14 +296,14 @@ static void test_hold_when_too_few_healthy(void **state)
 		report(&rs, 1, &h3, 1, t);
 		report(&rs, 2, &h3, 1, t);
 	}
-	c = verdict_next(&f, &rs, &vcfg, 30 * NS_S, 5);
+	c = verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 5);
 	assert_non_null(strstr(c, "\"hold\":true"));
 	commit(&f, c);
 	assert_int_equal(f.outbox[0].status, OUTBOX_HELD);
 	/* A fourth host joins: 3 in service again, the notification is released. */
 	report(&rs, 4, NULL, 0, 31 * NS_S);
-	commit(&f, verdict_next(&f, &rs, &vcfg, 31 * NS_S, 5)); /* member hv4 */
-	c = verdict_next(&f, &rs, &vcfg, 31 * NS_S, 5);
+	commit(&f, verdict_next(&f, &rs, &vcfg, view(), 31 * NS_S, 5)); /* member hv4 */
+	c = verdict_next(&f, &rs, &vcfg, view(), 31 * NS_S, 5);
 	assert_non_null(strstr(c, "\"release\""));
 	commit(&f, c);
 	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
@@ -235,7 +324,7 @@ static void test_recovery_sends_started(void **state)
 	commit(&f, fsm_cmd_verdict(5, 7, 0, 4));
 	for (uint32_t r = 1; r <= 5; r++)
 		report(&rs, r, NULL, 0, 100 * NS_S);
-	c = verdict_next(&f, &rs, &vcfg, 100 * NS_S, 99);
+	c = verdict_next(&f, &rs, &vcfg, view(), 100 * NS_S, 99);
 	assert_non_null(strstr(c, "\"recovered\""));
 	commit(&f, c);
 	assert_false(fsm_host(&f, 5)->failed);
@@ -258,7 +347,7 @@ static void test_delivered_and_dump_roundtrip(void **state)
 	commit(&f, fsm_cmd_verdict(2, 1234, 0, 3));
 	commit(&f, fsm_cmd_delivered(1, "uuid-1", "delivered"));
 	commit(&f, fsm_cmd_delivered(1, "uuid-2", "duplicate")); /* first one stands */
-	commit(&f, fsm_cmd_maintenance("hv3", 1));
+	commit(&f, fsm_cmd_maintenance("hv3", 1, 4, 100, 4));
 	assert_string_equal(f.outbox[0].uuid, "uuid-1");
 	a = fsm_dump(&f);
 	assert_int_equal(fsm_load(&g, a), 0);
@@ -291,7 +380,7 @@ static void test_raft_verdict_replicated(void **state)
 	for (uint64_t t = 0; t <= 30 * NS_S; t += NS_S)
 		for (uint32_t r = 1; r <= 3; r++)
 			report(&rs, r, &h5, 1, t);
-	cluster_propose(c, l, verdict_next(&c->fsm[l], &rs, &vcfg, 30 * NS_S, 42), c->n);
+	cluster_propose(c, l, verdict_next(&c->fsm[l], &rs, &vcfg, view(), 30 * NS_S, 42), c->n);
 	for (unsigned i = 0; i < c->n; i++) {
 		assert_true(fsm_host(&c->fsm[i], 5)->failed);
 		assert_int_equal(c->fsm[i].noutbox, 1);
@@ -406,9 +495,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_needs_majority_for_wait_period),
 		cmocka_unit_test(test_two_of_five_is_not_enough),
+		cmocka_unit_test(test_unheard_reporter_not_admitted),
 		cmocka_unit_test(test_return_before_wait_cancels),
 		cmocka_unit_test(test_silent_reporter_does_not_count),
 		cmocka_unit_test(test_maintenance_never_notified),
+		cmocka_unit_test(test_maintenance_replay_refused),
 		cmocka_unit_test(test_hold_when_too_few_healthy),
 		cmocka_unit_test(test_recovery_sends_started),
 		cmocka_unit_test(test_delivered_and_dump_roundtrip),

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -56,6 +57,7 @@ struct agent {
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_async_t leave_async, maint_async; /* requests from the HTTP thread */
 	/* state */
+	uint64_t epoch; /* this start's boot epoch: incarnations and REPORT/MAINT begin there */
 	uint64_t heartbeat;
 	uint64_t started_ns;
 	uint64_t max_loop_lag_ns; /* worst tick lateness seen since start */
@@ -79,8 +81,9 @@ static void member_changed(void *ctx, const struct member *mb, enum memb_state o
 	if ((old == MEMB_DEAD) != (mb->state == MEMB_DEAD))
 		reporter_now(&a->rep);
 	if (old != mb->state)
-		log_event(LOG_LVL_INFO, "state", "member=%s from=%s to=%s incarnation=%u", mb->name,
-			  memb_state_name(old), memb_state_name(mb->state), mb->incarnation);
+		log_event(LOG_LVL_INFO, "state", "member=%s from=%s to=%s incarnation=%llu",
+			  mb->name, memb_state_name(old), memb_state_name(mb->state),
+			  (unsigned long long)mb->incarnation);
 	else
 		log_event(LOG_LVL_INFO, "agent", "member=%s agent_stalled=%d", mb->name,
 			  mb->agent_stalled);
@@ -181,7 +184,7 @@ static void on_heartbeat(uv_timer_t *t)
 	struct agent *a = t->data;
 
 	a->heartbeat++;
-	maps_set_self(&a->loader.maps, a->memb.self.incarnation, a->heartbeat);
+	maps_set_self(&a->loader.maps, (uint32_t)a->memb.self.incarnation, a->heartbeat);
 }
 
 static void on_publish(uv_timer_t *t)
@@ -352,6 +355,35 @@ static void on_signal(uv_signal_t *s, int signum)
 
 /* ---- set-up --------------------------------------------------------------------------- */
 
+/*
+ * This start's boot epoch: CLOCK_REALTIME seconds, but never at or below the
+ * last one used (kept in data_dir/epoch), so it grows across restarts and
+ * reboots even when the clock steps back. Incarnations start at epoch << 32
+ * and REPORT/MAINT sequences within it (vigil_abi.h).
+ */
+static int boot_epoch(const char *data_dir, uint64_t *epoch)
+{
+	char path[PATH_MAX], text[32];
+	uint64_t last = 0, now = now_real_ns() / NSEC_PER_SEC;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/epoch", data_dir);
+	if (file_read(path, text, sizeof(text)) > 0)
+		last = strtoull(text, NULL, 10);
+	*epoch = now > last ? now : last + 1;
+	if (*epoch > now + VIGIL_EPOCH_AHEAD_S)
+		log_warn("this host's clock is %llu s behind the epoch it used last: the others "
+			 "refuse its updates until the clock is set right (check NTP)",
+			 (unsigned long long)(*epoch - now));
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)*epoch);
+	rc = file_replace(path, text, strlen(text), 0600);
+	if (rc) {
+		log_err("cannot record the boot epoch in %s: %s", path, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* This host's address on the cluster interface (first IPv4, else IPv6). */
 static int self_address(const struct vigil_config *c, struct sockaddr_storage *ss, socklen_t *sl)
 {
@@ -454,6 +486,8 @@ static int agent_run(struct agent *a)
 		log_err("cannot create data_dir %s: %s", a->cfg.data_dir, strerror(-rc));
 		return -1;
 	}
+	if (boot_epoch(a->cfg.data_dir, &a->epoch))
+		return -1;
 	if (loader_bringup(&a->cfg, &a->loader))
 		return -1;
 	/* After a restart the pinned self map still holds our incarnation
@@ -477,9 +511,9 @@ static int agent_run(struct agent *a)
 	netio_env(&a->net, &env);
 	memb_init(&a->memb, &a->cfg.memb, &env, &a->keys, a->cfg.cluster_id, a->cfg.node_name,
 		  a->cfg.node_id, (struct sockaddr *)&self, sl, (uint8_t)a->cfg.role);
-	/* Come back one incarnation higher: this overrides whatever the others
-	 * last heard of us (alive, or left after a graceful stop). */
-	a->memb.self.incarnation = me.abi == VIGIL_MAP_ABI ? me.incarnation + 1 : 0;
+	/* Start at this boot epoch: above anything the others last heard of us
+	 * (alive, suspect, dead, or left after a graceful stop or a reboot). */
+	a->memb.self.incarnation = a->epoch << 32;
 
 	if (netio_start(&a->net, a->loop, (struct sockaddr *)&self))
 		return -1;
@@ -494,6 +528,7 @@ static int agent_run(struct agent *a)
 		.cluster_id = a->cfg.cluster_id,
 		.node_id = a->cfg.node_id,
 		.interval_ms = a->cfg.verdict.report_interval_ms,
+		.epoch = a->epoch,
 		.memb = &a->memb,
 		.send = send_to_servers,
 		.ctx = a,

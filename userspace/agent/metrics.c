@@ -257,6 +257,18 @@ char *metrics_render(const struct agent_view *v)
 		    (double)s->deaths);
 	prom_metric(f, "vigil_refutations_total", "counter",
 		    "Suspicions or deaths of this node it refuted.", (double)s->refutations);
+	prom_family(
+		f, "vigil_membership_refused_total", "counter",
+		"Membership claims refused, by reason: an incarnation epoch ahead of our clock, "
+		"a new member with the table full, a relay answer from a member not asked.");
+	prom_sample(f, "vigil_membership_refused_total", (double)s->future_claims, "reason",
+		    "future_epoch", NULL);
+	prom_sample(f, "vigil_membership_refused_total", (double)s->members_refused, "reason",
+		    "table_full", NULL);
+	prom_sample(f, "vigil_membership_refused_total", (double)s->foreign_answers, "reason",
+		    "foreign_relay_answer", NULL);
+	prom_metric(f, "vigil_members_reaped_total", "counter",
+		    "Members forgotten after reap_after_ms dead or left.", (double)s->reaped);
 	prom_metric(f, "vigil_pushpull_exchanges_total", "counter",
 		    "Full-state anti-entropy exchanges completed.", (double)v->pushpull_exchanges);
 	prom_family(f, "vigil_members", "gauge",

@@ -34,8 +34,8 @@ struct server {
 	int changing;
 	/* what the members tell us */
 	struct reports reports;
-	struct replay replay_report, replay_maint; /* replay protection, per sender */
-	uint64_t refused[REPLAY_FULL + 1];	   /* REPORT/MAINT refused, by replay_result */
+	struct replay replay_report;	  /* REPORT replay protection, per sender (MAINT's: fsm) */
+	uint64_t refused[REPLAY_RESULTS]; /* REPORT/MAINT refused, by replay_result */
 	uint64_t clock_warned_ns;
 	/* delivery to Masakari, while leader */
 	struct notifier notifier;
@@ -52,20 +52,20 @@ struct server {
 
 /* Take a REPORT or MAINT only if it is newer than the last one from its
  * sender and near our clock (replay.h); count and explain the others. */
-static int replay_ok(struct server *s, struct replay *f, uint32_t sender, uint64_t at)
+static int replay_ok(struct server *s, struct replay *f, uint32_t sender, uint64_t epoch,
+		     uint64_t seq)
 {
 	uint64_t now = now_real_ns();
-	enum replay_result r = replay_check(f, sender, at, now, VIGIL_REPLAY_WINDOW_NS);
+	enum replay_result r = replay_check(f, sender, epoch, seq, now / NSEC_PER_SEC);
 
 	if (r == REPLAY_OK)
 		return 1;
 	s->refused[r]++;
-	if (r == REPLAY_CLOCK && now - s->clock_warned_ns > 10 * NSEC_PER_SEC) {
+	if (r == REPLAY_FUTURE && now - s->clock_warned_ns > 10 * NSEC_PER_SEC) {
 		s->clock_warned_ns = now;
-		log_warn("refusing messages from node %08x: its clock is %+.1f s from ours (more "
-			 "than %llu s; check NTP on both hosts) or the message is an old capture",
-			 sender, ((double)at - (double)now) / 1e9,
-			 VIGIL_REPLAY_WINDOW_NS / NSEC_PER_SEC);
+		log_warn("refusing messages from node %08x: its epoch is %.0f s ahead of our clock "
+			 "(more than %d s: its clock, or ours, is wrong; check NTP) or forged",
+			 sender, (double)epoch - (double)(now / NSEC_PER_SEC), VIGIL_EPOCH_AHEAD_S);
 	}
 	return 0;
 }
@@ -81,21 +81,32 @@ void server_receive(struct server *s, const void *buf, size_t len)
 		struct wire_report r;
 
 		if (wire_report_decode(buf, len, &r) ||
-		    !replay_ok(s, &s->replay_report, sender, r.sent_ns))
+		    !replay_ok(s, &s->replay_report, sender, r.epoch, r.seq))
 			return;
 		reports_update(&s->reports, sender, r.name, r.hostname, r.ids, r.n, now_mono_ns());
 	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT) {
 		struct wire_maint m;
 
-		if (wire_maint_decode(buf, len, &m) || raft_state(&s->raft) != RAFT_LEADER ||
-		    !replay_ok(s, &s->replay_maint, sender, m.sent_ns))
+		/* Checked against the replicated record, so a new leader refuses a
+		 * MAINT its predecessor took. */
+		if (wire_maint_decode(buf, len, &m) || raft_state(&s->raft) != RAFT_LEADER)
 			return;
+		if (!fsm_maint_newer(&s->fsm, sender, m.epoch, m.seq)) {
+			s->refused[REPLAY_REPLAY]++;
+			return;
+		}
+		if (m.epoch > now_real_ns() / NSEC_PER_SEC + VIGIL_EPOCH_AHEAD_S) {
+			s->refused[REPLAY_FUTURE]++;
+			return;
+		}
 		if (!fsm_host_by_name(&s->fsm, m.host)) {
 			log_warn("maintenance request for unknown host \"%s\" ignored", m.host);
 			return;
 		}
 		log_event(LOG_LVL_INFO, "maintenance", "host=%s on=%d", m.host, m.on);
-		raft_fsm_propose(&s->raft, fsm_cmd_maintenance(m.host, m.on), NULL, NULL);
+		raft_fsm_propose(&s->raft,
+				 fsm_cmd_maintenance(m.host, m.on, sender, m.epoch, m.seq), NULL,
+				 NULL);
 	}
 }
 
@@ -198,7 +209,8 @@ static void on_decide(uv_timer_t *t)
 		follow_membership(s);
 		cmd = verdict_left(&s->fsm, &s->reports, &s->vp, s->p.memb, now);
 		if (!cmd)
-			cmd = verdict_next(&s->fsm, &s->reports, &s->vp, now, now_real_ns());
+			cmd = verdict_next(&s->fsm, &s->reports, &s->vp, s->p.memb, now,
+					   now_real_ns());
 		if (cmd) {
 			s->proposing = 1;
 			if (raft_fsm_propose(&s->raft, cmd, proposed, s))
@@ -327,7 +339,6 @@ static void close_step(struct server *s)
 	fsm_free(&s->fsm);
 	reports_free(&s->reports);
 	replay_free(&s->replay_report);
-	replay_free(&s->replay_maint);
 	free(s);
 	done(ctx);
 }

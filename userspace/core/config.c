@@ -203,6 +203,11 @@ static const struct cfg_directive directives[] = {
 	     "Longest retry delay; retries never stop."),
 	UINT("dead_probe_interval_ms", memb.dead_probe_interval_ms, 100, 600000, "1000",
 	     "How often a dead member is told so (a live one refutes; heals partitions)."),
+	UINT("max_members", memb.max_members, 3, 2000, "2000",
+	     "Members one agent's table holds at most (the kernel's peers map holds two entries "
+	     "each); a new member beyond it is refused and counted."),
+	UINT("reap_after_ms", memb.reap_after_ms, 60000, 4000000000LL, "259200000",
+	     "A member dead or left this long is forgotten (72 h; Consul's reconnect_timeout)."),
 	UINT("max_local_health", memb.max_local_health, 0, 16, "8",
 	     "Cap of the Lifeguard local health multiplier that stretches this node's probe "
 	     "timeouts while it is itself in trouble; 0 turns it off."),

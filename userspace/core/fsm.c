@@ -9,6 +9,7 @@
 #include "fence.h"
 #include "fsm.h"
 #include "log.h"
+#include "replay.h"
 
 const char *fsm_host_state_name(enum fsm_host_state s)
 {
@@ -50,6 +51,7 @@ void fsm_free(struct fsm *f)
 {
 	free(f->hosts);
 	free(f->outbox);
+	free(f->maint_marks);
 	fsm_init(f);
 }
 
@@ -191,6 +193,36 @@ static int fence_apply(struct fsm *f, const char *op, json_t *c)
 	return 0;
 }
 
+int fsm_maint_newer(const struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq)
+{
+	for (size_t i = 0; i < f->nmaint_marks; i++)
+		if (f->maint_marks[i].sender == sender)
+			return replay_newer(epoch, seq, f->maint_marks[i].epoch,
+					    f->maint_marks[i].seq);
+	return 1;
+}
+
+/* Record sender's MAINT (epoch, seq) if it is new; 1 if it was. */
+static int maint_mark(struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq)
+{
+	struct fsm_maint_mark *m;
+
+	if (!fsm_maint_newer(f, sender, epoch, seq))
+		return 0;
+	for (size_t i = 0; i < f->nmaint_marks; i++)
+		if (f->maint_marks[i].sender == sender) {
+			f->maint_marks[i].epoch = epoch;
+			f->maint_marks[i].seq = seq;
+			return 1;
+		}
+	m = realloc(f->maint_marks, (f->nmaint_marks + 1) * sizeof(*m));
+	if (!m)
+		return 0;
+	f->maint_marks = m;
+	f->maint_marks[f->nmaint_marks++] = (struct fsm_maint_mark){sender, epoch, seq};
+	return 1;
+}
+
 int fsm_apply(struct fsm *f, const void *buf, size_t len)
 {
 	json_t *c = json_loadb(buf, len, 0, NULL);
@@ -260,7 +292,9 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		if (o && o->status == OUTBOX_HELD)
 			o->status = OUTBOX_PENDING;
 	} else if (!strcmp(op, "maintenance")) {
-		h = fsm_host_by_name(f, jstr(c, "host"));
+		h = maint_mark(f, (uint32_t)jnum(c, "sender"), jnum(c, "epoch"), jnum(c, "seq"))
+			    ? fsm_host_by_name(f, jstr(c, "host"))
+			    : NULL;
 		if (h && json_is_true(json_object_get(c, "on"))) {
 			h->state = FSM_MAINTENANCE;
 			/* Never notify about a host in maintenance. */
@@ -288,7 +322,7 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 
 char *fsm_dump(const struct fsm *f)
 {
-	json_t *root = json_object(), *hosts = json_array(), *ob = json_array();
+	json_t *root = json_object(), *hosts = json_array(), *ob = json_array(), *marks;
 	char *s;
 
 	for (size_t i = 0; i < f->nhosts; i++) {
@@ -321,6 +355,13 @@ char *fsm_dump(const struct fsm *f)
 	json_object_set_new(root, "next_outbox_id", json_integer((json_int_t)f->next_outbox_id));
 	json_object_set_new(root, "verdicts", json_integer((json_int_t)f->verdicts));
 	json_object_set_new(root, "fences", json_integer((json_int_t)f->fences));
+	marks = json_array();
+	for (size_t i = 0; i < f->nmaint_marks; i++)
+		json_array_append_new(marks, json_pack("{s:I, s:I, s:I}", "sender",
+						       (json_int_t)f->maint_marks[i].sender,
+						       "epoch", (json_int_t)f->maint_marks[i].epoch,
+						       "seq", (json_int_t)f->maint_marks[i].seq));
+	json_object_set_new(root, "maint_marks", marks);
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return s;
@@ -378,6 +419,10 @@ int fsm_load(struct fsm *f, const char *text)
 		f->next_outbox_id = 1;
 	f->verdicts = jnum(root, "verdicts");
 	f->fences = jnum(root, "fences");
+	json_array_foreach(json_object_get(root, "maint_marks"), i, v)
+	{
+		maint_mark(f, (uint32_t)jnum(v, "sender"), jnum(v, "epoch"), jnum(v, "seq"));
+	}
 	json_decref(root);
 	return 0;
 }
@@ -413,10 +458,12 @@ char *fsm_cmd_delivered(uint64_t outbox_id, const char *uuid, const char *result
 				  (json_int_t)outbox_id, "uuid", uuid, "result", result));
 }
 
-char *fsm_cmd_maintenance(const char *hostname, int on)
+char *fsm_cmd_maintenance(const char *hostname, int on, uint32_t sender, uint64_t epoch,
+			  uint64_t seq)
 {
-	return dump_new(
-		json_pack("{s:s, s:s, s:b}", "op", "maintenance", "host", hostname, "on", on));
+	return dump_new(json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}", "op", "maintenance", "host",
+				  hostname, "on", on, "sender", (json_int_t)sender, "epoch",
+				  (json_int_t)epoch, "seq", (json_int_t)seq));
 }
 
 char *fsm_cmd_release(uint64_t outbox_id)

@@ -67,7 +67,14 @@ struct fsm_outbox {
 	char result[16]; /* delivered / duplicate */
 	enum fsm_fence fence;
 	uint64_t fenced_at;    /* CLOCK_REALTIME ns of the confirmation */
-	char fence_error[160]; /* the first failure's reason (no secrets) */
+	char fence_error[256]; /* the first failure's reason (no secrets) */
+};
+
+/* The last MAINT taken from a sender, as (epoch, seq): replicated, so that
+ * every leader refuses a replay (core/replay.h). */
+struct fsm_maint_mark {
+	uint32_t sender;
+	uint64_t epoch, seq;
 };
 
 struct fsm {
@@ -79,6 +86,8 @@ struct fsm {
 	uint64_t applied;  /* commands applied */
 	uint64_t verdicts; /* failure verdicts recorded */
 	uint64_t fences;   /* confirmed fences recorded */
+	struct fsm_maint_mark *maint_marks;
+	size_t nmaint_marks;
 };
 
 void fsm_init(struct fsm *f);
@@ -105,7 +114,12 @@ char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname);
 char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters);
 char *fsm_cmd_recovered(uint32_t id, uint64_t at);
 char *fsm_cmd_delivered(uint64_t outbox_id, const char *uuid, const char *result);
-char *fsm_cmd_maintenance(const char *hostname, int on);
+/* Maintenance on or off for a host, as a MAINT from sender asked it: applied
+ * only if (epoch, seq) is past that sender's last one. */
+char *fsm_cmd_maintenance(const char *hostname, int on, uint32_t sender, uint64_t epoch,
+			  uint64_t seq);
+/* Would a MAINT of sender with (epoch, seq) be new? */
+int fsm_maint_newer(const struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq);
 char *fsm_cmd_release(uint64_t outbox_id);
 char *fsm_cmd_left(uint32_t id);
 /* A verdict whose STOPPED waits as fencing mode `fence` says (fence.h;

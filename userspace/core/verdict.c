@@ -119,17 +119,30 @@ static int reported_down(const struct reports *rs, const struct verdict_params *
 	return 0;
 }
 
+/* Has this leader's kernel ever recorded an answer from id (or is it us)? */
+static int admitted(const struct memb *m, uint32_t id)
+{
+	const struct member *mb;
+
+	if (id == m->self.id)
+		return 1;
+	mb = memb_find(m, id);
+	return mb && mb->last_ack_ns;
+}
+
 char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
-		   uint64_t now, uint64_t now_real)
+		   const struct memb *m, uint64_t now, uint64_t now_real)
 {
 	size_t counted = fsm_counted(f);
 
-	/* Reporting hosts become members of the decided membership. */
+	/* Reporting hosts become members of the decided membership, once
+	 * admitted: this leader's own kernel has heard them answer (a forged
+	 * sender id with no host behind it never is), or it is the leader. */
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct report *r = &rs->r[i];
 		const struct fsm_host *h = fsm_host(f, r->reporter);
 
-		if (!current(r, c, now))
+		if (!current(r, c, now) || !admitted(m, r->reporter))
 			continue;
 		if (!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname))
 			return fsm_cmd_member(r->reporter, r->name, r->hostname);

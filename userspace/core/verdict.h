@@ -64,10 +64,12 @@ size_t verdict_support(const struct fsm *f, const struct reports *rs,
 		       const struct verdict_params *c, uint32_t id, uint64_t now);
 
 /* The next command the leader should propose (malloc'd JSON), or NULL when
- * the replicated state already matches the evidence. now is monotonic,
- * now_real is CLOCK_REALTIME (the notification's generated_time). */
+ * the replicated state already matches the evidence. m is the leader's
+ * membership: a reporter is admitted as a host once its kernel was heard.
+ * now is monotonic, now_real is CLOCK_REALTIME (the notification's
+ * generated_time). */
 char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
-		   uint64_t now, uint64_t now_real);
+		   const struct memb *m, uint64_t now, uint64_t now_real);
 
 /* A graceful leave, decided: the first member that the leader's membership
  * shows left, that is still a healthy member of the decided membership and

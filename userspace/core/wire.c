@@ -53,7 +53,8 @@ uint32_t wire_name_id(const char *name)
 void wire_hdr_init(struct vigil_hdr *h, uint8_t type, uint32_t cluster_id, uint32_t sender_id)
 {
 	h->magic = htonl(VIGIL_MAGIC);
-	h->version = VIGIL_PROTO_VERSION;
+	h->version = type == VIGIL_MSG_PING || type == VIGIL_MSG_ACK ? VIGIL_PROBE_VERSION
+								     : VIGIL_PROTO_VERSION;
 	h->type = type;
 	h->flags = 0;
 	h->cluster_id = htonl(cluster_id);
@@ -83,10 +84,14 @@ int wire_verify(const void *msg, size_t len, uint32_t cluster_id, const struct v
 		return WIRE_E_SHORT;
 	if (len > (h->type == VIGIL_MSG_STATE ? VIGIL_MAX_STATE_MSG : VIGIL_MAX_MSG))
 		return WIRE_E_LENGTH;
-	if (h->version != VIGIL_PROTO_VERSION)
+	if (h->type == VIGIL_MSG_PING || h->type == VIGIL_MSG_ACK) {
+		if (h->version != VIGIL_PROBE_VERSION)
+			return WIRE_E_VERSION;
+		if (len != VIGIL_PROBE_LEN)
+			return WIRE_E_LENGTH;
+	} else if (h->version != VIGIL_PROTO_VERSION) {
 		return WIRE_E_VERSION;
-	if ((h->type == VIGIL_MSG_PING || h->type == VIGIL_MSG_ACK) && len != VIGIL_PROBE_LEN)
-		return WIRE_E_LENGTH;
+	}
 	if (ntohl(h->cluster_id) != cluster_id)
 		return WIRE_E_CLUSTER;
 
@@ -213,7 +218,7 @@ static void update_encode(struct vigil_update *w, const struct wire_update *u)
 {
 	memset(w, 0, sizeof(*w));
 	w->node_id = htonl(u->node_id);
-	w->incarnation = htonl(u->incarnation);
+	w->incarnation = htobe64(u->incarnation);
 	w->state = u->state;
 	w->flags = u->flags;
 	w->role = u->role;
@@ -226,7 +231,7 @@ static void update_decode(const struct vigil_update *w, struct wire_update *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->node_id = ntohl(w->node_id);
-	u->incarnation = ntohl(w->incarnation);
+	u->incarnation = be64toh(w->incarnation);
 	u->state = w->state;
 	u->flags = w->flags;
 	u->role = w->role;
@@ -400,7 +405,8 @@ size_t wire_report_encode(void *buf, size_t cap, uint32_t cluster_id, uint32_t s
 	name_encode(m->name, r->name);
 	name_encode(m->hostname, r->hostname);
 	m->count = htons((uint16_t)r->n);
-	m->sent_ns = htobe64(r->sent_ns);
+	m->epoch = htobe64(r->epoch);
+	m->seq = htobe64(r->seq);
 	for (size_t i = 0; i < r->n; i++) {
 		__be32 v = htonl(r->ids[i]);
 
@@ -423,7 +429,8 @@ int wire_report_decode(const void *buf, size_t len, struct wire_report *r)
 		return WIRE_E_LENGTH;
 	name_decode(r->name, m.name);
 	name_decode(r->hostname, m.hostname);
-	r->sent_ns = be64toh(m.sent_ns);
+	r->epoch = be64toh(m.epoch);
+	r->seq = be64toh(m.seq);
 	r->n = n;
 	for (size_t i = 0; i < n; i++) {
 		__be32 v;
@@ -443,7 +450,8 @@ size_t wire_maint_encode(struct vigil_maint *m, uint32_t cluster_id, uint32_t se
 	wire_hdr_init(&m->hdr, VIGIL_MSG_MAINT, cluster_id, sender_id);
 	name_encode(m->host, w->host);
 	m->on = w->on ? 1 : 0;
-	m->sent_ns = htobe64(w->sent_ns);
+	m->epoch = htobe64(w->epoch);
+	m->seq = htobe64(w->seq);
 	return sizeof(*m);
 }
 
@@ -456,6 +464,7 @@ int wire_maint_decode(const void *buf, size_t len, struct wire_maint *w)
 	memcpy(&m, buf, sizeof(m));
 	name_decode(w->host, m.host);
 	w->on = m.on;
-	w->sent_ns = be64toh(m.sent_ns);
+	w->epoch = be64toh(m.epoch);
+	w->seq = be64toh(m.seq);
 	return WIRE_OK;
 }
