@@ -346,23 +346,26 @@ static void rig_up(struct rig *r, int hold)
 	one_verdict(&r->f, "power", hold);
 }
 
-/* The leader's loop in virtual time, [from, until) every 100 ms: every due
- * call is made and answered; the STOPPED must never be sendable unfenced. */
-static void drive(struct fence_stage *st, struct fsm *f, struct bmc *b, uint64_t from,
-		  uint64_t until)
+/* Who answers the stage's calls: the model BMC, or a real agent. */
+typedef enum fence_result (*fence_caller)(void *ctx, enum fence_op op, char *msg, size_t n);
+
+/* Every call due in [from, until), every step, made and answered; the
+ * STOPPED must never be sendable unfenced meanwhile. */
+static void drive_calls(struct fence_stage *st, struct fsm *f, fence_caller call, void *ctx,
+			uint64_t from, uint64_t until, uint64_t step)
 {
 	struct outbox_sender s;
 	struct fence_job j;
 	char *cmd, msg[200];
 
 	outbox_sender_init(&s, 500, 30000);
-	for (uint64_t t = from; t < until; t += 100 * NS_MS) {
+	for (uint64_t t = from; t < until; t += step) {
 		while (fence_next(st, f, t, &j, &cmd)) {
 			enum fence_result r;
 
 			if (cmd)
 				commit(f, cmd);
-			r = bmc_call(b, j.op, msg, sizeof(msg));
+			r = call(ctx, j.op, msg, sizeof(msg));
 			cmd = fence_answer(st, f, &j, r, msg, t, t, 0);
 			if (cmd)
 				commit(f, cmd);
@@ -370,6 +373,18 @@ static void drive(struct fence_stage *st, struct fsm *f, struct bmc *b, uint64_t
 		if (f->outbox[0].fence != FSM_FENCE_FENCED)
 			assert_null(outbox_next(&s, f, t));
 	}
+}
+
+static enum fence_result bmc_caller(void *ctx, enum fence_op op, char *msg, size_t n)
+{
+	return bmc_call(ctx, op, msg, n);
+}
+
+/* The leader's loop in virtual time against the model BMC, every 100 ms. */
+static void drive(struct fence_stage *st, struct fsm *f, struct bmc *b, uint64_t from,
+		  uint64_t until)
+{
+	drive_calls(st, f, bmc_caller, b, from, until, 100 * NS_MS);
 }
 
 static void test_fence_status_off_confirm(void **state)
@@ -759,44 +774,28 @@ static void test_runner_kills_a_hung_agent(void **state)
 }
 
 /* The stage through the real runner: a lying agent never gets its host fenced. */
+static enum fence_result agent_caller(void *ctx, enum fence_op op, char *msg, size_t n)
+{
+	(void)ctx;
+	return run_agent(op, 5000, msg, n, NULL);
+}
+
 static void test_runner_lying_agent_through_the_stage(void **state)
 {
 	struct fence_stage st;
-	struct fence_job j;
 	struct fsm f;
-	char *cmd, msg[200];
-	uint64_t t;
 
 	(void)state;
 	put("power", "1\n");
 	put("mode", "lie\n");
 	stage_init(&st);
 	one_verdict(&f, "power", 0);
-	for (t = 0; t < 12 * NS_S; t += 500 * NS_MS) {
-		while (fence_next(&st, &f, t, &j, &cmd)) {
-			if (cmd)
-				commit(&f, cmd);
-			cmd = fence_answer(&st, &f, &j,
-					   run_agent(j.op, 5000, msg, sizeof(msg), NULL), msg, t, t,
-					   0);
-			if (cmd)
-				commit(&f, cmd);
-		}
-	}
+	drive_calls(&st, &f, agent_caller, NULL, 0, 12 * NS_S, 500 * NS_MS);
 	assert_int_equal(f.outbox[0].fence, FSM_FENCE_FAILED);
 	assert_non_null(strstr(f.outbox[0].fence_error, "still on"));
 	/* The truth-telling agent then fences it. */
 	put("mode", "ok\n");
-	for (; t < 40 * NS_S; t += 500 * NS_MS)
-		while (fence_next(&st, &f, t, &j, &cmd)) {
-			if (cmd)
-				commit(&f, cmd);
-			cmd = fence_answer(&st, &f, &j,
-					   run_agent(j.op, 5000, msg, sizeof(msg), NULL), msg, t, t,
-					   0);
-			if (cmd)
-				commit(&f, cmd);
-		}
+	drive_calls(&st, &f, agent_caller, NULL, 12 * NS_S, 40 * NS_S, 500 * NS_MS);
 	assert_int_equal(f.outbox[0].fence, FSM_FENCE_FENCED);
 	fsm_free(&f);
 }
