@@ -64,7 +64,7 @@ BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) \
 #   cli    the operator's commands
 #   demo   `vigil demo`
 # main.c (the command table) sits on top of all of them.
-PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd
+PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd libsodium
 LAYERS := lib core xdp agent cli demo
 INC_lib := -Iinclude -Iuserspace/lib
 INC_core := $(INC_lib) -Iuserspace/core
@@ -206,7 +206,7 @@ vmlinux:
 # prometheus, the fencing tests' BMCs: ipmi_sim, ipmitool, fence_ipmilan) and
 # benchmarks. masakari-api is installed by its test launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
-	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev \
+	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev libsodium-dev \
 	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
 	python3 ca-certificates socat jq groff-base man-db clang-format coreutils \
 	openipmi ipmitool fence-agents

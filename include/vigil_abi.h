@@ -212,14 +212,27 @@ _Static_assert(__builtin_offsetof(struct vigil_probe, mac) == 56, "MAC ends the 
 
 /* ---- BPF maps ----------------------------------------------------------- */
 
-#define VIGIL_MAP_ABI	  1  /* bump when a map value layout changes */
+#define VIGIL_MAP_ABI	  2  /* bump when a map key or value layout changes */
 #define VIGIL_INFLIGHT	  8  /* probes in flight per peer channel (power of 2) */
 #define VIGIL_RTT_BUCKETS 32 /* log2(ns) RTT histogram buckets */
 #define VIGIL_MAX_PEERS	  4096
-#define VIGIL_RL_ENTRIES  16384 /* rate-limit table (LRU) */
+#define VIGIL_PROBERS	  16384 /* probers table (LRU): (sender, chan) pairs that PING us */
+#define VIGIL_PING_WINDOW 8	/* send times remembered per prober channel */
 #define VIGIL_KEY_SLOTS	  2	/* 0 = primary (signs), 1 = secondary (accepted) */
 
-/* Key of the peers and inflight maps: one entry per (peer, prober channel). */
+/* The oldest map ABI whose vigil_peer and vigil_self values read exactly as
+ * this one's: entries it wrote are kept across an upgrade (ABI 2 changed the
+ * stats value and replaced the ratelimit map, nothing else). */
+#define VIGIL_MAP_ABI_PEER_MIN 1
+
+/* After a prober channel has had no fresh PING for this long, its next PING
+ * is answered whatever its send time: the prober's host may have rebooted
+ * and its CLOCK_MONOTONIC started again (docs/protocol.md section 7.6). */
+#define VIGIL_PING_QUIET_NS (5ULL * 1000000000ULL)
+
+/* Key of the peers, inflight and probers maps: one entry per (node, prober
+ * channel). In peers and inflight the node is the peer this host probes; in
+ * probers it is a node that probes this host. */
 struct vigil_peer_key {
 	__u32 node_id; /* peer's node id */
 	__u8 chan;     /* VIGIL_CHAN_* */
@@ -285,17 +298,23 @@ struct vigil_key {
 
 _Static_assert(sizeof(struct vigil_key) == 24, "vigil_key layout");
 
-/* ratelimit map: LRU hash, key = source address (IPv4 mapped into IPv6). */
-struct vigil_rl_key {
-	__u8 addr[16];
-};
-
+/* A token bucket: the answers a prober channel may still get. */
 struct vigil_rl_bucket {
 	__u64 tokens;  /* available answers, scaled by 1e9 (nano-tokens) */
 	__u64 last_ns; /* when tokens were last refilled */
 };
 
+/* probers map value (LRU hash, key vigil_peer_key = the PING's authenticated
+ * sender_id and chan): written only by the XDP program, after the PING's MAC
+ * verified, so only a key holder creates or changes an entry. */
+struct vigil_prober {
+	struct vigil_rl_bucket rl; /* answer budget (rate_limit_pps, rate_limit_burst) */
+	__u64 fresh_ns;		   /* bpf_ktime_get_ns() when a PING last passed the replay check */
+	__u64 send_ns[VIGIL_PING_WINDOW]; /* the newest send times that passed it; 0 = unused */
+};
+
 _Static_assert(sizeof(struct vigil_rl_bucket) == 16, "vigil_rl_bucket layout");
+_Static_assert(sizeof(struct vigil_prober) == 24 + 8 * VIGIL_PING_WINDOW, "vigil_prober layout");
 
 /* stats map value (per-CPU array, one entry): what the XDP program did. */
 struct vigil_stats {
@@ -309,10 +328,11 @@ struct vigil_stats {
 	__u64 drop_wrong_cluster; /* cluster id is not ours */
 	__u64 drop_bad_mac;	  /* MAC matches no installed key */
 	__u64 drop_wrong_target;  /* signed, but addressed to another node */
-	__u64 drop_rate_limited;  /* PING over the per-source answer budget */
+	__u64 drop_rate_limited;  /* PING over its prober channel's answer budget */
 	__u64 drop_stale_ack;	  /* ACK replayed, unknown seq, or too old */
 	__u64 drop_unknown_peer;  /* ACK from a peer not in the peers map */
 	__u64 drop_no_key;	  /* no key installed yet */
+	__u64 drop_replayed_ping; /* PING whose send time was already answered, or older */
 };
 
 #define VIGIL_STATS_FIELDS (sizeof(struct vigil_stats) / sizeof(__u64))

@@ -21,7 +21,11 @@ rc() {
 check "help exits 0 and lists agent, ping, xdp, maps" \
 	sh -c "$VIGIL help | grep -q agent && $VIGIL help | grep -q ping && $VIGIL help | grep -q maps"
 check "help COMMAND shows its usage" sh -c "$VIGIL help ping | grep -q 'usage: vigil ping'"
-check "version names the protocols and map ABI" sh -c "$VIGIL version | grep -q 'wire protocol 2, probe protocol 1, map ABI 1'"
+proto=$(sed -n 's/^#define VIGIL_PROTO_VERSION[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+probe=$(sed -n 's/^#define VIGIL_PROBE_VERSION[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+abi=$(sed -n 's/^#define VIGIL_MAP_ABI[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+check "version names the protocols and map ABI ($proto, $probe, $abi as in vigil_abi.h)" \
+	sh -c "$VIGIL version | grep -q 'wire protocol $proto, probe protocol $probe, map ABI $abi'"
 check "unknown command: exit 2" test "$(rc "$VIGIL" frobnicate)" = 2
 check "unknown command: says what to do" grep -q "vigil help" "$VT_DIR/err"
 check "no command: exit 2" test "$(rc "$VIGIL")" = 2
@@ -45,6 +49,9 @@ badcfg "port out of range" '{"key": "'"$k1"'",
  "port": 0}' 'bad.json:2: "port" = 0 is out of range \[1, 65535\]'
 badcfg "unknown key names the key" '{"prot": 7301}' 'unknown key "prot"'
 badcfg "wrong type" '{"port": "7301"}' '"port" must be an integer'
+badcfg "control character in a name" '{"node_name": "hv\u0007bell"}' '"node_name" must be UTF-8 without control characters'
+badcfg "control character in the hypervisor name" '{"hypervisor_hostname": "compute\n1"}' 'hypervisor_hostname'
+badcfg "node_id of its own on a server" '{"node_name": "hv1", "role": "server", "node_id": 7}' '"node_id" = 7 on a server'
 badcfg "bad key length" '{"key": "c2hvcnQ="}' 'exactly 16 bytes'
 badcfg "bad enum lists values" '{"xdp_mode": "fast"}' 'auto, native, generic'
 badcfg "invalid JSON has line:column" '{"port": 7301,,}' 'bad.json:1:'

@@ -34,6 +34,12 @@ for x in m:
     for k in ('address', 'state', 'incarnation', 'role', 'last_ack_age_ms', 'srtt_ms', 'jitter_ms', 'agent_stalled'):
         assert k in x, k
 assert all(x['srtt_ms'] > 0 for x in m if x['name'] != 'hv1')"
+check "vigil maps -j: JSON with the kernel's entry for each probed peer" sh -c "
+	ip netns exec ${VC_NS[1]} $VIGIL maps -config ${VC_CFG[1]} -j >$VT_DIR/maps.json && python3 -c \"
+import json; d = json.load(open('$VT_DIR/maps.json'))
+assert d['stats']['rx_ack'] > 0 and d['self']['heartbeat'] > 0, d
+assert len({p['node_id'] for p in d['peers'] if p['acks'] > 0}) == 2, d['peers']
+assert all(len(p['rtt_hist_log2_ns']) > 0 and p['acks'] >= 0 for p in d['peers'])\""
 check "GET /v1/status: 200" test "$(code GET /v1/status)" = 200
 check "GET /v1/status: node, cluster, member counts" python3 -c "
 import json; s = json.load(open('$VT_DIR/body'))
@@ -45,6 +51,29 @@ check "POST /v1/members: 405" test "$(code POST /v1/members)" = 405
 check "DELETE /v1/status: 405" test "$(code DELETE /v1/status)" = 405
 check "PUT with a body to /v1/members: 405, agent unharmed" \
 	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT --data-binary @/etc/services $API/v1/members) = 405 && kill -0 ${VC_PID[1]}"
+# --- changing something takes the token (X-Vigil-Token), never a simple request -----
+TOKEN=$(cat "$VT_DIR/data/hv1/api-token")
+check "the agent made its API token, mode 0600" \
+	sh -c "test \$(stat -c %a $VT_DIR/data/hv1/api-token) = 600 && test ${#TOKEN} -ge 16"
+tcode() { # METHOD PATH TOKEN: status code of a request carrying TOKEN
+	in1 curl -s --noproxy '*' -o "$VT_DIR/body" -w '%{http_code}' -X "$1" -H "X-Vigil-Token: $3" "$API$2"
+}
+check "PUT /v1/maintenance without the token: 403" test "$(code PUT /v1/maintenance/hv2)" = 403
+check "PUT /v1/maintenance with a wrong token: 403" \
+	test "$(tcode PUT /v1/maintenance/hv2 "${TOKEN}x")" = 403
+check "PUT /v1/agent/leave without the token: 403, agent still running" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT $API/v1/agent/leave) = 403 && sleep 0.5 && kill -0 ${VC_PID[1]}"
+check "a browser's simple POST to /v1/agent/leave: 405, agent still running" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data x $API/v1/agent/leave) = 405 && sleep 0.5 && kill -0 ${VC_PID[1]}"
+check "PUT /v1/maintenance with the token: 202" test "$(tcode PUT /v1/maintenance/hv2 "$TOKEN")" = 202
+check "DELETE /v1/maintenance with the token: 202" \
+	test "$(tcode DELETE /v1/maintenance/hv2 "$TOKEN")" = 202
+check "vigil maint sends the token itself" \
+	in1 "$VIGIL" maint disable hv2 -config "${VC_CFG[1]}"
+check "... and VIGIL_HTTP_ADDR / VIGIL_HTTP_TOKEN stand for the configuration" \
+	in1 env VIGIL_HTTP_ADDR=127.0.0.1:7500 VIGIL_HTTP_TOKEN="$TOKEN" "$VIGIL" maint disable hv2
+check "a wrong VIGIL_HTTP_TOKEN: refused, exit 2" \
+	sh -c "ip netns exec ${VC_NS[1]} env VIGIL_HTTP_TOKEN=nope $VIGIL maint disable hv2 -config ${VC_CFG[1]} 2>/dev/null; test \$? = 2"
 check "garbage request line: agent unharmed" \
 	sh -c "printf 'BLAH \\x01\\x02\\r\\n\\r\\n' | ip netns exec ${VC_NS[1]} timeout 2 bash -c 'cat > /dev/tcp/127.0.0.1/7500' ; kill -0 ${VC_PID[1]}"
 

@@ -74,7 +74,11 @@ if command -v systemd-analyze >/dev/null; then
 	sed "s#/usr/local/sbin/vigil#$R/sbin/vigil#g" "$UNIT" >"$D/vigil.service"
 	MANPATH=$R/share/man SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$D/vigil.service" >"$D/verify" 2>&1
 	rc=$?
-	check "systemd-analyze verify: no error or warning (exit $rc)" test "$rc" = 0 -a ! -s "$D/verify"
+	# Other packages' units may draw warnings of their own (verify loads
+	# them too): only what concerns vigil's unit counts.
+	grep -v '^[A-Za-z0-9@._-]*\.\(service\|socket\|target\|timer\): ' "$D/verify" >"$D/verify.vigil"
+	grep '^vigil\.service: ' "$D/verify" >>"$D/verify.vigil"
+	check "systemd-analyze verify: no error or warning (exit $rc)" test "$rc" = 0 -a ! -s "$D/verify.vigil"
 	sed 's/^/# /' "$D/verify"
 else
 	not_ok "systemd-analyze not found (Debian's systemd package has it)"

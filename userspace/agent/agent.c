@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
@@ -154,6 +155,7 @@ static void publish(struct agent *a)
 		.started_ns = a->started_ns,
 		.max_loop_lag_ns = a->max_loop_lag_ns,
 		.pushpull_exchanges = a->pp.exchanges,
+		.pushpull_refused = a->pp.refused,
 		.xdp_mode = a->loader.attached,
 	};
 
@@ -320,6 +322,13 @@ static void reload(struct agent *a)
 		log_err("reload refused, keeping the running configuration: %s", err);
 		return;
 	}
+	/* A reload never weakens what runs: without a key the XDP program
+	 * would drop every probe and this host would look dead. */
+	if (!c.has_key) {
+		log_err("reload refused, keeping the running configuration: %s has no \"key\"",
+			a->config_path);
+		return;
+	}
 	if (strcmp(c.node_name, a->cfg.node_name) || strcmp(c.cluster, a->cfg.cluster) ||
 	    strcmp(c.interface, a->cfg.interface) || c.port != a->cfg.port)
 		log_warn("node_name, cluster, interface and port change only on restart");
@@ -462,10 +471,14 @@ static int agent_run(struct agent *a)
 	struct memb_env env;
 	struct vigil_self me;
 	socklen_t sl;
-	char addr[80], err[512];
+	char addr[80], err[512], path[PATH_MAX], token[API_TOKEN_MAX];
 	int rc;
 
 	a->started_ns = now_mono_ns();
+	if (sodium_init() < 0) {
+		log_err("libsodium cannot start");
+		return -1;
+	}
 	api_state_init(&a->pub);
 	/* A peer that dies mid-write (Raft, push-pull, HTTP) must cost an EPIPE,
 	 * not the agent: SIGPIPE's default action would end the process. */
@@ -553,11 +566,15 @@ static int agent_run(struct agent *a)
 	signal_start(a, &a->sig_hup, SIGHUP);
 
 	publish(a);
-	a->api = api_start("api_addr", a->cfg.api_addr, 0, &a->pub, &ops);
+	config_api_token_path(&a->cfg, path, sizeof(path));
+	if (api_token_load(path, token))
+		return -1;
+	a->api = api_start("api_addr", a->cfg.api_addr, 0, token, &a->pub, &ops);
 	if (!a->api)
 		return -1;
 	if (a->cfg.metrics_addr[0]) {
-		a->metrics_api = api_start("metrics_addr", a->cfg.metrics_addr, 1, &a->pub, &ops);
+		a->metrics_api =
+			api_start("metrics_addr", a->cfg.metrics_addr, 1, token, &a->pub, &ops);
 		if (!a->metrics_api) {
 			api_stop(a->api);
 			return -1;

@@ -7,19 +7,63 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "config.h"
 #include "api.h"
 #include "log.h"
 #include "util.h"
+#include "wire.h"
 
 struct api_server {
 	struct MHD_Daemon *d;
 	struct api_state *st;
 	struct api_ops ops;
 	int metrics_only; /* the metrics_addr listener: /metrics and /v1/health */
+	char token[API_TOKEN_MAX];
 };
+
+int api_token_load(const char *path, char token[API_TOKEN_MAX])
+{
+	unsigned char raw[24];
+	long n = file_read(path, token, API_TOKEN_MAX);
+	int rc;
+
+	if (n > 0) {
+		token[strcspn(token, "\r\n")] = '\0';
+		if (strlen(token) >= 16)
+			return 0;
+		log_err("the API token in %s is shorter than 16 characters", path);
+		return -1;
+	}
+	if (n != -ENOENT) {
+		log_err("cannot read the API token %s: %s", path, strerror((int)-n));
+		return -1;
+	}
+	randombytes_buf(raw, sizeof(raw));
+	base64_encode(raw, sizeof(raw), token);
+	strcat(token, "\n");
+	rc = file_replace(path, token, strlen(token), 0600);
+	token[strcspn(token, "\n")] = '\0';
+	if (rc) {
+		log_err("cannot write the API token %s: %s", path, strerror(-rc));
+		return -1;
+	}
+	log_info("made the API token %s (mode 0600)", path);
+	return 0;
+}
+
+/* Does the request carry the token? Compared in constant time. */
+static int authorized(struct api_server *s, struct MHD_Connection *c)
+{
+	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Vigil-Token");
+	size_t n = strlen(s->token);
+
+	return t && strlen(t) == n && sodium_memcmp(t, s->token, n) == 0;
+}
 
 void api_state_init(struct api_state *st)
 {
@@ -108,9 +152,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (s->metrics_only && strcmp(url, "/metrics") && strcmp(url, "/v1/health"))
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "only /metrics and /v1/health here");
+	/* What changes something takes PUT or DELETE, never a browser's
+	 * simple request, and the token: a local user without it, or a web
+	 * page, cannot turn HA off or stop the agent. */
 	if (!strcmp(url, "/v1/agent/leave")) {
-		if (strcmp(method, "PUT") && strcmp(method, "POST"))
+		if (strcmp(method, "PUT"))
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT");
+		if (!authorized(s, c))
+			return reply_error(c, MHD_HTTP_FORBIDDEN,
+					   "X-Vigil-Token missing or wrong (the token is in the "
+					   "agent's api_token_file; the CLI sends it)");
 		s->ops.leave(s->ops.ctx);
 		return reply(c, MHD_HTTP_OK,
 			     "{\"leaving\": true, \"status\": \"leave broadcast; the agent "
@@ -123,8 +174,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 		if (!on && strcmp(method, "DELETE"))
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT or DELETE");
+		if (!authorized(s, c))
+			return reply_error(c, MHD_HTTP_FORBIDDEN,
+					   "X-Vigil-Token missing or wrong (the token is in the "
+					   "agent's api_token_file; the CLI sends it)");
 		if (!*host || strlen(host) >= 64 || strchr(host, '/') || strchr(host, '"') ||
-		    strchr(host, '\\'))
+		    strchr(host, '\\') || !wire_name_valid(host))
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad host name");
 		rc = s->ops.maintenance(s->ops.ctx, host, on);
 		if (rc)
@@ -152,7 +207,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 
-struct api_server *api_start(const char *key, const char *addr, int metrics_only,
+struct api_server *api_start(const char *key, const char *addr, int metrics_only, const char *token,
 			     struct api_state *st, const struct api_ops *ops)
 {
 	struct sockaddr_storage ss;
@@ -168,6 +223,7 @@ struct api_server *api_start(const char *key, const char *addr, int metrics_only
 		return NULL;
 	s->st = st;
 	s->ops = *ops;
+	snprintf(s->token, sizeof(s->token), "%s", token);
 	s->metrics_only = metrics_only;
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 					(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),

@@ -35,9 +35,16 @@ void api_state_init(struct api_state *st);
 void api_publish(struct api_state *st, char *members, char *status, char *metrics);
 void api_state_free(struct api_state *st);
 
+/* The token requests that change something must carry (X-Vigil-Token), read
+ * from path, or made there (random, mode 0600) if it does not exist. 0, or
+ * -1 (logged). */
+#define API_TOKEN_MAX 128
+int api_token_load(const char *path, char token[API_TOKEN_MAX]);
+
 /* Listen on addr (key names it in messages). metrics_only serves /metrics and
- * /v1/health alone. NULL (logged) on failure. */
-struct api_server *api_start(const char *key, const char *addr, int metrics_only,
+ * /v1/health alone; token is what mutating requests must carry. NULL
+ * (logged) on failure. */
+struct api_server *api_start(const char *key, const char *addr, int metrics_only, const char *token,
 			     struct api_state *st, const struct api_ops *ops);
 void api_stop(struct api_server *s);
 

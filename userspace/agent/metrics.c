@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "prom.h"
+#include "raft_auth.h"
 #include "replay.h"
 #include "util.h"
 
@@ -38,6 +39,7 @@ static const struct xdp_metric xdp_metrics[] = {
 	{"drop_stale_ack", "vigil_xdp_drops_total", "stale_ack"},
 	{"drop_unknown_peer", "vigil_xdp_drops_total", "unknown_peer"},
 	{"drop_no_key", "vigil_xdp_drops_total", "no_key"},
+	{"drop_replayed_ping", "vigil_xdp_drops_total", "replayed_ping"},
 };
 
 static void xdp_section(FILE *f, const struct vigil_maps *maps)
@@ -48,7 +50,7 @@ static void xdp_section(FILE *f, const struct vigil_maps *maps)
 	if (maps_stats_sum(maps, &st))
 		return;
 	prom_family(f, "vigil_xdp_pings_received_total", "counter",
-		    "Valid PINGs addressed to this node, seen by the XDP program.");
+		    "Signed PINGs addressed to this node: answered, replayed or over budget.");
 	prom_family(f, "vigil_xdp_acks_sent_total", "counter", "ACKs sent in-kernel with XDP_TX.");
 	prom_family(f, "vigil_acks_received_total", "counter",
 		    "Valid ACKs to this node's probes, recorded in-kernel.");
@@ -193,6 +195,17 @@ static void server_section(FILE *f, struct server *s)
 	for (int r = REPLAY_REPLAY; r <= REPLAY_FULL; r++)
 		prom_sample(f, "vigil_consensus_messages_refused_total", (double)sv.refused[r],
 			    "reason", replay_result_name((enum replay_result)r), NULL);
+	prom_sample(f, "vigil_consensus_messages_refused_total", (double)sv.malformed, "reason",
+		    "malformed", NULL);
+	prom_metric(f, "vigil_raft_proposals_failed_total", "counter",
+		    "Raft proposals that failed: leadership lost, or the log could not be written "
+		    "(a full disk).",
+		    (double)sv.proposals_failed);
+	prom_family(f, "vigil_raft_connections_refused_total", "counter",
+		    "Raft connections refused or cut by the authenticated transport, by reason.");
+	for (int r = RAFT_AUTH_OK + 1; r < RAFT_AUTH_REFUSALS; r++)
+		prom_sample(f, "vigil_raft_connections_refused_total", (double)sv.raft_refused[r],
+			    "reason", raft_auth_refusal_name((enum raft_auth_refusal)r), NULL);
 	prom_metric(f, "vigil_raft_term", "gauge", "Current Raft term.",
 		    (double)sv.raft->current_term);
 	prom_metric(f, "vigil_raft_commit_index", "gauge", "Raft commit index.",
@@ -269,6 +282,9 @@ char *metrics_render(const struct agent_view *v)
 		    "foreign_relay_answer", NULL);
 	prom_metric(f, "vigil_members_reaped_total", "counter",
 		    "Members forgotten after reap_after_ms dead or left.", (double)s->reaped);
+	prom_metric(f, "vigil_pushpull_refused_total", "counter",
+		    "Push-pull connections refused: more than 16 open at once.",
+		    (double)v->pushpull_refused);
 	prom_metric(f, "vigil_pushpull_exchanges_total", "counter",
 		    "Full-state anti-entropy exchanges completed.", (double)v->pushpull_exchanges);
 	prom_family(f, "vigil_members", "gauge",

@@ -18,6 +18,7 @@
 
 #define PP_TIMEOUT_MS 5000
 #define PP_MAX_FRAME  (4u << 20) /* compressed bytes we accept */
+#define PP_MAX_CONNS  16	 /* exchanges in progress at once, both ways */
 
 /* Our full state as a frame: every member (and self), signed. */
 static int state_frame(const struct memb *m, uint8_t **out, size_t *outlen)
@@ -57,6 +58,7 @@ static void conn_free(uv_handle_t *h)
 
 	if (--c->handles)
 		return;
+	c->pp->active--;
 	free(c->out);
 	free(c->in);
 	free(c);
@@ -182,6 +184,7 @@ static struct pp_conn *conn_new(struct pushpull *pp, int server)
 	c->pp = pp;
 	c->server = server;
 	c->handles = 2;
+	pp->active++;
 	uv_tcp_init(pp->loop, &c->tcp);
 	uv_timer_init(pp->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
@@ -223,9 +226,25 @@ static void on_accept(uv_stream_t *server, int status)
 {
 	struct pushpull *pp = server->data;
 	struct pp_conn *c;
+	uv_tcp_t *drop;
 
 	if (status < 0)
 		return;
+	/* Accepted connections are unauthenticated until their frame is
+	 * read: each may hold a descriptor and up to PP_MAX_FRAME for
+	 * PP_TIMEOUT_MS. Past PP_MAX_CONNS at once, accept and close at once. */
+	if (pp->active >= PP_MAX_CONNS) {
+		pp->refused++;
+		drop = malloc(sizeof(*drop));
+		if (!drop)
+			return;
+		uv_tcp_init(pp->loop, drop);
+		if (uv_accept(server, (uv_stream_t *)drop) == 0)
+			uv_tcp_close_reset(drop, (uv_close_cb)free);
+		else
+			uv_close((uv_handle_t *)drop, (uv_close_cb)free);
+		return;
+	}
 	c = conn_new(pp, 1);
 	if (!c)
 		return;

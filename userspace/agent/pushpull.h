@@ -20,6 +20,8 @@ struct pushpull {
 	uv_tcp_t listener;
 	uv_timer_t timer;
 	uint64_t exchanges; /* completed state exchanges */
+	unsigned active;    /* connections open, both ways */
+	uint64_t refused;   /* connections refused: too many at once */
 };
 
 /* Listen on bind_addr (TCP) and start the periodic exchange. 0 or -1 (logged). */

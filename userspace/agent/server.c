@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "raft_fsm.h"
+#include "raft_transport.h"
 #include "server.h"
 #include "util.h"
 #include "verdict.h"
@@ -36,6 +37,9 @@ struct server {
 	struct reports reports;
 	struct replay replay_report;	  /* REPORT replay protection, per sender (MAINT's: fsm) */
 	uint64_t refused[REPLAY_RESULTS]; /* REPORT/MAINT refused, by replay_result */
+	uint64_t malformed;		  /* REPORT/MAINT that did not decode (length, names) */
+	uint64_t proposals_failed;
+	uint64_t proposal_warned_ns;
 	uint64_t clock_warned_ns;
 	/* delivery to Masakari, while leader */
 	struct notifier notifier;
@@ -47,6 +51,35 @@ struct server {
 	int closing;
 	int pending_close; /* closings still to complete */
 };
+
+/* ---- proposals ------------------------------------------------------------------ */
+
+/* A proposal that failed (not leader any more, a full disk, ...): counted,
+ * and said at warning level at most every 10 s. */
+static void proposal_failed(struct server *s, int status)
+{
+	uint64_t now = now_mono_ns();
+
+	s->proposals_failed++;
+	if (now - s->proposal_warned_ns > 10 * NSEC_PER_SEC) {
+		s->proposal_warned_ns = now;
+		log_warn("raft: a proposal failed: %s (%llu so far; a full disk under %s?)",
+			 raft_strerror(status), (unsigned long long)s->proposals_failed,
+			 s->raft_dir);
+	}
+}
+
+/* Propose cmd (taken over); failures are counted and said. */
+static void propose(struct server *s, char *cmd, raft_apply_cb cb)
+{
+	int rc = raft_fsm_propose(&s->raft, cmd, cb, s);
+
+	if (rc) {
+		if (cb)
+			s->proposing = 0;
+		proposal_failed(s, rc);
+	}
+}
 
 /* ---- the members' REPORTs and MAINTs ----------------------------------------- */
 
@@ -80,16 +113,24 @@ void server_receive(struct server *s, const void *buf, size_t len)
 	if (wire_type(buf, len) == VIGIL_MSG_REPORT) {
 		struct wire_report r;
 
-		if (wire_report_decode(buf, len, &r) ||
-		    !replay_ok(s, &s->replay_report, sender, r.epoch, r.seq))
+		if (wire_report_decode(buf, len, &r)) {
+			s->malformed++;
 			return;
-		reports_update(&s->reports, sender, r.name, r.hostname, r.ids, r.n, now_mono_ns());
+		}
+		if (!replay_ok(s, &s->replay_report, sender, r.epoch, r.seq))
+			return;
+		reports_update(&s->reports, &s->vp, sender, r.name, r.hostname, r.ids, r.n,
+			       now_mono_ns());
 	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT) {
 		struct wire_maint m;
 
 		/* Checked against the replicated record, so a new leader refuses a
 		 * MAINT its predecessor took. */
-		if (wire_maint_decode(buf, len, &m) || raft_state(&s->raft) != RAFT_LEADER)
+		if (wire_maint_decode(buf, len, &m)) {
+			s->malformed++;
+			return;
+		}
+		if (raft_state(&s->raft) != RAFT_LEADER)
 			return;
 		if (!fsm_maint_newer(&s->fsm, sender, m.epoch, m.seq)) {
 			s->refused[REPLAY_REPLAY]++;
@@ -104,9 +145,7 @@ void server_receive(struct server *s, const void *buf, size_t len)
 			return;
 		}
 		log_event(LOG_LVL_INFO, "maintenance", "host=%s on=%d", m.host, m.on);
-		raft_fsm_propose(&s->raft,
-				 fsm_cmd_maintenance(m.host, m.on, sender, m.epoch, m.seq), NULL,
-				 NULL);
+		propose(s, fsm_cmd_maintenance(m.host, m.on, sender, m.epoch, m.seq), NULL);
 	}
 }
 
@@ -119,7 +158,7 @@ static void proposed(struct raft_apply *req, int status, void *result)
 	(void)result;
 	s->proposing = 0;
 	if (status)
-		log_debug("raft: proposal not applied: %s", raft_strerror(status));
+		proposal_failed(s, status);
 }
 
 /* The notifier's "delivered", proposed if we still lead. */
@@ -131,7 +170,7 @@ static void record(void *ctx, char *cmd)
 		free(cmd);
 		return;
 	}
-	raft_fsm_propose(&s->raft, cmd, NULL, NULL);
+	propose(s, cmd, NULL);
 }
 
 /* "ADDR:raft_port": the address Raft knows a server by, whatever port sa has
@@ -213,14 +252,23 @@ static void on_decide(uv_timer_t *t)
 					   now_real_ns());
 		if (cmd) {
 			s->proposing = 1;
-			if (raft_fsm_propose(&s->raft, cmd, proposed, s))
-				s->proposing = 0;
+			propose(s, cmd, proposed);
 		}
 	}
 	notifier_step(&s->notifier, &s->fsm);
 }
 
 /* ---- life cycle ------------------------------------------------------------------ */
+
+/* The Raft id of a "NAME@ADDR" entry of the servers list. */
+static uint32_t server_entry_id(const char *entry)
+{
+	const char *at = strchr(entry, '@');
+	char name[96];
+
+	snprintf(name, sizeof(name), "%.*s", (int)(at - entry), entry);
+	return wire_name_id(name);
+}
 
 static int bootstrap(struct server *s)
 {
@@ -232,16 +280,16 @@ static int bootstrap(struct server *s)
 		return 0;
 	raft_configuration_init(&conf);
 	for (int i = 0; i < rc_->nservers; i++) {
-		char name[96], addr[128];
 		const char *at = strchr(rc_->servers[i], '@');
 		struct sockaddr_storage ss;
 		socklen_t sl;
+		char addr[128];
 
-		snprintf(name, sizeof(name), "%.*s", (int)(at - rc_->servers[i]), rc_->servers[i]);
 		addr_parse(at + 1, (uint16_t)rc_->port, &ss, &sl);
 		/* Raft always uses raft_port, whatever port the entry names. */
 		raft_address(s, (struct sockaddr *)&ss, addr, sizeof(addr));
-		rc = raft_configuration_add(&conf, wire_name_id(name), addr, RAFT_VOTER);
+		rc = raft_configuration_add(&conf, server_entry_id(rc_->servers[i]), addr,
+					    RAFT_VOTER);
 		if (rc) {
 			log_err("raft: bad server %s: %s", rc_->servers[i], raft_strerror(rc));
 			raft_configuration_close(&conf);
@@ -259,8 +307,37 @@ static int bootstrap(struct server *s)
 	return 0;
 }
 
+/* Whom the Raft transport lets in: a server of the current configuration
+ * (the latest, committed or not), of the configured servers list, or a
+ * member in the server role (a server the leader added later is in no
+ * list but is gossiped as a server by the membership, under the key). */
+static int raft_known(void *ctx, uint64_t id)
+{
+	struct server *s = ctx;
+	const struct raft_configuration *conf = &s->raft.configuration;
+
+	for (unsigned i = 0; i < conf->n; i++)
+		if (conf->servers[i].id == id)
+			return 1;
+	for (int i = 0; i < s->p.raft->nservers; i++)
+		if (server_entry_id(s->p.raft->servers[i]) == id)
+			return 1;
+	for (size_t i = 0; i < s->p.memb->n; i++)
+		if (s->p.memb->members[i]->id == id &&
+		    s->p.memb->members[i]->role == VIGIL_ROLE_SERVER)
+			return 1;
+	return 0;
+}
+
 static int raft_setup(struct server *s)
 {
+	struct raft_transport_params tp = {
+		.loop = s->p.loop,
+		.cluster_id = s->p.cluster_id,
+		.keys = s->p.keys,
+		.known = raft_known,
+		.ctx = s,
+	};
 	int rc;
 
 	snprintf(s->raft_dir, sizeof(s->raft_dir), "%s/raft", s->p.data_dir);
@@ -273,7 +350,7 @@ static int raft_setup(struct server *s)
 
 	fsm_init(&s->fsm);
 	raft_fsm_init(&s->rfsm, &s->fsm);
-	if ((rc = raft_uv_tcp_init(&s->transport, s->p.loop)) ||
+	if ((rc = raft_transport_init(&s->transport, &tp)) ||
 	    (rc = raft_uv_init(&s->io, s->p.loop, s->raft_dir, &s->transport))) {
 		log_err("raft: cannot set up its I/O in %s: %s", s->raft_dir, raft_strerror(rc));
 		return -1;
@@ -363,7 +440,7 @@ static void raft_closed(struct raft *r)
 	struct server *s = (struct server *)((char *)r - offsetof(struct server, raft));
 
 	raft_uv_close(&s->io);
-	raft_uv_tcp_close(&s->transport);
+	raft_transport_close(&s->transport);
 	uv_close((uv_handle_t *)&s->decide_timer, timer_closed);
 }
 
@@ -386,6 +463,9 @@ void server_view(struct server *s, struct server_view *v)
 	v->fsm = &s->fsm;
 	v->outbox = &s->notifier.out;
 	v->refused = s->refused;
+	v->malformed = s->malformed;
+	v->proposals_failed = s->proposals_failed;
+	v->raft_refused = raft_transport_refused(&s->transport);
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
 	v->fencer = &s->fencer;
 }

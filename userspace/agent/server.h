@@ -33,7 +33,7 @@ struct server_params {
 	const struct raft_config *raft;
 	const struct verdict_config *verdict;
 	const struct mk_config *masakari;
-	const struct vigil_keyring *keys;   /* verifies REPORT and MAINT */
+	const struct vigil_keyring *keys;   /* verifies REPORT and MAINT; authenticates Raft */
 	const struct memb *memb;	    /* the membership: voters and graceful leaves */
 	const struct fence_config *fencing; /* how the leader fences before notifying */
 };
@@ -53,7 +53,10 @@ struct server_view {
 	struct raft *raft; /* read only (libraft's getters take it non-const) */
 	const struct fsm *fsm;
 	const struct outbox_sender *outbox;
-	const uint64_t *refused; /* REPORT/MAINT refused, by enum replay_result */
+	const uint64_t *refused;      /* REPORT/MAINT refused, by enum replay_result */
+	uint64_t malformed;	      /* ... and those that did not decode */
+	uint64_t proposals_failed;    /* Raft proposals that failed (full disk, lost leadership) */
+	const uint64_t *raft_refused; /* Raft connections refused, by enum raft_auth_refusal */
 	uint32_t wait_period_ms;
 	const struct fencer *fencer; /* the leader's fencing (mode in fencer->cfg) */
 };

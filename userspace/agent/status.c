@@ -3,6 +3,7 @@
 #include <jansson.h>
 
 #include "outbox.h"
+#include "raft_auth.h"
 #include "status.h"
 #include "util.h"
 #include "voters.h"
@@ -88,7 +89,7 @@ static void fence_json(json_t *e, const struct fencer *fz, const struct fsm_outb
 static void server_json(json_t *st, struct server *s)
 {
 	struct server_view sv;
-	json_t *r, *hosts, *ob, *conf;
+	json_t *r, *hosts, *ob, *conf, *refused;
 	const char *laddr = NULL;
 	raft_id lid = 0;
 
@@ -112,6 +113,11 @@ static void server_json(json_t *st, struct server *s)
 										 : "spare"));
 	}
 	json_object_set_new(r, "configuration", conf);
+	refused = json_object();
+	for (int i = RAFT_AUTH_OK + 1; i < RAFT_AUTH_REFUSALS; i++)
+		json_object_set_new(refused, raft_auth_refusal_name((enum raft_auth_refusal)i),
+				    json_integer((json_int_t)sv.raft_refused[i]));
+	json_object_set_new(r, "connections_refused", refused);
 	json_object_set_new(st, "raft", r);
 	hosts = json_array();
 	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
@@ -160,6 +166,7 @@ char *status_json(const struct agent_view *v)
 		"local_health", (json_int_t)m->local_health, "uptime_s",
 		(double)(now_mono_ns() - v->started_ns) / 1e9, "max_loop_lag_ms",
 		(double)v->max_loop_lag_ns / 1e6);
+	json_object_set_new(st, "cluster_id", json_integer((json_int_t)c->cluster_id));
 	json_object_set_new(st, "pushpull_exchanges",
 			    json_integer((json_int_t)v->pushpull_exchanges));
 	json_object_set_new(st, "xdp_mode", json_string(xdp_mode_name(v->xdp_mode)));

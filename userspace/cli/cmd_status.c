@@ -61,18 +61,17 @@ static void print_status(json_t *st)
 
 static int run(int argc, char **argv)
 {
-	struct vigil_config c;
+	struct cli_api api;
 	struct cmd_args a;
-	const char *addr;
 	json_t *st;
 
 	if (cmd_parse(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR | OPT_JSON, &cmd_status, &a))
 		return EXIT_USAGE;
 	if (a.nargs)
 		return cmd_usage(&cmd_status);
-	if (cli_api_addr(&a, &c, &addr))
+	if (cli_api_open(&a, &api))
 		return EXIT_USAGE;
-	st = cli_api_request("GET", addr, "/v1/status");
+	st = cli_api_request(&api, "GET", "/v1/status");
 	if (!st)
 		return EXIT_USAGE;
 	if (a.json)

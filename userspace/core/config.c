@@ -135,6 +135,9 @@ static const struct cfg_directive directives[] = {
 	     "Addresses (ADDR or ADDR:PORT) of members to join through; any one is enough."),
 	STR("data_dir", data_dir, "/var/lib/vigil", "Directory for the agent's persistent state."),
 	STR("api_addr", api_addr, "127.0.0.1:7500", "HTTP API and /metrics listen address."),
+	STR("api_token_file", api_token_file, "",
+	    "The API's token, which every request that changes something must carry "
+	    "(X-Vigil-Token); made at first start, mode 0600. Empty: <data_dir>/api-token."),
 	STR("metrics_addr", metrics_addr, "",
 	    "A second listen address serving only /metrics (and /v1/health). Empty: none."),
 	BOOL("allow_public_bind", allow_public_bind, "false",
@@ -536,6 +539,14 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 {
 	if (!c->node_name[0])
 		return fail(err, errsz, name, text, "node_name", "\"node_name\" must not be empty");
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const keys[] = {"node_name", "cluster", "hypervisor_hostname"};
+		const char *v[] = {c->node_name, c->cluster, c->hypervisor_hostname};
+
+		if (!wire_name_valid(v[i]))
+			return fail(err, errsz, name, text, keys[i],
+				    "\"%s\" must be UTF-8 without control characters", keys[i]);
+	}
 	if (!c->cluster[0] || strchr(c->cluster, '/'))
 		return fail(err, errsz, name, text, "cluster",
 			    "\"cluster\" must be a non-empty name without '/'");
@@ -576,6 +587,13 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 	if (!c->hypervisor_hostname[0])
 		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s",
 			 c->node_name);
+	/* Raft knows the servers by the id of the name in "servers" (the
+	 * same list on every agent): a server cannot have an id of its own. */
+	if (c->node_id && c->role == VIGIL_ROLE_SERVER && c->node_id != wire_name_id(c->node_name))
+		return fail(err, errsz, name, text, "node_id",
+			    "\"node_id\" = %u on a server: Raft knows servers by the id of their "
+			    "name (%u for \"%s\"); leave node_id unset",
+			    c->node_id, wire_name_id(c->node_name), c->node_name);
 	if (!c->node_id)
 		c->node_id = wire_name_id(c->node_name);
 	c->cluster_id = wire_name_id(c->cluster);
@@ -690,6 +708,14 @@ int config_load(struct vigil_config *c, const char *path)
 	}
 	log_set_level((enum log_level)c->log_level);
 	return 0;
+}
+
+void config_api_token_path(const struct vigil_config *c, char *out, size_t size)
+{
+	if (c->api_token_file[0])
+		snprintf(out, size, "%s", c->api_token_file);
+	else
+		snprintf(out, size, "%s/api-token", c->data_dir);
 }
 
 void config_keyring(const struct vigil_config *c, struct vigil_keyring *kr)

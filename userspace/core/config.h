@@ -88,13 +88,14 @@ struct vigil_config {
 	int role;		     /* enum vigil_role */
 	char join[CFG_JOIN_MAX][64]; /* addresses of members to join through */
 	int njoin;
-	char data_dir[CFG_PATH_MAX];	/* state the agent keeps across restarts */
-	char api_addr[64];		/* HTTP API listen address */
-	char metrics_addr[64];		/* second listener, /metrics only; "" = none */
-	int allow_public_bind;		/* permit public/wildcard listen addresses */
-	uint32_t heartbeat_interval_ms; /* agent heartbeat counter period */
-	uint32_t pushpull_interval_ms;	/* anti-entropy period; 0 = off */
-	struct memb_config memb;	/* SWIM timing and fan-out */
+	char data_dir[CFG_PATH_MAX];	   /* state the agent keeps across restarts */
+	char api_addr[64];		   /* HTTP API listen address */
+	char metrics_addr[64];		   /* second listener, /metrics only; "" = none */
+	char api_token_file[CFG_PATH_MAX]; /* the API's token; "" = <data_dir>/api-token */
+	int allow_public_bind;		   /* permit public/wildcard listen addresses */
+	uint32_t heartbeat_interval_ms;	   /* agent heartbeat counter period */
+	uint32_t pushpull_interval_ms;	   /* anti-entropy period; 0 = off */
+	struct memb_config memb;	   /* SWIM timing and fan-out */
 	/* consensus and recovery */
 	char hypervisor_hostname[CFG_NAME_MAX]; /* as Nova/Masakari know it; default node_name */
 	struct raft_config raft;
@@ -128,6 +129,8 @@ void config_print_reference(FILE *out);
 /* config_defaults + config_load_file (path NULL: the default), errors
  * logged, log level applied: what every command does first. 0 or -1. */
 int config_load(struct vigil_config *c, const char *path);
+/* Where the API token is: api_token_file, else <data_dir>/api-token. */
+void config_api_token_path(const struct vigil_config *c, char *out, size_t size);
 /* The keyring the configuration describes (slot 0 signs). */
 struct vigil_keyring;
 void config_keyring(const struct vigil_config *c, struct vigil_keyring *kr);

@@ -33,8 +33,9 @@ static struct report *find(const struct reports *rs, uint32_t reporter)
 	return NULL;
 }
 
-void reports_update(struct reports *rs, uint32_t reporter, const char *name, const char *hostname,
-		    const uint32_t *ids, size_t n, uint64_t now)
+void reports_update(struct reports *rs, const struct verdict_params *c, uint32_t reporter,
+		    const char *name, const char *hostname, const uint32_t *ids, size_t n,
+		    uint64_t now)
 {
 	struct report *r = find(rs, reporter), prev;
 
@@ -49,6 +50,8 @@ void reports_update(struct reports *rs, uint32_t reporter, const char *name, con
 		r->reporter = reporter;
 	}
 	prev = *r;
+	if (prev.last_ns && now - prev.last_ns > c->report_ttl_ns)
+		prev.n = 0; /* it went silent: its evidence is not continuous */
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	snprintf(r->hostname, sizeof(r->hostname), "%s", hostname);
 	/* A host still in the list keeps its start time; one missing from it
@@ -134,7 +137,7 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 		   const struct memb *m, uint64_t now, uint64_t now_real)
 {
 	size_t counted = fsm_counted(f);
-
+	char *cmd;
 	/* Reporting hosts become members of the decided membership, once
 	 * admitted: this leader's own kernel has heard them answer (a forged
 	 * sender id with no host behind it never is), or it is the leader. */
@@ -144,8 +147,10 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 
 		if (!current(r, c, now) || !admitted(m, r->reporter))
 			continue;
-		if (!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname))
-			return fsm_cmd_member(r->reporter, r->name, r->hostname);
+		/* (a command that cannot be built must not hold up the others) */
+		if ((!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname)) &&
+		    (cmd = fsm_cmd_member(r->reporter, r->name, r->hostname)))
+			return cmd;
 	}
 
 	for (size_t i = 0; i < f->nhosts; i++) {

@@ -51,9 +51,13 @@ void verdict_params_init(struct verdict_params *p, const struct verdict_config *
 
 void reports_init(struct reports *rs);
 void reports_free(struct reports *rs);
-/* Record a report received at now. */
-void reports_update(struct reports *rs, uint32_t reporter, const char *name, const char *hostname,
-		    const uint32_t *ids, size_t n, uint64_t now);
+/* Record a report received at now. A host it lists keeps the time since
+ * when this reporter has listed it without a break; one missing from it, or
+ * every one after the reporter went silent longer than the report TTL,
+ * starts over: the evidence must be continuous. */
+void reports_update(struct reports *rs, const struct verdict_params *c, uint32_t reporter,
+		    const char *name, const char *hostname, const uint32_t *ids, size_t n,
+		    uint64_t now);
 
 /* Has reporter sent a report within the report TTL (is its report current)? */
 int reports_current(const struct reports *rs, const struct verdict_params *c, uint32_t reporter,

@@ -28,6 +28,8 @@ const char *wire_strerror(int err)
 		return "bad MAC (wrong key?)";
 	case WIRE_E_LENGTH:
 		return "bad length for its type";
+	case WIRE_E_NAME:
+		return "a name is not UTF-8 or holds control characters";
 	}
 	return "unknown error";
 }
@@ -36,6 +38,34 @@ void wire_key_split(const uint8_t key[VIGIL_KEY_LEN], uint64_t *k0, uint64_t *k1
 {
 	*k0 = vigil_load_le64(key);
 	*k1 = vigil_load_le64(key + 8);
+}
+
+int wire_name_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p, n = c < 0x80		  ? 0
+				     : (c & 0xe0) == 0xc0 ? 1
+				     : (c & 0xf0) == 0xe0 ? 2
+				     : (c & 0xf8) == 0xf0 ? 3
+							  : 4;
+		uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+
+		if (n == 4 || c < 0x20 || c == 0x7f)
+			return 0;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond Unicode, C1 controls */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp < 0xa0))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
 }
 
 uint32_t wire_name_id(const char *name)
@@ -287,6 +317,8 @@ int wire_updates_decode(const void *buf, size_t len, struct wire_update *out, si
 
 		memcpy(&w, p + sizeof(*g) + i * sizeof(w), sizeof(w));
 		update_decode(&w, &out[i]);
+		if (!wire_name_valid(out[i].name))
+			return WIRE_E_NAME;
 	}
 	*n = count;
 	return WIRE_OK;
@@ -429,6 +461,8 @@ int wire_report_decode(const void *buf, size_t len, struct wire_report *r)
 		return WIRE_E_LENGTH;
 	name_decode(r->name, m.name);
 	name_decode(r->hostname, m.hostname);
+	if (!wire_name_valid(r->name) || !wire_name_valid(r->hostname))
+		return WIRE_E_NAME;
 	r->epoch = be64toh(m.epoch);
 	r->seq = be64toh(m.seq);
 	r->n = n;
@@ -463,6 +497,8 @@ int wire_maint_decode(const void *buf, size_t len, struct wire_maint *w)
 		return WIRE_E_LENGTH;
 	memcpy(&m, buf, sizeof(m));
 	name_decode(w->host, m.host);
+	if (!wire_name_valid(w->host))
+		return WIRE_E_NAME;
 	w->on = m.on;
 	w->epoch = be64toh(m.epoch);
 	w->seq = be64toh(m.seq);

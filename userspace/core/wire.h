@@ -37,11 +37,15 @@ enum wire_err {
 	WIRE_E_CLUSTER = -4, /* another cluster */
 	WIRE_E_MAC = -5,     /* MAC matches no key */
 	WIRE_E_LENGTH = -6,  /* wrong length for its type */
+	WIRE_E_NAME = -7,    /* a name that is not UTF-8, or holds control characters */
 };
 
 const char *wire_strerror(int err);
 
 void wire_key_split(const uint8_t key[VIGIL_KEY_LEN], uint64_t *k0, uint64_t *k1);
+/* 1 if s is valid UTF-8 without control characters: what a node, host or
+ * cluster name may be (names go into JSON, logs and Masakari's API). */
+int wire_name_valid(const char *s);
 /* Stable non-zero 32-bit id of a node or cluster name. */
 uint32_t wire_name_id(const char *name);
 
