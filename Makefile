@@ -100,7 +100,8 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 SIM_SRCS := $(wildcard tests/sim/*.c)
 SIM_BINS := $(patsubst tests/sim/%.c,$(O)/sim/%,$(SIM_SRCS))
 TEST_CFLAGS := $(CFLAGS) $(INC_all) -Ibpf -Itests/lib
-TEST_LDLIBS := $(LDLIBS) -lcmocka
+# (gnutls: test_masakari's HTTPS server checks the client certificates vigil presents)
+TEST_LDLIBS := $(LDLIBS) -lcmocka $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null)
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)

@@ -750,6 +750,7 @@ static int run(int argc, char **argv)
 	a.config_path = args.config ? args.config : VIGIL_DEFAULT_CONFIG;
 	if (config_load(&a.cfg, a.config_path))
 		return EXIT_USAGE;
+	config_warn(&a.cfg, a.config_path);
 	if (args.config_test) {
 		printf("%s: configuration is valid\n", a.config_path);
 		return 0;

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "config.h"
+#include "secret.h"
 #include "log.h"
 #include "wire.h"
 #include "util.h"
@@ -117,6 +119,13 @@ static const struct cfg_directive directives[] = {
 	    "Cluster key, base64 of 16 random bytes (`vigil keygen`). Signs every message."),
 	KEY("key_next", key_next, has_key_next,
 	    "Second accepted key, for rotation without downtime (docs/operations.md)."),
+	STR("key_file", key_file, "",
+	    "A file whose first line is the key (instead of \"key\" in this file), mode 0600."),
+	STR("key_credential", key_credential, "",
+	    "The key from a systemd credential of this name ($CREDENTIALS_DIRECTORY; "
+	    "LoadCredential= in the unit) instead of \"key\"."),
+	STR("key_next_file", key_next_file, "", "As key_file, for key_next."),
+	STR("key_next_credential", key_next_credential, "", "As key_credential, for key_next."),
 	STR("bpffs", bpffs, "/sys/fs/bpf/vigil",
 	    "Directory on a bpf filesystem; maps and the XDP link are pinned in <bpffs>/<cluster>."),
 	ENUM("xdp_mode", xdp_mode, xdp_mode_parse, "auto, native, generic", "auto",
@@ -192,7 +201,19 @@ static const struct cfg_directive directives[] = {
 	STR("masakari.auth_url", masakari.auth_url, "",
 	    "Keystone v3 URL (…/v3). Empty: no authentication (masakari.url must be set)."),
 	STR("masakari.username", masakari.username, "masakari", "Keystone user."),
-	STR("masakari.password", masakari.password, "", "Keystone password."),
+	STR("masakari.password", masakari.password, "",
+	    "Keystone password (prefer masakari.password_file or masakari.password_credential)."),
+	STR("masakari.password_file", masakari.password_file, "",
+	    "A file whose first line is the Keystone password, mode 0600."),
+	STR("masakari.password_credential", masakari.password_credential, "",
+	    "The Keystone password from a systemd credential of this name."),
+	STR("masakari.ca_file", masakari.ca_file, "",
+	    "PEM bundle of the CAs to trust for https:// Keystone, Masakari and Nova URLs. Empty: "
+	    "the system's."),
+	STR("masakari.cert_file", masakari.cert_file, "",
+	    "PEM client certificate for those URLs (mutual TLS). Empty: none."),
+	STR("masakari.key_file", masakari.key_file, "",
+	    "The client certificate's PEM private key."),
 	STR("masakari.project_name", masakari.project_name, "service", "Keystone project."),
 	STR("masakari.user_domain_name", masakari.user_domain_name, "Default",
 	    "Keystone domain of the user."),
@@ -537,6 +558,79 @@ static int fence_finish(struct vigil_config *c, const char *name, const char *te
 	return fail(err, errsz, name, text, key, "%s", msg);
 }
 
+/* A key kept outside the configuration file (KEY_file or KEY_credential):
+ * read now, so that -config-test and a reload see what the agent would. */
+static int key_secret(const char *name, const char *text, char *err, size_t errsz, const char *key,
+		      const char *file, const char *cred, uint8_t out[VIGIL_KEY_LEN], int *has)
+{
+	char s[128], why[300];
+	uint8_t buf[64];
+	int n;
+
+	if (!*file && !*cred)
+		return 0;
+	if (*has || (*file && *cred))
+		return fail(err, errsz, name, text, key,
+			    "set one of \"%s\", \"%s_file\" and \"%s_credential\"", key, key, key);
+	if (secret_read(file, cred, s, sizeof(s), why, sizeof(why)))
+		return fail(err, errsz, name, text, key, "\"%s\": %s", key, why);
+	n = base64_decode(s, buf, sizeof(buf));
+	secret_wipe(s, sizeof(s));
+	if (n != VIGIL_KEY_LEN) {
+		secret_wipe(buf, sizeof(buf));
+		return fail(err, errsz, name, text, key,
+			    "\"%s\" from %s is not base64 of exactly %d bytes (`vigil keygen` "
+			    "makes one)",
+			    key, *file ? file : cred, VIGIL_KEY_LEN);
+	}
+	memcpy(out, buf, VIGIL_KEY_LEN);
+	secret_wipe(buf, sizeof(buf));
+	*has = 1;
+	return 0;
+}
+
+static int secrets_load(struct vigil_config *c, const char *name, const char *text, char *err,
+			size_t errsz)
+{
+	struct mk_config *m = &c->masakari;
+	char why[300];
+
+	if (key_secret(name, text, err, errsz, "key", c->key_file, c->key_credential, c->key,
+		       &c->has_key) ||
+	    key_secret(name, text, err, errsz, "key_next", c->key_next_file, c->key_next_credential,
+		       c->key_next, &c->has_key_next))
+		return -1;
+	if (!m->password_file[0] && !m->password_credential[0])
+		return 0;
+	if (m->password[0] || (m->password_file[0] && m->password_credential[0]))
+		return fail(err, errsz, name, text, "masakari.password",
+			    "set one of \"masakari.password\", \"masakari.password_file\" and "
+			    "\"masakari.password_credential\"");
+	if (secret_read(m->password_file, m->password_credential, m->password, sizeof(m->password),
+			why, sizeof(why)))
+		return fail(err, errsz, name, text, "masakari.password", "%s", why);
+	return 0;
+}
+
+void config_warn(const struct vigil_config *c, const char *path)
+{
+	const struct mk_config *m = &c->masakari;
+	int inline_key = (c->has_key && !c->key_file[0] && !c->key_credential[0]) ||
+			 (c->has_key_next && !c->key_next_file[0] && !c->key_next_credential[0]);
+	int inline_password = m->password[0] && !m->password_file[0] && !m->password_credential[0];
+	struct stat st;
+
+	if (path && (inline_key || inline_password) && !stat(path, &st) && (st.st_mode & 077))
+		log_warn("%s holds %s and is readable by %s (mode %03o): chmod 600 it, or keep the "
+			 "secrets in key_file / masakari.password_file (or systemd credentials)",
+			 path, inline_key ? "the cluster key" : "the Keystone password",
+			 st.st_mode & 007 ? "everyone" : "its group",
+			 (unsigned)(st.st_mode & 0777));
+	if (m->password[0] && !strncmp(m->auth_url, "http://", 7))
+		log_warn("masakari.auth_url is http://: the Keystone password travels in clear "
+			 "text; use https:// (masakari.ca_file names the CAs to trust)");
+}
+
 /* Derived values and cross-key checks. */
 static int config_finish(struct vigil_config *c, const char *name, const char *text, char *err,
 			 size_t errsz)
@@ -554,6 +648,8 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 	if (!c->cluster[0] || strchr(c->cluster, '/'))
 		return fail(err, errsz, name, text, "cluster",
 			    "\"cluster\" must be a non-empty name without '/'");
+	if (secrets_load(c, name, text, err, errsz))
+		return -1;
 	if (c->has_key_next && !c->has_key)
 		return fail(err, errsz, name, text, "key_next",
 			    "\"key_next\" needs \"key\" to be set too");
