@@ -11,6 +11,7 @@
 #   make bench-detect  crash detection latency on a 16-host namespace cluster
 #   make bench-recovery  crash to Masakari's 202 on a 5-host cluster, real masakari-api
 #   make bench-sim   simulated 10/100/1000-node clusters: detection, msgs/node/s
+#   make bench-metrics  series per agent and render times of /metrics at 10..1000 peers (root)
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, systemd unit, man pages, sample config,
 #                    dashboard (PREFIX=/usr/local, DESTDIR); make uninstall
@@ -103,7 +104,7 @@ TEST_LDLIBS := $(LDLIBS) -lcmocka
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
-.PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery \
+.PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery bench-metrics \
 	vmlinux install uninstall format tests
 
 all: $(O)/vigil
@@ -195,6 +196,9 @@ bench-detect: $(O)/vigil $(TEST_BPF_OBJS)
 
 bench-sim: $(O)/sim/sim
 	$(Q)$(O)/sim/sim -scaling
+
+bench-metrics: $(O)/bench/bench_metrics
+	$(Q)$(O)/bench/bench_metrics
 
 bench-recovery: $(O)/vigil $(TEST_BPF_OBJS)
 	$(Q)O=$(O) VIGIL=$(O)/vigil tests/bench/bench-recovery.sh
