@@ -14,7 +14,7 @@
 #   make bench-metrics  series per agent and render times of /metrics at 10..1000 peers (root)
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, systemd unit, man pages, sample config,
-#                    dashboard (PREFIX=/usr/local, DESTDIR); make uninstall
+#                    dashboard, alert rules (PREFIX=/usr/local, DESTDIR); make uninstall
 #
 # Out-of-tree: O=DIR (default build). Verbose: V=1.
 
@@ -241,6 +241,7 @@ install: $(O)/vigil
 	install -m 0644 docs/vigil.json docs/configuration.md $(DESTDIR)$(DOCDIR)/
 	install -m 0755 userspace/tools/masakari-local.sh $(DESTDIR)$(DATADIR)/masakari-local.sh
 	install -m 0644 docs/grafana/vigil.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+	install -m 0644 docs/prometheus/vigil-rules.yml $(DESTDIR)$(DATADIR)/prometheus-rules.yml
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vigil
 	@# Never overwrite an operator's configuration.
 	test -e $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.json || \
@@ -252,7 +253,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vigil $(DESTDIR)$(UNITDIR)/vigil.service \
 		$(DESTDIR)$(MANDIR)/man8/vigil.8 $(DESTDIR)$(MANDIR)/man5/vigil.json.5 \
 		$(DESTDIR)$(DOCDIR)/vigil.json $(DESTDIR)$(DOCDIR)/configuration.md \
-		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/grafana-dashboard.json \
+		$(DESTDIR)$(DATADIR)/prometheus-rules.yml
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
 FORMAT_SRCS = $(shell find bpf include userspace tests -name '*.[ch]')
