@@ -236,6 +236,10 @@ static enum MHD_Result reply_rendered(struct MHD_Connection *c, struct api_serve
 	if (!body)
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
 	MHD_add_response_header(r, "Content-Type", type);
 	if (!fresh) {
 		snprintf(age, sizeof(age), "%.0f", age_s);

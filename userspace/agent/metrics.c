@@ -253,9 +253,10 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 		    "Raft leaders this server has seen: a new leader, or one re-elected in a new "
 		    "term.",
 		    (double)mx->leader.changes);
-	prom_family(f, "vigil_consensus_messages_refused_total", "counter",
-		    "Signed REPORT and MAINT messages refused: replayed, or sent too far from this "
-		    "server's clock.");
+	prom_family(
+		f, "vigil_consensus_messages_refused_total", "counter",
+		"Signed REPORT and MAINT messages refused, by reason: replayed, an epoch too far "
+		"ahead of this server's clock, too many senders, or malformed.");
 	for (int r = REPLAY_REPLAY; r <= REPLAY_FULL; r++)
 		prom_sample(f, "vigil_consensus_messages_refused_total", (double)sv.refused[r],
 			    "reason", replay_result_name((enum replay_result)r), NULL);
