@@ -63,7 +63,7 @@ BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) \
 #          state, verdicts, the notifier's and the voters' rules
 #   xdp    the XDP program's life cycle and its maps, from userspace (libbpf)
 #   agent  the daemon: event loop, sockets, Raft, Masakari, HTTP API
-#   cli    the operator's commands
+#   cli    the operator's commands (HTTP to the agent; offline Raft recovery)
 #   demo   `vigil demo`
 # main.c (the command table) sits on top of all of them.
 PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd libsodium
@@ -72,7 +72,7 @@ INC_lib := -Iinclude -Iuserspace/lib
 INC_core := $(INC_lib) -Iuserspace/core
 INC_xdp := $(INC_core) -Iuserspace/xdp -I$(O)
 INC_agent := $(INC_xdp) -Iuserspace/agent
-INC_cli := $(INC_xdp) -Iuserspace/cli
+INC_cli := $(INC_agent) -Iuserspace/cli
 INC_demo := $(INC_cli) -Iuserspace/demo
 INC_main := $(INC_agent) -Iuserspace/cli -Iuserspace/demo
 INC_all := $(INC_main)
@@ -220,13 +220,14 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 # Debian 12 packages: build, tests (namespaces, nftables, stress-ng, promtool,
-# prometheus) and benchmarks (bench-compare: serf, Go and memberlist's sources,
-# gnuplot). masakari-api is installed by its test launcher.
+# prometheus, the fencing tests' BMCs: ipmi_sim, ipmitool, fence_ipmilan) and
+# benchmarks (bench-compare: serf, Go and memberlist's sources, gnuplot).
+# masakari-api is installed by its test launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev libsodium-dev \
 	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
 	python3 ca-certificates socat jq groff-base man-db clang-format coreutils \
-	serf golang-go golang-github-hashicorp-memberlist-dev gnuplot-nox
+	openipmi ipmitool fence-agents serf golang-go golang-github-hashicorp-memberlist-dev gnuplot-nox
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600

@@ -47,7 +47,8 @@ check "SIGHUP with a broken file: refused, agent keeps running" \
 	sh -c "sleep 0.5; grep -q 'reload refused' $VT_DIR/agent.log && kill -0 $APID"
 kill -TERM "$APID"
 wait "$APID"
-check "SIGTERM: agent leaves and exits 0" test $? = 0
+check "SIGTERM: the agent stops and exits 0" test $? = 0
+check "SIGTERM: ... without leaving the cluster" grep -q "stays a member of the cluster" "$VT_DIR/agent.log"
 check "after exit the XDP program stays attached (pinned link)" \
 	sh -c "ip -n $NS link show eth0 | grep -q xdp"
 

@@ -307,7 +307,8 @@ static void test_leader_changes_in_elections(void **state)
 	}
 	second = cluster_leader(c); /* maybe the same server, in a later term */
 	assert_true(raft_fixture_get(&c->fx, second)->current_term > term);
-	cluster_propose(c, second, fsm_cmd_member(7, "hv7", "compute-7"), (second + 1) % c->n);
+	cluster_propose(c, second, fsm_cmd_member(7, "hv7", "compute-7", NULL),
+			(second + 1) % c->n);
 	for (steps = 0; steps < 50; steps++) {
 		raft_fixture_step(&c->fx);
 		watch_all(c, w);

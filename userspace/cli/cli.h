@@ -13,7 +13,7 @@ struct json_t;
 
 /* The commands, each defined in its cmd_*.c. */
 extern const struct cmd cmd_members, cmd_status, cmd_maint, cmd_leave, cmd_ping, cmd_xdp, cmd_maps,
-	cmd_keygen, cmd_config;
+	cmd_keygen, cmd_config, cmd_operator;
 
 /* METHOD http://addr/path (with the API token if token is not NULL); the
  * JSON body of a 200 or 202 answer, else NULL and the reason in err. Quiet:

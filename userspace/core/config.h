@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fence.h"
 #include "memb.h"
 #include "vigil_abi.h"
 
@@ -93,6 +94,7 @@ struct vigil_config {
 	int metrics_per_peer;		   /* per-peer series on /metrics (about 31 each) */
 	char api_token_file[CFG_PATH_MAX]; /* the API's token; "" = <data_dir>/api-token */
 	int allow_public_bind;		   /* permit public/wildcard listen addresses */
+	int leave_on_terminate;		   /* SIGTERM/SIGINT leave, not just stop */
 	uint32_t heartbeat_interval_ms;	   /* agent heartbeat counter period */
 	uint32_t pushpull_interval_ms;	   /* anti-entropy period; 0 = off */
 	struct memb_config memb;	   /* SWIM timing and fan-out */
@@ -100,7 +102,8 @@ struct vigil_config {
 	char hypervisor_hostname[CFG_NAME_MAX]; /* as Nova/Masakari know it; default node_name */
 	struct raft_config raft;
 	struct verdict_config verdict;
-	struct mk_config masakari; /* where and how to notify */
+	struct mk_config masakari;   /* where and how to notify */
+	struct fence_config fencing; /* how a failed host is powered off before (fence.h) */
 
 	/* derived by config_finish() */
 	uint32_t cluster_id;
