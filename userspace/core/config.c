@@ -149,6 +149,10 @@ static const struct cfg_directive directives[] = {
 	    "(X-Vigil-Token); made at first start, mode 0600. Empty: <data_dir>/api-token."),
 	STR("metrics_addr", metrics_addr, "",
 	    "A second listen address serving only /metrics (and /v1/health). Empty: none."),
+	BOOL("metrics_per_peer", metrics_per_peer, "false",
+	     "Also export a series set per peer on /metrics (RTT histogram, smoothed RTT, jitter, "
+	     "last ACK age, up, agent stalled: about 31 series per peer); false exports the "
+	     "aggregates over all peers only."),
 	BOOL("allow_public_bind", allow_public_bind, "false",
 	     "Allow bind_addr, api_addr and metrics_addr on public or wildcard addresses."),
 	BOOL("leave_on_terminate", leave_on_terminate, "false",

@@ -98,6 +98,7 @@ struct vigil_config {
 	char data_dir[CFG_PATH_MAX];	   /* state the agent keeps across restarts */
 	char api_addr[64];		   /* HTTP API listen address */
 	char metrics_addr[64];		   /* second listener, /metrics only; "" = none */
+	int metrics_per_peer;		   /* per-peer series on /metrics (about 31 each) */
 	char api_token_file[CFG_PATH_MAX]; /* the API's token; "" = <data_dir>/api-token */
 	int allow_public_bind;		   /* permit public/wildcard listen addresses */
 	int leave_on_terminate;		   /* SIGTERM/SIGINT leave, not just stop */
