@@ -10,14 +10,16 @@
 #   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
 #   make bench-detect  crash detection latency on a 16-host namespace cluster
 #   make bench-recovery  crash to Masakari's 202 on a 5-host cluster, real masakari-api
+#   make bench-compare  vigil vs Serf (lan, local) and tightened memberlist under the same faults
 #   make bench-sim   simulated 10/100/1000-node clusters: detection, msgs/node/s
+#   make bench-metrics  series per agent and render times of /metrics at 10..1000 peers (root)
 #   make e2e         a real OpenStack (Debian's Keystone, Nova, Masakari): crash a
 #                    hypervisor, its instances run again elsewhere (root; installs
 #                    the OpenStack packages on first use, or make e2e-deps)
 #   make bench-e2e   notification to instances ACTIVE elsewhere, per setting
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, systemd unit, man pages, sample config,
-#                    dashboard (PREFIX=/usr/local, DESTDIR); make uninstall
+#                    dashboard, alert rules (PREFIX=/usr/local, DESTDIR); make uninstall
 #
 # Out-of-tree: O=DIR (default build). Verbose: V=1.
 
@@ -65,16 +67,16 @@ BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) \
 #          state, verdicts, the notifier's and the voters' rules
 #   xdp    the XDP program's life cycle and its maps, from userspace (libbpf)
 #   agent  the daemon: event loop, sockets, Raft, Masakari, HTTP API
-#   cli    the operator's commands
+#   cli    the operator's commands (HTTP to the agent; offline Raft recovery)
 #   demo   `vigil demo`
 # main.c (the command table) sits on top of all of them.
-PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd
+PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd libsodium
 LAYERS := lib core xdp agent cli demo
 INC_lib := -Iinclude -Iuserspace/lib
 INC_core := $(INC_lib) -Iuserspace/core
 INC_xdp := $(INC_core) -Iuserspace/xdp -I$(O)
 INC_agent := $(INC_xdp) -Iuserspace/agent
-INC_cli := $(INC_xdp) -Iuserspace/cli
+INC_cli := $(INC_agent) -Iuserspace/cli
 INC_demo := $(INC_cli) -Iuserspace/demo
 INC_main := $(INC_agent) -Iuserspace/cli -Iuserspace/demo
 INC_all := $(INC_main)
@@ -103,11 +105,13 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 SIM_SRCS := $(wildcard tests/sim/*.c)
 SIM_BINS := $(patsubst tests/sim/%.c,$(O)/sim/%,$(SIM_SRCS))
 TEST_CFLAGS := $(CFLAGS) $(INC_all) -Ibpf -Itests/lib
-TEST_LDLIBS := $(LDLIBS) -lcmocka
+# (gnutls: test_masakari's HTTPS server checks the client certificates vigil presents)
+TEST_LDLIBS := $(LDLIBS) -lcmocka $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null)
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
-.PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery \
+.PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery bench-compare \
+	bench-metrics \
 	e2e e2e-deps bench-e2e \
 	vmlinux install uninstall format tests
 
@@ -201,8 +205,22 @@ bench-detect: $(O)/vigil $(TEST_BPF_OBJS)
 bench-sim: $(O)/sim/sim
 	$(Q)$(O)/sim/sim -scaling
 
+bench-metrics: $(O)/bench/bench_metrics
+	$(Q)$(O)/bench/bench_metrics
+
 bench-recovery: $(O)/vigil $(TEST_BPF_OBJS)
 	$(Q)O=$(O) VIGIL=$(O)/vigil tests/bench/bench-recovery.sh
+
+# bench-compare's memberlist member, built offline from Debian's Go sources.
+MLNODE := $(O)/bench/memberlist-node
+$(MLNODE): tests/bench/memberlist-node/main.go
+	$(call msg,GO,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+		GOCACHE=$(abspath $(O))/go-cache go build -o $@ ./tests/bench/memberlist-node
+
+bench-compare: $(O)/vigil $(TEST_BPF_OBJS) $(MLNODE)
+	$(Q)O=$(O) VIGIL=$(O)/vigil MLNODE=$(MLNODE) tests/bench/bench-compare.sh
 
 # The end-to-end rig: userspace/tools/openstack-local.sh installs its packages
 # on first use (e2e-deps does it ahead), from the root namespace.
@@ -219,11 +237,14 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 # Debian 12 packages: build, tests (namespaces, nftables, stress-ng, promtool,
-# prometheus) and benchmarks. masakari-api is installed by its test launcher.
+# prometheus, the fencing tests' BMCs: ipmi_sim, ipmitool, fence_ipmilan) and
+# benchmarks (bench-compare: serf, Go and memberlist's sources, gnuplot).
+# masakari-api is installed by its test launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
-	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev \
+	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev libsodium-dev \
 	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
-	python3 ca-certificates socat jq groff-base man-db clang-format coreutils
+	python3 ca-certificates socat jq groff-base man-db clang-format coreutils \
+	openipmi ipmitool fence-agents serf golang-go golang-github-hashicorp-memberlist-dev gnuplot-nox
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600
@@ -256,6 +277,7 @@ install: $(O)/vigil
 	install -m 0755 userspace/tools/openstack-local.sh $(DESTDIR)$(DATADIR)/openstack-local.sh
 	install -m 0755 userspace/tools/openstack-client.py $(DESTDIR)$(DATADIR)/openstack-client.py
 	install -m 0644 docs/grafana/vigil.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+	install -m 0644 docs/prometheus/vigil-rules.yml $(DESTDIR)$(DATADIR)/prometheus-rules.yml
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vigil
 	@# Never overwrite an operator's configuration.
 	test -e $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.json || \
@@ -269,7 +291,7 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/vigil.json $(DESTDIR)$(DOCDIR)/configuration.md \
 		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/openstack-lib.sh \
 		$(DESTDIR)$(DATADIR)/openstack-local.sh $(DESTDIR)$(DATADIR)/openstack-client.py \
-		$(DESTDIR)$(DATADIR)/grafana-dashboard.json
+		$(DESTDIR)$(DATADIR)/grafana-dashboard.json $(DESTDIR)$(DATADIR)/prometheus-rules.yml
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
 FORMAT_SRCS = $(shell find bpf include userspace tests -name '*.[ch]')

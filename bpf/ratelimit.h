@@ -1,37 +1,38 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* ratelimit.h - per-source token bucket so vigil can never be a reflector. */
+/*
+ * ratelimit.h - token bucket capping the answers one prober channel gets.
+ * Also compiled into bench_xdp's userspace responder, like replay.h.
+ */
 #ifndef VIGIL_BPF_RATELIMIT_H
 #define VIGIL_BPF_RATELIMIT_H
 
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include "vigil_maps.h"
+#include "both.h"
+#include "vigil_abi.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 /* Refill is computed over at most this long, so elapsed * rate cannot overflow. */
 #define RL_MAX_ELAPSED_NS (10 * NSEC_PER_SEC)
 
+/* A new bucket, full but for the answer being given now. Returns 1 if that
+ * answer may be sent (0 only with a burst of 0). */
+static __always_inline int rl_init(struct vigil_rl_bucket *b, __u64 now, __u32 burst)
+{
+	b->tokens = burst ? ((__u64)burst - 1) * NSEC_PER_SEC : 0;
+	b->last_ns = now;
+	return burst != 0;
+}
+
 /*
- * Take one answer from the bucket of key. rate_pps answers per second are
- * refilled, up to burst. Returns 1 if the answer may be sent. Concurrent
- * updates from two CPUs can lose a refill or a take; the limit stays within a
- * token of its setting, which is all an amplification guard needs.
+ * Take one answer from bucket b. rate_pps answers per second are refilled,
+ * up to burst. Returns 1 if the answer may be sent. Concurrent updates from
+ * two CPUs can lose a refill or a take; the limit stays within a token of its
+ * setting, which is all an amplification guard needs.
  */
-static __always_inline int rl_take(struct vigil_rl_key *key, __u64 now, __u32 rate_pps, __u32 burst)
+static __always_inline int rl_take(struct vigil_rl_bucket *b, __u64 now, __u32 rate_pps,
+				   __u32 burst)
 {
 	__u64 cap = (__u64)burst * NSEC_PER_SEC;
-	struct vigil_rl_bucket *b, nb;
 	__u64 elapsed, tokens;
-
-	b = bpf_map_lookup_elem(&ratelimit, key);
-	if (!b) {
-		if (burst == 0)
-			return 0;
-		nb.tokens = cap - NSEC_PER_SEC;
-		nb.last_ns = now;
-		bpf_map_update_elem(&ratelimit, key, &nb, BPF_ANY);
-		return 1;
-	}
 
 	elapsed = now > b->last_ns ? now - b->last_ns : 0;
 	if (elapsed > RL_MAX_ELAPSED_NS)

@@ -7,14 +7,7 @@
 #ifndef VIGIL_BPF_RTT_H
 #define VIGIL_BPF_RTT_H
 
-#ifdef __bpf__
-#include "vmlinux.h"
-#else
-#include <linux/types.h>
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#endif
+#include "both.h"
 #include "vigil_abi.h"
 
 static __always_inline __u32 log2_u64(__u64 v)

@@ -39,13 +39,14 @@ struct {
 	__type(value, struct vigil_key);
 } keys SEC(".maps");
 
-/* Per-source token buckets capping the ACKs we send. */
+/* Per (sender, channel) of the PINGs we answer: replay window and answer
+ * budget, one lookup for both. Created only for PINGs whose MAC verified. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, VIGIL_RL_ENTRIES);
-	__type(key, struct vigil_rl_key);
-	__type(value, struct vigil_rl_bucket);
-} ratelimit SEC(".maps");
+	__uint(max_entries, VIGIL_PROBERS);
+	__type(key, struct vigil_peer_key);
+	__type(value, struct vigil_prober);
+} probers SEC(".maps");
 
 /* What the program did, per CPU. */
 struct {

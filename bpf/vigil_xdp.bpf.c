@@ -22,16 +22,17 @@
 #include "parsing.h"
 #include "csum.h"
 #include "vigil_maps.h"
-#include "ratelimit.h"
+#include "prober.h"
 #include "rtt.h"
 
 /* Set through the skeleton's rodata before load (userspace/loader.c). */
 const volatile __u16 cfg_port = VIGIL_DEFAULT_PORT;
 const volatile __u32 cfg_node_id = 0;
 const volatile __u32 cfg_cluster_id = 0;
-const volatile __u32 cfg_rl_rate = 100;	 /* answers per second per source */
+const volatile __u32 cfg_rl_rate = 100;	 /* answers per second per prober channel */
 const volatile __u32 cfg_rl_burst = 200; /* bucket size */
 const volatile __u64 cfg_ack_max_age_ns = 10ULL * NSEC_PER_SEC;
+const volatile __u64 cfg_ping_quiet_ns = VIGIL_PING_QUIET_NS; /* replay.h */
 
 #define REPLY_TTL 64
 
@@ -80,18 +81,6 @@ static __always_inline void swap_eth(struct ethhdr *eth)
 	__builtin_memcpy(tmp, eth->h_source, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN);
-}
-
-static __always_inline void source_key(const struct pkt *pk, struct vigil_rl_key *k)
-{
-	__builtin_memset(k, 0, sizeof(*k));
-	if (pk->iph) {
-		k->addr[10] = 0xff;
-		k->addr[11] = 0xff;
-		__builtin_memcpy(&k->addr[12], &pk->iph->saddr, 4);
-	} else if (pk->ip6h) {
-		__builtin_memcpy(k->addr, &pk->ip6h->saddr, 16);
-	}
 }
 
 /* Turn the packet into the reply carrying ack: swap MACs, addresses and
@@ -150,10 +139,41 @@ static __always_inline void write_reply(struct pkt *pk, struct vigil_probe *ack)
 	}
 }
 
+/*
+ * May the PING m, whose MAC verified, be answered (prober.h)? Its prober
+ * channel is (sender_id, chan), both under the MAC, so a replayed or spoofed
+ * packet can only ever touch the record of the channel it was captured from,
+ * and only a key holder can make a new record. Returns 1, or 0 after
+ * counting why not.
+ */
+static __always_inline int admit_ping(const struct vigil_probe *m, struct vigil_stats *st)
+{
+	struct vigil_peer_key key = {};
+	struct vigil_prober *p, np;
+	enum prober_verdict v;
+	__u64 now = bpf_ktime_get_ns();
+
+	key.node_id = bpf_ntohl(m->hdr.sender_id);
+	key.chan = m->chan;
+	p = bpf_map_lookup_elem(&probers, &key);
+	v = prober_admit(p ? p : &np, !p, bpf_be64_to_cpu(m->send_ns), now, cfg_ping_quiet_ns,
+			 cfg_rl_rate, cfg_rl_burst);
+	if (v == PROBER_REPLAYED) {
+		STAT_INC(st, drop_replayed_ping);
+		return 0;
+	}
+	if (v == PROBER_LIMITED) {
+		STAT_INC(st, drop_rate_limited);
+		return 0;
+	}
+	if (!p)
+		bpf_map_update_elem(&probers, &key, &np, BPF_ANY);
+	return 1;
+}
+
 static __always_inline int handle_ping(struct pkt *pk, const struct vigil_probe *m, __u32 slot,
 				       __u64 k0, __u64 k1, struct vigil_stats *st)
 {
-	struct vigil_rl_key rk;
 	struct vigil_probe ack;
 	struct vigil_self *me;
 	__u32 zero = 0;
@@ -165,12 +185,8 @@ static __always_inline int handle_ping(struct pkt *pk, const struct vigil_probe 
 		return XDP_DROP;
 	}
 	STAT_INC(st, rx_ping);
-
-	source_key(pk, &rk);
-	if (!rl_take(&rk, bpf_ktime_get_ns(), cfg_rl_rate, cfg_rl_burst)) {
-		STAT_INC(st, drop_rate_limited);
+	if (!admit_ping(m, st))
 		return XDP_DROP;
-	}
 
 	ack = *m;
 	flags = bpf_ntohs(m->hdr.flags) & VIGIL_F_RELAYED;
@@ -293,13 +309,16 @@ int vigil_xdp(struct xdp_md *ctx)
 		STAT_INC(st, drop_truncated);
 		return XDP_DROP;
 	}
-	if (hdr->version != VIGIL_PROTO_VERSION) {
-		STAT_INC(st, drop_bad_version);
-		return XDP_DROP;
-	}
+	/* The agent's own messages go up, whatever their version: the agent
+	 * checks it. PING and ACK have their own version, unchanged since 1,
+	 * so hosts of two agent protocol versions still probe each other. */
 	if (hdr->type != VIGIL_MSG_PING && hdr->type != VIGIL_MSG_ACK) {
 		STAT_INC(st, pass_other);
 		return XDP_PASS;
+	}
+	if (hdr->version != VIGIL_PROBE_VERSION) {
+		STAT_INC(st, drop_bad_version);
+		return XDP_DROP;
 	}
 	if (hdr->type == VIGIL_MSG_PING && !to_port) {
 		STAT_INC(st, pass_other);

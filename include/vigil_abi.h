@@ -18,11 +18,12 @@
 /* ---- wire protocol ---------------------------------------------------- */
 
 #define VIGIL_MAGIC	    0x5647494cU /* "VGIL", first 4 bytes of every message */
-#define VIGIL_PROTO_VERSION 1
-#define VIGIL_DEFAULT_PORT  7301 /* gossip and probes, UDP */
-#define VIGIL_MAC_LEN	    8	 /* SipHash-2-4 output, little-endian */
-#define VIGIL_KEY_LEN	    16	 /* 128-bit cluster key */
-#define VIGIL_MAX_MSG	    1400 /* largest datagram vigil sends */
+#define VIGIL_PROTO_VERSION 2		/* the agent's messages (all but PING and ACK) */
+#define VIGIL_PROBE_VERSION 1		/* PING and ACK: their layout has not changed since 1 */
+#define VIGIL_DEFAULT_PORT  7301	/* gossip and probes, UDP */
+#define VIGIL_MAC_LEN	    8		/* SipHash-2-4 output, little-endian */
+#define VIGIL_KEY_LEN	    16		/* 128-bit cluster key */
+#define VIGIL_MAX_MSG	    1400	/* largest datagram vigil sends */
 
 /* Message types. The XDP program handles PING and ACK itself; every other
  * type is passed up to the agent's socket untouched. */
@@ -55,7 +56,7 @@ enum vigil_msg_type {
  * big-endian (network order). */
 struct vigil_hdr {
 	__be32 magic;	   /* VIGIL_MAGIC */
-	__u8 version;	   /* VIGIL_PROTO_VERSION */
+	__u8 version;	   /* VIGIL_PROBE_VERSION (PING, ACK), else VIGIL_PROTO_VERSION */
 	__u8 type;	   /* enum vigil_msg_type */
 	__be16 flags;	   /* VIGIL_F_* */
 	__be32 cluster_id; /* hash of the cluster (availability zone) name */
@@ -78,7 +79,7 @@ struct vigil_probe {
 	__be32 target_id;   /* node id the PING is addressed to */
 	__be32 seq;	    /* prober's sequence number, per peer and channel */
 	__be64 send_ns;	    /* prober's CLOCK_MONOTONIC at send, echoed */
-	__be32 incarnation; /* sender's SWIM incarnation */
+	__be32 incarnation; /* low 32 bits of the sender's incarnation (shown, not compared) */
 	__u8 chan;	    /* prober's channel: VIGIL_CHAN_* */
 	__u8 pad[3];	    /* zero */
 	__be64 heartbeat;   /* sender agent's heartbeat counter */
@@ -106,20 +107,30 @@ enum vigil_role {
 #define VIGIL_UF_WITNESS 0x01 /* ALIVE vouched for by a witness's kernel ACK */
 #define VIGIL_NAME_LEN	 64
 
-/* One member's state, as gossiped: GOSSIP carries several, JOIN one. */
+/*
+ * One member's state, as gossiped: GOSSIP carries several, JOIN one.
+ * Incarnations are 64-bit: a member starts at its boot epoch (CLOCK_REALTIME
+ * seconds at agent start, never below the last one it used) shifted left by
+ * 32, and counts up from there. A claim whose epoch lies beyond the
+ * receiver's clock plus VIGIL_EPOCH_AHEAD_S is refused, so no claim can be
+ * made that its subject cannot outbid within that long, and an incarnation
+ * never wraps.
+ */
 struct vigil_update {
 	__be32 node_id;
-	__be32 incarnation;
 	__u8 state; /* enum vigil_member_state */
 	__u8 flags; /* VIGIL_UF_* */
 	__u8 role;  /* enum vigil_role */
 	__u8 pad;
+	__be64 incarnation;
 	__be16 port; /* UDP port */
 	__be16 reserved;
 	__u8 addr[16];		   /* IPv6, or IPv4-mapped (::ffff:a.b.c.d) */
 	__be32 from_id;		   /* who asserted it (suspicion confirmations) */
 	char name[VIGIL_NAME_LEN]; /* NUL-padded */
 };
+
+#define VIGIL_EPOCH_AHEAD_S 120 /* an incarnation's epoch may lead the receiver's clock by this */
 
 /* GOSSIP and JOIN: header, count, then count updates, then the MAC. */
 struct vigil_gossip {
@@ -151,12 +162,17 @@ struct vigil_relay {
 	__u8 mac[VIGIL_MAC_LEN];
 };
 
+/*
+ * REPORT and MAINT change the servers' state, so each carries its sender's
+ * epoch (its boot epoch, as above) and a sequence number counted up within
+ * it: a server takes a message only if (epoch, seq) is past the last one it
+ * took of that type from that sender. A captured message can neither be
+ * replayed nor re-dated (the MAC covers both), and no clock need agree.
+ */
+
 /* REPORT (member -> every server, every report_interval_ms): who this member
- * currently finds unreachable (dead), for the leader's quorum verdicts.
- * REPORT and MAINT carry the sender's wall-clock send time: a server accepts
- * only a newer one than the last it took from that sender, and only within
- * VIGIL_REPLAY_WINDOW_NS of its own clock, so a captured message cannot be
- * replayed. */
+ * currently finds unreachable (dead), for the leader's quorum verdicts. The
+ * header below is followed by __be32 unreachable[count], then the MAC. */
 struct vigil_report {
 	struct vigil_hdr hdr;
 	char name[VIGIL_NAME_LEN];     /* reporter's node name */
@@ -164,11 +180,9 @@ struct vigil_report {
 	__be16 count;		       /* node ids that follow */
 	__be16 reserved;
 	__be32 reserved2;
-	__be64 sent_ns; /* sender's CLOCK_REALTIME at sending, ns */
-			/* __be32 unreachable[count]; __u8 mac[8]; */
+	__be64 epoch; /* sender's boot epoch */
+	__be64 seq;   /* sender's message counter within it */
 };
-
-#define VIGIL_REPLAY_WINDOW_NS (60ULL * 1000000000ULL)
 
 #define VIGIL_REPORT_MAX_IDS ((VIGIL_MAX_MSG - sizeof(struct vigil_report) - VIGIL_MAC_LEN) / 4)
 
@@ -178,13 +192,14 @@ struct vigil_maint {
 	char host[VIGIL_NAME_LEN]; /* node name or hypervisor host name */
 	__u8 on;		   /* 1 = enter maintenance, 0 = leave it */
 	__u8 pad[7];
-	__be64 sent_ns; /* sender's CLOCK_REALTIME at sending, ns */
+	__be64 epoch; /* sender's boot epoch */
+	__be64 seq;   /* sender's message counter within it */
 	__u8 mac[VIGIL_MAC_LEN];
 };
 
-_Static_assert(sizeof(struct vigil_maint) == 104, "vigil_maint is 104 bytes");
-_Static_assert(sizeof(struct vigil_report) == 160, "vigil_report header is 160 bytes");
-_Static_assert(sizeof(struct vigil_update) == 100, "vigil_update is 100 bytes on the wire");
+_Static_assert(sizeof(struct vigil_maint) == 112, "vigil_maint is 112 bytes");
+_Static_assert(sizeof(struct vigil_report) == 168, "vigil_report header is 168 bytes");
+_Static_assert(sizeof(struct vigil_update) == 104, "vigil_update is 104 bytes on the wire");
 _Static_assert(sizeof(struct vigil_gossip) == 24, "vigil_gossip header is 24 bytes");
 _Static_assert(sizeof(struct vigil_relay) == 56, "vigil_relay is 56 bytes on the wire");
 
@@ -197,14 +212,27 @@ _Static_assert(__builtin_offsetof(struct vigil_probe, mac) == 56, "MAC ends the 
 
 /* ---- BPF maps ----------------------------------------------------------- */
 
-#define VIGIL_MAP_ABI	  1  /* bump when a map value layout changes */
+#define VIGIL_MAP_ABI	  2  /* bump when a map key or value layout changes */
 #define VIGIL_INFLIGHT	  8  /* probes in flight per peer channel (power of 2) */
 #define VIGIL_RTT_BUCKETS 32 /* log2(ns) RTT histogram buckets */
 #define VIGIL_MAX_PEERS	  4096
-#define VIGIL_RL_ENTRIES  16384 /* rate-limit table (LRU) */
+#define VIGIL_PROBERS	  16384 /* probers table (LRU): (sender, chan) pairs that PING us */
+#define VIGIL_PING_WINDOW 8	/* send times remembered per prober channel */
 #define VIGIL_KEY_SLOTS	  2	/* 0 = primary (signs), 1 = secondary (accepted) */
 
-/* Key of the peers and inflight maps: one entry per (peer, prober channel). */
+/* The oldest map ABI whose vigil_peer and vigil_self values read exactly as
+ * this one's: entries it wrote are kept across an upgrade (ABI 2 changed the
+ * stats value and replaced the ratelimit map, nothing else). */
+#define VIGIL_MAP_ABI_PEER_MIN 1
+
+/* After a prober channel has had no fresh PING for this long, its next PING
+ * is answered whatever its send time: the prober's host may have rebooted
+ * and its CLOCK_MONOTONIC started again (docs/protocol.md section 7.6). */
+#define VIGIL_PING_QUIET_NS (5ULL * 1000000000ULL)
+
+/* Key of the peers, inflight and probers maps: one entry per (node, prober
+ * channel). In peers and inflight the node is the peer this host probes; in
+ * probers it is a node that probes this host. */
 struct vigil_peer_key {
 	__u32 node_id; /* peer's node id */
 	__u8 chan;     /* VIGIL_CHAN_* */
@@ -253,7 +281,7 @@ _Static_assert(sizeof(struct vigil_peer) == 104 + 8 * VIGIL_RTT_BUCKETS, "vigil_
 /* self map value (array, one entry): this node's agent, as ACKs report it. */
 struct vigil_self {
 	__u32 abi;	   /* VIGIL_MAP_ABI */
-	__u32 incarnation; /* our SWIM incarnation */
+	__u32 incarnation; /* low 32 bits of our incarnation, echoed in ACKs (shown only) */
 	__u64 heartbeat;   /* bumped by the agent while its event loop runs */
 	__u64 updated_ns;  /* CLOCK_MONOTONIC of the last bump */
 };
@@ -270,17 +298,23 @@ struct vigil_key {
 
 _Static_assert(sizeof(struct vigil_key) == 24, "vigil_key layout");
 
-/* ratelimit map: LRU hash, key = source address (IPv4 mapped into IPv6). */
-struct vigil_rl_key {
-	__u8 addr[16];
-};
-
+/* A token bucket: the answers a prober channel may still get. */
 struct vigil_rl_bucket {
 	__u64 tokens;  /* available answers, scaled by 1e9 (nano-tokens) */
 	__u64 last_ns; /* when tokens were last refilled */
 };
 
+/* probers map value (LRU hash, key vigil_peer_key = the PING's authenticated
+ * sender_id and chan): written only by the XDP program, after the PING's MAC
+ * verified, so only a key holder creates or changes an entry. */
+struct vigil_prober {
+	struct vigil_rl_bucket rl; /* answer budget (rate_limit_pps, rate_limit_burst) */
+	__u64 fresh_ns;		   /* bpf_ktime_get_ns() when a PING last passed the replay check */
+	__u64 send_ns[VIGIL_PING_WINDOW]; /* the newest send times that passed it; 0 = unused */
+};
+
 _Static_assert(sizeof(struct vigil_rl_bucket) == 16, "vigil_rl_bucket layout");
+_Static_assert(sizeof(struct vigil_prober) == 24 + 8 * VIGIL_PING_WINDOW, "vigil_prober layout");
 
 /* stats map value (per-CPU array, one entry): what the XDP program did. */
 struct vigil_stats {
@@ -294,10 +328,11 @@ struct vigil_stats {
 	__u64 drop_wrong_cluster; /* cluster id is not ours */
 	__u64 drop_bad_mac;	  /* MAC matches no installed key */
 	__u64 drop_wrong_target;  /* signed, but addressed to another node */
-	__u64 drop_rate_limited;  /* PING over the per-source answer budget */
+	__u64 drop_rate_limited;  /* PING over its prober channel's answer budget */
 	__u64 drop_stale_ack;	  /* ACK replayed, unknown seq, or too old */
 	__u64 drop_unknown_peer;  /* ACK from a peer not in the peers map */
 	__u64 drop_no_key;	  /* no key installed yet */
+	__u64 drop_replayed_ping; /* PING whose send time was already answered, or older */
 };
 
 #define VIGIL_STATS_FIELDS (sizeof(struct vigil_stats) / sizeof(__u64))

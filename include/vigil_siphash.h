@@ -19,8 +19,18 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
-/* Bound on the word loop, for the BPF verifier: 2 KiB of input. */
-#define VIGIL_MAX_SIPHASH_WORDS 256
+/*
+ * Bound on the word loop. The BPF verifier needs one, and the XDP program
+ * only ever MACs a 56-byte probe, so 2 KiB is plenty there. Userspace MACs
+ * whole messages (a STATE may be 800 KiB) and must cover every byte of them:
+ * no bound. (A bound in userspace once left the tail of large messages
+ * unauthenticated.)
+ */
+#if defined(__bpf__)
+#define VIGIL_MAX_SIPHASH_WORDS 256U
+#else
+#define VIGIL_MAX_SIPHASH_WORDS 0xffffffffU
+#endif
 
 #define VIGIL_ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 

@@ -6,6 +6,7 @@
 #include "agent.h"
 #include "cli.h"
 #include "demo.h"
+#include "fencer.h"
 #include "loader.h"
 #include "util.h"
 #include "vigil_abi.h"
@@ -13,8 +14,9 @@
 extern const struct cmd cmd_help, cmd_version;
 
 static const struct cmd *const commands[] = {
-	&cmd_agent, &cmd_members, &cmd_status, &cmd_maint,  &cmd_leave,	  &cmd_ping, &cmd_xdp,
-	&cmd_maps,  &cmd_demo,	  &cmd_keygen, &cmd_config, &cmd_version, &cmd_help,
+	&cmd_agent,    &cmd_members, &cmd_status, &cmd_maint,	&cmd_leave,
+	&cmd_operator, &cmd_ping,    &cmd_xdp,	  &cmd_maps,	&cmd_fence,
+	&cmd_demo,     &cmd_keygen,  &cmd_config, &cmd_version, &cmd_help,
 };
 
 static const struct cmd *find_cmd(const char *name)
@@ -57,8 +59,8 @@ static int version(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("vigil %s (wire protocol %d, map ABI %d)\n", VIGIL_VERSION, VIGIL_PROTO_VERSION,
-	       VIGIL_MAP_ABI);
+	printf("vigil %s (wire protocol %d, probe protocol %d, map ABI %d)\n", VIGIL_VERSION,
+	       VIGIL_PROTO_VERSION, VIGIL_PROBE_VERSION, VIGIL_MAP_ABI);
 	return 0;
 }
 

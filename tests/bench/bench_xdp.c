@@ -16,17 +16,22 @@
  * wrapper that copies the PING back over the frame and tail-calls vigil_xdp;
  * the program's tx_ack counter must grow by exactly REPEAT, the last run must
  * return XDP_TX and leave a correct ACK (MAC, addresses, both checksums).
- * The wrapper tail-calling "return XDP_TX" instead gives the floor: what the
+ * Restored, the PING is the same PING every time, which the replay window
+ * refuses; the program is therefore loaded with a quiet period of 0, so each
+ * repetition passes as the first PING after a quiet period: the same lookup,
+ * window scan and bucket as a fresh PING, plus clearing the window. The
+ * wrapper tail-calling "return XDP_TX" instead gives the floor: what the
  * harness and the wrapper cost alone, included in the main figure. As a
  * cross-check, CALLS calls of one repetition each run vigil_xdp directly on
- * a fresh copy of the frame, every output checked (their floor includes two
- * timer reads per call).
+ * a PING signed afresh for each call (a new send time: the ordinary path
+ * through the window), every output checked (their floor includes two timer
+ * reads per call).
  *
  * responder: recvmmsg/sendmmsg batches; per datagram it does what the XDP
- * program does (check the header and the SipHash MAC, the target and the
- * per-source rate limit, build and sign the ACK) and sends the ACK back. On
- * exit it prints its own CPU time (getrusage: user + system) per PING
- * answered.
+ * program does (check the header and the SipHash MAC, the target, the
+ * prober channel's replay window and answer budget with the program's own
+ * bpf/prober.h, build and sign the ACK) and sends the ACK back. On exit it
+ * prints its own CPU time (getrusage: user + system) per PING answered.
  *
  * Output lines are "key=value" words, parsed by tests/bench/bench-xdp.sh.
  */
@@ -52,6 +57,7 @@
 
 #include "vigil_abi.h"
 #include "wire.h"
+#include "prober.h"
 #include "vigil_xdp.skel.h"
 
 #define BENCH_KEY	"vigil-bench-key!" /* 16 bytes */
@@ -60,7 +66,7 @@
 #define BENCH_PROBER	0x00000b01U
 #define BENCH_INCARN	7
 #define BENCH_HEARTBEAT 123456789ULL
-#define BENCH_RL_RATE	1000000000U /* answers/s/source: never limits */
+#define BENCH_RL_RATE	1000000000U /* answers/s per prober channel: never limits */
 #define BENCH_RL_BURST	1000000000U
 #define BATCH		64
 #define DEFAULT_REPEAT	1000000
@@ -227,14 +233,15 @@ static int check_ack_frame(const uint8_t *frame, uint32_t len)
 }
 
 /*
- * Run prog_fd on frame calls times, one repetition per call, after a warm-up.
+ * Run prog_fd on a new PING frame calls times, one repetition per call, after
+ * a warm-up.
  * Every call must return XDP_TX; if check is set, every output frame must
  * pass check_ack_frame(). Returns the mean of the kernel's per-call
  * durations in ns, or a negative value.
  */
-static double run_calls(int prog_fd, const uint8_t *frame, long calls, int check)
+static double run_calls(int prog_fd, long calls, int check)
 {
-	uint8_t out[256];
+	uint8_t frame[FRAME_LEN], out[256];
 	uint64_t sum = 0;
 	long i;
 	int err;
@@ -243,6 +250,7 @@ static double run_calls(int prog_fd, const uint8_t *frame, long calls, int check
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = FRAME_LEN,
 			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 
+		make_frame(frame); /* a new PING: signed afresh, a later send time */
 		err = bpf_prog_test_run_opts(prog_fd, &opts);
 		if (err) {
 			fprintf(stderr, "bench_xdp: test_run: %s\n", strerror(-err));
@@ -418,6 +426,7 @@ static int mode_xdp(uint32_t repeat, long calls)
 	skel->rodata->cfg_cluster_id = BENCH_CLUSTER;
 	skel->rodata->cfg_rl_rate = BENCH_RL_RATE;
 	skel->rodata->cfg_rl_burst = BENCH_RL_BURST;
+	skel->rodata->cfg_ping_quiet_ns = 0; /* the restored PING passes again: see above */
 	if (vigil_xdp__load(skel)) {
 		fprintf(stderr, "bench_xdp: loading the XDP program failed\n");
 		goto out;
@@ -472,8 +481,8 @@ static int mode_xdp(uint32_t repeat, long calls)
 
 	/* Cross-check: vigil_xdp alone, one repetition per call, each call's
 	 * output checked; the per-call timer reads show in the floor. */
-	call_real = run_calls(prog_fd, frame, calls, 1);
-	call_floor = call_real < 0 ? -1 : run_calls(floor_fd, frame, calls, 0);
+	call_real = run_calls(prog_fd, calls, 1);
+	call_floor = call_real < 0 ? -1 : run_calls(floor_fd, calls, 0);
 	if (call_floor < 0)
 		goto out;
 
@@ -509,44 +518,36 @@ out:
 
 /* ---- responder ---------------------------------------------------------- */
 
-/* The XDP program's per-source token bucket (bpf/ratelimit.h), in a small
- * direct-mapped table keyed by the IPv4 source. */
-#define RL_SLOTS 1024
-#define NSEC	 1000000000ULL
+/* The XDP program's probers map, as a small direct-mapped table keyed by
+ * (sender_id, chan); each slot holds what the map's value does. */
+#define PROBER_SLOTS 1024
 
-static struct rl_slot {
-	uint32_t addr;
-	uint64_t tokens, last_ns;
-} rl_table[RL_SLOTS];
+static struct prober_slot {
+	int used;
+	struct vigil_peer_key key;
+	struct vigil_prober p;
+} prober_table[PROBER_SLOTS];
 
-static int rl_take(uint32_t addr, uint64_t now)
+static int admit(const struct vigil_probe *m, uint64_t now)
 {
-	struct rl_slot *b = &rl_table[(addr * 2654435761U) >> 22];
-	uint64_t cap = (uint64_t)BENCH_RL_BURST * NSEC, elapsed, tokens;
+	struct vigil_peer_key key = {.node_id = ntohl(m->hdr.sender_id), .chan = m->chan};
+	struct prober_slot *sl = &prober_table[((key.node_id ^ key.chan) * 2654435761U) >> 22];
+	int is_new = !sl->used || memcmp(&sl->key, &key, sizeof(key));
+	struct vigil_prober np;
 
-	if (b->addr != addr || !b->last_ns) {
-		b->addr = addr;
-		b->tokens = cap - NSEC;
-		b->last_ns = now;
-		return 1;
-	}
-	elapsed = now > b->last_ns ? now - b->last_ns : 0;
-	if (elapsed > 10 * NSEC)
-		elapsed = 10 * NSEC;
-	tokens = b->tokens + elapsed * BENCH_RL_RATE;
-	if (tokens > cap)
-		tokens = cap;
-	b->last_ns = now;
-	if (tokens < NSEC) {
-		b->tokens = tokens;
+	if (prober_admit(is_new ? &np : &sl->p, is_new, be64toh(m->send_ns), now,
+			 VIGIL_PING_QUIET_NS, BENCH_RL_RATE, BENCH_RL_BURST) != PROBER_ANSWER)
 		return 0;
+	if (is_new) {
+		sl->used = 1;
+		sl->key = key;
+		sl->p = np;
 	}
-	b->tokens = tokens - NSEC;
 	return 1;
 }
 
 /* What the XDP program does with one datagram: 1 and the ACK in ack, or 0. */
-static int answer(const void *buf, size_t len, uint32_t src, struct vigil_probe *ack)
+static int answer(const void *buf, size_t len, struct vigil_probe *ack)
 {
 	const struct vigil_probe *m = buf;
 	uint16_t flags;
@@ -556,7 +557,7 @@ static int answer(const void *buf, size_t len, uint32_t src, struct vigil_probe 
 		return 0;
 	if (m->hdr.type != VIGIL_MSG_PING || ntohl(m->target_id) != BENCH_RESPONDER)
 		return 0;
-	if (!rl_take(src, now_ns()))
+	if (!admit(m, now_ns()))
 		return 0;
 
 	*ack = *m;
@@ -658,7 +659,7 @@ static int mode_responder(int port, long n)
 		last_rx = now_ns();
 		nout = 0;
 		for (i = 0; i < r; i++) {
-			if (!answer(in[i], msgs[i].msg_len, from[i].sin_addr.s_addr, &acks[nout])) {
+			if (!answer(in[i], msgs[i].msg_len, &acks[nout])) {
 				refused++;
 				continue;
 			}

@@ -15,13 +15,19 @@
  * field must move by exactly what the row names (1 for each field in its
  * .stats mask, 0 for all others).
  *
- * The program is loaded from its skeleton three times, never attached and
+ * Rows that answer or refuse a PING may also name what must have happened to
+ * the sender's entry in the probers map (replay window and token bucket),
+ * checked against an independent model of docs/protocol.md section 7.6.
+ *
+ * The program is loaded from its skeleton four times, never attached and
  * never pinned: "main" with a rate limit that never triggers, "rl" with a
- * burst of 3 answers per source, and "spec" configured as hv2 of the worked
- * example in docs/protocol.md section 13, whose frames are checked byte for
- * byte (and reproduced by packet.h, which validates the reference builder).
- * Rows run in table order and may depend on the map state earlier rows left
- * (ACK sequence numbers, token buckets).
+ * burst of 3 answers per prober channel, "replay" with the default rate limit
+ * and a short quiet period (so the reboot rule runs in well under a second),
+ * and "spec" configured as hv2 of the worked example in docs/protocol.md
+ * section 13, whose frames are checked byte for byte (and reproduced by
+ * packet.h, which validates the reference builder). Rows run in table order
+ * and may depend on the map state earlier rows left (ACK sequence numbers,
+ * replay windows, token buckets).
  *
  * Needs root (CAP_BPF + CAP_NET_ADMIN) for BPF_PROG_TEST_RUN.
  */
@@ -73,9 +79,13 @@
 #define SPEC_HV1 0xa8186421U
 #define SPEC_HV2 0x383053e3U
 
-#define RL_RATE	 1U /* the "rl" instance: 1 answer/s, burst 3 */
-#define RL_BURST 3U
-#define NO_RL	 1000000U /* the "main" instance: never limits */
+#define RL_RATE	   1U /* the "rl" instance: 1 answer/s, burst 3 */
+#define RL_BURST   3U
+#define NO_RL	   1000000U /* the "main" instance: never limits */
+#define DEF_RATE   100U	    /* "replay" and "spec": the defaults of rate_limit_pps/_burst */
+#define DEF_BURST  200U
+#define T_QUIET_NS (300 * NS_PER_MS) /* "replay": cfg_ping_quiet_ns */
+#define T_BOOT_NS  (7 * NS_PER_S)    /* a prober's CLOCK_MONOTONIC just after its boot */
 
 static const char *const key_text[] = {
 	"vigil-test-key-0", /* KEY_A: slot 0, primary */
@@ -109,6 +119,10 @@ enum key_set { KEYS_BOTH, KEYS_A_ONLY, KEYS_NONE }; /* installed before the row 
 enum send_mode {
 	SEND_AUTO,   /* PING: now; ACK: what the inflight slot of seq holds */
 	SEND_UNSENT, /* ACK: that, plus 1 us: a send time we never used */
+	SEND_AGAIN,  /* PING: the send time of the previous PING built: a replay */
+	SEND_LATE,   /* PING: 1 us before the previous one: overtaken on the way */
+	SEND_MARKED, /* PING: the send time of the last row with .mark set */
+	SEND_AT,     /* PING: .at_ns exactly */
 };
 enum body_kind { BODY_PROBE, BODY_NOMAGIC, BODY_ARP, BODY_TCP, BODY_ICMP6 };
 enum cut_at { CUT_NONE, CUT_L2, CUT_VLAN, CUT_L3, CUT_L4 };
@@ -123,6 +137,8 @@ struct msg_spec {
 	uint32_t target;  /* 0 = T_NODE */
 	uint32_t seq;
 	enum send_mode send;
+	uint64_t at_ns;	      /* SEND_AT */
+	int mark;	      /* remember this PING's send time (SEND_MARKED) */
 	uint32_t incarnation; /* 0 = T_PEER_INC */
 	uint8_t chan;
 	uint64_t heartbeat; /* 0 = T_PEER_HB */
@@ -171,16 +187,34 @@ struct peer_expect {
 	int stale;
 };
 
+/* What a row does to the probers entry of its PING's (sender, chan). */
+enum prober_effect {
+	PR_ABSENT = 1, /* none exists before or after: nothing unsigned leaves state */
+	PR_NEW,	       /* created: window {send_ns}, bucket full but for this answer */
+	PR_ANSWERED,   /* send_ns entered the window; one token taken */
+	PR_LIMITED,    /* send_ns entered the window; no token left, not answered */
+	PR_RESTARTED,  /* quiet period over: window restarted as {send_ns}; token taken */
+	PR_UNTOUCHED,  /* refused by the replay check: the entry is byte for byte as before */
+};
+
+struct prober_expect {
+	enum prober_effect effect; /* 0: not checked */
+	uint32_t node;		   /* 0 = the row's sender */
+};
+
 struct xdp_case {
 	const char *desc;
 	struct frame_spec f;
 	struct msg_spec m;
 	enum key_set keys;
 	struct inflight_spec rec;
-	int run_err; /* expected error from BPF_PROG_TEST_RUN itself */
+	int times;	/* run the row this many times (0 = once), each time built anew */
+	int wait_quiet; /* first sleep out the fixture's quiet period */
+	int run_err;	/* expected error from BPF_PROG_TEST_RUN itself */
 	int action;
-	uint32_t stats; /* ST(field) | ...: fields that move by exactly 1 */
+	uint32_t stats; /* ST(field) | ...: fields that move by exactly 1 (per run) */
 	struct peer_expect peer;
+	struct prober_expect pr;
 };
 
 #define ST(f) (1U << (offsetof(struct vigil_stats, f) / sizeof(__u64)))
@@ -193,11 +227,14 @@ _Static_assert(VIGIL_STATS_FIELDS <= 32, "stats mask fits 32 bits");
 struct fx {
 	const char *name;
 	uint32_t node_id, cluster_id, rl_rate, rl_burst;
+	uint64_t quiet_ns; /* cfg_ping_quiet_ns; 0 = the program's default */
 	uint32_t incarnation;
 	uint64_t heartbeat;
 	struct vigil_xdp *skel;
 	struct vigil_maps maps;
 	int prog_fd;
+	uint64_t last_ping_ns; /* send time of the last PING built (SEND_AGAIN, SEND_LATE) */
+	uint64_t marked_ns;    /* send time of the last PING with .mark (SEND_MARKED) */
 };
 
 static struct fx fx_main = {
@@ -220,13 +257,24 @@ static struct fx fx_rl = {
 	.heartbeat = T_HEARTBEAT,
 };
 
+static struct fx fx_replay = {
+	.name = "replay",
+	.node_id = T_NODE,
+	.cluster_id = T_CLUSTER,
+	.rl_rate = DEF_RATE,
+	.rl_burst = DEF_BURST,
+	.quiet_ns = T_QUIET_NS,
+	.incarnation = T_INCARNATION,
+	.heartbeat = T_HEARTBEAT,
+};
+
 /* hv2 of docs/protocol.md section 13, cluster az1, default rate limit. */
 static struct fx fx_spec = {
 	.name = "spec",
 	.node_id = SPEC_HV2,
 	.cluster_id = SPEC_AZ1,
-	.rl_rate = 100,
-	.rl_burst = 200,
+	.rl_rate = DEF_RATE,
+	.rl_burst = DEF_BURST,
 	.incarnation = 2,
 	.heartbeat = 200,
 };
@@ -272,6 +320,8 @@ static int fx_open(struct fx *fx)
 	skel->rodata->cfg_rl_rate = fx->rl_rate;
 	skel->rodata->cfg_rl_burst = fx->rl_burst;
 	skel->rodata->cfg_ack_max_age_ns = T_MAX_AGE_NS;
+	if (fx->quiet_ns)
+		skel->rodata->cfg_ping_quiet_ns = fx->quiet_ns;
 	err = vigil_xdp__load(skel);
 	if (err) {
 		fprintf(stderr, "%s: vigil_xdp__load: %s (needs root)\n", fx->name, strerror(-err));
@@ -286,7 +336,7 @@ static int fx_open(struct fx *fx)
 	fx->maps.self = bpf_map__fd(skel->maps.self);
 	fx->maps.keys = bpf_map__fd(skel->maps.keys);
 	fx->maps.stats = bpf_map__fd(skel->maps.stats);
-	fx->maps.ratelimit = bpf_map__fd(skel->maps.ratelimit);
+	fx->maps.probers = bpf_map__fd(skel->maps.probers);
 	if (maps_set_self(&fx->maps, fx->incarnation, fx->heartbeat)) {
 		fprintf(stderr, "%s: cannot set the self map\n", fx->name);
 		return -1;
@@ -304,14 +354,14 @@ static void fx_close(struct fx *fx)
 
 static int group_setup(void **state)
 {
-	if (fx_open(&fx_main) || fx_open(&fx_rl) || fx_open(&fx_spec))
+	if (fx_open(&fx_main) || fx_open(&fx_rl) || fx_open(&fx_replay) || fx_open(&fx_spec))
 		return -1;
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	struct fx *all[] = {&fx_main, &fx_rl, &fx_spec};
+	struct fx *all[] = {&fx_main, &fx_rl, &fx_replay, &fx_spec};
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		if (all[i]->skel)
@@ -382,7 +432,7 @@ static uint64_t inflight_send_ns(const struct fx *fx, uint32_t node, uint8_t cha
 
 /* ---- building a row's frames -------------------------------------------- */
 
-static void msg_fields(const struct fx *fx, const struct msg_spec *m, struct probe_fields *f)
+static void msg_fields(struct fx *fx, const struct msg_spec *m, struct probe_fields *f)
 {
 	uint64_t sent;
 
@@ -398,6 +448,27 @@ static void msg_fields(const struct fx *fx, const struct msg_spec *m, struct pro
 	f->heartbeat = m->heartbeat ? m->heartbeat : T_PEER_HB;
 	f->origin_id = m->origin;
 	f->send_ns = now_ns();
+	if (f->type == VIGIL_MSG_PING) {
+		switch (m->send) {
+		case SEND_AGAIN:
+			f->send_ns = fx->last_ping_ns;
+			break;
+		case SEND_LATE:
+			f->send_ns = fx->last_ping_ns - 1000;
+			break;
+		case SEND_MARKED:
+			f->send_ns = fx->marked_ns;
+			break;
+		case SEND_AT:
+			f->send_ns = m->at_ns;
+			break;
+		default:
+			break;
+		}
+		fx->last_ping_ns = f->send_ns;
+		if (m->mark)
+			fx->marked_ns = f->send_ns;
+	}
 	if (f->type == VIGIL_MSG_ACK) {
 		sent = inflight_send_ns(fx, f->sender_id, f->chan, f->seq);
 		if (sent)
@@ -533,8 +604,14 @@ static void expected_ack(struct vigil_probe *a, const struct probe_fields *ping,
 
 /* ---- checking a row ----------------------------------------------------- */
 
+/* Set while the repeated runs of a row that already failed once go on:
+ * they still run (so the maps hold what the row describes) but say nothing. */
+static int row_quiet;
+
 static void hexdump(const char *what, const uint8_t *p, size_t len, size_t mark)
 {
+	if (row_quiet)
+		return;
 	print_message("        %s (%zu bytes):\n", what, len);
 	for (size_t i = 0; i < len; i += 16) {
 		print_message("        %04zx ", i);
@@ -546,9 +623,11 @@ static void hexdump(const char *what, const uint8_t *p, size_t len, size_t mark)
 
 #define ROW_FAIL(name, ...)                                                                        \
 	do {                                                                                       \
-		print_message("    [%s] ", name);                                                  \
-		print_message(__VA_ARGS__);                                                        \
-		print_message("\n");                                                               \
+		if (!row_quiet) {                                                                  \
+			print_message("    [%s] ", name);                                          \
+			print_message(__VA_ARGS__);                                                \
+			print_message("\n");                                                       \
+		}                                                                                  \
 		bad++;                                                                             \
 	} while (0)
 
@@ -671,6 +750,156 @@ static int check_peer(const char *name, const struct peer_expect *pe, const stru
 	return bad;
 }
 
+static int prober_read(const struct fx *fx, uint32_t node, uint8_t chan, struct vigil_prober *p)
+{
+	struct vigil_peer_key k = {.node_id = node, .chan = chan};
+
+	memset(p, 0, sizeof(*p));
+	return bpf_map_lookup_elem(fx->maps.probers, &k, p) ? -errno : 0;
+}
+
+static int window_has(const struct vigil_prober *p, uint64_t ns)
+{
+	for (int i = 0; i < VIGIL_PING_WINDOW; i++)
+		if (p->send_ns[i] == ns)
+			return 1;
+	return 0;
+}
+
+static int window_used(const struct vigil_prober *p)
+{
+	int n = 0;
+
+	for (int i = 0; i < VIGIL_PING_WINDOW; i++)
+		n += p->send_ns[i] != 0;
+	return n;
+}
+
+/* protocol.md 7.6: a window restarted by send_ns holds send_ns alone. */
+static int window_is_only(const struct vigil_prober *p, uint64_t ns)
+{
+	return window_used(p) == 1 && window_has(p, ns);
+}
+
+/* send_ns entered b's window to give a's: a holds it, and what b held but
+ * for the oldest if b was full. */
+static int check_window_entered(const char *name, const struct vigil_prober *b,
+				const struct vigil_prober *a, uint64_t ns)
+{
+	uint64_t oldest = 0;
+	int bad = 0, full = window_used(b) == VIGIL_PING_WINDOW;
+
+	for (int i = 0; i < VIGIL_PING_WINDOW; i++)
+		if (b->send_ns[i] && (!oldest || b->send_ns[i] < oldest))
+			oldest = b->send_ns[i];
+	if (window_has(b, ns) || !window_has(a, ns))
+		ROW_FAIL(name, "send time %llu did not enter the window", (unsigned long long)ns);
+	for (int i = 0; i < VIGIL_PING_WINDOW; i++) {
+		uint64_t v = b->send_ns[i];
+
+		if (v && !(full && v == oldest) && !window_has(a, v))
+			ROW_FAIL(name, "window lost %llu", (unsigned long long)v);
+	}
+	if (window_used(a) != window_used(b) + !full)
+		ROW_FAIL(name, "window holds %d send times, want %d", window_used(a),
+			 window_used(b) + !full);
+	return bad;
+}
+
+/* The token bucket after one PING at a->rl.last_ns (protocol.md 7.6): took
+ * an answer (want_taken) or found none left. */
+static int check_bucket(const struct fx *fx, const char *name, const struct vigil_prober *b,
+			const struct vigil_prober *a, int want_taken)
+{
+	uint64_t cap = (uint64_t)fx->rl_burst * NS_PER_S, elapsed, tokens;
+	int bad = 0;
+
+	if (a->rl.last_ns < b->rl.last_ns) {
+		ROW_FAIL(name, "bucket last_ns went back");
+		return bad;
+	}
+	elapsed = a->rl.last_ns - b->rl.last_ns;
+	if (elapsed > 10 * NS_PER_S)
+		elapsed = 10 * NS_PER_S;
+	tokens = b->rl.tokens + elapsed * fx->rl_rate;
+	if (tokens > cap)
+		tokens = cap;
+	if (want_taken && (tokens < NS_PER_S || a->rl.tokens != tokens - NS_PER_S))
+		ROW_FAIL(name, "bucket %llu -> %llu nano-answers, want one answer taken of %llu",
+			 (unsigned long long)b->rl.tokens, (unsigned long long)a->rl.tokens,
+			 (unsigned long long)tokens);
+	if (!want_taken && (tokens >= NS_PER_S || a->rl.tokens != tokens))
+		ROW_FAIL(name, "bucket %llu -> %llu nano-answers, want %llu and no answer left",
+			 (unsigned long long)b->rl.tokens, (unsigned long long)a->rl.tokens,
+			 (unsigned long long)tokens);
+	return bad;
+}
+
+/* The probers entry before (had, b) and after (has, a) one PING carrying
+ * send_ns, run between t0 and t1. */
+static int check_prober(const struct fx *fx, const char *name, enum prober_effect e, int had,
+			const struct vigil_prober *b, int has, const struct vigil_prober *a,
+			uint64_t send_ns, uint64_t t0, uint64_t t1)
+{
+	int bad = 0;
+
+	if (e == PR_ABSENT) {
+		if (had || has)
+			ROW_FAIL(name, "probers entry %s, want none",
+				 has ? "present" : "was there");
+		return bad;
+	}
+	if (!has) {
+		ROW_FAIL(name, "no probers entry after the row");
+		return bad;
+	}
+	if (e == PR_NEW ? had : !had) {
+		ROW_FAIL(name, "probers entry %s before the row", had ? "present" : "absent");
+		return bad;
+	}
+	if (e == PR_UNTOUCHED) {
+		if (memcmp(a, b, sizeof(*a)))
+			ROW_FAIL(name,
+				 "probers entry changed (tokens %llu -> %llu, fresh_ns "
+				 "%llu -> %llu)",
+				 (unsigned long long)b->rl.tokens, (unsigned long long)a->rl.tokens,
+				 (unsigned long long)b->fresh_ns, (unsigned long long)a->fresh_ns);
+		return bad;
+	}
+	/* A PING passed the replay check: the entry says so, with kernel time. */
+	if (a->fresh_ns + CLOCK_SLACK_NS < t0 || a->fresh_ns > t1 + CLOCK_SLACK_NS)
+		ROW_FAIL(name, "fresh_ns %llu outside the run [%llu, %llu]",
+			 (unsigned long long)a->fresh_ns, (unsigned long long)t0,
+			 (unsigned long long)t1);
+	if (a->rl.last_ns != a->fresh_ns)
+		ROW_FAIL(name, "bucket last_ns %llu, want the PING's time %llu",
+			 (unsigned long long)a->rl.last_ns, (unsigned long long)a->fresh_ns);
+	switch (e) {
+	case PR_NEW:
+		if (!window_is_only(a, send_ns))
+			ROW_FAIL(name, "new window does not hold exactly %llu",
+				 (unsigned long long)send_ns);
+		if (a->rl.tokens != (uint64_t)(fx->rl_burst - 1) * NS_PER_S)
+			ROW_FAIL(name, "new bucket has %llu nano-answers, want burst - 1",
+				 (unsigned long long)a->rl.tokens);
+		break;
+	case PR_RESTARTED:
+		if (!window_is_only(a, send_ns))
+			ROW_FAIL(name, "restarted window does not hold exactly %llu",
+				 (unsigned long long)send_ns);
+		bad += check_bucket(fx, name, b, a, 1);
+		break;
+	case PR_ANSWERED:
+	case PR_LIMITED:
+		bad += check_window_entered(name, b, a, send_ns);
+		bad += check_bucket(fx, name, b, a, e == PR_ANSWERED);
+		break;
+	default:
+		break;
+	}
+	return bad;
+}
+
 /*
  * Run in (len bytes) through fx's program once and check the outcome: the
  * test_run error run_err, or the action, the output (want, or in unchanged if
@@ -728,28 +957,23 @@ static int run_check(const struct fx *fx, const char *name, const uint8_t *in, s
 	return bad;
 }
 
-/* Run one case (plen >= 0: the UDP payload length of a sized row). Returns
- * the number of failed checks. */
-static int run_case(const struct fx *fx, const struct xdp_case *c, int plen)
+/* Run a case once (plen >= 0: the UDP payload length of a sized row).
+ * Returns the number of failed checks. */
+static int run_once(struct fx *fx, const struct xdp_case *c, int plen, const char *name)
 {
 	static uint8_t in[PKT_MAX_LEN], want[PKT_MAX_LEN];
 	uint8_t body[PKT_MAX_LEN / 2], ack_body[sizeof(struct vigil_probe)];
 	const struct peer_expect *pe = &c->peer;
 	struct vigil_peer peer_b, peer_a;
+	struct vigil_prober pr_b, pr_a;
 	struct pkt_spec ps, rs;
 	struct pkt_layout lay;
 	struct probe_fields f;
 	struct vigil_probe msg, ack;
-	uint32_t pnode = pe->node ? pe->node : T_PEER;
+	uint32_t pnode = pe->node ? pe->node : T_PEER, prnode;
 	size_t len, want_len = 0, blen;
+	int bad = 0, pr_had = 0, pr_has = 0;
 	uint64_t t0, t1;
-	char name[200];
-	int bad = 0;
-
-	if (plen >= 0)
-		snprintf(name, sizeof(name), "%s: %s [payload %d]", fx->name, c->desc, plen);
-	else
-		snprintf(name, sizeof(name), "%s: %s", fx->name, c->desc);
 
 	if (install_keys(fx, c->keys))
 		ROW_FAIL(name, "cannot install keys: %s", strerror(errno));
@@ -793,6 +1017,9 @@ static int run_case(const struct fx *fx, const struct xdp_case *c, int plen)
 
 	if (pe->on && peer_read(fx, pnode, pe->chan, &peer_b))
 		ROW_FAIL(name, "peer %#x chan %u not in the peers map", pnode, pe->chan);
+	prnode = c->pr.node ? c->pr.node : f.sender_id;
+	if (c->pr.effect)
+		pr_had = prober_read(fx, prnode, f.chan, &pr_b) == 0;
 
 	bad += run_check(fx, name, in, len, c->run_err, c->action,
 			 c->action == XDP_TX ? want : NULL, want_len, c->stats, &t0, &t1);
@@ -801,12 +1028,50 @@ static int run_case(const struct fx *fx, const struct xdp_case *c, int plen)
 		bad += check_peer(name, pe, &peer_b, &peer_a, &f, t0, t1);
 	else if (pe->on)
 		ROW_FAIL(name, "peer %#x chan %u vanished", pnode, pe->chan);
+	if (c->pr.effect) {
+		pr_has = prober_read(fx, prnode, f.chan, &pr_a) == 0;
+		bad += check_prober(fx, name, c->pr.effect, pr_had, &pr_b, pr_has, &pr_a, f.send_ns,
+				    t0, t1);
+	}
+	return bad;
+}
 
+/* Run one case, c->times times (plen as for run_once). Returns the number of
+ * failed checks. */
+static int run_case(struct fx *fx, const struct xdp_case *c, int plen)
+{
+	int bad = 0, n = c->times ? c->times : 1;
+	char name[200];
+
+	if (plen >= 0)
+		snprintf(name, sizeof(name), "%s: %s [payload %d]", fx->name, c->desc, plen);
+	else
+		snprintf(name, sizeof(name), "%s: %s", fx->name, c->desc);
+	if (c->wait_quiet) {
+		/* Past the quiet period since the last PING that passed: the
+		 * quiet period plus some, measured on CLOCK_MONOTONIC. */
+		struct timespec ts = {.tv_nsec = (long)(fx->quiet_ns + 20 * NS_PER_MS)};
+
+		while (ts.tv_nsec >= (long)NS_PER_S) {
+			ts.tv_sec++;
+			ts.tv_nsec -= (long)NS_PER_S;
+		}
+		nanosleep(&ts, NULL);
+	}
+	for (int i = 0; i < n; i++) {
+		if (run_once(fx, c, plen, name)) {
+			bad++;
+			row_quiet = 1; /* the first failed run said why */
+		}
+	}
+	row_quiet = 0;
+	if (bad && n > 1)
+		print_message("    [%s] %d of %d runs failed\n", name, bad, n);
 	print_message("  %-4s %s\n", bad ? "FAIL" : "ok", name);
 	return bad;
 }
 
-static void run_table(const struct fx *fx, const struct xdp_case *rows, size_t n)
+static void run_table(struct fx *fx, const struct xdp_case *rows, size_t n)
 {
 	int cases = 0, failed = 0;
 
@@ -1210,42 +1475,197 @@ static const struct xdp_case auth_rows[] = {
 	 PING_BAD_MAC},
 };
 
-/* The "rl" instance: burst 3, 1 answer/s per source address. */
+#define PR(...)	     .pr = {__VA_ARGS__}
+#define PING_LIMITED .action = XDP_DROP, .stats = ST(rx_ping) | ST(drop_rate_limited)
+#define PING_REPLAY  .action = XDP_DROP, .stats = ST(rx_ping) | ST(drop_replayed_ping)
+
+/* The "rl" instance: burst 3, 1 answer/s per prober channel (sender, chan),
+ * wherever its PINGs come from. */
 static const struct xdp_case rl_rows[] = {
-	{.desc = "PING 1 of 3 from 10.251.0.2",
+	{.desc = "PING 1 of 3 from hv-peer, channel 0",
 	 .m = {.seq = 1},
 	 .action = XDP_TX,
-	 .stats = PING_OK},
-	{.desc = "PING 2 of 3 from 10.251.0.2",
+	 .stats = PING_OK,
+	 PR(PR_NEW)},
+	{.desc = "PING 2 of 3 from hv-peer",
 	 .m = {.seq = 2},
 	 .action = XDP_TX,
-	 .stats = PING_OK},
-	{.desc = "PING 3 of 3 from 10.251.0.2 (802.1Q)",
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "PING 3 of 3 from hv-peer (802.1Q)",
 	 .f = {.nvlan = 1},
 	 .m = {.seq = 3},
 	 .action = XDP_TX,
-	 .stats = PING_OK},
-	{.desc = "4th PING from 10.251.0.2 -> drop_rate_limited",
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "4th PING from hv-peer -> drop_rate_limited",
 	 .m = {.seq = 4},
-	 .action = XDP_DROP,
-	 .stats = ST(rx_ping) | ST(drop_rate_limited)},
-	{.desc = "5th PING from 10.251.0.2 -> still limited",
+	 PING_LIMITED,
+	 PR(PR_LIMITED)},
+	{.desc = "20 more distinct PINGs from hv-peer -> all rate-limited: a flood is capped",
 	 .m = {.seq = 5},
-	 .action = XDP_DROP,
-	 .stats = ST(rx_ping) | ST(drop_rate_limited)},
-	{.desc = "PING from 10.251.0.3, another source -> answered",
-	 .f = {.src = H_OTHER},
+	 .times = 20,
+	 PING_LIMITED,
+	 PR(PR_LIMITED)},
+	{.desc = "hv-peer over IPv6 from another address -> still limited (keyed on the sender)",
+	 .f = {.v6 = 1, .src = H_OTHER},
+	 .m = {.seq = 6},
+	 PING_LIMITED,
+	 PR(PR_LIMITED)},
+	{.desc = "hv-peer's replayed PING -> drop_replayed_ping, checked before the bucket",
+	 .m = {.seq = 6, .send = SEND_AGAIN},
+	 .f = {.v6 = 1, .src = H_OTHER},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "hv-peer on channel 9 (vigil ping), same address -> its own bucket",
+	 .f = {.sport = 41234},
+	 .m = {.seq = 1, .chan = 9},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_NEW)},
+	{.desc = "hv-other, signed, from hv-peer's address -> its own bucket",
 	 .m = {.seq = 1, .sender = T_OTHER_NODE},
 	 .action = XDP_TX,
-	 .stats = PING_OK},
-	{.desc = "IPv6 PING from fd00:251::2 (its own bucket) -> answered",
-	 .f = {.v6 = 1},
-	 .m = {.seq = 6},
+	 .stats = PING_OK,
+	 PR(PR_NEW)},
+	{.desc = "hv-other from its own address -> answered from its bucket",
+	 .f = {.src = H_OTHER},
+	 .m = {.seq = 2, .sender = T_OTHER_NODE},
 	 .action = XDP_TX,
-	 .stats = PING_OK},
-	{.desc = "bad-MAC PING from the limited source -> drop_bad_mac, not rate-limited",
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "bad-MAC PING claiming hv-peer -> drop_bad_mac, bucket untouched",
 	 .m = {.seq = 7, .flip = FLIP(56)},
-	 PING_BAD_MAC},
+	 PING_BAD_MAC,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "bad-MAC PING claiming a new sender -> no probers entry made",
+	 .m = {.seq = 1, .sender = T_STRANGER, .flip = FLIP(60)},
+	 PING_BAD_MAC,
+	 PR(PR_ABSENT)},
+	{.desc = "PING for another node -> drop_wrong_target, no probers entry made",
+	 .m = {.seq = 1, .sender = T_STRANGER, .target = T_OTHER_NODE},
+	 .action = XDP_DROP,
+	 .stats = ST(drop_wrong_target),
+	 PR(PR_ABSENT)},
+};
+
+/*
+ * The "replay" instance (docs/protocol.md 7.6): default rate limit (100/s,
+ * burst 200), quiet period 300 ms. A captured PING sent again, from any
+ * address and any number of times, is never answered again and never costs
+ * its prober anything; a prober whose host rebooted (its clock back near
+ * zero, seq back to 1) is answered again once its channel has been quiet.
+ */
+static const struct xdp_case replay_rows[] = {
+	{.desc = "hv-peer's first PING -> answered, window opened",
+	 .m = {.seq = 1},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_NEW)},
+	{.desc = "that PING captured and sent again -> drop_replayed_ping, no token taken",
+	 .m = {.seq = 1, .send = SEND_AGAIN},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "sent again 300 times from hv-peer's address -> each dropped, no token taken",
+	 .m = {.seq = 1, .send = SEND_AGAIN},
+	 .times = 300,
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "then hv-peer's next PING -> answered (its budget is intact)",
+	 .m = {.seq = 2, .mark = 1},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "that PING sent again from another address, IPv6 -> dropped",
+	 .f = {.v6 = 1, .src = H_OTHER},
+	 .m = {.seq = 2, .send = SEND_AGAIN},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "a PING overtaken on the way (sent 1 us before the newest) -> answered",
+	 .m = {.seq = 1, .send = SEND_LATE},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "that late PING sent again -> dropped",
+	 .m = {.seq = 1, .send = SEND_AGAIN},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "the same send time from another sender -> answered: windows are per sender",
+	 .m = {.seq = 1, .send = SEND_AGAIN, .sender = T_OTHER_NODE},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_NEW)},
+	{.desc = "10 new PINGs from hv-peer -> answered; the window keeps the newest 8",
+	 .m = {.seq = 3},
+	 .times = 10,
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "the PING of row 4, now older than the whole window -> dropped",
+	 .m = {.seq = 2, .send = SEND_MARKED},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "a PING with send_ns 0 (no prober sends one) -> dropped",
+	 .m = {.seq = 4, .send = SEND_AT, .at_ns = 0},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "send_ns 0 from a sender never seen -> dropped, no probers entry made",
+	 .m = {.seq = 1, .send = SEND_AT, .at_ns = 0, .sender = T_STRANGER},
+	 PING_REPLAY,
+	 PR(PR_ABSENT)},
+	/* hv-peer reboots: its CLOCK_MONOTONIC starts again near 0, seq at 1. */
+	{.desc = "rebooted hv-peer (clock at 7 s, seq 1) while its channel is busy -> dropped",
+	 .m = {.seq = 1, .send = SEND_AT, .at_ns = T_BOOT_NS},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "its next PING once the channel has been quiet 300 ms -> answered, new window",
+	 .m = {.seq = 2, .send = SEND_AT, .at_ns = T_BOOT_NS + 500 * NS_PER_MS},
+	 .wait_quiet = 1,
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_RESTARTED)},
+	{.desc = "and the one after -> answered",
+	 .m = {.seq = 3, .send = SEND_AT, .at_ns = T_BOOT_NS + 600 * NS_PER_MS},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "its first PING after the reboot, sent again -> dropped",
+	 .m = {.seq = 2, .send = SEND_AT, .at_ns = T_BOOT_NS + 500 * NS_PER_MS},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	/* protocol.md 12: a PING captured before the reboot is newer than the
+	 * new clock and passes once; the prober's own PINGs still do. */
+	{.desc = "a PING captured before the reboot -> answered once (newer than the new clock)",
+	 .m = {.seq = 2, .send = SEND_MARKED},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "the rebooted hv-peer's next PING -> still answered",
+	 .m = {.seq = 4, .send = SEND_AT, .at_ns = T_BOOT_NS + 700 * NS_PER_MS},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
+	{.desc = "the pre-reboot PING again -> dropped",
+	 .m = {.seq = 2, .send = SEND_MARKED},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	/* The quiet rule, seen from a replayer: one answer per quiet period,
+	 * only while the prober itself is silent. */
+	{.desc = "after another quiet period, an old PING replayed -> answered once",
+	 .m = {.seq = 2, .send = SEND_MARKED},
+	 .wait_quiet = 1,
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_RESTARTED)},
+	{.desc = "replayed again at once -> dropped",
+	 .m = {.seq = 2, .send = SEND_MARKED},
+	 PING_REPLAY,
+	 PR(PR_UNTOUCHED)},
+	{.desc = "hv-peer's next genuine PING -> answered",
+	 .m = {.seq = 5},
+	 .action = XDP_TX,
+	 .stats = PING_OK,
+	 PR(PR_ANSWERED)},
 };
 
 /* Not ours to answer: passed up byte for byte. */
@@ -1350,6 +1770,7 @@ struct raw_case {
 	const uint8_t *in;
 	size_t len;
 	struct patch patch[4];
+	int forget; /* first forget hv1's PINGs (its probers entry): a fresh responder */
 	int action;
 	const uint8_t *out; /* NULL: the input, unchanged */
 	size_t out_len;
@@ -1364,10 +1785,16 @@ static const struct raw_case spec_rows[] = {
 	 .out = spec_ack,
 	 .out_len = sizeof(spec_ack),
 	 .stats = PING_OK},
+	{.desc = "13.3: the same PING again -> drop_replayed_ping (7.6)",
+	 .in = spec_ping,
+	 .len = sizeof(spec_ping),
+	 .action = XDP_DROP,
+	 .stats = ST(rx_ping) | ST(drop_replayed_ping)},
 	{.desc = "13.3 PING with TTL 63 (header checksum adjusted) -> the same ACK frame",
 	 .in = spec_ping,
 	 .len = sizeof(spec_ping),
 	 .patch = {{PATCH(SPEC_OFF_TTL), 63}, {PATCH(SPEC_OFF_IPCSUM), 0x27}},
+	 .forget = 1,
 	 .action = XDP_TX,
 	 .out = spec_ack,
 	 .out_len = sizeof(spec_ack),
@@ -1376,6 +1803,7 @@ static const struct raw_case spec_rows[] = {
 	 .in = spec_ping,
 	 .len = sizeof(spec_ping),
 	 .patch = {{PATCH(SPEC_OFF_UDPCSUM), 0}, {PATCH(SPEC_OFF_UDPCSUM + 1), 0}},
+	 .forget = 1,
 	 .action = XDP_TX,
 	 .out = spec_ack,
 	 .out_len = sizeof(spec_ack),
@@ -1405,6 +1833,11 @@ static void run_raw_table(const struct fx *fx, const struct raw_case *rows, size
 		int bad;
 
 		snprintf(name, sizeof(name), "%s: %s", fx->name, c->desc);
+		if (c->forget) {
+			struct vigil_peer_key k = {.node_id = SPEC_HV1, .chan = 0};
+
+			bpf_map_delete_elem(fx->maps.probers, &k);
+		}
 		memcpy(in, c->in, c->len);
 		for (size_t j = 0; j < ARRAY_SIZE(c->patch) && c->patch[j].off; j++)
 			in[c->patch[j].off - 1] = c->patch[j].val;
@@ -1498,6 +1931,43 @@ static void test_rate_limit(void **state)
 	run_table(&fx_rl, rl_rows, ARRAY_SIZE(rl_rows));
 }
 
+static void test_replay(void **state)
+{
+	run_table(&fx_replay, replay_rows, ARRAY_SIZE(replay_rows));
+}
+
+/* An upgrade changing VIGIL_MAP_ABI: a peers entry of an older ABI whose
+ * layout is unchanged keeps its history; one no version can read is made
+ * afresh, or the agent would never see that peer answer again. */
+static void test_peer_abi(void **state)
+{
+	const uint32_t abis[] = {VIGIL_MAP_ABI_PEER_MIN, VIGIL_MAP_ABI + 1, 0};
+	struct vigil_peer_key k = {.node_id = T_STRANGER, .chan = 7};
+	struct vigil_peer p, got;
+
+	for (size_t i = 0; i < ARRAY_SIZE(abis); i++) {
+		int readable = abis[i] >= VIGIL_MAP_ABI_PEER_MIN && abis[i] <= VIGIL_MAP_ABI;
+
+		memset(&p, 0, sizeof(p));
+		p.abi = abis[i];
+		p.node_id = T_STRANGER;
+		p.acks = 5;
+		p.last_ack_seq = 77;
+		assert_int_equal(maps_peer_add(&fx_main.maps, T_STRANGER, 7), 0);
+		assert_int_equal(bpf_map_update_elem(fx_main.maps.peers, &k, &p, BPF_EXIST), 0);
+		assert_int_equal(maps_peer_get(&fx_main.maps, T_STRANGER, 7, &got),
+				 readable ? 0 : -EPROTO);
+		assert_int_equal(maps_peer_ensure(&fx_main.maps, T_STRANGER, 7), 0);
+		assert_int_equal(maps_peer_get(&fx_main.maps, T_STRANGER, 7, &got), 0);
+		assert_int_equal(got.acks, readable ? 5 : 0);
+		assert_int_equal(got.last_ack_seq, readable ? 77 : 0);
+		assert_int_equal(got.abi, readable ? abis[i] : VIGIL_MAP_ABI);
+		print_message("  ok   main: peers entry of map ABI %u %s\n", abis[i],
+			      readable ? "kept with its history" : "made afresh");
+	}
+	assert_int_equal(maps_peer_del(&fx_main.maps, T_STRANGER, 7), 0);
+}
+
 static void test_pass_through(void **state)
 {
 	run_table(&fx_main, pass_rows, ARRAY_SIZE(pass_rows));
@@ -1528,8 +1998,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ping_ack),     cmocka_unit_test(test_ack_accounting),
 		cmocka_unit_test(test_malformed),    cmocka_unit_test(test_auth),
-		cmocka_unit_test(test_rate_limit),   cmocka_unit_test(test_pass_through),
-		cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_rate_limit),   cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_pass_through), cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_peer_abi),
 	};
 
 	/* Loading XDP programs takes CAP_BPF (root here): without it, say

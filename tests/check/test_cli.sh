@@ -21,7 +21,11 @@ rc() {
 check "help exits 0 and lists agent, ping, xdp, maps" \
 	sh -c "$VIGIL help | grep -q agent && $VIGIL help | grep -q ping && $VIGIL help | grep -q maps"
 check "help COMMAND shows its usage" sh -c "$VIGIL help ping | grep -q 'usage: vigil ping'"
-check "version names the protocol and map ABI" sh -c "$VIGIL version | grep -q 'wire protocol 1, map ABI 1'"
+proto=$(sed -n 's/^#define VIGIL_PROTO_VERSION[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+probe=$(sed -n 's/^#define VIGIL_PROBE_VERSION[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+abi=$(sed -n 's/^#define VIGIL_MAP_ABI[[:space:]]\+\([0-9]*\).*/\1/p' include/vigil_abi.h)
+check "version names the protocols and map ABI ($proto, $probe, $abi as in vigil_abi.h)" \
+	sh -c "$VIGIL version | grep -q 'wire protocol $proto, probe protocol $probe, map ABI $abi'"
 check "unknown command: exit 2" test "$(rc "$VIGIL" frobnicate)" = 2
 check "unknown command: says what to do" grep -q "vigil help" "$VT_DIR/err"
 check "no command: exit 2" test "$(rc "$VIGIL")" = 2
@@ -45,6 +49,9 @@ badcfg "port out of range" '{"key": "'"$k1"'",
  "port": 0}' 'bad.json:2: "port" = 0 is out of range \[1, 65535\]'
 badcfg "unknown key names the key" '{"prot": 7301}' 'unknown key "prot"'
 badcfg "wrong type" '{"port": "7301"}' '"port" must be an integer'
+badcfg "control character in a name" '{"node_name": "hv\u0007bell"}' '"node_name" must be UTF-8 without control characters'
+badcfg "control character in the hypervisor name" '{"hypervisor_hostname": "compute\n1"}' 'hypervisor_hostname'
+badcfg "node_id of its own on a server" '{"node_name": "hv1", "role": "server", "node_id": 7}' '"node_id" = 7 on a server'
 badcfg "bad key length" '{"key": "c2hvcnQ="}' 'exactly 16 bytes'
 badcfg "bad enum lists values" '{"xdp_mode": "fast"}' 'auto, native, generic'
 badcfg "invalid JSON has line:column" '{"port": 7301,,}' 'bad.json:1:'
@@ -56,6 +63,32 @@ badcfg "public metrics_addr" '{"metrics_addr": "[2001:db8::1]:9100"}' '"metrics_
 badcfg "public bind_addr" '{"bind_addr": "8.8.8.8"}' '"bind_addr" = 8.8.8.8:7301 is a public'
 printf '{"key": "%s", "api_addr": "0.0.0.0:7500", "allow_public_bind": true}\n' "$k1" >"$VT_DIR/pub.json"
 check "allow_public_bind: true accepts a wildcard api_addr" "$VIGIL" agent -config "$VT_DIR/pub.json" -config-test
+# --- secrets outside the configuration file ------------------------------------
+printf '%s\n' "$k1" >"$VT_DIR/key"
+chmod 600 "$VT_DIR/key"
+printf 'mk-secret\n' >"$VT_DIR/pw"
+printf '{"key_file": "%s", "masakari": {"password_file": "%s"}}\n' "$VT_DIR/key" "$VT_DIR/pw" >"$VT_DIR/kf.json"
+check "key_file and masakari.password_file: valid" "$VIGIL" agent -config "$VT_DIR/kf.json" -config-test
+badcfg "key and key_file both" '{"key": "'"$k1"'", "key_file": "'"$VT_DIR/key"'"}' 'set one of "key", "key_file" and "key_credential"'
+badcfg "key_file missing: names the file" '{"key_file": "'"$VT_DIR/nokey"'"}' "\"key\": cannot read the secret in $VT_DIR/nokey"
+printf 'not base64 of a key\n' >"$VT_DIR/badkey"
+badcfg "key_file not a key" '{"key_file": "'"$VT_DIR/badkey"'"}' '"key" from .*badkey is not base64 of exactly 16 bytes'
+badcfg "key_credential without systemd" '{"key_credential": "vigil-key"}' 'CREDENTIALS_DIRECTORY is not set'
+mkdir -p "$VT_DIR/creds"
+cp "$VT_DIR/key" "$VT_DIR/creds/vigil-key"
+printf '{"key_credential": "vigil-key"}\n' >"$VT_DIR/kc.json"
+check "key_credential from \$CREDENTIALS_DIRECTORY (LoadCredential=): valid" \
+	env CREDENTIALS_DIRECTORY="$VT_DIR/creds" "$VIGIL" agent -config "$VT_DIR/kc.json" -config-test
+badcfg "masakari.password and password_file both" \
+	'{"masakari": {"password": "x", "password_file": "'"$VT_DIR/pw"'"}}' 'set one of "masakari.password"'
+printf '{"key": "%s", "masakari": {"auth_url": "http://keystone:5000/v3", "password": "p"}}\n' "$k1" >"$VT_DIR/open.json"
+chmod 644 "$VT_DIR/open.json"
+"$VIGIL" agent -config "$VT_DIR/open.json" -config-test >/dev/null 2>"$VT_DIR/open.err"
+check "a key in a file others can read: warned" grep -q "open.json holds the cluster key and is readable by everyone (mode 644)" "$VT_DIR/open.err"
+check "a password to an http:// Keystone: warned" grep -q "the Keystone password travels in clear" "$VT_DIR/open.err"
+chmod 600 "$VT_DIR/open.json"
+"$VIGIL" agent -config "$VT_DIR/kf.json" -config-test >/dev/null 2>"$VT_DIR/kf.err"
+check "secrets in their own files: no warning" test ! -s "$VT_DIR/kf.err"
 check "missing config file: exit 2" test "$(rc "$VIGIL" agent -config /nonexistent.json -config-test)" = 2
 check "missing config file: names it" grep -q "/nonexistent.json" "$VT_DIR/err"
 

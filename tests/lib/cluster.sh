@@ -10,6 +10,8 @@
 #   vc_state I NAME          NAME's state as hv I sees it
 #   vc_crash I               hard crash: agent SIGKILLed, all traffic dropped
 #   vc_isolate I / vc_heal I drop / restore all of hv I's traffic at the switch
+#   vc_partition "I ..." "J ..." / vc_unpartition   cut / restore the traffic
+#                            between two groups of hosts at the switch
 #   vc_status I / vc_leader  vigil status -j of hv I / index of the Raft leader
 
 VC_N=0
@@ -40,11 +42,13 @@ vc_up() {
 	done
 }
 
-vc_write_cfg() { # I EXTRA_JSON
-	local i=$1 extra=${2:-}
+# vc_write_cfg I EXTRA_JSON: hv I's configuration; it joins through
+# $VC_JOIN (a JSON list; default hv1's address)
+vc_write_cfg() {
+	local i=$1 extra=${2:-} join=${VC_JOIN:-[\"${VC_IP[1]}\"]}
 	mkdir -p "$VT_DIR/data/hv$i"
-	printf '{\n  "node_name": "hv%s", "cluster": "vc", "interface": "eth0",\n  "key": "%s", "bpffs": "%s", "data_dir": "%s",\n  "join": ["%s"], %s\n  "log_level": "info"\n}\n' \
-		"$i" "$VC_KEY" "$VT_BPFFS/hv$i" "$VT_DIR/data/hv$i" "${VC_IP[1]}" "$extra" >"${VC_CFG[$i]}"
+	printf '{\n  "node_name": "hv%s", "cluster": "vc", "interface": "eth0",\n  "key": "%s", "bpffs": "%s", "data_dir": "%s",\n  "join": %s, %s\n  "log_level": "info"\n}\n' \
+		"$i" "$VC_KEY" "$VT_BPFFS/hv$i" "$VT_DIR/data/hv$i" "$join" "$extra" >"${VC_CFG[$i]}"
 }
 
 vc_start() { # I
@@ -97,12 +101,49 @@ vc_converged() {
 }
 
 vc_isolate() { ip -n "$VC_SW" link set "p$1" down; }
+
+vc_partition() { # "I ..." "J ...": hosts of one group no longer reach the other's
+	local a="" b="" i
+	for i in $1; do a="$a\"p$i\", "; done
+	for i in $2; do b="$b\"p$i\", "; done
+	ip netns exec "$VC_SW" nft -f - <<EOF
+table bridge vigil_part {
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		iifname { ${a%, } } oifname { ${b%, } } drop
+		iifname { ${b%, } } oifname { ${a%, } } drop
+	}
+}
+EOF
+}
+vc_unpartition() { ip netns exec "$VC_SW" nft delete table bridge vigil_part; }
 vc_heal() { ip -n "$VC_SW" link set "p$1" up; }
 
 vc_crash() { # I
 	vc_isolate "$1"
 	kill -KILL "${VC_PID[$1]}" 2>/dev/null
 	wait "${VC_PID[$1]}" 2>/dev/null # reap it quietly (no "Killed" job notice)
+}
+
+# vc_leave I: `vigil leave` on hv I; returns the agent's exit status
+vc_leave() {
+	ip netns exec "${VC_NS[$1]}" "$VIGIL" leave -config "${VC_CFG[$1]}" >/dev/null 2>&1 ||
+		return 1
+	wait "${VC_PID[$1]}"
+}
+
+# vc_stop I: SIGTERM to hv I's agent; returns its exit status
+vc_stop() {
+	kill -TERM "${VC_PID[$1]}" 2>/dev/null
+	wait "${VC_PID[$1]}"
+}
+
+# vc_reboot_down I: the first half of a clean reboot of hv I: the agent
+# stopped by SIGTERM, then the kernel's state gone as at power-off (the XDP
+# program detached, bpffs pins removed): nothing answers for hv I.
+vc_reboot_down() {
+	vc_stop "$1" || return 1
+	ip netns exec "${VC_NS[$1]}" "$VIGIL" xdp detach -config "${VC_CFG[$1]}" >/dev/null 2>&1
 }
 
 # vc_status I: hv I's `vigil status -j`

@@ -40,14 +40,31 @@ vt_cleanup() {
 	fi
 	if [ -n "$VT_DIR" ]; then
 		if [ "$VT_FAILS" -gt 0 ]; then
-			# Keep the logs of a failed run (bounded: the newest 3).
-			rm -rf "$VT_DIR/bpffs"
+			# Keep the logs of a failed run (bounded: the newest 3 of
+			# the finished ones; never a directory whose test still
+			# runs: suites run side by side).
+			rmdir "$VT_DIR/bpffs" 2>/dev/null
 			echo "# logs kept in $VT_DIR"
-			ls -dt /tmp/vigil-vt* 2>/dev/null | tail -n +4 | xargs -r rm -rf
+			vt_prune_logs
 		else
 			rm -rf "$VT_DIR"
 		fi
 	fi
+}
+
+# vt_prune_logs: delete the logs of finished failed runs but the newest 3.
+# A directory is a running test's if the PID in its name (vigil-vt<PID>.*)
+# lives or a bpffs is still mounted in it: those are never touched.
+vt_prune_logs() {
+	local d pid n=0
+	for d in $(ls -dt /tmp/vigil-vt* 2>/dev/null); do
+		pid=${d#/tmp/vigil-vt}
+		pid=${pid%%.*}
+		if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
+		mountpoint -q "$d/bpffs" && continue
+		n=$((n + 1))
+		[ "$n" -gt 3 ] && rm -rf "$d"
+	done
 }
 
 # Pick a 10.x.y.0/24 that no address or route on this host uses.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # test_api.sh - the agent's HTTP API and /metrics on a 3-host cluster:
-# every endpoint, malformed requests, `promtool check metrics`, and a real
-# Prometheus server scraping the agent and answering a query about it.
+# every endpoint, malformed requests, `promtool check metrics`, the series
+# an agent exports with and without metrics_per_peer, the decided state on
+# a server's /metrics, and a real Prometheus server scraping the agent,
+# answering every query of the Grafana dashboard and loading the alert rules.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
@@ -12,10 +14,12 @@ vt_require api
 vt_init || { not_ok "api: setup"; exit 1; }
 vc_up 3 || { not_ok "api: building 3 hosts"; exit 1; }
 # hv1 is the cluster's one Raft server (its /metrics has the Raft and
-# Masakari families) and also serves /metrics on its cluster address.
+# Masakari families) and also serves /metrics on its cluster address; hv2
+# exports its peers one by one (metrics_per_peer).
 for i in 1 2 3; do
 	extra="\"servers\": [\"hv1@${VC_IP[1]}\"], \"masakari\": {\"url\": \"http://127.0.0.1:1/v1\"},"
 	[ "$i" = 1 ] && extra="$extra \"role\": \"server\", \"metrics_addr\": \"${VC_IP[1]}:9100\","
+	[ "$i" = 2 ] && extra="$extra \"metrics_per_peer\": true,"
 	vc_write_cfg "$i" "$extra"
 done
 for i in 1 2 3; do vc_start "$i"; done
@@ -34,6 +38,12 @@ for x in m:
     for k in ('address', 'state', 'incarnation', 'role', 'last_ack_age_ms', 'srtt_ms', 'jitter_ms', 'agent_stalled'):
         assert k in x, k
 assert all(x['srtt_ms'] > 0 for x in m if x['name'] != 'hv1')"
+check "vigil maps -j: JSON with the kernel's entry for each probed peer" sh -c "
+	ip netns exec ${VC_NS[1]} $VIGIL maps -config ${VC_CFG[1]} -j >$VT_DIR/maps.json && python3 -c \"
+import json; d = json.load(open('$VT_DIR/maps.json'))
+assert d['stats']['rx_ack'] > 0 and d['self']['heartbeat'] > 0, d
+assert len({p['node_id'] for p in d['peers'] if p['acks'] > 0}) == 2, d['peers']
+assert all(len(p['rtt_hist_log2_ns']) > 0 and p['acks'] >= 0 for p in d['peers'])\""
 check "GET /v1/status: 200" test "$(code GET /v1/status)" = 200
 check "GET /v1/status: node, cluster, member counts" python3 -c "
 import json; s = json.load(open('$VT_DIR/body'))
@@ -45,6 +55,29 @@ check "POST /v1/members: 405" test "$(code POST /v1/members)" = 405
 check "DELETE /v1/status: 405" test "$(code DELETE /v1/status)" = 405
 check "PUT with a body to /v1/members: 405, agent unharmed" \
 	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT --data-binary @/etc/services $API/v1/members) = 405 && kill -0 ${VC_PID[1]}"
+# --- changing something takes the token (X-Vigil-Token), never a simple request -----
+TOKEN=$(cat "$VT_DIR/data/hv1/api-token")
+check "the agent made its API token, mode 0600" \
+	sh -c "test \$(stat -c %a $VT_DIR/data/hv1/api-token) = 600 && test ${#TOKEN} -ge 16"
+tcode() { # METHOD PATH TOKEN: status code of a request carrying TOKEN
+	in1 curl -s --noproxy '*' -o "$VT_DIR/body" -w '%{http_code}' -X "$1" -H "X-Vigil-Token: $3" "$API$2"
+}
+check "PUT /v1/maintenance without the token: 403" test "$(code PUT /v1/maintenance/hv2)" = 403
+check "PUT /v1/maintenance with a wrong token: 403" \
+	test "$(tcode PUT /v1/maintenance/hv2 "${TOKEN}x")" = 403
+check "PUT /v1/agent/leave without the token: 403, agent still running" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT $API/v1/agent/leave) = 403 && sleep 0.5 && kill -0 ${VC_PID[1]}"
+check "a browser's simple POST to /v1/agent/leave: 405, agent still running" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data x $API/v1/agent/leave) = 405 && sleep 0.5 && kill -0 ${VC_PID[1]}"
+check "PUT /v1/maintenance with the token: 202" test "$(tcode PUT /v1/maintenance/hv2 "$TOKEN")" = 202
+check "DELETE /v1/maintenance with the token: 202" \
+	test "$(tcode DELETE /v1/maintenance/hv2 "$TOKEN")" = 202
+check "vigil maint sends the token itself" \
+	in1 "$VIGIL" maint disable hv2 -config "${VC_CFG[1]}"
+check "... and VIGIL_HTTP_ADDR / VIGIL_HTTP_TOKEN stand for the configuration" \
+	in1 env VIGIL_HTTP_ADDR=127.0.0.1:7500 VIGIL_HTTP_TOKEN="$TOKEN" "$VIGIL" maint disable hv2
+check "a wrong VIGIL_HTTP_TOKEN: refused, exit 2" \
+	sh -c "ip netns exec ${VC_NS[1]} env VIGIL_HTTP_TOKEN=nope $VIGIL maint disable hv2 -config ${VC_CFG[1]} 2>/dev/null; test \$? = 2"
 check "garbage request line: agent unharmed" \
 	sh -c "printf 'BLAH \\x01\\x02\\r\\n\\r\\n' | ip netns exec ${VC_NS[1]} timeout 2 bash -c 'cat > /dev/tcp/127.0.0.1/7500' ; kill -0 ${VC_PID[1]}"
 
@@ -57,10 +90,35 @@ else
 	not_ok "promtool not installed (make deps installs prometheus)"
 fi
 for m in vigil_probes_sent_total vigil_acks_received_total vigil_xdp_drops_total \
-	vigil_peer_rtt_seconds_bucket vigil_members vigil_suspicions_total vigil_deaths_total \
-	vigil_event_loop_lag_max_seconds; do
+	vigil_rtt_seconds_bucket vigil_members vigil_suspicions_total vigil_deaths_total \
+	vigil_event_loop_lag_max_seconds vigil_peers_agent_stalled vigil_raft_voters \
+	vigil_raft_servers_configured vigil_raft_leader_changes_total vigil_host_state \
+	vigil_notifications_oldest_pending_age_seconds vigil_metrics_stale; do
 	check "/metrics has $m" grep -q "^$m" "$VT_DIR/metrics.txt"
 done
+# value NAME{LABELS}: the sample's value in hv1's text
+value() { awk -v s="$1" '$1 == s {print $2}' "$VT_DIR/metrics.txt"; }
+check "rendered for this scrape: vigil_metrics_stale 0" test "$(value vigil_metrics_stale)" = 0
+check "the server's voters: 1 of 1 configured" \
+	test "$(value vigil_raft_voters)" = 1 -a "$(value vigil_raft_servers_configured)" = 1
+check "the server has seen its leader: vigil_raft_leader_changes_total $(value vigil_raft_leader_changes_total)" \
+	test "$(value vigil_raft_leader_changes_total)" -ge 1
+hv3_member() {
+	code GET /metrics >/dev/null &&
+		grep -q '^vigil_host_state{host="hv3",hostname="hv3",state="member"} 1$' "$VT_DIR/body" &&
+		grep -q '^vigil_host_state{host="hv3",hostname="hv3",state="failed"} 0$' "$VT_DIR/body"
+}
+check "the decided state: vigil_host_state{host=\"hv3\",state=\"member\"} 1" vt_wait_for 10 hv3_member
+check "no per-peer series without metrics_per_peer" sh -c "! grep -q '^vigil_peer_' $VT_DIR/metrics.txt"
+check "the RTT histogram summed over the peers has their ACKs" \
+	test "$(value vigil_rtt_seconds_count)" -gt 0
+ip netns exec "${VC_NS[2]}" curl -s --noproxy '*' -o "$VT_DIR/metrics2.txt" "$API/metrics"
+check "metrics_per_peer: hv2 exports each peer's RTT histogram" \
+	grep -q '^vigil_peer_rtt_seconds_bucket{peer="hv1",le="+Inf"} ' "$VT_DIR/metrics2.txt"
+check "promtool check metrics accepts hv2's /metrics" sh -c "promtool check metrics < $VT_DIR/metrics2.txt"
+ip netns exec "${VC_NS[3]}" curl -s --noproxy '*' -o "$VT_DIR/metrics3.txt" "$API/metrics"
+series() { grep -c '^vigil_' "$1"; }
+diag "series: hv1 (server, 3 hosts) $(series "$VT_DIR/metrics.txt"), hv3 (client) $(series "$VT_DIR/metrics3.txt"), hv2 (client, metrics_per_peer, 2 peers) $(series "$VT_DIR/metrics2.txt")"
 
 # --- the Grafana dashboard --------------------------------------------------------
 DASH=docs/grafana/vigil.json
@@ -69,9 +127,9 @@ check "the Grafana dashboard is JSON" dash_ok
 missing=""
 for m in $(jq -r '.panels[].targets[]?.expr, .templating.list[].definition // empty' "$DASH" |
 	grep -o 'vigil_[a-z_]*' | sort -u); do
-	grep -q "^$m[ {]" "$VT_DIR/metrics.txt" || missing="$missing $m"
+	grep -q "^$m[ {]" "$VT_DIR/metrics.txt" "$VT_DIR/metrics2.txt" || missing="$missing $m"
 done
-check "every metric the dashboard uses is in /metrics${missing:+ (missing:$missing)}" test -z "$missing"
+check "every metric the dashboard uses is in /metrics (hv1, or hv2 with metrics_per_peer)${missing:+ (missing:$missing)}" test -z "$missing"
 
 # --- the metrics_addr listener: /metrics and /v1/health only ------------------------
 MX=http://${VC_IP[1]}:9100
@@ -92,13 +150,18 @@ check "api_addr: GET /v1/agent/leave: 405, agent still running" \
 # --- a real Prometheus scraping the agent ---------------------------------------
 if command -v prometheus >/dev/null; then
 	mkdir -p "$VT_DIR/prom"
+	cp docs/prometheus/vigil-rules.yml "$VT_DIR/prom/"
 	cat >"$VT_DIR/prom/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: ['vigil-rules.yml']
 scrape_configs:
   - job_name: vigil
     static_configs:
       - targets: ['127.0.0.1:7500']
+        labels:
+          cluster: vc
 EOF
 	vt_bg "$VT_DIR/prom.log" ip netns exec "${VC_NS[1]}" prometheus \
 		--config.file="$VT_DIR/prom/prometheus.yml" --storage.tsdb.path="$VT_DIR/prom/data" \
@@ -109,8 +172,8 @@ EOF
 	}
 	check "Prometheus scraped vigil: vigil_members{state=\"alive\"} = 3" vt_wait_for 40 query
 	hist() {
-		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/query?query=histogram_quantile(0.5,vigil_peer_rtt_seconds_bucket)" |
-			python3 -c "import json,sys; r=json.load(sys.stdin)['data']['result']; assert len(r)==2" 2>/dev/null
+		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/query?query=histogram_quantile(0.5,vigil_rtt_seconds_bucket)" |
+			python3 -c "import json,sys; r=json.load(sys.stdin)['data']['result']; assert len(r)==1 and float(r[0]['value'][1]) > 0" 2>/dev/null
 	}
 	check "Prometheus computes RTT quantiles from the kernel histogram" vt_wait_for 10 hist
 	# Each dashboard query, with Grafana's variables filled in, is valid PromQL.
@@ -119,11 +182,26 @@ EOF
 		n=$((n + 1))
 		e=${expr//\$__rate_interval/5s}
 		e=${e//\$instance/.*}
+		e=${e//\$cluster/vc}
 		in1 curl -s --noproxy '*' -G "http://127.0.0.1:9090/api/v1/query" --data-urlencode "query=$e" |
 			python3 -c "import json,sys; r=json.load(sys.stdin); assert r['status']=='success'" 2>/dev/null ||
 			bad="$bad [$expr]"
 	done < <(jq -r '.panels[].targets[]?.expr' "$DASH")
 	check "Prometheus accepts all $n dashboard queries${bad:+ (refused:$bad)}" test -z "$bad" -a "$n" -gt 10
+	rules_ok() {
+		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/rules" | python3 -c "
+import json, sys
+rules = [r for g in json.load(sys.stdin)['data']['groups'] for r in g['rules']]
+assert len(rules) > 10 and all(r['health'] == 'ok' and r['lastEvaluation'][:4] != '0001' for r in rules)" 2>/dev/null
+	}
+	check "Prometheus loads the alert rules and evaluates each without error" vt_wait_for 20 rules_ok
+	leader_ok() {
+		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/alerts" | python3 -c "
+import json, sys
+a = [x['labels']['alertname'] for x in json.load(sys.stdin)['data']['alerts']]
+assert 'VigilNoRaftLeader' not in a and 'VigilTargetsAbsent' not in a, a" 2>/dev/null
+	}
+	check "... and, the cluster having its leader, neither VigilNoRaftLeader nor VigilTargetsAbsent is pending" leader_ok
 else
 	not_ok "prometheus not installed (make deps installs it)"
 fi

@@ -28,13 +28,27 @@ check "agent created its data_dir" test -d "$VT_DIR/data-cli"
 sed -i 's/"xdp_mode": "generic"/"xdp_mode": "generic", "log_level": "debug", "probe_interval_ms": 200/' "$CFG"
 kill -HUP "$APID"
 check "SIGHUP: configuration reloaded" vt_wait_for 5 grep -q "configuration reloaded" "$VT_DIR/agent.log"
+# A file without the key: the reload is refused, the kernel keeps its keys
+# (clearing them would make XDP drop every probe: the host would look dead).
+cp "$CFG" "$VT_DIR/good.json"
+python3 -c "import json,sys; c=json.load(open('$CFG')); del c['key']; json.dump(c, open('$CFG','w'))"
+mark=$(wc -l <"$VT_DIR/agent.log")
+kill -HUP "$APID"
+refused_nokey() { tail -n +"$mark" "$VT_DIR/agent.log" | grep -q 'reload refused.*has no "key"'; }
+check "SIGHUP with a file without key: refused" vt_wait_for 5 refused_nokey
+keys_valid() {
+	bpftool map dump pinned "$VT_BPFFS/cli/cli/keys" 2>/dev/null | grep -q '"valid": 1'
+}
+check "... and the kernel keeps its key" keys_valid
+cp "$VT_DIR/good.json" "$CFG"
 echo '{ broken' >>"$CFG"
 kill -HUP "$APID"
 check "SIGHUP with a broken file: refused, agent keeps running" \
 	sh -c "sleep 0.5; grep -q 'reload refused' $VT_DIR/agent.log && kill -0 $APID"
 kill -TERM "$APID"
 wait "$APID"
-check "SIGTERM: agent leaves and exits 0" test $? = 0
+check "SIGTERM: the agent stops and exits 0" test $? = 0
+check "SIGTERM: ... without leaving the cluster" grep -q "stays a member of the cluster" "$VT_DIR/agent.log"
 check "after exit the XDP program stays attached (pinned link)" \
 	sh -c "ip -n $NS link show eth0 | grep -q xdp"
 

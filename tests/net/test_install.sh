@@ -46,6 +46,7 @@ cat >"$D/want" <<'EOF'
 755 ./usr/local/share/vigil/openstack-client.py
 644 ./usr/local/share/vigil/openstack-lib.sh
 755 ./usr/local/share/vigil/openstack-local.sh
+644 ./usr/local/share/vigil/prometheus-rules.yml
 EOF
 tree "$D/root" >"$D/got"
 check "installed files and modes are exactly the expected ones" cmp -s "$D/want" "$D/got"
@@ -57,6 +58,7 @@ check "the sample in /etc is the documented one" cmp docs/vigil.json "$D/root/et
 check "the Masakari launcher is the source tree's" cmp userspace/tools/masakari-local.sh "$R/share/vigil/masakari-local.sh"
 dash_ok() { jq -e .panels "$R/share/vigil/grafana-dashboard.json" >/dev/null; }
 check "the dashboard is JSON" dash_ok
+check "the alert rules are the documented ones" cmp docs/prometheus/vigil-rules.yml "$R/share/vigil/prometheus-rules.yml"
 
 # --- the operator's configuration survives a reinstall ----------------------------
 echo '{"node_name": "mine"}' >"$D/root/etc/vigil/vigil.json"
@@ -77,7 +79,11 @@ if command -v systemd-analyze >/dev/null; then
 	sed "s#/usr/local/sbin/vigil#$R/sbin/vigil#g" "$UNIT" >"$D/vigil.service"
 	MANPATH=$R/share/man SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$D/vigil.service" >"$D/verify" 2>&1
 	rc=$?
-	check "systemd-analyze verify: no error or warning (exit $rc)" test "$rc" = 0 -a ! -s "$D/verify"
+	# Other packages' units may draw warnings of their own (verify loads
+	# them too): only what concerns vigil's unit counts.
+	grep -v '^[A-Za-z0-9@._-]*\.\(service\|socket\|target\|timer\): ' "$D/verify" >"$D/verify.vigil"
+	grep '^vigil\.service: ' "$D/verify" >>"$D/verify.vigil"
+	check "systemd-analyze verify: no error or warning (exit $rc)" test "$rc" = 0 -a ! -s "$D/verify.vigil"
 	sed 's/^/# /' "$D/verify"
 else
 	not_ok "systemd-analyze not found (Debian's systemd package has it)"

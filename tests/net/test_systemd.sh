@@ -46,7 +46,9 @@ sleep 1.5
 w3=$(count WATCHDOG=1)
 check "a stalled loop stops the WATCHDOG=1 pings (systemd would restart it)" test "$w3" = "$w2"
 kill -CONT "$AGENT" "$APID"
-check "pings resume when the loop runs again" vt_wait_for 3 test "$(count WATCHDOG=1)" -gt "$w3"
+# (counted anew at every try: vt_wait_for re-runs the function)
+resumed() { [ "$(count WATCHDOG=1)" -gt "$w3" ]; }
+check "pings resume when the loop runs again" vt_wait_for 3 resumed
 kill -HUP "$AGENT"
 check "SIGHUP: RELOADING=1, then READY=1 again" \
 	vt_wait_for 5 sh -c "grep -q RELOADING=1 $MSGS && test \$(grep -o READY=1 $MSGS | wc -l) = 2"

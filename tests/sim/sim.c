@@ -341,6 +341,13 @@ static uint64_t env_now(void *ctx)
 	return ((struct node *)ctx)->sim->now;
 }
 
+/* The wall clock, which bounds incarnation epochs: virtual time from a fixed
+ * date (incarnations here stay in epoch 0, far behind it). */
+static uint64_t env_wall_s(void *ctx)
+{
+	return 1764547200ULL + ((struct node *)ctx)->sim->now / NS_PER_SEC;
+}
+
 static uint32_t env_random(void *ctx)
 {
 	return (uint32_t)(rng_next(&((struct node *)ctx)->rng) >> 32);
@@ -408,6 +415,11 @@ static int env_observe(void *ctx, const struct member *mb, uint8_t chan, struct 
 	return 0;
 }
 
+static void env_peer_removed(void *ctx, const struct member *mb)
+{
+	(void)ctx, (void)mb; /* runs are shorter than reap_after_ms */
+}
+
 static void env_peer_added(void *ctx, struct member *mb)
 {
 	struct rec *r;
@@ -460,9 +472,9 @@ static void env_changed(void *ctx, const struct member *mb, enum memb_state old)
 		return;
 	if (s->p->verbose) {
 		if (old != mb->state)
-			printf("%10.3f n%u: n%u %s -> %s (incarnation %u)\n",
+			printf("%10.3f n%u: n%u %s -> %s (incarnation %llu)\n",
 			       (double)(s->now - T0) / 1e9, o, v, memb_state_name(old),
-			       memb_state_name(mb->state), mb->incarnation);
+			       memb_state_name(mb->state), (unsigned long long)mb->incarnation);
 		else
 			printf("%10.3f n%u: n%u agent_stalled=%d\n", (double)(s->now - T0) / 1e9, o,
 			       v, mb->agent_stalled);
@@ -578,10 +590,12 @@ static int sim_init(struct sim *s, const struct params *p)
 {
 	struct memb_env env = {
 		.now = env_now,
+		.wall_s = env_wall_s,
 		.send = env_send,
 		.probe = env_probe,
 		.observe = env_observe,
 		.peer_added = env_peer_added,
+		.peer_removed = env_peer_removed,
 		.changed = env_changed,
 		.random = env_random,
 	};
@@ -755,8 +769,9 @@ static void explain_views(const struct sim *s)
 			uint32_t v = mb->id - 1;
 
 			if (v < s->n && mb->state != (s->nodes[v].up ? MEMB_ALIVE : MEMB_DEAD)) {
-				printf("  n%u sees n%u %s (incarnation %u), but it is %s\n", i, v,
-				       memb_state_name(mb->state), mb->incarnation,
+				printf("  n%u sees n%u %s (incarnation %llu), but it is %s\n", i, v,
+				       memb_state_name(mb->state),
+				       (unsigned long long)mb->incarnation,
 				       s->nodes[v].up ? "up" : "down");
 				shown++;
 			}

@@ -16,9 +16,11 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "masakari.h"
+#include "nova.h"
 #include "util.h"
 
 /* ---- the fake server ------------------------------------------------------ */
@@ -39,6 +41,11 @@ static struct {
 	char token_seen[128];
 	char last_body[4096];
 	int token_serial;
+	/* Nova's os-services (fencing's force_down) */
+	unsigned nova_list_status, nova_put_status;
+	const char *nova_list_body;
+	int nova_put_calls;
+	char nova_put_url[256], nova_put_body[256], nova_version[64], nova_query[128];
 } srv;
 
 struct req {
@@ -71,7 +78,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	(void)cls;
 	(void)version;
-	(void)method;
 	if (!rq) {
 		rq = calloc(1, sizeof(*rq));
 		*con_cls = rq;
@@ -97,12 +103,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			catalog, sizeof(catalog),
 			"{\"token\": {\"expires_at\": \"%s\", \"catalog\": ["
 			"{\"type\": \"compute\", \"endpoints\": [{\"interface\": \"internal\", "
-			"\"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/nova\"}]},"
+			"\"region_id\": \"r1\", \"url\": \"http://127.0.0.1:%u/compute/v2.1\"}]},"
 			"{\"type\": \"instance-ha\", \"endpoints\": ["
 			"{\"interface\": \"public\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/x\"},"
 			"{\"interface\": \"internal\", \"region_id\": \"r2\", \"url\": \"http://127.0.0.1:1/y\"},"
 			"{\"interface\": \"internal\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:%u/v1\"}]}]}}",
-			srv.auth_expires, srv.port);
+			srv.auth_expires, srv.port, srv.port);
 		return answer(c, 201, catalog, tok);
 	}
 	if (!strcmp(url, "/v1/notifications")) {
@@ -118,6 +124,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return answer(c, 401, "{\"error\": {\"message\": \"expired\"}}", NULL);
 		}
 		return answer(c, srv.notif_status, srv.notif_body, NULL);
+	}
+	if (!strncmp(url, "/compute/v2.1/os-services", 25)) {
+		const char *v =
+			MHD_lookup_connection_value(c, MHD_HEADER_KIND, "OpenStack-API-Version");
+		const char *h = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "host");
+		const char *b = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "binary");
+
+		snprintf(srv.nova_version, sizeof(srv.nova_version), "%s", v ? v : "");
+		if (!strcmp(method, "GET")) {
+			snprintf(srv.nova_query, sizeof(srv.nova_query), "%s %s", b ? b : "",
+				 h ? h : "");
+			return answer(c, srv.nova_list_status, srv.nova_list_body, NULL);
+		}
+		srv.nova_put_calls++;
+		snprintf(srv.nova_put_url, sizeof(srv.nova_put_url), "%s %s", method, url);
+		snprintf(srv.nova_put_body, sizeof(srv.nova_put_body), "%.*s", (int)rq->len,
+			 rq->body);
+		return answer(c, srv.nova_put_status, "{\"service\": {}}", NULL);
 	}
 	return answer(c, 404, "{}", NULL);
 }
@@ -141,6 +165,11 @@ static int setup(void **state)
 		"{\"notification\": {\"notification_uuid\": \"4f7c-uuid\", \"status\": \"new\"}}";
 	srv.auth_status = 201;
 	srv.auth_expires = "2999-01-01T00:00:00.000000Z";
+	srv.nova_list_status = 200;
+	srv.nova_list_body =
+		"{\"services\": [{\"id\": \"8f1d-uuid\", \"binary\": "
+		"\"nova-compute\", \"host\": \"compute-07\", \"forced_down\": false}]}";
+	srv.nova_put_status = 200;
 	srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
 				 NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
 				 MHD_OPTION_END);
@@ -393,10 +422,195 @@ static void test_keystone_catalog_without_masakari(void **state)
 	assert_non_null(strstr(r.message, "instance-ha"));
 }
 
+/* ---- Nova force_down (fencing) ---------------------------------------------- */
+
+static void test_nova_force_down(void **state)
+{
+	struct mk_config cfg;
+	struct mk_client c;
+	char msg[256];
+
+	(void)state;
+	keystone_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	/* The compute endpoint from the same catalog, the same token. */
+	assert_int_equal(nova_force_down(&c, "", "compute-07", msg, sizeof(msg)), 0);
+	assert_string_equal(srv.nova_query, "nova-compute compute-07");
+	assert_string_equal(srv.nova_version, "compute 2.53");
+	assert_string_equal(srv.nova_put_url, "PUT /compute/v2.1/os-services/8f1d-uuid");
+	assert_string_equal(srv.nova_put_body, "{\"forced_down\": true}");
+	assert_int_equal(srv.auth_calls, 1);
+	assert_non_null(strstr(msg, "forced down"));
+}
+
+static void expect_nova_error(const char *url, const char *says)
+{
+	struct mk_config cfg;
+	struct mk_client c;
+	char msg[256];
+
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	assert_int_equal(nova_force_down(&c, url, "compute-07", msg, sizeof(msg)), -1);
+	if (!strstr(msg, says))
+		fail_msg("\"%s\" does not say \"%s\"", msg, says);
+}
+
+static void test_nova_faults(void **state)
+{
+	char url[128];
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/compute/v2.1", srv.port);
+	srv.nova_list_body = "{\"services\": []}";
+	expect_nova_error(url, "Nova has no nova-compute service on host compute-07");
+	srv.nova_list_status = 500;
+	expect_nova_error(url, "GET os-services answered HTTP 500");
+	srv.nova_list_status = 200;
+	srv.nova_list_body = "{\"services\": [{\"id\": \"8f1d-uuid\"}]}";
+	srv.nova_put_status = 400;
+	expect_nova_error(url, "PUT os-services/8f1d-uuid answered HTTP 400");
+	expect_nova_error("http://127.0.0.1:1/v2.1", "Couldn't connect");
+	/* No fixed URL and no Keystone: no endpoint to ask. */
+	expect_nova_error("", "no Nova endpoint");
+	assert_int_equal(srv.nova_put_calls, 1);
+}
+
+/* ---- TLS: masakari.ca_file, cert_file, key_file -------------------------- */
+
+static struct {
+	char dir[64];
+	char *srv_key, *srv_crt, *cli_crt;
+	struct MHD_Daemon *d;
+	uint16_t port;
+	int client_verified; /* the last request came with a client certificate we trust */
+} tls;
+
+static char *slurp(const char *dir, const char *name)
+{
+	char path[128], *buf = calloc(1, 16384);
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	n = file_read(path, buf, 16384);
+	assert_true(n > 0);
+	return buf;
+}
+
+static enum MHD_Result tls_handler(void *cls, struct MHD_Connection *c, const char *url,
+				   const char *method, const char *version, const char *upload,
+				   size_t *upload_size, void **con_cls)
+{
+	const union MHD_ConnectionInfo *ci;
+	unsigned status = 1;
+	static const char body[] = "{\"notification\": {\"notification_uuid\": \"tls-uuid\"}}";
+
+	(void)cls, (void)url, (void)method, (void)version, (void)upload;
+	if (!*con_cls) {
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	tls.client_verified =
+		ci &&
+		gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) == 0 &&
+		status == 0 &&
+		gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, NULL);
+	return answer(c, 202, body, NULL);
+}
+
+static int tls_setup(void **state)
+{
+	char cmd[1024];
+
+	(void)state;
+	snprintf(tls.dir, sizeof(tls.dir), "/tmp/vigil-tls.XXXXXX");
+	if (!mkdtemp(tls.dir))
+		return -1;
+	/* a server certificate for 127.0.0.1, and a client one, each its own CA */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+		 "-nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		 "-keyout srv.key -out srv.crt 2>/dev/null && "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		 "-days 2 -subj /CN=vigil -keyout cli.key -out cli.crt 2>/dev/null",
+		 tls.dir);
+	if (system(cmd))
+		return -1;
+	tls.srv_key = slurp(tls.dir, "srv.key");
+	tls.srv_crt = slurp(tls.dir, "srv.crt");
+	tls.cli_crt = slurp(tls.dir, "cli.crt");
+	tls.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0, NULL, NULL,
+				 tls_handler, NULL, MHD_OPTION_HTTPS_MEM_KEY, tls.srv_key,
+				 MHD_OPTION_HTTPS_MEM_CERT, tls.srv_crt, MHD_OPTION_HTTPS_MEM_TRUST,
+				 tls.cli_crt, MHD_OPTION_END);
+	if (!tls.d)
+		return -1;
+	tls.port = MHD_get_daemon_info(tls.d, MHD_DAEMON_INFO_BIND_PORT)->port;
+	return 0;
+}
+
+static int tls_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	MHD_stop_daemon(tls.d);
+	free(tls.srv_key);
+	free(tls.srv_crt);
+	free(tls.cli_crt);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tls.dir);
+	return system(cmd) ? -1 : 0;
+}
+
+static enum notify_result tls_send(const char *ca, const char *cert, const char *key,
+				   struct mk_reply *r)
+{
+	struct mk_notification n;
+	struct mk_config cfg = {.timeout_ms = 2000};
+	struct mk_client c;
+
+	snprintf(cfg.url, sizeof(cfg.url), "https://127.0.0.1:%u/v1", tls.port);
+	if (ca)
+		snprintf(cfg.ca_file, sizeof(cfg.ca_file), "%s/%s", tls.dir, ca);
+	if (cert) {
+		snprintf(cfg.cert_file, sizeof(cfg.cert_file), "%s/%s", tls.dir, cert);
+		snprintf(cfg.key_file, sizeof(cfg.key_file), "%s/%s", tls.dir, key);
+	}
+	mk_client_init(&c, &cfg);
+	mk_notification_init(&n, "compute-07", 1, 0, 1764547200000000000ULL);
+	tls.client_verified = 0;
+	return mk_send(&c, &n, r);
+}
+
+/* An https:// Masakari: its certificate is checked against masakari.ca_file
+ * (a server whose CA is not trusted gets nothing), and the client
+ * certificate of masakari.cert_file / key_file is presented. */
+static void test_tls_ca_and_client_certificate(void **state)
+{
+	struct mk_reply r;
+
+	(void)state;
+	assert_int_equal(tls_send(NULL, NULL, NULL, &r), NOTIFY_RETRY); /* not the system's CA */
+	assert_int_equal(r.http_status, 0);
+	assert_int_equal(tls_send("cli.crt", NULL, NULL, &r), NOTIFY_RETRY); /* a wrong CA */
+	assert_int_equal(tls_send("srv.crt", NULL, NULL, &r), NOTIFY_DELIVERED);
+	assert_string_equal(r.uuid, "tls-uuid");
+	assert_false(tls.client_verified);
+	assert_int_equal(tls_send("srv.crt", "cli.crt", "cli.key", &r), NOTIFY_DELIVERED);
+	assert_true(tls.client_verified);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_body_is_hostmonitor_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nova_force_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nova_faults, setup, teardown),
 		cmocka_unit_test(test_started_and_confirmed),
 		cmocka_unit_test_setup_teardown(test_classification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_answer_times_out, setup, teardown),
@@ -410,6 +624,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keystone_failure_is_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keystone_catalog_without_masakari, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tls_ca_and_client_certificate, tls_setup,
+						tls_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

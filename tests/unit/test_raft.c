@@ -3,7 +3,8 @@
  * test_raft.c - verdicts, the outbox and their replication, deterministic:
  * the leader's decision rule (verdict.c) and the replicated state machine
  * (fsm.c) driven through libraft's in-memory fixture (raft/fixture.h): three
- * servers, leader change, a minority partition, snapshot and restore.
+ * servers, leader change, a minority partition, snapshot and restore, and
+ * who frees an unreadable snapshot.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "memb_fake.h"
 #include "raft_cluster.h"
 #include "verdict.h"
 
@@ -28,19 +30,10 @@ static void add_members(struct fsm *f, int n)
 
 		snprintf(name, sizeof(name), "hv%d", i);
 		snprintf(host, sizeof(host), "compute-%d", i);
-		c = fsm_cmd_member((uint32_t)i, name, host);
+		c = fsm_cmd_member((uint32_t)i, name, host, fake_addr((uint32_t)i));
 		assert_int_equal(fsm_apply(f, c, strlen(c)), 0);
 		free(c);
 	}
-}
-
-static void report(struct reports *rs, uint32_t from, const uint32_t *ids, size_t n, uint64_t now)
-{
-	char name[16], host[32];
-
-	snprintf(name, sizeof(name), "hv%u", from);
-	snprintf(host, sizeof(host), "compute-%u", from);
-	reports_update(rs, from, name, host, ids, n, now);
 }
 
 static const struct verdict_params vcfg = {
@@ -48,6 +41,56 @@ static const struct verdict_params vcfg = {
 	.report_ttl_ns = 2 * NS_S,
 	.min_healthy = 3,
 };
+
+static void report(struct reports *rs, uint32_t from, const uint32_t *ids, size_t n, uint64_t now)
+{
+	char name[16], host[32];
+
+	snprintf(name, sizeof(name), "hv%u", from);
+	snprintf(host, sizeof(host), "compute-%u", from);
+	reports_update(rs, &vcfg, from, name, host, ids, n, now);
+}
+
+/* A cluster of five members (hv1..hv5) and no reports yet. */
+static void five(struct fsm *f, struct reports *rs)
+{
+	fsm_init(f);
+	reports_init(rs);
+	add_members(f, 5);
+}
+
+static void done(struct fsm *f, struct reports *rs)
+{
+	reports_free(rs);
+	fsm_free(f);
+}
+
+/* Reporters lo..hi list *h (or nothing) every half second from t0 to t1. */
+static void report_span(struct reports *rs, uint32_t lo, uint32_t hi, const uint32_t *h,
+			uint64_t t0, uint64_t t1)
+{
+	for (uint64_t t = t0; t <= t1; t += NS_S / 2)
+		for (uint32_t r = lo; r <= hi; r++)
+			report(rs, r, h, h ? 1 : 0, t);
+}
+
+/* The leader's membership: hosts 1..200 alive and heard by its kernel, so
+ * every reporter of these tests is admitted. */
+static const struct memb *view(void)
+{
+	static struct memb m;
+	static int made;
+
+	if (!made) {
+		fake_memb_init(&m);
+		for (uint32_t id = 1; id <= 200; id++) {
+			fake_member(&m, id, VIGIL_ROLE_CLIENT, MEMB_ALIVE, 0);
+			fake_heard(&m, id);
+		}
+		made = 1;
+	}
+	return &m;
+}
 
 /* Apply cmd to f (as if committed) and free it. */
 static void commit(struct fsm *f, char *cmd)
@@ -67,19 +110,17 @@ static void test_verdict_needs_majority_for_wait_period(void **state)
 	char *c;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	/* hv1..hv4 report every 0.5 s; hv5 is down. */
 	for (uint64_t t = 0; t <= 29 * NS_S; t += NS_S / 2) {
 		for (uint32_t r = 1; r <= 4; r++)
 			report(&rs, r, &h5, 1, t);
-		c = verdict_next(&f, &rs, &vcfg, t, 1000);
+		c = verdict_next(&f, &rs, &vcfg, view(), t, 1000);
 		assert_null(c); /* within the wait period: nothing */
 	}
 	for (uint32_t r = 1; r <= 4; r++)
 		report(&rs, r, &h5, 1, 30 * NS_S);
-	c = verdict_next(&f, &rs, &vcfg, 30 * NS_S, 1000);
+	c = verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 1000);
 	assert_non_null(c);
 	assert_non_null(strstr(c, "\"verdict\""));
 	commit(&f, c);
@@ -91,9 +132,61 @@ static void test_verdict_needs_majority_for_wait_period(void **state)
 	/* Proposing it again changes nothing (idempotent). */
 	commit(&f, fsm_cmd_verdict(5, 2000, 0, 4));
 	assert_int_equal(f.noutbox, 1);
-	assert_null(verdict_next(&f, &rs, &vcfg, 30 * NS_S, 1000));
+	assert_null(verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 1000));
+	done(&f, &rs);
+}
+
+/* A reporter becomes a counted host only once the leader's own kernel has
+ * heard it: forged sender ids cannot grow the quorum they must reach. */
+static void test_unheard_reporter_not_admitted(void **state)
+{
+	struct reports rs;
+	struct memb m;
+	struct fsm f;
+	char *c;
+
+	(void)state;
+	fsm_init(&f);
+	reports_init(&rs);
+	fake_memb_init(&m);
+	report(&rs, 77, NULL, 0, 0);
+	assert_null(verdict_next(&f, &rs, &vcfg, &m, 0, 1)); /* unknown to the leader */
+	fake_member(&m, 77, VIGIL_ROLE_CLIENT, MEMB_ALIVE, 0);
+	assert_null(verdict_next(&f, &rs, &vcfg, &m, 0, 1)); /* gossip alone vouches for it */
+	fake_heard(&m, 77);
+	c = verdict_next(&f, &rs, &vcfg, &m, 0, 1);
+	assert_non_null(c);
+	assert_non_null(strstr(c, "\"member\""));
+	free(c);
+	/* the leader's own report is always taken */
 	reports_free(&rs);
-	fsm_free(&f);
+	reports_init(&rs);
+	report(&rs, FAKE_SELF, NULL, 0, 0);
+	c = verdict_next(&f, &rs, &vcfg, &m, 0, 1);
+	assert_non_null(c);
+	free(c);
+	memb_free(&m);
+	done(&f, &rs);
+}
+
+/* A reporter whose member command cannot be built (its name would not go
+ * into JSON) must not hold up the verdicts of everyone else. */
+static void test_unbuildable_member_does_not_block_verdicts(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+	char *c;
+
+	(void)state;
+	five(&f, &rs);
+	reports_update(&rs, &vcfg, 6, "hv6", "\xff\xfe", NULL, 0, 30 * NS_S);
+	report_span(&rs, 1, 4, &h5, 0, 30 * NS_S);
+	c = verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 1000);
+	assert_non_null(c);
+	assert_non_null(strstr(c, "\"verdict\""));
+	free(c);
+	done(&f, &rs);
 }
 
 static void test_two_of_five_is_not_enough(void **state)
@@ -103,19 +196,16 @@ static void test_two_of_five_is_not_enough(void **state)
 	uint32_t h5 = 5;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	for (uint64_t t = 0; t <= 60 * NS_S; t += NS_S / 2) {
 		report(&rs, 1, &h5, 1, t);
 		report(&rs, 2, &h5, 1, t);
 		report(&rs, 3, NULL, 0, t);
 		report(&rs, 4, NULL, 0, t);
-		assert_null(verdict_next(&f, &rs, &vcfg, t, t));
+		assert_null(verdict_next(&f, &rs, &vcfg, view(), t, t));
 	}
 	assert_int_equal(verdict_support(&f, &rs, &vcfg, 5, 60 * NS_S), 2);
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 static void test_return_before_wait_cancels(void **state)
@@ -125,22 +215,16 @@ static void test_return_before_wait_cancels(void **state)
 	uint32_t h5 = 5;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	/* Down for 20 s (a reboot), back for one report, down again 20 s. */
-	for (uint64_t t = 0; t <= 20 * NS_S; t += NS_S / 2)
-		for (uint32_t r = 1; r <= 4; r++)
-			report(&rs, r, &h5, 1, t);
-	for (uint32_t r = 1; r <= 4; r++)
-		report(&rs, r, NULL, 0, 21 * NS_S);
+	report_span(&rs, 1, 4, &h5, 0, 20 * NS_S);
+	report_span(&rs, 1, 4, NULL, 21 * NS_S, 21 * NS_S);
 	for (uint64_t t = 22 * NS_S; t <= 42 * NS_S; t += NS_S / 2) {
 		for (uint32_t r = 1; r <= 4; r++)
 			report(&rs, r, &h5, 1, t);
-		assert_null(verdict_next(&f, &rs, &vcfg, t, t));
+		assert_null(verdict_next(&f, &rs, &vcfg, view(), t, t));
 	}
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 static void test_silent_reporter_does_not_count(void **state)
@@ -150,9 +234,7 @@ static void test_silent_reporter_does_not_count(void **state)
 	uint32_t h5 = 5;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	report(&rs, 1, &h5, 1, 0);
 	report(&rs, 2, &h5, 1, 0);
 	report(&rs, 3, &h5, 1, 0);
@@ -160,9 +242,31 @@ static void test_silent_reporter_does_not_count(void **state)
 		report(&rs, 1, &h5, 1, t);
 		report(&rs, 2, &h5, 1, t); /* hv3 went silent after t = 0 */
 	}
-	assert_null(verdict_next(&f, &rs, &vcfg, 40 * NS_S, 1));
-	reports_free(&rs);
-	fsm_free(&f);
+	assert_null(verdict_next(&f, &rs, &vcfg, view(), 40 * NS_S, 1));
+	done(&f, &rs);
+}
+
+/* A reporter that went silent longer than the report TTL (itself cut off,
+ * or restarting) starts over when it reports again: its listing the host
+ * before the silence does not count towards the wait period. */
+static void test_silent_reporter_starts_over(void **state)
+{
+	struct reports rs;
+	struct fsm f;
+	uint32_t h5 = 5;
+
+	(void)state;
+	five(&f, &rs);
+	report_span(&rs, 1, 4, &h5, 0, 20 * NS_S);
+	/* hv3 and hv4 fall silent for 10 s (> report TTL), then report again */
+	report_span(&rs, 1, 2, &h5, 20 * NS_S + NS_S / 2, 30 * NS_S);
+	for (uint64_t t = 30 * NS_S + NS_S / 2; t <= 49 * NS_S; t += NS_S / 2) {
+		for (uint32_t r = 1; r <= 4; r++)
+			report(&rs, r, &h5, 1, t);
+		/* hv1, hv2: 49 s; hv3, hv4: < 19 s since they came back: 2 of 5 */
+		assert_null(verdict_next(&f, &rs, &vcfg, view(), t, t));
+	}
+	done(&f, &rs);
 }
 
 static void test_maintenance_never_notified(void **state)
@@ -172,24 +276,55 @@ static void test_maintenance_never_notified(void **state)
 	uint32_t h5 = 5;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
-	commit(&f, fsm_cmd_maintenance("compute-5", 1));
+	five(&f, &rs);
+	commit(&f, fsm_cmd_maintenance("compute-5", 1, 4, 100, 1));
 	assert_int_equal(fsm_host(&f, 5)->state, FSM_MAINTENANCE);
 	assert_int_equal(fsm_counted(&f), 4);
-	for (uint64_t t = 0; t <= 40 * NS_S; t += NS_S / 2)
-		for (uint32_t r = 1; r <= 4; r++)
-			report(&rs, r, &h5, 1, t);
-	assert_null(verdict_next(&f, &rs, &vcfg, 40 * NS_S, 1));
+	report_span(&rs, 1, 4, &h5, 0, 40 * NS_S);
+	assert_null(verdict_next(&f, &rs, &vcfg, view(), 40 * NS_S, 1));
 	/* A pending notification is cancelled when its host enters maintenance. */
-	commit(&f, fsm_cmd_maintenance("hv5", 0));
+	commit(&f, fsm_cmd_maintenance("hv5", 0, 4, 100, 2));
 	commit(&f, fsm_cmd_verdict(5, 7, 0, 4));
 	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
-	commit(&f, fsm_cmd_maintenance("compute-5", 1));
+	commit(&f, fsm_cmd_maintenance("compute-5", 1, 4, 100, 3));
 	assert_int_equal(f.outbox[0].status, OUTBOX_CANCELLED);
-	reports_free(&rs);
+	done(&f, &rs);
+}
+
+/* A MAINT taken once is never taken again, nor an older one of its sender,
+ * on any server: the mark is replicated state, kept across snapshots. */
+static void test_maintenance_replay_refused(void **state)
+{
+	struct fsm f, g;
+	char *text;
+
+	(void)state;
+	fsm_init(&f);
+	add_members(&f, 5);
+	commit(&f, fsm_cmd_maintenance("compute-2", 1, 9, 500, 7));
+	assert_int_equal(fsm_host(&f, 2)->state, FSM_MAINTENANCE);
+	commit(&f, fsm_cmd_maintenance("compute-2", 0, 9, 500, 8));
+	assert_int_equal(fsm_host(&f, 2)->state, FSM_MEMBER);
+	/* the first one replayed, and an older one: no effect */
+	commit(&f, fsm_cmd_maintenance("compute-2", 1, 9, 500, 7));
+	commit(&f, fsm_cmd_maintenance("compute-2", 1, 9, 499, 1000));
+	assert_int_equal(fsm_host(&f, 2)->state, FSM_MEMBER);
+	assert_false(fsm_maint_newer(&f, 9, 500, 8));
+	assert_true(fsm_maint_newer(&f, 9, 500, 9));
+	assert_true(fsm_maint_newer(&f, 10, 1, 1)); /* another sender */
+	/* a new leader restored from a snapshot refuses the replay as well */
+	text = fsm_dump(&f);
+	fsm_init(&g);
+	assert_int_equal(fsm_load(&g, text), 0);
+	assert_false(fsm_maint_newer(&g, 9, 500, 7));
+	commit(&g, fsm_cmd_maintenance("compute-2", 1, 9, 500, 7));
+	assert_int_equal(fsm_host(&g, 2)->state, FSM_MEMBER);
+	/* the sender restarted: a new epoch is taken */
+	commit(&g, fsm_cmd_maintenance("compute-2", 1, 9, 600, 1));
+	assert_int_equal(fsm_host(&g, 2)->state, FSM_MAINTENANCE);
+	free(text);
 	fsm_free(&f);
+	fsm_free(&g);
 }
 
 static void test_hold_when_too_few_healthy(void **state)
@@ -207,19 +342,18 @@ static void test_hold_when_too_few_healthy(void **state)
 		report(&rs, 1, &h3, 1, t);
 		report(&rs, 2, &h3, 1, t);
 	}
-	c = verdict_next(&f, &rs, &vcfg, 30 * NS_S, 5);
+	c = verdict_next(&f, &rs, &vcfg, view(), 30 * NS_S, 5);
 	assert_non_null(strstr(c, "\"hold\":true"));
 	commit(&f, c);
 	assert_int_equal(f.outbox[0].status, OUTBOX_HELD);
 	/* A fourth host joins: 3 in service again, the notification is released. */
 	report(&rs, 4, NULL, 0, 31 * NS_S);
-	commit(&f, verdict_next(&f, &rs, &vcfg, 31 * NS_S, 5)); /* member hv4 */
-	c = verdict_next(&f, &rs, &vcfg, 31 * NS_S, 5);
+	commit(&f, verdict_next(&f, &rs, &vcfg, view(), 31 * NS_S, 5)); /* member hv4 */
+	c = verdict_next(&f, &rs, &vcfg, view(), 31 * NS_S, 5);
 	assert_non_null(strstr(c, "\"release\""));
 	commit(&f, c);
 	assert_int_equal(f.outbox[0].status, OUTBOX_PENDING);
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 static void test_recovery_sends_started(void **state)
@@ -229,21 +363,18 @@ static void test_recovery_sends_started(void **state)
 	char *c;
 
 	(void)state;
-	fsm_init(&f);
-	reports_init(&rs);
-	add_members(&f, 5);
+	five(&f, &rs);
 	commit(&f, fsm_cmd_verdict(5, 7, 0, 4));
 	for (uint32_t r = 1; r <= 5; r++)
 		report(&rs, r, NULL, 0, 100 * NS_S);
-	c = verdict_next(&f, &rs, &vcfg, 100 * NS_S, 99);
+	c = verdict_next(&f, &rs, &vcfg, view(), 100 * NS_S, 99);
 	assert_non_null(strstr(c, "\"recovered\""));
 	commit(&f, c);
 	assert_false(fsm_host(&f, 5)->failed);
 	assert_int_equal(f.noutbox, 2);
 	assert_int_equal(f.outbox[1].stopped, 0);
 	assert_int_equal(f.outbox[1].generated_at, 99);
-	reports_free(&rs);
-	fsm_free(&f);
+	done(&f, &rs);
 }
 
 static void test_delivered_and_dump_roundtrip(void **state)
@@ -258,7 +389,7 @@ static void test_delivered_and_dump_roundtrip(void **state)
 	commit(&f, fsm_cmd_verdict(2, 1234, 0, 3));
 	commit(&f, fsm_cmd_delivered(1, "uuid-1", "delivered"));
 	commit(&f, fsm_cmd_delivered(1, "uuid-2", "duplicate")); /* first one stands */
-	commit(&f, fsm_cmd_maintenance("hv3", 1));
+	commit(&f, fsm_cmd_maintenance("hv3", 1, 4, 100, 4));
 	assert_string_equal(f.outbox[0].uuid, "uuid-1");
 	a = fsm_dump(&f);
 	assert_int_equal(fsm_load(&g, a), 0);
@@ -286,12 +417,12 @@ static void test_raft_verdict_replicated(void **state)
 	for (uint32_t i = 1; i <= 5; i++) {
 		snprintf(name, sizeof(name), "hv%u", i);
 		snprintf(host, sizeof(host), "compute-%u", i);
-		cluster_propose(c, l, fsm_cmd_member(i, name, host), c->n);
+		cluster_propose(c, l, fsm_cmd_member(i, name, host, fake_addr(i)), c->n);
 	}
 	for (uint64_t t = 0; t <= 30 * NS_S; t += NS_S)
 		for (uint32_t r = 1; r <= 3; r++)
 			report(&rs, r, &h5, 1, t);
-	cluster_propose(c, l, verdict_next(&c->fsm[l], &rs, &vcfg, 30 * NS_S, 42), c->n);
+	cluster_propose(c, l, verdict_next(&c->fsm[l], &rs, &vcfg, view(), 30 * NS_S, 42), c->n);
 	for (unsigned i = 0; i < c->n; i++) {
 		assert_true(fsm_host(&c->fsm[i], 5)->failed);
 		assert_int_equal(c->fsm[i].noutbox, 1);
@@ -305,7 +436,7 @@ static void test_raft_leader_change_keeps_outbox(void **state)
 	struct cluster *c = *state;
 	unsigned l = cluster_leader(c), l2;
 
-	cluster_propose(c, l, fsm_cmd_member(7, "hv7", "compute-7"), c->n);
+	cluster_propose(c, l, fsm_cmd_member(7, "hv7", "compute-7", NULL), c->n);
 	cluster_propose(c, l, fsm_cmd_verdict(7, 9, 0, 3), c->n);
 	raft_fixture_depose(&c->fx);
 	l2 = cluster_leader(c);
@@ -323,7 +454,7 @@ static void test_raft_minority_cannot_commit(void **state)
 	struct raft *r;
 	raft_index idx;
 
-	cluster_propose(c, l, fsm_cmd_member(8, "hv8", "compute-8"), c->n);
+	cluster_propose(c, l, fsm_cmd_member(8, "hv8", "compute-8", NULL), c->n);
 	/* Cut the leader off from both followers. */
 	for (unsigned i = 0; i < c->n; i++) {
 		if (i == l)
@@ -381,7 +512,7 @@ static void test_raft_snapshot_restore(void **state)
 	for (uint32_t i = 100; i < 140; i++) {
 		snprintf(name, sizeof(name), "hv%u", i);
 		assert_int_equal(raft_fsm_propose(raft_fixture_get(&c->fx, l),
-						  fsm_cmd_member(i, name, name), NULL, NULL),
+						  fsm_cmd_member(i, name, name, NULL), NULL, NULL),
 				 0);
 	}
 	assert_int_equal(raft_fsm_propose(raft_fixture_get(&c->fx, l),
@@ -401,14 +532,199 @@ static void test_raft_snapshot_restore(void **state)
 	free(b);
 }
 
+/* ---- an unreadable snapshot ------------------------------------------------- */
+
+/* libraft's heap, tracked: every live allocation is known, so a second free
+ * of one is counted (and not done) instead of corrupting the process. */
+#define TRACKED_MAX 65536
+static struct {
+	void *live[TRACKED_MAX];
+	size_t n;
+	unsigned bad_frees;
+} tracked;
+
+static void tracked_add(void *p)
+{
+	if (p && tracked.n < TRACKED_MAX)
+		tracked.live[tracked.n++] = p;
+}
+
+/* 1 if p was live (and is not any more). */
+static int tracked_del(void *p)
+{
+	for (size_t i = tracked.n; i-- > 0;)
+		if (tracked.live[i] == p) {
+			tracked.live[i] = tracked.live[--tracked.n];
+			return 1;
+		}
+	return 0;
+}
+
+static int tracked_has(const void *p)
+{
+	for (size_t i = 0; i < tracked.n; i++)
+		if (tracked.live[i] == p)
+			return 1;
+	return 0;
+}
+
+/* Zeroed: libraft's fixture reads a field of its server it never sets. */
+static void *t_malloc(void *d, size_t n)
+{
+	void *p = calloc(1, n);
+
+	(void)d;
+	tracked_add(p);
+	return p;
+}
+
+static void t_free(void *d, void *p)
+{
+	(void)d;
+	if (!p)
+		return;
+	if (!tracked_del(p)) {
+		tracked.bad_frees++;
+		return;
+	}
+	free(p);
+}
+
+static void *t_calloc(void *d, size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+
+	(void)d;
+	tracked_add(p);
+	return p;
+}
+
+static void *t_realloc(void *d, void *p, size_t n)
+{
+	void *q;
+
+	(void)d;
+	if (p && !tracked_del(p)) {
+		tracked.bad_frees++;
+		return NULL;
+	}
+	q = realloc(p, n);
+	tracked_add(q ? q : p);
+	return q;
+}
+
+static void *t_aligned_alloc(void *d, size_t align, size_t n)
+{
+	void *p = aligned_alloc(align, (n + align - 1) / align * align);
+
+	(void)d;
+	tracked_add(p);
+	return p;
+}
+
+static void t_aligned_free(void *d, size_t align, void *p)
+{
+	(void)align;
+	t_free(d, p);
+}
+
+static struct raft_heap tracked_heap = {
+	.malloc = t_malloc,
+	.free = t_free,
+	.calloc = t_calloc,
+	.realloc = t_realloc,
+	.aligned_alloc = t_aligned_alloc,
+	.aligned_free = t_aligned_free,
+};
+
+static int tracked_setup(void **state)
+{
+	(void)state;
+	memset(&tracked, 0, sizeof(tracked));
+	raft_heap_set(&tracked_heap);
+	return 0;
+}
+
+static int tracked_teardown(void **state)
+{
+	(void)state;
+	raft_heap_set_default();
+	return 0;
+}
+
+/* A buffer libraft would hand to restore: raft_malloc'd, not a snapshot. */
+static struct raft_buffer torn_buffer(void)
+{
+	static const char torn[] = "{\"hosts\": [{\"id\": 1, \"na";
+	struct raft_buffer b = {.base = raft_malloc(sizeof(torn) - 1), .len = sizeof(torn) - 1};
+
+	memcpy(b.base, torn, b.len);
+	return b;
+}
+
+/* libraft 0.15 takes the buffer back when restore fails (snapshot.c frees
+ * it in every caller's error path): restore must not free it then. */
+static void test_restore_malformed_leaves_buffer_to_libraft(void **state)
+{
+	struct raft_buffer b = torn_buffer();
+	struct raft_fsm rf;
+	struct fsm f;
+
+	(void)state;
+	fsm_init(&f);
+	raft_fsm_init(&rf, &f);
+	assert_int_equal(rf.restore(&rf, &b), RAFT_MALFORMED);
+	assert_true(tracked_has(b.base)); /* still ours (libraft's) to free */
+	raft_free(b.base);
+	assert_int_equal(tracked.bad_frees, 0);
+	assert_int_equal(f.nhosts, 0); /* nothing half-loaded */
+	fsm_free(&f);
+}
+
+/* A server whose stored snapshot is unreadable: raft_start fails cleanly
+ * (the agent logs it and exits), with no double free of the snapshot. */
+static void test_start_with_torn_snapshot_fails_cleanly(void **state)
+{
+	struct raft_fixture fx;
+	struct raft_snapshot *snap;
+	struct raft_fsm rf;
+	struct fsm f;
+
+	(void)state;
+	memset(&fx, 0, sizeof(fx)); /* see t_malloc */
+	fsm_init(&f);
+	raft_fsm_init(&rf, &f);
+	assert_int_equal(raft_fixture_initialize(&fx), 0);
+	assert_int_equal(raft_fixture_grow(&fx, &rf), 0);
+	snap = raft_malloc(sizeof(*snap));
+	memset(snap, 0, sizeof(*snap));
+	snap->index = 8;
+	snap->term = 2;
+	assert_int_equal(raft_fixture_configuration(&fx, 1, &snap->configuration), 0);
+	snap->configuration_index = 1;
+	snap->bufs = raft_malloc(sizeof(*snap->bufs));
+	snap->bufs[0] = torn_buffer();
+	snap->n_bufs = 1;
+	raft_fixture_set_snapshot(&fx, 0, snap);
+	assert_int_equal(raft_fixture_start(&fx), RAFT_MALFORMED);
+	assert_int_equal(tracked.bad_frees, 0);
+	raft_fixture_close(&fx);
+	assert_int_equal(tracked.bad_frees, 0);
+	fsm_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_needs_majority_for_wait_period),
 		cmocka_unit_test(test_two_of_five_is_not_enough),
+		cmocka_unit_test(test_unbuildable_member_does_not_block_verdicts),
+		cmocka_unit_test(test_unheard_reporter_not_admitted),
 		cmocka_unit_test(test_return_before_wait_cancels),
 		cmocka_unit_test(test_silent_reporter_does_not_count),
+		cmocka_unit_test(test_silent_reporter_starts_over),
 		cmocka_unit_test(test_maintenance_never_notified),
+		cmocka_unit_test(test_maintenance_replay_refused),
 		cmocka_unit_test(test_hold_when_too_few_healthy),
 		cmocka_unit_test(test_recovery_sends_started),
 		cmocka_unit_test(test_delivered_and_dump_roundtrip),
@@ -420,6 +736,10 @@ int main(void)
 						cluster_teardown),
 		cmocka_unit_test_setup_teardown(test_raft_snapshot_restore, cluster_setup,
 						cluster_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_malformed_leaves_buffer_to_libraft,
+						tracked_setup, tracked_teardown),
+		cmocka_unit_test_setup_teardown(test_start_with_torn_snapshot_fails_cleanly,
+						tracked_setup, tracked_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,7 @@ static void test_report_select_newest_first(void **state)
 
 	(void)state;
 	for (uint32_t i = 0; i < N; i++) /* id i + 1 died at time (i * 7919) % N */
-		d[i] = (struct dead_member){i + 1, (uint64_t)((i * 7919u) % N)};
+		d[i] = (struct dead_member){i + 1, (uint64_t)((i * 7919u) % N), 1};
 	n = report_select(d, N, ids, VIGIL_REPORT_MAX_IDS);
 	assert_int_equal(n, VIGIL_REPORT_MAX_IDS);
 	/* Exactly the ids whose death time is among the newest VIGIL_REPORT_MAX_IDS. */
@@ -39,7 +39,7 @@ static void test_report_select_newest_first(void **state)
 	}
 	/* When they fit, all of them, in table order. */
 	for (uint32_t i = 0; i < 3; i++)
-		d[i] = (struct dead_member){10 + i, i};
+		d[i] = (struct dead_member){10 + i, i, 1};
 	n = report_select(d, 3, ids, VIGIL_REPORT_MAX_IDS);
 	assert_int_equal(n, 3);
 	assert_int_equal(ids[0], 10);
@@ -97,12 +97,37 @@ static void test_build_new_death_fits(void **state)
 	memb_free(&m);
 }
 
+/* Forged members (gossip alone vouches for them, our kernel never heard
+ * them) cannot crowd a real death out of the report, however many and
+ * however recent. */
+static void test_build_heard_deaths_first(void **state)
+{
+	struct wire_report r;
+	struct memb m;
+
+	(void)state;
+	fake_memb_init(&m);
+	m.cfg.max_members = 2000;
+	fake_member(&m, 1, VIGIL_ROLE_CLIENT, MEMB_ALIVE, 0);
+	fake_heard(&m, 1);
+	fake_member(&m, 1, VIGIL_ROLE_CLIENT, MEMB_DEAD, 0); /* the real death, first */
+	for (uint32_t id = 100; id < 100 + VIGIL_REPORT_MAX_IDS + 20; id++) {
+		fake_now_ns += 1000000;
+		fake_member(&m, id, VIGIL_ROLE_CLIENT, MEMB_DEAD, 0);
+	}
+	assert_int_equal(report_build(&m, &r), VIGIL_REPORT_MAX_IDS + 21);
+	assert_int_equal(r.n, VIGIL_REPORT_MAX_IDS);
+	assert_int_equal(r.ids[0], 1);
+	memb_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_select_newest_first),
 		cmocka_unit_test(test_build_lists_the_dead),
 		cmocka_unit_test(test_build_new_death_fits),
+		cmocka_unit_test(test_build_heard_deaths_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

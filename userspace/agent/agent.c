@@ -4,12 +4,14 @@
  * membership socket (netio.c), push-pull (pushpull.c), the reporter
  * (reporter.c), on servers Raft (server.c), the timers and the signals are
  * its sources. It loads (or reuses) the pinned XDP program, bumps the
- * heartbeat counter that ACKs carry, and publishes its view to the HTTP
- * API thread (api.c). Every module gets what it needs, not this struct.
+ * heartbeat counter that ACKs carry, and renders its view for the HTTP
+ * API thread (api.c) when a request asks. Every module gets what it needs,
+ * not this struct.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -17,9 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <sodium.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
+#include "learn.h"
 #include "api.h"
 #include "loader.h"
 #include "log.h"
@@ -31,9 +36,11 @@
 #include "status.h"
 #include "util.h"
 
-#define PUBLISH_MS     100
+#define STATUS_MS      100
+#define LEARN_MS       2000 /* a server teaches its membership the decided hosts */
 #define LEAVE_GRACE_MS 200
 #define MAINT_QUEUE    16
+#define CALL_QUEUE     8 /* operator calls waiting for the loop */
 
 struct agent {
 	/* configuration */
@@ -47,15 +54,19 @@ struct agent {
 	struct netio net;
 	struct pushpull pp;
 	struct reporter rep;
-	struct server *server; /* Raft, on servers; NULL on clients */
-	struct api_state pub;  /* published for the HTTP thread */
+	struct server *server;	/* Raft, on servers; NULL on clients */
+	struct api_state pub;	/* the texts the HTTP threads ask the loop for */
+	struct metrics metrics; /* what /metrics keeps between renders */
 	struct api_server *api, *metrics_api;
 	/* loop sources */
-	uv_timer_t tick_timer, heartbeat_timer, join_timer, publish_timer;
+	uv_timer_t tick_timer, heartbeat_timer, join_timer, learn_timer;
+	uv_timer_t status_timer;   /* systemd STATUS=, leader changes */
 	uv_timer_t watchdog_timer; /* systemd WATCHDOG=1 at half of WatchdogSec= */
 	uv_signal_t sig_term, sig_int, sig_hup;
-	uv_async_t leave_async, maint_async; /* requests from the HTTP thread */
+	uv_async_t leave_async, maint_async, call_async,
+		render_async; /* requests from the HTTP thread */
 	/* state */
+	uint64_t epoch; /* this start's boot epoch: incarnations and REPORT/MAINT begin there */
 	uint64_t heartbeat;
 	uint64_t started_ns;
 	uint64_t max_loop_lag_ns; /* worst tick lateness seen since start */
@@ -68,6 +79,8 @@ struct agent {
 		int on;
 	} maint_q[MAINT_QUEUE]; /* maintenance requests, under pub.lock */
 	int maint_n;
+	struct api_call *call_q[CALL_QUEUE]; /* operator calls, under pub.lock */
+	int call_n;
 };
 
 /* ---- what the modules tell the wiring ---------------------------------------- */
@@ -79,8 +92,9 @@ static void member_changed(void *ctx, const struct member *mb, enum memb_state o
 	if ((old == MEMB_DEAD) != (mb->state == MEMB_DEAD))
 		reporter_now(&a->rep);
 	if (old != mb->state)
-		log_event(LOG_LVL_INFO, "state", "member=%s from=%s to=%s incarnation=%u", mb->name,
-			  memb_state_name(old), memb_state_name(mb->state), mb->incarnation);
+		log_event(LOG_LVL_INFO, "state", "member=%s from=%s to=%s incarnation=%llu",
+			  mb->name, memb_state_name(old), memb_state_name(mb->state),
+			  (unsigned long long)mb->incarnation);
 	else
 		log_event(LOG_LVL_INFO, "agent", "member=%s agent_stalled=%d", mb->name,
 			  mb->agent_stalled);
@@ -138,10 +152,11 @@ static void watchdog_start(struct agent *a)
 	log_info("systemd watchdog: every %llu ms", (unsigned long long)(usec / 2000));
 }
 
-/* ---- publishing for the HTTP thread --------------------------------------------- */
+/* ---- the texts of the HTTP API, rendered when a request asks ------------------- */
 
-static void publish(struct agent *a)
+static char *render_doc(void *ctx, enum api_doc d)
 {
+	struct agent *a = ctx;
 	struct agent_view v = {
 		.cfg = &a->cfg,
 		.memb = &a->memb,
@@ -151,11 +166,25 @@ static void publish(struct agent *a)
 		.started_ns = a->started_ns,
 		.max_loop_lag_ns = a->max_loop_lag_ns,
 		.pushpull_exchanges = a->pp.exchanges,
+		.pushpull_refused = a->pp.refused,
 		.xdp_mode = a->loader.attached,
 	};
 
-	notify_status(a);
-	api_publish(&a->pub, status_members_json(&v), status_json(&v), metrics_render(&v));
+	switch (d) {
+	case API_MEMBERS:
+		return status_members_json(&v);
+	case API_STATUS:
+		return status_json(&v);
+	default:
+		return metrics_render(&a->metrics, &v);
+	}
+}
+
+static void on_render_async(uv_async_t *h)
+{
+	struct agent *a = h->data;
+
+	api_answer(&a->pub, render_doc, a, 0);
 }
 
 /* ---- loop sources ---------------------------------------------------------------- */
@@ -176,17 +205,38 @@ static void on_tick(uv_timer_t *t)
 		memb_tick(&a->memb);
 }
 
+/* A server: every host the decided state counts is a member here too, and
+ * the deaths among them are told again until they have their verdict
+ * (core/learn.h). */
+static void on_learn(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+	struct server_view v;
+	size_t n;
+
+	if (!a->server || a->stopping)
+		return;
+	server_view(a->server, &v);
+	n = learn_decided_hosts(&a->memb, v.fsm, (uint16_t)a->cfg.port, 1);
+	if (n)
+		log_event(LOG_LVL_INFO, "members_learned",
+			  "count=%zu source=decided_state (probing them)", n);
+}
+
 static void on_heartbeat(uv_timer_t *t)
 {
 	struct agent *a = t->data;
 
 	a->heartbeat++;
-	maps_set_self(&a->loader.maps, a->memb.self.incarnation, a->heartbeat);
+	maps_set_self(&a->loader.maps, (uint32_t)a->memb.self.incarnation, a->heartbeat);
 }
 
-static void on_publish(uv_timer_t *t)
+static void on_status(uv_timer_t *t)
 {
-	publish(t->data);
+	struct agent *a = t->data;
+
+	notify_status(a);
+	metrics_watch(&a->metrics, a->server);
 }
 
 static void send_joins(struct agent *a)
@@ -243,21 +293,43 @@ static void on_leave_done(uv_timer_t *t)
 	}
 }
 
-/* SIGTERM, SIGINT and `vigil leave`: tell the members, then stop the loop. */
-static void agent_leave(struct agent *a, const char *why)
+/* Stop, or leave and stop: either way the reporter is quiet from now on and
+ * the API answers 503. */
+static int agent_stopping(struct agent *a, const char *status)
 {
 	if (a->stopping)
-		return;
+		return 0;
 	a->stopping = 1;
 	pthread_mutex_lock(&a->pub.lock);
 	a->pub.stopping = 1;
 	pthread_mutex_unlock(&a->pub.lock);
-	log_info("%s: leaving the cluster", why);
-	sd_notify(0, "STOPPING=1\nSTATUS=leaving the cluster");
+	sd_notifyf(0, "STOPPING=1\nSTATUS=%s", status);
 	reporter_stop(&a->rep);
-	memb_leave(&a->memb);
 	uv_timer_stop(&a->join_timer);
+	return 1;
+}
+
+/* `vigil leave` (and the signals with leave_on_terminate): tell the members,
+ * then stop the loop. */
+static void agent_leave(struct agent *a, const char *why)
+{
+	if (!agent_stopping(a, "leaving the cluster"))
+		return;
+	log_info("%s: leaving the cluster", why);
+	memb_leave(&a->memb);
 	uv_timer_start(&a->join_timer, (uv_timer_cb)on_leave_done, LEAVE_GRACE_MS, 0);
+}
+
+/* SIGTERM, SIGINT: stop without leaving. The host stays a member: the XDP
+ * program keeps answering probes (its link is pinned), a server stays a
+ * voter. A restart or an upgrade never unprotects the host. */
+static void agent_stop(struct agent *a, const char *why)
+{
+	if (!agent_stopping(a, "stopping (still a member)"))
+		return;
+	log_info("%s: stopping; this host stays a member of the cluster (`vigil leave` leaves)",
+		 why);
+	on_leave_done(&a->join_timer);
 }
 
 /* ---- requests from the HTTP thread ------------------------------------------------ */
@@ -265,6 +337,11 @@ static void agent_leave(struct agent *a, const char *why)
 static void api_leave(void *ctx)
 {
 	uv_async_send(&((struct agent *)ctx)->leave_async);
+}
+
+static void api_render(void *ctx)
+{
+	uv_async_send(&((struct agent *)ctx)->render_async);
 }
 
 static void on_leave_async(uv_async_t *h)
@@ -304,6 +381,71 @@ static void on_maint_async(uv_async_t *h)
 	pthread_mutex_unlock(&a->pub.lock);
 }
 
+static int api_call(void *ctx, struct api_call *c)
+{
+	struct agent *a = ctx;
+	int rc = 0;
+
+	pthread_mutex_lock(&a->pub.lock);
+	if (a->pub.stopping)
+		rc = -ESHUTDOWN;
+	else if (a->call_n == CALL_QUEUE)
+		rc = -EBUSY;
+	else
+		a->call_q[a->call_n++] = c;
+	pthread_mutex_unlock(&a->pub.lock);
+	if (!rc)
+		uv_async_send(&a->call_async);
+	return rc;
+}
+
+/* One operator call, answered here on the loop. */
+static void answer_call(struct agent *a, struct api_call *c)
+{
+	char msg[512];
+	unsigned code;
+
+	if (a->stopping) {
+		api_call_answer(&a->pub, c, 503,
+				json_pack("{s:s}", "error", "the agent is stopping"));
+		return;
+	}
+	if (!strcmp(c->op, "remove-peer")) {
+		if (!a->server) {
+			api_call_answer(&a->pub, c, 400,
+					json_pack("{s:s}", "error",
+						  "this agent is a client; run it on a server"));
+			return;
+		}
+		code = server_remove_peer(a->server, c->arg, msg, sizeof(msg));
+		api_call_answer(&a->pub, c, code,
+				json_pack("{s:s, s:s}", "server", c->arg,
+					  code < 300 ? "status" : "error", msg));
+		return;
+	}
+	api_call_answer(&a->pub, c, 404, json_pack("{s:s}", "error", "unknown operation"));
+}
+
+/* Take the queued calls under the lock, answer them outside it. */
+static void drain_calls(struct agent *a)
+{
+	struct api_call *q[CALL_QUEUE];
+	int n;
+
+	pthread_mutex_lock(&a->pub.lock);
+	n = a->call_n;
+	memcpy(q, a->call_q, (size_t)n * sizeof(*q));
+	a->call_n = 0;
+	pthread_mutex_unlock(&a->pub.lock);
+	for (int i = 0; i < n; i++)
+		answer_call(a, q[i]);
+}
+
+static void on_call_async(uv_async_t *h)
+{
+	drain_calls(h->data);
+}
+
 /* ---- signals ------------------------------------------------------------------------ */
 
 static void reload(struct agent *a)
@@ -315,6 +457,13 @@ static void reload(struct agent *a)
 	config_defaults(&c);
 	if (config_load_file(&c, a->config_path, err, sizeof(err))) {
 		log_err("reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	/* A reload never weakens what runs: without a key the XDP program
+	 * would drop every probe and this host would look dead. */
+	if (!c.has_key) {
+		log_err("reload refused, keeping the running configuration: %s has no \"key\"",
+			a->config_path);
 		return;
 	}
 	if (strcmp(c.node_name, a->cfg.node_name) || strcmp(c.cluster, a->cfg.cluster) ||
@@ -329,10 +478,11 @@ static void reload(struct agent *a)
 	a->memb.cfg = c.memb;
 	a->cfg.memb = c.memb;
 	a->cfg.log_level = c.log_level;
+	a->cfg.metrics_per_peer = c.metrics_per_peer;
 	memcpy(a->cfg.key, c.key, sizeof(c.key));
 	memcpy(a->cfg.key_next, c.key_next, sizeof(c.key_next));
 	a->cfg.has_key_next = c.has_key_next;
-	log_info("configuration reloaded (log level, timing, keys)");
+	log_info("configuration reloaded (log level, timing, keys, metrics_per_peer)");
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -347,10 +497,42 @@ static void on_signal(uv_signal_t *s, int signum)
 		return;
 	}
 	snprintf(why, sizeof(why), "signal %d", signum);
-	agent_leave(a, why);
+	if (a->cfg.leave_on_terminate)
+		agent_leave(a, why);
+	else
+		agent_stop(a, why);
 }
 
 /* ---- set-up --------------------------------------------------------------------------- */
+
+/*
+ * This start's boot epoch: CLOCK_REALTIME seconds, but never at or below the
+ * last one used (kept in data_dir/epoch), so it grows across restarts and
+ * reboots even when the clock steps back. Incarnations start at epoch << 32
+ * and REPORT/MAINT sequences within it (vigil_abi.h).
+ */
+static int boot_epoch(const char *data_dir, uint64_t *epoch)
+{
+	char path[PATH_MAX], text[32];
+	uint64_t last = 0, now = now_real_ns() / NSEC_PER_SEC;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/epoch", data_dir);
+	if (file_read(path, text, sizeof(text)) > 0)
+		last = strtoull(text, NULL, 10);
+	*epoch = now > last ? now : last + 1;
+	if (*epoch > now + VIGIL_EPOCH_AHEAD_S)
+		log_warn("this host's clock is %llu s behind the epoch it used last: the others "
+			 "refuse its updates until the clock is set right (check NTP)",
+			 (unsigned long long)(*epoch - now));
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)*epoch);
+	rc = file_replace(path, text, strlen(text), 0600);
+	if (rc) {
+		log_err("cannot record the boot epoch in %s: %s", path, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
 
 /* This host's address on the cluster interface (first IPv4, else IPv6). */
 static int self_address(const struct vigil_config *c, struct sockaddr_storage *ss, socklen_t *sl)
@@ -414,6 +596,7 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 		.masakari = &a->cfg.masakari,
 		.keys = &a->keys,
 		.memb = &a->memb,
+		.fencing = &a->cfg.fencing,
 	};
 
 	if (a->cfg.role != VIGIL_ROLE_SERVER)
@@ -424,16 +607,31 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 
 static int agent_run(struct agent *a)
 {
-	struct api_ops ops = {.maintenance = api_maintenance, .leave = api_leave, .ctx = a};
+	struct api_ops ops = {
+		.call = api_call,
+		.maintenance = api_maintenance,
+		.leave = api_leave,
+		.render = api_render,
+		.ctx = a,
+	};
 	struct sockaddr_storage self;
 	struct memb_env env;
 	struct vigil_self me;
 	socklen_t sl;
-	char addr[80], err[512];
+	char addr[80], err[512], path[PATH_MAX], token[API_TOKEN_MAX];
+	long holder;
 	int rc;
 
 	a->started_ns = now_mono_ns();
+	if (sodium_init() < 0) {
+		log_err("libsodium cannot start");
+		return -1;
+	}
 	api_state_init(&a->pub);
+	if (metrics_init(&a->metrics)) {
+		log_err("out of memory");
+		return -1;
+	}
 	/* A peer that dies mid-write (Raft, push-pull, HTTP) must cost an EPIPE,
 	 * not the agent: SIGPIPE's default action would end the process. */
 	signal(SIGPIPE, SIG_IGN);
@@ -453,6 +651,19 @@ static int agent_run(struct agent *a)
 		log_err("cannot create data_dir %s: %s", a->cfg.data_dir, strerror(-rc));
 		return -1;
 	}
+	/* One agent per data_dir: a second one (or `vigil operator raft
+	 * recover` while this one runs) would corrupt the Raft log. */
+	rc = dir_lock(a->cfg.data_dir, &holder);
+	if (rc < 0) {
+		if (rc == -EWOULDBLOCK)
+			log_err("another vigil agent (pid %ld) uses data_dir %s", holder,
+				a->cfg.data_dir);
+		else
+			log_err("cannot lock data_dir %s: %s", a->cfg.data_dir, strerror(-rc));
+		return -1;
+	}
+	if (boot_epoch(a->cfg.data_dir, &a->epoch))
+		return -1;
 	if (loader_bringup(&a->cfg, &a->loader))
 		return -1;
 	/* After a restart the pinned self map still holds our incarnation
@@ -476,9 +687,9 @@ static int agent_run(struct agent *a)
 	netio_env(&a->net, &env);
 	memb_init(&a->memb, &a->cfg.memb, &env, &a->keys, a->cfg.cluster_id, a->cfg.node_name,
 		  a->cfg.node_id, (struct sockaddr *)&self, sl, (uint8_t)a->cfg.role);
-	/* Come back one incarnation higher: this overrides whatever the others
-	 * last heard of us (alive, or left after a graceful stop). */
-	a->memb.self.incarnation = me.abi == VIGIL_MAP_ABI ? me.incarnation + 1 : 0;
+	/* Start at this boot epoch: above anything the others last heard of us
+	 * (alive, suspect, dead, or left after a graceful stop or a reboot). */
+	a->memb.self.incarnation = a->epoch << 32;
 
 	if (netio_start(&a->net, a->loop, (struct sockaddr *)&self))
 		return -1;
@@ -487,12 +698,17 @@ static int agent_run(struct agent *a)
 		return -1;
 	uv_async_init(a->loop, &a->maint_async, on_maint_async);
 	a->maint_async.data = a;
+	uv_async_init(a->loop, &a->call_async, on_call_async);
+	a->call_async.data = a;
 	uv_async_init(a->loop, &a->leave_async, on_leave_async);
 	a->leave_async.data = a;
+	uv_async_init(a->loop, &a->render_async, on_render_async);
+	a->render_async.data = a;
 	a->rep = (struct reporter){
 		.cluster_id = a->cfg.cluster_id,
 		.node_id = a->cfg.node_id,
 		.interval_ms = a->cfg.verdict.report_interval_ms,
+		.epoch = a->epoch,
 		.memb = &a->memb,
 		.send = send_to_servers,
 		.ctx = a,
@@ -505,7 +721,8 @@ static int agent_run(struct agent *a)
 
 	timer_start(a, &a->tick_timer, on_tick, MEMB_TICK_MS, MEMB_TICK_MS);
 	timer_start(a, &a->heartbeat_timer, on_heartbeat, 0, a->cfg.heartbeat_interval_ms);
-	timer_start(a, &a->publish_timer, on_publish, 0, PUBLISH_MS);
+	timer_start(a, &a->status_timer, on_status, 0, STATUS_MS);
+	timer_start(a, &a->learn_timer, on_learn, LEARN_MS, LEARN_MS);
 	timer_start(a, &a->join_timer, NULL, 0, 0);
 	if (a->cfg.njoin) {
 		send_joins(a);
@@ -516,12 +733,17 @@ static int agent_run(struct agent *a)
 	signal_start(a, &a->sig_int, SIGINT);
 	signal_start(a, &a->sig_hup, SIGHUP);
 
-	publish(a);
-	a->api = api_start("api_addr", a->cfg.api_addr, 0, &a->pub, &ops);
+	/* Texts to serve should the loop never answer. */
+	api_answer(&a->pub, render_doc, a, 1);
+	config_api_token_path(&a->cfg, path, sizeof(path));
+	if (api_token_load(path, token))
+		return -1;
+	a->api = api_start("api_addr", a->cfg.api_addr, 0, token, &a->pub, &ops);
 	if (!a->api)
 		return -1;
 	if (a->cfg.metrics_addr[0]) {
-		a->metrics_api = api_start("metrics_addr", a->cfg.metrics_addr, 1, &a->pub, &ops);
+		a->metrics_api =
+			api_start("metrics_addr", a->cfg.metrics_addr, 1, token, &a->pub, &ops);
 		if (!a->metrics_api) {
 			api_stop(a->api);
 			return -1;
@@ -540,6 +762,8 @@ static int agent_run(struct agent *a)
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 
+	drain_calls(a);		/* (answered "stopping": nobody waits for a stopped loop) */
+	pushpull_close(&a->pp); /* before the walk: its callbacks close what they own */
 	api_stop(a->metrics_api);
 	api_stop(a->api);
 	uv_walk(a->loop, close_walk, NULL);
@@ -549,6 +773,7 @@ static int agent_run(struct agent *a)
 	/* The pinned link keeps the program answering after we exit. */
 	loader_close(&a->loader);
 	api_state_free(&a->pub);
+	metrics_free(&a->metrics);
 	log_info("agent stopped");
 	return 0;
 }
@@ -565,6 +790,7 @@ static int run(int argc, char **argv)
 	a.config_path = args.config ? args.config : VIGIL_DEFAULT_CONFIG;
 	if (config_load(&a.cfg, a.config_path))
 		return EXIT_USAGE;
+	config_warn(&a.cfg, a.config_path);
 	if (args.config_test) {
 		printf("%s: configuration is valid\n", a.config_path);
 		return 0;

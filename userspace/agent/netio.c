@@ -15,6 +15,12 @@ static uint64_t env_now(void *ctx)
 	return now_mono_ns();
 }
 
+static uint64_t env_wall_s(void *ctx)
+{
+	(void)ctx;
+	return now_real_ns() / NSEC_PER_SEC;
+}
+
 static void env_send(void *ctx, const struct sockaddr *to, socklen_t tolen, const void *buf,
 		     size_t len)
 {
@@ -83,13 +89,26 @@ static void env_peer_added(void *ctx, struct member *mb)
 
 	/* Keep what the kernel already knows (agent restart): continue the
 	 * sequence numbers so our next probes are newer than its last ACK. */
-	maps_peer_ensure(n->maps, mb->id, VIGIL_CHAN_AGENT);
-	maps_peer_ensure(n->maps, mb->id, VIGIL_CHAN_RELAY);
+	if (maps_peer_ensure(n->maps, mb->id, VIGIL_CHAN_AGENT) ||
+	    maps_peer_ensure(n->maps, mb->id, VIGIL_CHAN_RELAY))
+		log_warn("member %s (id %u): no room in the kernel's peers map; its ACKs cannot be "
+			 "recorded (lower max_members)",
+			 mb->name, mb->id);
 	if (maps_peer_get(n->maps, mb->id, VIGIL_CHAN_AGENT, &p) == 0)
 		mb->probe_seq = p.last_ack_seq + VIGIL_INFLIGHT;
 	if (maps_peer_get(n->maps, mb->id, VIGIL_CHAN_RELAY, &p) == 0)
 		mb->relay_seq = p.last_ack_seq + VIGIL_INFLIGHT;
 	log_info("member %s (id %u) added", mb->name, mb->id);
+}
+
+static void env_peer_removed(void *ctx, const struct member *mb)
+{
+	struct netio *n = ctx;
+
+	maps_peer_del(n->maps, mb->id, VIGIL_CHAN_AGENT);
+	maps_peer_del(n->maps, mb->id, VIGIL_CHAN_RELAY);
+	log_info("member %s (id %u) forgotten: %s for longer than reap_after_ms", mb->name, mb->id,
+		 memb_state_name(mb->state));
 }
 
 static void env_changed(void *ctx, const struct member *mb, enum memb_state old)
@@ -114,10 +133,12 @@ void netio_env(struct netio *n, struct memb_env *env)
 {
 	*env = (struct memb_env){
 		.now = env_now,
+		.wall_s = env_wall_s,
 		.send = env_send,
 		.probe = env_probe,
 		.observe = env_observe,
 		.peer_added = env_peer_added,
+		.peer_removed = env_peer_removed,
 		.changed = env_changed,
 		.random = env_random,
 		.ctx = n,

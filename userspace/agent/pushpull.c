@@ -18,6 +18,7 @@
 
 #define PP_TIMEOUT_MS 5000
 #define PP_MAX_FRAME  (4u << 20) /* compressed bytes we accept */
+#define PP_MAX_CONNS  16	 /* exchanges in progress at once, both ways */
 
 /* Our full state as a frame: every member (and self), signed. */
 static int state_frame(const struct memb *m, uint8_t **out, size_t *outlen)
@@ -48,7 +49,8 @@ struct pp_conn {
 	size_t inlen, incap;
 	int server; /* 1: accepted, answer after reading */
 	int closing;
-	int handles; /* handles still to close */
+	int handles;		       /* handles still to close */
+	struct pp_conn *next, **pprev; /* in pushpull.conns */
 };
 
 static void conn_free(uv_handle_t *h)
@@ -57,6 +59,10 @@ static void conn_free(uv_handle_t *h)
 
 	if (--c->handles)
 		return;
+	*c->pprev = c->next;
+	if (c->next)
+		c->next->pprev = c->pprev;
+	c->pp->active--;
 	free(c->out);
 	free(c->in);
 	free(c);
@@ -182,6 +188,12 @@ static struct pp_conn *conn_new(struct pushpull *pp, int server)
 	c->pp = pp;
 	c->server = server;
 	c->handles = 2;
+	c->next = pp->conns;
+	if (c->next)
+		c->next->pprev = &c->next;
+	c->pprev = &pp->conns;
+	pp->conns = c;
+	pp->active++;
 	uv_tcp_init(pp->loop, &c->tcp);
 	uv_timer_init(pp->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
@@ -207,8 +219,11 @@ static void on_connect(uv_connect_t *req, int status)
 
 int pushpull_with(struct pushpull *pp, const struct sockaddr *to)
 {
-	struct pp_conn *c = conn_new(pp, 0);
+	struct pp_conn *c;
 
+	if (pp->closed)
+		return -1;
+	c = conn_new(pp, 0);
 	if (!c)
 		return -1;
 	c->connect.data = c;
@@ -223,9 +238,25 @@ static void on_accept(uv_stream_t *server, int status)
 {
 	struct pushpull *pp = server->data;
 	struct pp_conn *c;
+	uv_tcp_t *drop;
 
 	if (status < 0)
 		return;
+	/* Accepted connections are unauthenticated until their frame is
+	 * read: each may hold a descriptor and up to PP_MAX_FRAME for
+	 * PP_TIMEOUT_MS. Past PP_MAX_CONNS at once, accept and close at once. */
+	if (pp->active >= PP_MAX_CONNS) {
+		pp->refused++;
+		drop = malloc(sizeof(*drop));
+		if (!drop)
+			return;
+		uv_tcp_init(pp->loop, drop);
+		if (uv_accept(server, (uv_stream_t *)drop) == 0)
+			uv_tcp_close_reset(drop, (uv_close_cb)free);
+		else
+			uv_close((uv_handle_t *)drop, (uv_close_cb)free);
+		return;
+	}
 	c = conn_new(pp, 1);
 	if (!c)
 		return;
@@ -276,4 +307,16 @@ int pushpull_start(struct pushpull *pp, uv_loop_t *loop, const struct sockaddr *
 	if (pp->interval_ms)
 		uv_timer_start(&pp->timer, on_pp_timer, pp->interval_ms, pp->interval_ms);
 	return 0;
+}
+
+void pushpull_close(struct pushpull *pp)
+{
+	if (pp->closed || !pp->loop)
+		return;
+	pp->closed = 1;
+	uv_close((uv_handle_t *)&pp->listener, NULL);
+	uv_close((uv_handle_t *)&pp->timer, NULL);
+	/* (conn_free unlinks each later, from its close callback) */
+	for (struct pp_conn *c = pp->conns; c; c = c->next)
+		conn_close(c);
 }

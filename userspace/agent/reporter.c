@@ -35,7 +35,8 @@ void reporter_now(struct reporter *r)
 			 ndead, w.n);
 		r->truncated_warned = 1;
 	}
-	w.sent_ns = now_real_ns();
+	w.epoch = r->epoch;
+	w.seq = ++r->seq;
 	len = wire_report_encode(buf, sizeof(buf), r->cluster_id, r->node_id, &w);
 	r->send(r->ctx, buf, len);
 }
@@ -49,7 +50,7 @@ void reporter_start(struct reporter *r, uv_loop_t *loop)
 
 int reporter_maintenance(struct reporter *r, const char *host, int on)
 {
-	struct wire_maint w = {.on = on, .sent_ns = now_real_ns()};
+	struct wire_maint w = {.on = on, .epoch = r->epoch, .seq = ++r->seq};
 	struct vigil_maint m;
 	size_t len;
 

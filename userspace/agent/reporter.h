@@ -21,6 +21,7 @@ struct reporter {
 	char hostname[VIGIL_NAME_LEN]; /* its hypervisor host name */
 	uint32_t cluster_id, node_id;
 	uint32_t interval_ms;
+	uint64_t epoch; /* this agent's boot epoch (agent.c) */
 	/* wiring */
 	const struct memb *memb;			/* whom it finds dead */
 	void (*send)(void *ctx, void *msg, size_t len); /* sign, to every server */
@@ -28,6 +29,7 @@ struct reporter {
 	/* state */
 	uv_timer_t timer;
 	int truncated_warned; /* said once that the dead did not fit one report */
+	uint64_t seq;	      /* messages sent in this epoch (REPORT and MAINT) */
 	int stopped;
 };
 

@@ -8,7 +8,9 @@
 #include <raft/uv.h>
 
 #include "log.h"
+#include "raft_conf.h"
 #include "raft_fsm.h"
+#include "raft_transport.h"
 #include "server.h"
 #include "util.h"
 #include "verdict.h"
@@ -34,11 +36,16 @@ struct server {
 	int changing;
 	/* what the members tell us */
 	struct reports reports;
-	struct replay replay_report, replay_maint; /* replay protection, per sender */
-	uint64_t refused[REPLAY_FULL + 1];	   /* REPORT/MAINT refused, by replay_result */
+	struct replay replay_report;	  /* REPORT replay protection, per sender (MAINT's: fsm) */
+	uint64_t refused[REPLAY_RESULTS]; /* REPORT/MAINT refused, by replay_result */
+	uint64_t malformed;		  /* REPORT/MAINT that did not decode (length, names) */
+	uint64_t proposals_failed;
+	uint64_t proposal_warned_ns;
 	uint64_t clock_warned_ns;
 	/* delivery to Masakari, while leader */
 	struct notifier notifier;
+	/* fencing before a STOPPED may go, while leader */
+	struct fencer fencer;
 	/* shutdown */
 	void (*done)(void *ctx);
 	void *done_ctx;
@@ -46,24 +53,53 @@ struct server {
 	int pending_close; /* closings still to complete */
 };
 
+/* ---- proposals ------------------------------------------------------------------ */
+
+/* A proposal that failed (not leader any more, a full disk, ...): counted,
+ * and said at warning level at most every 10 s. */
+static void proposal_failed(struct server *s, int status)
+{
+	uint64_t now = now_mono_ns();
+
+	s->proposals_failed++;
+	if (now - s->proposal_warned_ns > 10 * NSEC_PER_SEC) {
+		s->proposal_warned_ns = now;
+		log_warn("raft: a proposal failed: %s (%llu so far; a full disk under %s?)",
+			 raft_strerror(status), (unsigned long long)s->proposals_failed,
+			 s->raft_dir);
+	}
+}
+
+/* Propose cmd (taken over); failures are counted and said. */
+static void propose(struct server *s, char *cmd, raft_apply_cb cb)
+{
+	int rc = raft_fsm_propose(&s->raft, cmd, cb, s);
+
+	if (rc) {
+		if (cb)
+			s->proposing = 0;
+		proposal_failed(s, rc);
+	}
+}
+
 /* ---- the members' REPORTs and MAINTs ----------------------------------------- */
 
 /* Take a REPORT or MAINT only if it is newer than the last one from its
  * sender and near our clock (replay.h); count and explain the others. */
-static int replay_ok(struct server *s, struct replay *f, uint32_t sender, uint64_t at)
+static int replay_ok(struct server *s, struct replay *f, uint32_t sender, uint64_t epoch,
+		     uint64_t seq)
 {
 	uint64_t now = now_real_ns();
-	enum replay_result r = replay_check(f, sender, at, now, VIGIL_REPLAY_WINDOW_NS);
+	enum replay_result r = replay_check(f, sender, epoch, seq, now / NSEC_PER_SEC);
 
 	if (r == REPLAY_OK)
 		return 1;
 	s->refused[r]++;
-	if (r == REPLAY_CLOCK && now - s->clock_warned_ns > 10 * NSEC_PER_SEC) {
+	if (r == REPLAY_FUTURE && now - s->clock_warned_ns > 10 * NSEC_PER_SEC) {
 		s->clock_warned_ns = now;
-		log_warn("refusing messages from node %08x: its clock is %+.1f s from ours (more "
-			 "than %llu s; check NTP on both hosts) or the message is an old capture",
-			 sender, ((double)at - (double)now) / 1e9,
-			 VIGIL_REPLAY_WINDOW_NS / NSEC_PER_SEC);
+		log_warn("refusing messages from node %08x: its epoch is %.0f s ahead of our clock "
+			 "(more than %d s: its clock, or ours, is wrong; check NTP) or forged",
+			 sender, (double)epoch - (double)(now / NSEC_PER_SEC), VIGIL_EPOCH_AHEAD_S);
 	}
 	return 0;
 }
@@ -78,22 +114,39 @@ void server_receive(struct server *s, const void *buf, size_t len)
 	if (wire_type(buf, len) == VIGIL_MSG_REPORT) {
 		struct wire_report r;
 
-		if (wire_report_decode(buf, len, &r) ||
-		    !replay_ok(s, &s->replay_report, sender, r.sent_ns))
+		if (wire_report_decode(buf, len, &r)) {
+			s->malformed++;
 			return;
-		reports_update(&s->reports, sender, r.name, r.hostname, r.ids, r.n, now_mono_ns());
+		}
+		if (!replay_ok(s, &s->replay_report, sender, r.epoch, r.seq))
+			return;
+		reports_update(&s->reports, &s->vp, sender, r.name, r.hostname, r.ids, r.n,
+			       now_mono_ns());
 	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT) {
 		struct wire_maint m;
 
-		if (wire_maint_decode(buf, len, &m) || raft_state(&s->raft) != RAFT_LEADER ||
-		    !replay_ok(s, &s->replay_maint, sender, m.sent_ns))
+		/* Checked against the replicated record, so a new leader refuses a
+		 * MAINT its predecessor took. */
+		if (wire_maint_decode(buf, len, &m)) {
+			s->malformed++;
 			return;
+		}
+		if (raft_state(&s->raft) != RAFT_LEADER)
+			return;
+		if (!fsm_maint_newer(&s->fsm, sender, m.epoch, m.seq)) {
+			s->refused[REPLAY_REPLAY]++;
+			return;
+		}
+		if (m.epoch > now_real_ns() / NSEC_PER_SEC + VIGIL_EPOCH_AHEAD_S) {
+			s->refused[REPLAY_FUTURE]++;
+			return;
+		}
 		if (!fsm_host_by_name(&s->fsm, m.host)) {
 			log_warn("maintenance request for unknown host \"%s\" ignored", m.host);
 			return;
 		}
 		log_event(LOG_LVL_INFO, "maintenance", "host=%s on=%d", m.host, m.on);
-		raft_fsm_propose(&s->raft, fsm_cmd_maintenance(m.host, m.on), NULL, NULL);
+		propose(s, fsm_cmd_maintenance(m.host, m.on, sender, m.epoch, m.seq), NULL);
 	}
 }
 
@@ -106,7 +159,7 @@ static void proposed(struct raft_apply *req, int status, void *result)
 	(void)result;
 	s->proposing = 0;
 	if (status)
-		log_debug("raft: proposal not applied: %s", raft_strerror(status));
+		proposal_failed(s, status);
 }
 
 /* The notifier's "delivered", proposed if we still lead. */
@@ -118,21 +171,14 @@ static void record(void *ctx, char *cmd)
 		free(cmd);
 		return;
 	}
-	raft_fsm_propose(&s->raft, cmd, NULL, NULL);
+	propose(s, cmd, NULL);
 }
 
 /* "ADDR:raft_port": the address Raft knows a server by, whatever port sa has
  * (sin_port and sin6_port sit at the same offset). */
 static void raft_address(const struct server *s, const struct sockaddr *sa, char *out, size_t size)
 {
-	struct sockaddr_storage ss;
-
-	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, sa,
-	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					 : sizeof(struct sockaddr_in));
-	((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)s->p.raft->port);
-	addr_format((struct sockaddr *)&ss, out, size);
+	raft_conf_address(sa, s->p.raft->port, out, size);
 }
 
 static void changed(struct raft_change *req, int status)
@@ -182,23 +228,95 @@ static void follow_membership(struct server *s)
 		s->changing = 1;
 }
 
+/* The Raft id `who` names: a number, or a server's name (ids are derived
+ * from names). 0 if it names no server of the configuration. */
+static raft_id peer_id(const struct raft_configuration *conf, const char *who)
+{
+	char *end;
+	unsigned long n = strtoul(who, &end, 10);
+	raft_id id = *who && !*end ? (raft_id)n : wire_name_id(who);
+
+	for (unsigned i = 0; i < conf->n; i++)
+		if (conf->servers[i].id == id)
+			return id;
+	return 0;
+}
+
+unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t n)
+{
+	const struct member *mb;
+	raft_id id, lid = 0;
+	const char *laddr = NULL;
+	int rc;
+
+	if (raft_state(&s->raft) != RAFT_LEADER) {
+		raft_leader(&s->raft, &lid, &laddr);
+		snprintf(msg, n,
+			 "this server is not the Raft leader; run the command on the leader (%s)",
+			 laddr ? laddr : "none elected");
+		return 409;
+	}
+	id = peer_id(&s->raft.configuration, who);
+	if (!id) {
+		snprintf(msg, n,
+			 "%s is not in the Raft configuration (see `vigil operator raft "
+			 "list-peers`)",
+			 who);
+		return 404;
+	}
+	if (id == s->p.node_id) {
+		snprintf(msg, n,
+			 "%s is this leader: run the command on another server after "
+			 "`vigil leave` here, or let another server lead",
+			 who);
+		return 409;
+	}
+	mb = memb_find(s->p.memb, (uint32_t)id);
+	if (mb && (mb->state == MEMB_ALIVE || mb->state == MEMB_SUSPECT)) {
+		snprintf(msg, n,
+			 "%s is %s: a server that runs would be added back; stop it with "
+			 "`vigil leave` on it first",
+			 who, memb_state_name(mb->state));
+		return 409;
+	}
+	if (s->changing) {
+		snprintf(msg, n, "another configuration change is in flight; retry in a moment");
+		return 503;
+	}
+	s->change.data = s;
+	rc = raft_remove(&s->raft, &s->change, id, changed);
+	if (rc) {
+		snprintf(msg, n, "libraft refused: %s", raft_strerror(rc));
+		return 409;
+	}
+	s->changing = 1;
+	log_event(LOG_LVL_WARN, "raft_remove", "server=%s reason=operator", who);
+	snprintf(msg, n,
+		 "removal of %s (id %llu) proposed; `vigil operator raft list-peers` "
+		 "shows it gone once committed",
+		 who, (unsigned long long)id);
+	return 202;
+}
+
 static void on_decide(uv_timer_t *t)
 {
 	struct server *s = t->data;
 	uint64_t now = now_mono_ns();
 	char *cmd;
 
+	/* Before the leadership check: a deposed leader stops fencing. */
+	fencer_step(&s->fencer, !s->closing && raft_state(&s->raft) == RAFT_LEADER);
 	if (s->closing || raft_state(&s->raft) != RAFT_LEADER)
 		return;
 	if (!s->proposing) {
 		follow_membership(s);
 		cmd = verdict_left(&s->fsm, &s->reports, &s->vp, s->p.memb, now);
 		if (!cmd)
-			cmd = verdict_next(&s->fsm, &s->reports, &s->vp, now, now_real_ns());
+			cmd = verdict_next(&s->fsm, &s->reports, &s->vp, s->p.memb, now,
+					   now_real_ns());
 		if (cmd) {
 			s->proposing = 1;
-			if (raft_fsm_propose(&s->raft, cmd, proposed, s))
-				s->proposing = 0;
+			propose(s, cmd, proposed);
 		}
 	}
 	notifier_step(&s->notifier, &s->fsm);
@@ -210,27 +328,15 @@ static int bootstrap(struct server *s)
 {
 	const struct raft_config *rc_ = s->p.raft;
 	struct raft_configuration conf;
+	char err[256];
 	int rc;
 
 	if (!rc_->nservers)
 		return 0;
-	raft_configuration_init(&conf);
-	for (int i = 0; i < rc_->nservers; i++) {
-		char name[96], addr[128];
-		const char *at = strchr(rc_->servers[i], '@');
-		struct sockaddr_storage ss;
-		socklen_t sl;
-
-		snprintf(name, sizeof(name), "%.*s", (int)(at - rc_->servers[i]), rc_->servers[i]);
-		addr_parse(at + 1, (uint16_t)rc_->port, &ss, &sl);
-		/* Raft always uses raft_port, whatever port the entry names. */
-		raft_address(s, (struct sockaddr *)&ss, addr, sizeof(addr));
-		rc = raft_configuration_add(&conf, wire_name_id(name), addr, RAFT_VOTER);
-		if (rc) {
-			log_err("raft: bad server %s: %s", rc_->servers[i], raft_strerror(rc));
-			raft_configuration_close(&conf);
-			return -1;
-		}
+	if (raft_conf_build(&conf, (const char(*)[96])rc_->servers, rc_->nservers, rc_->port, err,
+			    sizeof(err))) {
+		log_err("raft: %s", err);
+		return -1;
 	}
 	rc = raft_bootstrap(&s->raft, &conf);
 	raft_configuration_close(&conf);
@@ -243,8 +349,37 @@ static int bootstrap(struct server *s)
 	return 0;
 }
 
+/* Whom the Raft transport lets in: a server of the current configuration
+ * (the latest, committed or not), of the configured servers list, or a
+ * member in the server role (a server the leader added later is in no
+ * list but is gossiped as a server by the membership, under the key). */
+static int raft_known(void *ctx, uint64_t id)
+{
+	struct server *s = ctx;
+	const struct raft_configuration *conf = &s->raft.configuration;
+
+	for (unsigned i = 0; i < conf->n; i++)
+		if (conf->servers[i].id == id)
+			return 1;
+	for (int i = 0; i < s->p.raft->nservers; i++)
+		if (raft_conf_entry_id(s->p.raft->servers[i]) == id)
+			return 1;
+	for (size_t i = 0; i < s->p.memb->n; i++)
+		if (s->p.memb->members[i]->id == id &&
+		    s->p.memb->members[i]->role == VIGIL_ROLE_SERVER)
+			return 1;
+	return 0;
+}
+
 static int raft_setup(struct server *s)
 {
+	struct raft_transport_params tp = {
+		.loop = s->p.loop,
+		.cluster_id = s->p.cluster_id,
+		.keys = s->p.keys,
+		.known = raft_known,
+		.ctx = s,
+	};
 	int rc;
 
 	snprintf(s->raft_dir, sizeof(s->raft_dir), "%s/raft", s->p.data_dir);
@@ -257,7 +392,7 @@ static int raft_setup(struct server *s)
 
 	fsm_init(&s->fsm);
 	raft_fsm_init(&s->rfsm, &s->fsm);
-	if ((rc = raft_uv_tcp_init(&s->transport, s->p.loop)) ||
+	if ((rc = raft_transport_init(&s->transport, &tp)) ||
 	    (rc = raft_uv_init(&s->io, s->p.loop, s->raft_dir, &s->transport))) {
 		log_err("raft: cannot set up its I/O in %s: %s", s->raft_dir, raft_strerror(rc));
 		return -1;
@@ -293,8 +428,10 @@ struct server *server_start(const struct server_params *p)
 		return NULL;
 	s->p = *p;
 	verdict_params_init(&s->vp, p->verdict);
+	s->vp.fence_mode = fence_mode_name(p->fencing->mode);
 	reports_init(&s->reports);
 	notifier_init(&s->notifier, p->loop, p->masakari, record, s);
+	fencer_init(&s->fencer, p->loop, p->fencing, p->masakari, &s->fsm, record, s);
 	if (!p->masakari->url[0] && !p->masakari->auth_url[0])
 		log_warn("this server has neither masakari.url nor masakari.auth_url: as Raft "
 			 "leader it will record verdicts but cannot notify Masakari (they stay "
@@ -321,7 +458,6 @@ static void close_step(struct server *s)
 	fsm_free(&s->fsm);
 	reports_free(&s->reports);
 	replay_free(&s->replay_report);
-	replay_free(&s->replay_maint);
 	free(s);
 	done(ctx);
 }
@@ -336,12 +472,17 @@ static void notifier_closed(void *ctx)
 	close_step(ctx);
 }
 
+static void fencer_closed(void *ctx)
+{
+	close_step(ctx);
+}
+
 static void raft_closed(struct raft *r)
 {
 	struct server *s = (struct server *)((char *)r - offsetof(struct server, raft));
 
 	raft_uv_close(&s->io);
-	raft_uv_tcp_close(&s->transport);
+	raft_transport_close(&s->transport);
 	uv_close((uv_handle_t *)&s->decide_timer, timer_closed);
 }
 
@@ -350,11 +491,12 @@ void server_close(struct server *s, void (*done)(void *ctx), void *ctx)
 	s->closing = 1;
 	s->done = done;
 	s->done_ctx = ctx;
-	s->pending_close = 2; /* the decide timer, closed once Raft is; the notifier */
+	s->pending_close = 3; /* the decide timer, closed once Raft is; the notifier; the fencer */
 	s->decide_timer.data = s;
 	uv_timer_stop(&s->decide_timer);
 	raft_close(&s->raft, raft_closed);
 	notifier_close(&s->notifier, notifier_closed, s);
+	fencer_close(&s->fencer, fencer_closed, s);
 }
 
 void server_view(struct server *s, struct server_view *v)
@@ -363,5 +505,9 @@ void server_view(struct server *s, struct server_view *v)
 	v->fsm = &s->fsm;
 	v->outbox = &s->notifier.out;
 	v->refused = s->refused;
+	v->malformed = s->malformed;
+	v->proposals_failed = s->proposals_failed;
+	v->raft_refused = raft_transport_refused(&s->transport);
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
+	v->fencer = &s->fencer;
 }

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "fencer.h"
 #include "fsm.h"
 #include "memb.h"
 #include "notifier.h"
@@ -32,8 +33,9 @@ struct server_params {
 	const struct raft_config *raft;
 	const struct verdict_config *verdict;
 	const struct mk_config *masakari;
-	const struct vigil_keyring *keys; /* verifies REPORT and MAINT */
-	const struct memb *memb;	  /* the membership: voters and graceful leaves */
+	const struct vigil_keyring *keys;   /* verifies REPORT and MAINT; authenticates Raft */
+	const struct memb *memb;	    /* the membership: voters and graceful leaves */
+	const struct fence_config *fencing; /* how the leader fences before notifying */
 };
 
 struct server;
@@ -51,9 +53,17 @@ struct server_view {
 	struct raft *raft; /* read only (libraft's getters take it non-const) */
 	const struct fsm *fsm;
 	const struct outbox_sender *outbox;
-	const uint64_t *refused; /* REPORT/MAINT refused, by enum replay_result */
+	const uint64_t *refused;      /* REPORT/MAINT refused, by enum replay_result */
+	uint64_t malformed;	      /* ... and those that did not decode */
+	uint64_t proposals_failed;    /* Raft proposals that failed (full disk, lost leadership) */
+	const uint64_t *raft_refused; /* Raft connections refused, by enum raft_auth_refusal */
 	uint32_t wait_period_ms;
+	const struct fencer *fencer; /* the leader's fencing (mode in fencer->cfg) */
 };
 void server_view(struct server *s, struct server_view *v);
+/* `vigil operator raft remove-peer WHO` (a server's name or Raft id): only on
+ * the leader, never itself, never a server that runs. An HTTP status, and
+ * what to tell the operator in msg. */
+unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t n);
 
 #endif /* VIGIL_SERVER_H */

@@ -3,6 +3,7 @@
 #include <jansson.h>
 
 #include "outbox.h"
+#include "raft_auth.h"
 #include "status.h"
 #include "util.h"
 #include "voters.h"
@@ -69,11 +70,26 @@ static const char *raft_role_name(int st)
 	return "unavailable";
 }
 
+/* An outbox entry's fencing: the replicated state, and this leader's
+ * calls and last failure (a follower shows the first failure recorded). */
+static void fence_json(json_t *e, const struct fencer *fz, const struct fsm_outbox *o)
+{
+	const struct fence_attempt *fa = fence_attempt(&fz->stage, o->id);
+
+	json_object_set_new(e, "fence", json_string(fsm_fence_name(o->fence)));
+	json_object_set_new(e, "power_off_confirmed", json_boolean(o->power_off_confirmed));
+	json_object_set_new(e, "fence_calls", json_integer(fa ? (json_int_t)fa->calls : 0));
+	json_object_set_new(e, "fence_error",
+			    json_string(fa && fa->rounds_failed && o->fence == FSM_FENCE_FAILED
+						? fa->message
+						: o->fence_error));
+}
+
 /* The Raft state, the decided hosts and the outbox of a server. */
-static void server_json(json_t *st, struct server *s)
+static void server_json(json_t *st, struct server *s, const struct memb *m)
 {
 	struct server_view sv;
-	json_t *r, *hosts, *ob, *conf;
+	json_t *r, *hosts, *ob, *conf, *refused;
 	const char *laddr = NULL;
 	raft_id lid = 0;
 
@@ -90,13 +106,32 @@ static void server_json(json_t *st, struct server *s)
 	for (unsigned i = 0; i < sv.raft->configuration.n; i++) {
 		const struct raft_server *rs = &sv.raft->configuration.servers[i];
 
-		json_array_append_new(conf, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)rs->id,
-						      "address", rs->address, "role",
+		const struct member *mb =
+			rs->id == m->self.id ? &m->self : memb_find(m, (uint32_t)rs->id);
+		const struct fsm_host *h = fsm_host(sv.fsm, (uint32_t)rs->id);
+		const char *name = mb ? mb->name : h ? h->name : "";
+
+		/* name and membership state as this server sees them (the
+		 * decided state names one it has not heard of since it started;
+		 * "unknown": not heard of) */
+		json_array_append_new(conf, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id",
+						      (json_int_t)rs->id, "name", name, "address",
+						      rs->address, "role",
 						      rs->role == RAFT_VOTER	 ? "voter"
 						      : rs->role == RAFT_STANDBY ? "standby"
-										 : "spare"));
+										 : "spare",
+						      "state",
+						      mb == &m->self ? "alive"
+						      : mb	     ? memb_state_name(mb->state)
+								     : "unknown",
+						      "leader", rs->id == lid));
 	}
 	json_object_set_new(r, "configuration", conf);
+	refused = json_object();
+	for (int i = RAFT_AUTH_OK + 1; i < RAFT_AUTH_REFUSALS; i++)
+		json_object_set_new(refused, raft_auth_refusal_name((enum raft_auth_refusal)i),
+				    json_integer((json_int_t)sv.raft_refused[i]));
+	json_object_set_new(r, "connections_refused", refused);
 	json_object_set_new(st, "raft", r);
 	hosts = json_array();
 	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
@@ -121,8 +156,12 @@ static void server_json(json_t *st, struct server *s)
 						fsm_outbox_status_name(o->status), "uuid", o->uuid,
 						"tries", (json_int_t)(at ? at->tries : 0),
 						"last_error", failed ? at->message : ""));
+		fence_json(json_array_get(ob, i), sv.fencer, o);
 	}
 	json_object_set_new(st, "outbox", ob);
+	json_object_set_new(st, "fencing",
+			    json_pack("{s:s, s:b}", "mode", fence_mode_name(sv.fencer->cfg->mode),
+				      "nova_force_down", sv.fencer->cfg->nova_force_down));
 }
 
 char *status_json(const struct agent_view *v)
@@ -141,6 +180,7 @@ char *status_json(const struct agent_view *v)
 		"local_health", (json_int_t)m->local_health, "uptime_s",
 		(double)(now_mono_ns() - v->started_ns) / 1e9, "max_loop_lag_ms",
 		(double)v->max_loop_lag_ns / 1e6);
+	json_object_set_new(st, "cluster_id", json_integer((json_int_t)c->cluster_id));
 	json_object_set_new(st, "pushpull_exchanges",
 			    json_integer((json_int_t)v->pushpull_exchanges));
 	json_object_set_new(st, "xdp_mode", json_string(xdp_mode_name(v->xdp_mode)));
@@ -148,7 +188,7 @@ char *status_json(const struct agent_view *v)
 	json_object_set_new(st, "hypervisor_hostname", json_string(c->hypervisor_hostname));
 	json_object_set_new(st, "wait_period_ms", json_integer(c->verdict.wait_period_ms));
 	if (v->server)
-		server_json(st, v->server);
+		server_json(st, v->server, m);
 	else
 		json_object_set_new(st, "raft", json_pack("{s:s}", "role", "client"));
 	return dump(st);

@@ -24,6 +24,7 @@ struct agent_view {
 	uint64_t started_ns;	  /* monotonic */
 	uint64_t max_loop_lag_ns; /* worst tick lateness seen */
 	uint64_t pushpull_exchanges;
+	uint64_t pushpull_refused;
 	enum xdp_mode xdp_mode; /* the mode in use */
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cli.c - what the commands share: the agent's API, the member table, keys. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +14,20 @@
 #include "log.h"
 #include "util.h"
 
-json_t *cli_http_json(const char *method, const char *addr, const char *path, long timeout_ms,
-		      char *err, size_t errsz)
+json_t *cli_http_json(const char *method, const char *addr, const char *path, const char *token,
+		      long timeout_ms, char *err, size_t errsz)
 {
-	char url[256], why[256];
-	struct httpc_req rq = {.method = method, .url = url, .timeout_ms = timeout_ms};
+	char url[256], why[256], hdr[160];
+	const char *headers[] = {token ? hdr : NULL, NULL};
+	struct httpc_req rq = {
+		.method = method, .url = url, .headers = headers, .timeout_ms = timeout_ms};
 	struct httpc_resp r;
 	json_error_t jerr;
 	json_t *j = NULL;
 
 	snprintf(url, sizeof(url), "http://%s%s", addr, path);
+	if (token)
+		snprintf(hdr, sizeof(hdr), "X-Vigil-Token: %s", token);
 	if (httpc_request(&rq, &r, why, sizeof(why)))
 		snprintf(err, errsz, "cannot reach %s", why);
 	else if (r.status != 200 && r.status != 202)
@@ -34,28 +39,71 @@ json_t *cli_http_json(const char *method, const char *addr, const char *path, lo
 	return j;
 }
 
-json_t *cli_api_request(const char *method, const char *addr, const char *path)
+int cli_api_open(const struct cmd_args *a, struct cli_api *api)
 {
-	char err[512];
-	json_t *j = cli_http_json(method, addr, path, 5000, err, sizeof(err));
+	const char *addr = a->http_addr ? a->http_addr : getenv("VIGIL_HTTP_ADDR");
+	const char *token = getenv("VIGIL_HTTP_TOKEN");
+	struct vigil_config c;
 
+	memset(api, 0, sizeof(*api));
+	if (token)
+		snprintf(api->token, sizeof(api->token), "%s", token);
+	/* Without an address the configuration says where the API is; either
+	 * way it says where the token is, if it can be read (root only). */
+	if (!addr || a->config) {
+		if (config_load(&c, a->config)) {
+			if (!addr)
+				return -1;
+		} else {
+			if (!addr)
+				addr = c.api_addr;
+			config_api_token_path(&c, api->token_path, sizeof(api->token_path));
+		}
+	} else {
+		config_defaults(&c);
+		config_api_token_path(&c, api->token_path, sizeof(api->token_path));
+	}
+	snprintf(api->addr, sizeof(api->addr), "%s", addr);
+	return 0;
+}
+
+/* The token, read from the agent's token file the first time it is needed. */
+static const char *api_token(struct cli_api *api)
+{
+	char buf[sizeof(api->token)];
+	long n;
+
+	if (api->token[0])
+		return api->token;
+	n = api->token_path[0] ? file_read(api->token_path, buf, sizeof(buf)) : -ENOENT;
+	if (n <= 0) {
+		log_err("cannot read the agent's API token %s: %s (changing something takes it: "
+			"run as root, or set VIGIL_HTTP_TOKEN)",
+			api->token_path[0] ? api->token_path : "(no configuration)",
+			n < 0 ? strerror((int)-n) : "empty");
+		return NULL;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	snprintf(api->token, sizeof(api->token), "%s", buf);
+	return api->token;
+}
+
+json_t *cli_api_request(struct cli_api *api, const char *method, const char *path)
+{
+	const char *token = NULL;
+	char err[512];
+	json_t *j;
+
+	if (strcmp(method, "GET") && !(token = api_token(api)))
+		return NULL;
+	j = cli_http_json(method, api->addr, path, token, 5000, err, sizeof(err));
 	if (!j && !strncmp(err, "cannot reach", 12))
-		log_err("%s (is `vigil agent` running? is api_addr right?)", err);
+		log_err("%s (is `vigil agent` running? is api_addr right? VIGIL_HTTP_ADDR or "
+			"-http-addr name another)",
+			err);
 	else if (!j)
 		log_err("%s", err);
 	return j;
-}
-
-int cli_api_addr(const struct cmd_args *a, struct vigil_config *c, const char **addr)
-{
-	if (a->http_addr) {
-		*addr = a->http_addr;
-		return 0;
-	}
-	if (config_load(c, a->config))
-		return -1;
-	*addr = c->api_addr;
-	return 0;
 }
 
 void cli_print_members(FILE *out, json_t *arr)

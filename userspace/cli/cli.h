@@ -13,17 +13,27 @@ struct json_t;
 
 /* The commands, each defined in its cmd_*.c. */
 extern const struct cmd cmd_members, cmd_status, cmd_maint, cmd_leave, cmd_ping, cmd_xdp, cmd_maps,
-	cmd_keygen, cmd_config;
+	cmd_keygen, cmd_config, cmd_operator;
 
-/* METHOD http://addr/path; the JSON body of a 200 or 202 answer, else NULL
- * and the reason in err. Quiet: the caller decides what to say. */
+/* METHOD http://addr/path (with the API token if token is not NULL); the
+ * JSON body of a 200 or 202 answer, else NULL and the reason in err. Quiet:
+ * the caller decides what to say. */
 struct json_t *cli_http_json(const char *method, const char *addr, const char *path,
-			     long timeout_ms, char *err, size_t errsz);
-/* The same against the local agent's API, errors logged with a hint. */
-struct json_t *cli_api_request(const char *method, const char *addr, const char *path);
-/* The agent's API address: -http-addr, else api_addr of the configuration.
- * -1 (logged) if the configuration cannot be read. */
-int cli_api_addr(const struct cmd_args *a, struct vigil_config *c, const char **addr);
+			     const char *token, long timeout_ms, char *err, size_t errsz);
+
+/* The local agent's API, as the commands reach it. */
+struct cli_api {
+	char addr[128];	       /* -http-addr, else $VIGIL_HTTP_ADDR, else api_addr */
+	char token_path[4096]; /* the agent's api_token_file ("" if not known) */
+	char token[128];       /* $VIGIL_HTTP_TOKEN, else read from token_path when needed */
+};
+
+/* Find the API: -1 (logged) if neither an address is given nor the
+ * configuration can be read. */
+int cli_api_open(const struct cmd_args *a, struct cli_api *api);
+/* METHOD path on the agent; the token goes with anything but GET. The JSON
+ * answer, or NULL with the error logged and a hint. */
+struct json_t *cli_api_request(struct cli_api *api, const char *method, const char *path);
 /* The member table of `vigil members` from the /v1/members array. */
 void cli_print_members(FILE *out, struct json_t *arr);
 /* A fresh random cluster key in base64 (out: at least 32 bytes); 0 or -errno. */

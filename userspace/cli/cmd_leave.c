@@ -18,25 +18,25 @@
 static int run(int argc, char **argv)
 {
 	const struct timespec tick = {0, 100 * 1000 * 1000};
-	struct vigil_config c;
+	struct cli_api api;
 	struct cmd_args a;
-	const char *addr;
 	json_t *r;
 
 	if (cmd_parse(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR, &cmd_leave, &a))
 		return EXIT_USAGE;
 	if (a.nargs)
 		return cmd_usage(&cmd_leave);
-	if (cli_api_addr(&a, &c, &addr))
+	if (cli_api_open(&a, &api))
 		return EXIT_USAGE;
-	r = cli_api_request("PUT", addr, "/v1/agent/leave");
+	r = cli_api_request(&api, "PUT", "/v1/agent/leave");
 	if (!r)
 		return EXIT_USAGE;
 	json_decref(r);
-	printf("leaving the cluster: the agent at %s told its members\n", addr);
+	printf("leaving the cluster: the agent at %s told its members\n", api.addr);
 	for (int i = 0; i < LEAVE_WAIT_S * 10; i++) {
 		char err[512];
-		json_t *h = cli_http_json("GET", addr, "/v1/health", 1000, err, sizeof(err));
+		json_t *h =
+			cli_http_json("GET", api.addr, "/v1/health", NULL, 1000, err, sizeof(err));
 
 		json_decref(h);
 		if (!h && !strncmp(err, "cannot reach", 12)) {
@@ -45,7 +45,8 @@ static int run(int argc, char **argv)
 		}
 		nanosleep(&tick, NULL);
 	}
-	log_err("the agent at %s still answers %d s after the leave request", addr, LEAVE_WAIT_S);
+	log_err("the agent at %s still answers %d s after the leave request", api.addr,
+		LEAVE_WAIT_S);
 	return EXIT_CHECK;
 }
 

@@ -9,9 +9,9 @@
 
 static int run(int argc, char **argv)
 {
-	struct vigil_config c;
+	struct cli_api api;
 	struct cmd_args a;
-	const char *addr, *verb, *host;
+	const char *verb, *host;
 	char path[128];
 	json_t *r;
 	int on;
@@ -25,10 +25,10 @@ static int run(int argc, char **argv)
 	on = !strcmp(verb, "enable");
 	if (!on && strcmp(verb, "disable"))
 		return cmd_usage(&cmd_maint);
-	if (cli_api_addr(&a, &c, &addr))
+	if (cli_api_open(&a, &api))
 		return EXIT_USAGE;
 	snprintf(path, sizeof(path), "/v1/maintenance/%s", host);
-	r = cli_api_request(on ? "PUT" : "DELETE", addr, path);
+	r = cli_api_request(&api, on ? "PUT" : "DELETE", path);
 	if (!r)
 		return EXIT_USAGE;
 	printf("maintenance %s for %s: forwarded to the servers (check `vigil status` on a "

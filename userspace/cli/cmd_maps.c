@@ -34,7 +34,7 @@ static int dump_peer(const struct vigil_peer_key *k, const struct vigil_peer *p,
 		json_array_append_new(
 			d->arr,
 			json_pack("{s:I, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-				  "s:I, s:I, s:o}",
+				  "s:I, s:o}",
 				  "node_id", (json_int_t)k->node_id, "chan", k->chan, "acks",
 				  (json_int_t)p->acks, "stale_acks", (json_int_t)p->stale_acks,
 				  "last_ack_age_ms", age, "last_ack_seq",

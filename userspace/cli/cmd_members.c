@@ -6,17 +6,16 @@
 
 static int run(int argc, char **argv)
 {
-	struct vigil_config c;
+	struct cli_api api;
 	struct cmd_args a;
-	const char *addr;
 	json_t *arr;
 
 	if (cmd_parse(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR | OPT_JSON, &cmd_members, &a) ||
 	    a.nargs)
 		return a.nargs ? cmd_usage(&cmd_members) : EXIT_USAGE;
-	if (cli_api_addr(&a, &c, &addr))
+	if (cli_api_open(&a, &api))
 		return EXIT_USAGE;
-	arr = cli_api_request("GET", addr, "/v1/members");
+	arr = cli_api_request(&api, "GET", "/v1/members");
 	if (!arr)
 		return EXIT_USAGE;
 	if (a.json)

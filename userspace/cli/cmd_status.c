@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cmd_status.c - `vigil status`: this agent, Raft, decided hosts, the outbox. */
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -32,6 +33,12 @@ static void print_status(json_t *st)
 		printf(", term %lld, leader %s, commit %lld, %lld voters", num(r, "term"),
 		       str(r, "leader_address"), num(r, "commit_index"), num(r, "voters"));
 	printf("\nwait period %lld ms\n", num(st, "wait_period_ms"));
+	if (json_object_get(st, "fencing"))
+		printf("fencing     %s%s\n", str(json_object_get(st, "fencing"), "mode"),
+		       json_is_true(
+			       json_object_get(json_object_get(st, "fencing"), "nova_force_down"))
+			       ? ", then Nova force_down"
+			       : "");
 	json_array_foreach(json_object_get(st, "hosts"), i, o)
 	{
 		if (i == 0)
@@ -42,27 +49,29 @@ static void print_status(json_t *st)
 	json_array_foreach(json_object_get(st, "outbox"), i, o)
 	{
 		if (i == 0)
-			printf("\n%-4s %-24s %-8s %-10s %-5s %s\n", "Id", "Hypervisor", "Event",
-			       "Status", "Tries", "Last error");
-		printf("%-4lld %-24s %-8s %-10s %-5lld %s\n", num(o, "id"), str(o, "hostname"),
-		       str(o, "event"), str(o, "status"), num(o, "tries"), str(o, "last_error"));
+			printf("\n%-4s %-24s %-8s %-10s %-9s %-5s %s\n", "Id", "Hypervisor",
+			       "Event", "Status", "Fence", "Tries", "Last error");
+		printf("%-4lld %-24s %-8s %-10s %-9s %-5lld %s\n", num(o, "id"), str(o, "hostname"),
+		       str(o, "event"), str(o, "status"), str(o, "fence"), num(o, "tries"),
+		       *str(o, "fence_error") && !strcmp(str(o, "fence"), "failed")
+			       ? str(o, "fence_error")
+			       : str(o, "last_error"));
 	}
 }
 
 static int run(int argc, char **argv)
 {
-	struct vigil_config c;
+	struct cli_api api;
 	struct cmd_args a;
-	const char *addr;
 	json_t *st;
 
 	if (cmd_parse(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR | OPT_JSON, &cmd_status, &a))
 		return EXIT_USAGE;
 	if (a.nargs)
 		return cmd_usage(&cmd_status);
-	if (cli_api_addr(&a, &c, &addr))
+	if (cli_api_open(&a, &api))
 		return EXIT_USAGE;
-	st = cli_api_request("GET", addr, "/v1/status");
+	st = cli_api_request(&api, "GET", "/v1/status");
 	if (!st)
 		return EXIT_USAGE;
 	if (a.json)

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "config.h"
+#include "secret.h"
 #include "log.h"
 #include "wire.h"
 #include "util.h"
@@ -21,6 +23,7 @@ enum cfg_type {
 	CFG_ENUM,   /* int, parsed by parse() */
 	CFG_LIST,   /* array of strings into char[CFG_JOIN_MAX][size]; count at aux_off */
 	CFG_BOOL,   /* true or false into an int */
+	CFG_OBJECT, /* a JSON object, kept as compact text in char[size] */
 };
 
 struct cfg_directive {
@@ -58,6 +61,10 @@ struct cfg_directive {
 #define BOOL(name, f, def, help)                                                                   \
 	{                                                                                          \
 		name, CFG_BOOL, OFF(f), SZ(f), 0, 1, def, 0, NULL, NULL, help                      \
+	}
+#define OBJECT(name, f, def, help)                                                                 \
+	{                                                                                          \
+		name, CFG_OBJECT, OFF(f), SZ(f), 0, 0, def, 0, NULL, NULL, help                    \
 	}
 #define ENUM(name, f, fn, allowed, def, help)                                                      \
 	{                                                                                          \
@@ -112,14 +119,21 @@ static const struct cfg_directive directives[] = {
 	    "Cluster key, base64 of 16 random bytes (`vigil keygen`). Signs every message."),
 	KEY("key_next", key_next, has_key_next,
 	    "Second accepted key, for rotation without downtime (docs/operations.md)."),
+	STR("key_file", key_file, "",
+	    "A file whose first line is the key (instead of \"key\" in this file), mode 0600."),
+	STR("key_credential", key_credential, "",
+	    "The key from a systemd credential of this name ($CREDENTIALS_DIRECTORY; "
+	    "LoadCredential= in the unit) instead of \"key\"."),
+	STR("key_next_file", key_next_file, "", "As key_file, for key_next."),
+	STR("key_next_credential", key_next_credential, "", "As key_credential, for key_next."),
 	STR("bpffs", bpffs, "/sys/fs/bpf/vigil",
 	    "Directory on a bpf filesystem; maps and the XDP link are pinned in <bpffs>/<cluster>."),
 	ENUM("xdp_mode", xdp_mode, xdp_mode_parse, "auto, native, generic", "auto",
 	     "XDP attach mode; auto tries native and falls back to generic."),
 	UINT("rate_limit_pps", rate_limit_pps, 1, 1000000, "100",
-	     "PINGs answered per second per source address (in-kernel)."),
+	     "PINGs answered per second per prober channel (sender and channel, under the MAC; in-kernel)."),
 	UINT("rate_limit_burst", rate_limit_burst, 1, 1000000, "200",
-	     "Burst of PINGs answered per source address before the rate applies."),
+	     "Burst of PINGs answered per prober channel before the rate applies."),
 	UINT("ack_max_age_ms", ack_max_age_ms, 100, 60000, "10000",
 	     "ACKs echoing a send time older than this are refused as stale."),
 	ENUM("log_level", log_level, log_level_parse, "error, warn, info, debug", "info",
@@ -130,10 +144,21 @@ static const struct cfg_directive directives[] = {
 	     "Addresses (ADDR or ADDR:PORT) of members to join through; any one is enough."),
 	STR("data_dir", data_dir, "/var/lib/vigil", "Directory for the agent's persistent state."),
 	STR("api_addr", api_addr, "127.0.0.1:7500", "HTTP API and /metrics listen address."),
+	STR("api_token_file", api_token_file, "",
+	    "The API's token, which every request that changes something must carry "
+	    "(X-Vigil-Token); made at first start, mode 0600. Empty: <data_dir>/api-token."),
 	STR("metrics_addr", metrics_addr, "",
 	    "A second listen address serving only /metrics (and /v1/health). Empty: none."),
+	BOOL("metrics_per_peer", metrics_per_peer, "false",
+	     "Also export a series set per peer on /metrics (RTT histogram, smoothed RTT, jitter, "
+	     "last ACK age, up, agent stalled: about 31 series per peer); false exports the "
+	     "aggregates over all peers only."),
 	BOOL("allow_public_bind", allow_public_bind, "false",
 	     "Allow bind_addr, api_addr and metrics_addr on public or wildcard addresses."),
+	BOOL("leave_on_terminate", leave_on_terminate, "false",
+	     "SIGTERM and SIGINT leave the cluster before the agent exits; false: the agent "
+	     "stops and the host stays a member (restarts, upgrades). `vigil leave` always "
+	     "leaves."),
 	UINT("heartbeat_interval_ms", heartbeat_interval_ms, 10, 10000, "100",
 	     "Period of the agent heartbeat counter that ACKs carry."),
 	UINT("pushpull_interval_ms", pushpull_interval_ms, 0, 3600000, "30000",
@@ -180,7 +205,19 @@ static const struct cfg_directive directives[] = {
 	STR("masakari.auth_url", masakari.auth_url, "",
 	    "Keystone v3 URL (…/v3). Empty: no authentication (masakari.url must be set)."),
 	STR("masakari.username", masakari.username, "masakari", "Keystone user."),
-	STR("masakari.password", masakari.password, "", "Keystone password."),
+	STR("masakari.password", masakari.password, "",
+	    "Keystone password (prefer masakari.password_file or masakari.password_credential)."),
+	STR("masakari.password_file", masakari.password_file, "",
+	    "A file whose first line is the Keystone password, mode 0600."),
+	STR("masakari.password_credential", masakari.password_credential, "",
+	    "The Keystone password from a systemd credential of this name."),
+	STR("masakari.ca_file", masakari.ca_file, "",
+	    "PEM bundle of the CAs to trust for https:// Keystone, Masakari and Nova URLs. Empty: "
+	    "the system's."),
+	STR("masakari.cert_file", masakari.cert_file, "",
+	    "PEM client certificate for those URLs (mutual TLS). Empty: none."),
+	STR("masakari.key_file", masakari.key_file, "",
+	    "The client certificate's PEM private key."),
 	STR("masakari.project_name", masakari.project_name, "service", "Keystone project."),
 	STR("masakari.user_domain_name", masakari.user_domain_name, "Default",
 	    "Keystone domain of the user."),
@@ -198,9 +235,44 @@ static const struct cfg_directive directives[] = {
 	     "Longest retry delay; retries never stop."),
 	UINT("dead_probe_interval_ms", memb.dead_probe_interval_ms, 100, 600000, "1000",
 	     "How often a dead member is told so (a live one refutes; heals partitions)."),
+	UINT("max_members", memb.max_members, 3, 2000, "2000",
+	     "Members one agent's table holds at most (the kernel's peers map holds two entries "
+	     "each); a new member beyond it is refused and counted."),
+	UINT("reap_after_ms", memb.reap_after_ms, 60000, 4000000000LL, "259200000",
+	     "A member dead or left this long is forgotten (72 h; Consul's reconnect_timeout)."),
 	UINT("max_local_health", memb.max_local_health, 0, 16, "8",
 	     "Cap of the Lifeguard local health multiplier that stretches this node's probe "
 	     "timeouts while it is itself in trouble; 0 turns it off."),
+	ENUM("fencing.mode", fencing.mode, fence_mode_parse, "auto, power, none, assume-off",
+	     "auto",
+	     "power: power a failed host off through its fence agent and confirm it before "
+	     "notifying (host_status NORMAL); none: detection only (UNKNOWN); assume-off: the "
+	     "site guarantees power-off (NORMAL, no fencing); auto: power if an agent is "
+	     "configured, else none."),
+	STR("fencing.agent", fencing.agent, "",
+	    "Default fence agent (fence_ipmilan, fence_redfish, ... or a path), run with its "
+	    "parameters on stdin."),
+	OBJECT("fencing.params", fencing.params, "{}",
+	       "Default fence agent parameters, {\"username\": …, \"password_file\": …}; "
+	       "{hostname} and {name} in values are replaced."),
+	OBJECT("fencing.hosts", fencing.hosts, "{}",
+	       "Per host (hypervisor hostname or node name): {\"agent\": …, parameter: value}, "
+	       "over the defaults."),
+	UINT("fencing.timeout_ms", fencing.timeout_ms, 1000, 600000, "30000",
+	     "One fence agent call; killed (its process group) after this long."),
+	UINT("fencing.confirm_timeout_ms", fencing.confirm_timeout_ms, 0, 600000, "60000",
+	     "After a successful off, status must report off within this long."),
+	UINT("fencing.status_interval_ms", fencing.status_interval_ms, 100, 60000, "1000",
+	     "Between status calls while confirming the power-off."),
+	UINT("fencing.retry_min_ms", fencing.retry_min_ms, 100, 600000, "2000",
+	     "First retry delay of a failed fencing (doubles, with jitter)."),
+	UINT("fencing.retry_max_ms", fencing.retry_max_ms, 100, 3600000, "60000",
+	     "Longest retry delay of a failed fencing; retries never stop."),
+	BOOL("fencing.nova_force_down", fencing.nova_force_down, "false",
+	     "After a confirmed fence, mark the host's nova-compute service forced down."),
+	STR("fencing.nova_url", fencing.nova_url, "",
+	    "Fixed Nova compute endpoint (…/v2.1) used without authentication. Empty: from "
+	    "Keystone, with the masakari.* credentials."),
 };
 
 /*
@@ -357,6 +429,24 @@ static int set_value(struct vigil_config *c, const struct cfg_directive *d, json
 				    d->name);
 		*(int *)(void *)(base + d->off) = json_is_true(v);
 		return 0;
+	case CFG_OBJECT: {
+		char *t;
+		int too_long;
+
+		if (!json_is_object(v))
+			return fail(err, errsz, name, text, d->name, "\"%s\" must be an object",
+				    d->name);
+		t = json_dumps(v, JSON_COMPACT);
+		too_long = !t || strlen(t) >= d->size;
+		if (!too_long)
+			memcpy(base + d->off, t, strlen(t) + 1);
+		free(t);
+		if (too_long)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" is too large (at most %zu bytes as compact JSON)",
+				    d->name, d->size - 1);
+		return 0;
+	}
 	case CFG_ENUM: {
 		int e;
 
@@ -385,6 +475,8 @@ void config_defaults(struct vigil_config *c)
 			v = json_integer(strtoll(d->def, NULL, 0));
 		else if (d->type == CFG_BOOL)
 			v = json_boolean(!strcmp(d->def, "true"));
+		else if (d->type == CFG_OBJECT)
+			v = json_loads(d->def, 0, NULL);
 		else
 			v = json_string(d->def);
 		set_value(c, d, v, "defaults", NULL, err, sizeof(err));
@@ -458,15 +550,110 @@ static int check_listen_addrs(const struct vigil_config *c, const char *name, co
 	return 0;
 }
 
+/* The fencing section's own checks (fence.c), reported as a key's error. */
+static int fence_finish(struct vigil_config *c, const char *name, const char *text, char *err,
+			size_t errsz)
+{
+	const char *key = "fencing.mode";
+	char msg[400];
+
+	if (!fence_config_finish(&c->fencing, &key, msg, sizeof(msg)))
+		return 0;
+	return fail(err, errsz, name, text, key, "%s", msg);
+}
+
+/* A key kept outside the configuration file (KEY_file or KEY_credential):
+ * read now, so that -config-test and a reload see what the agent would. */
+static int key_secret(const char *name, const char *text, char *err, size_t errsz, const char *key,
+		      const char *file, const char *cred, uint8_t out[VIGIL_KEY_LEN], int *has)
+{
+	char s[128], why[300];
+	uint8_t buf[64];
+	int n;
+
+	if (!*file && !*cred)
+		return 0;
+	if (*has || (*file && *cred))
+		return fail(err, errsz, name, text, key,
+			    "set one of \"%s\", \"%s_file\" and \"%s_credential\"", key, key, key);
+	if (secret_read(file, cred, s, sizeof(s), why, sizeof(why)))
+		return fail(err, errsz, name, text, key, "\"%s\": %s", key, why);
+	n = base64_decode(s, buf, sizeof(buf));
+	secret_wipe(s, sizeof(s));
+	if (n != VIGIL_KEY_LEN) {
+		secret_wipe(buf, sizeof(buf));
+		return fail(err, errsz, name, text, key,
+			    "\"%s\" from %s is not base64 of exactly %d bytes (`vigil keygen` "
+			    "makes one)",
+			    key, *file ? file : cred, VIGIL_KEY_LEN);
+	}
+	memcpy(out, buf, VIGIL_KEY_LEN);
+	secret_wipe(buf, sizeof(buf));
+	*has = 1;
+	return 0;
+}
+
+static int secrets_load(struct vigil_config *c, const char *name, const char *text, char *err,
+			size_t errsz)
+{
+	struct mk_config *m = &c->masakari;
+	char why[300];
+
+	if (key_secret(name, text, err, errsz, "key", c->key_file, c->key_credential, c->key,
+		       &c->has_key) ||
+	    key_secret(name, text, err, errsz, "key_next", c->key_next_file, c->key_next_credential,
+		       c->key_next, &c->has_key_next))
+		return -1;
+	if (!m->password_file[0] && !m->password_credential[0])
+		return 0;
+	if (m->password[0] || (m->password_file[0] && m->password_credential[0]))
+		return fail(err, errsz, name, text, "masakari.password",
+			    "set one of \"masakari.password\", \"masakari.password_file\" and "
+			    "\"masakari.password_credential\"");
+	if (secret_read(m->password_file, m->password_credential, m->password, sizeof(m->password),
+			why, sizeof(why)))
+		return fail(err, errsz, name, text, "masakari.password", "%s", why);
+	return 0;
+}
+
+void config_warn(const struct vigil_config *c, const char *path)
+{
+	const struct mk_config *m = &c->masakari;
+	int inline_key = (c->has_key && !c->key_file[0] && !c->key_credential[0]) ||
+			 (c->has_key_next && !c->key_next_file[0] && !c->key_next_credential[0]);
+	int inline_password = m->password[0] && !m->password_file[0] && !m->password_credential[0];
+	struct stat st;
+
+	if (path && (inline_key || inline_password) && !stat(path, &st) && (st.st_mode & 077))
+		log_warn("%s holds %s and is readable by %s (mode %03o): chmod 600 it, or keep the "
+			 "secrets in key_file / masakari.password_file (or systemd credentials)",
+			 path, inline_key ? "the cluster key" : "the Keystone password",
+			 st.st_mode & 007 ? "everyone" : "its group",
+			 (unsigned)(st.st_mode & 0777));
+	if (m->password[0] && !strncmp(m->auth_url, "http://", 7))
+		log_warn("masakari.auth_url is http://: the Keystone password travels in clear "
+			 "text; use https:// (masakari.ca_file names the CAs to trust)");
+}
+
 /* Derived values and cross-key checks. */
 static int config_finish(struct vigil_config *c, const char *name, const char *text, char *err,
 			 size_t errsz)
 {
 	if (!c->node_name[0])
 		return fail(err, errsz, name, text, "node_name", "\"node_name\" must not be empty");
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const keys[] = {"node_name", "cluster", "hypervisor_hostname"};
+		const char *v[] = {c->node_name, c->cluster, c->hypervisor_hostname};
+
+		if (!wire_name_valid(v[i]))
+			return fail(err, errsz, name, text, keys[i],
+				    "\"%s\" must be UTF-8 without control characters", keys[i]);
+	}
 	if (!c->cluster[0] || strchr(c->cluster, '/'))
 		return fail(err, errsz, name, text, "cluster",
 			    "\"cluster\" must be a non-empty name without '/'");
+	if (secrets_load(c, name, text, err, errsz))
+		return -1;
 	if (c->has_key_next && !c->has_key)
 		return fail(err, errsz, name, text, "key_next",
 			    "\"key_next\" needs \"key\" to be set too");
@@ -499,9 +686,18 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 	if (c->masakari.retry_min_ms > c->masakari.retry_max_ms)
 		return fail(err, errsz, name, text, "masakari.retry_min_ms",
 			    "\"masakari.retry_min_ms\" must not exceed \"masakari.retry_max_ms\"");
+	if (fence_finish(c, name, text, err, errsz))
+		return -1;
 	if (!c->hypervisor_hostname[0])
 		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s",
 			 c->node_name);
+	/* Raft knows the servers by the id of the name in "servers" (the
+	 * same list on every agent): a server cannot have an id of its own. */
+	if (c->node_id && c->role == VIGIL_ROLE_SERVER && c->node_id != wire_name_id(c->node_name))
+		return fail(err, errsz, name, text, "node_id",
+			    "\"node_id\" = %u on a server: Raft knows servers by the id of their "
+			    "name (%u for \"%s\"); leave node_id unset",
+			    c->node_id, wire_name_id(c->node_name), c->node_name);
 	if (!c->node_id)
 		c->node_id = wire_name_id(c->node_name);
 	c->cluster_id = wire_name_id(c->cluster);
@@ -618,6 +814,14 @@ int config_load(struct vigil_config *c, const char *path)
 	return 0;
 }
 
+void config_api_token_path(const struct vigil_config *c, char *out, size_t size)
+{
+	if (c->api_token_file[0])
+		snprintf(out, size, "%s", c->api_token_file);
+	else
+		snprintf(out, size, "%s/api-token", c->data_dir);
+}
+
 void config_keyring(const struct vigil_config *c, struct vigil_keyring *kr)
 {
 	memset(kr, 0, sizeof(*kr));
@@ -655,6 +859,9 @@ void config_print_reference(FILE *out)
 			break;
 		case CFG_BOOL:
 			fprintf(out, "boolean");
+			break;
+		case CFG_OBJECT:
+			fprintf(out, "object");
 			break;
 		}
 		fprintf(out, "; default: %s\n    %s\n",

@@ -6,8 +6,10 @@
 
 #include <jansson.h>
 
+#include "fence.h"
 #include "fsm.h"
 #include "log.h"
+#include "replay.h"
 
 const char *fsm_host_state_name(enum fsm_host_state s)
 {
@@ -21,6 +23,14 @@ const char *fsm_outbox_status_name(enum fsm_outbox_status s)
 	static const char *const n[] = {"pending", "held", "delivered", "cancelled"};
 
 	return s <= OUTBOX_CANCELLED ? n[s] : "?";
+}
+
+static const char *const fence_names[] = {"none",   "waiting", "fencing",  "failed",
+					  "fenced", "assumed", "cancelled"};
+
+const char *fsm_fence_name(enum fsm_fence s)
+{
+	return s <= FSM_FENCE_CANCELLED ? fence_names[s] : "?";
 }
 
 static int parse_state(const char *s, const char *const *names, int n)
@@ -41,6 +51,7 @@ void fsm_free(struct fsm *f)
 {
 	free(f->hosts);
 	free(f->outbox);
+	free(f->maint_marks);
 	fsm_init(f);
 }
 
@@ -130,6 +141,88 @@ static uint64_t jnum(json_t *o, const char *k)
 	return (uint64_t)json_integer_value(json_object_get(o, k));
 }
 
+/* A new STOPPED entry waits as its verdict's fencing mode says. */
+static void fence_verdict(struct fsm_outbox *o, const char *mode)
+{
+	const struct fence_mode *m = fence_mode_get(mode);
+
+	if (!o)
+		return;
+	o->fence = (enum fsm_fence)m->initial;
+	o->power_off_confirmed = m->power_off_confirmed;
+}
+
+/* An entry made obsolete before it was sent; its fencing, if any, stops.
+ * 1 if it was waiting for a fence: Masakari has heard nothing of it. */
+static int fence_cancel(struct fsm_outbox *o)
+{
+	o->status = OUTBOX_CANCELLED;
+	if (o->fence != FSM_FENCE_WAITING && o->fence != FSM_FENCE_FENCING &&
+	    o->fence != FSM_FENCE_FAILED)
+		return 0;
+	o->fence = FSM_FENCE_CANCELLED;
+	return 1;
+}
+
+/* fence_start, fenced, fence_failed: the leader's fencing of an entry. Only
+ * an entry still waiting for it moves; "fenced" alone confirms power-off. */
+static int fence_apply(struct fsm *f, const char *op, json_t *c)
+{
+	struct fsm_outbox *o = fsm_outbox_get(f, jnum(c, "outbox"));
+	int waiting = o && fence_needed(o);
+
+	if (!strcmp(op, "fence_start")) {
+		if (waiting && o->fence == FSM_FENCE_WAITING)
+			o->fence = FSM_FENCE_FENCING;
+	} else if (!strcmp(op, "fenced")) {
+		if (waiting) {
+			o->fence = FSM_FENCE_FENCED;
+			o->power_off_confirmed = 1;
+			o->fenced_at = jnum(c, "at");
+			f->fences++;
+		}
+	} else if (!strcmp(op, "fence_failed")) {
+		if (waiting) {
+			o->fence = FSM_FENCE_FAILED;
+			snprintf(o->fence_error, sizeof(o->fence_error), "%s", jstr(c, "reason"));
+		}
+	} else {
+		log_err("raft: unknown command \"%s\" skipped", op);
+		return -1;
+	}
+	return 0;
+}
+
+int fsm_maint_newer(const struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq)
+{
+	for (size_t i = 0; i < f->nmaint_marks; i++)
+		if (f->maint_marks[i].sender == sender)
+			return replay_newer(epoch, seq, f->maint_marks[i].epoch,
+					    f->maint_marks[i].seq);
+	return 1;
+}
+
+/* Record sender's MAINT (epoch, seq) if it is new; 1 if it was. */
+static int maint_mark(struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq)
+{
+	struct fsm_maint_mark *m;
+
+	if (!fsm_maint_newer(f, sender, epoch, seq))
+		return 0;
+	for (size_t i = 0; i < f->nmaint_marks; i++)
+		if (f->maint_marks[i].sender == sender) {
+			f->maint_marks[i].epoch = epoch;
+			f->maint_marks[i].seq = seq;
+			return 1;
+		}
+	m = realloc(f->maint_marks, (f->nmaint_marks + 1) * sizeof(*m));
+	if (!m)
+		return 0;
+	f->maint_marks = m;
+	f->maint_marks[f->nmaint_marks++] = (struct fsm_maint_mark){sender, epoch, seq};
+	return 1;
+}
+
 int fsm_apply(struct fsm *f, const void *buf, size_t len)
 {
 	json_t *c = json_loadb(buf, len, 0, NULL);
@@ -153,6 +246,8 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		if (h) {
 			snprintf(h->name, sizeof(h->name), "%s", jstr(c, "name"));
 			snprintf(h->hostname, sizeof(h->hostname), "%s", jstr(c, "hostname"));
+			if (jstr(c, "addr")[0])
+				snprintf(h->addr, sizeof(h->addr), "%s", jstr(c, "addr"));
 			if (h->state == FSM_LEFT)
 				h->state = FSM_MEMBER;
 		}
@@ -166,10 +261,13 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 			h->failed_at = jnum(c, "at");
 			h->state = FSM_FAILED;
 			f->verdicts++;
-			outbox_add(f, h, 1, h->failed_at, hold ? OUTBOX_HELD : OUTBOX_PENDING);
+			o = outbox_add(f, h, 1, h->failed_at, hold ? OUTBOX_HELD : OUTBOX_PENDING);
+			fence_verdict(o, jstr(c, "fence"));
 		}
 	} else if (!strcmp(op, "recovered")) {
 		if (h && h->failed) {
+			int unheard = 0; /* a STOPPED cancelled before its fence */
+
 			h->failed = 0;
 			if (h->state == FSM_FAILED)
 				h->state = FSM_MEMBER;
@@ -178,9 +276,11 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 				o = &f->outbox[i];
 				if (o->host_id == h->id && o->stopped &&
 				    (o->status == OUTBOX_PENDING || o->status == OUTBOX_HELD))
-					o->status = OUTBOX_CANCELLED;
+					unheard |= fence_cancel(o);
 			}
-			outbox_add(f, h, 0, jnum(c, "at"), OUTBOX_PENDING);
+			/* No STARTED for a failure Masakari was never told of. */
+			if (!unheard)
+				outbox_add(f, h, 0, jnum(c, "at"), OUTBOX_PENDING);
 		}
 	} else if (!strcmp(op, "delivered")) {
 		o = fsm_outbox_get(f, jnum(c, "outbox"));
@@ -194,7 +294,9 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		if (o && o->status == OUTBOX_HELD)
 			o->status = OUTBOX_PENDING;
 	} else if (!strcmp(op, "maintenance")) {
-		h = fsm_host_by_name(f, jstr(c, "host"));
+		h = maint_mark(f, (uint32_t)jnum(c, "sender"), jnum(c, "epoch"), jnum(c, "seq"))
+			    ? fsm_host_by_name(f, jstr(c, "host"))
+			    : NULL;
 		if (h && json_is_true(json_object_get(c, "on"))) {
 			h->state = FSM_MAINTENANCE;
 			/* Never notify about a host in maintenance. */
@@ -202,7 +304,7 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 				o = &f->outbox[i];
 				if (o->host_id == h->id &&
 				    (o->status == OUTBOX_PENDING || o->status == OUTBOX_HELD))
-					o->status = OUTBOX_CANCELLED;
+					fence_cancel(o);
 			}
 		} else if (h && h->state == FSM_MAINTENANCE) {
 			h->state = h->failed ? FSM_FAILED : FSM_MEMBER;
@@ -210,6 +312,8 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 	} else if (!strcmp(op, "left")) {
 		if (h)
 			h->state = FSM_LEFT;
+	} else if (!strncmp(op, "fence", 5)) {
+		rc = fence_apply(f, op, c);
 	} else {
 		log_err("raft: unknown command \"%s\" skipped", op);
 		rc = -1;
@@ -220,17 +324,18 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 
 char *fsm_dump(const struct fsm *f)
 {
-	json_t *root = json_object(), *hosts = json_array(), *ob = json_array();
+	json_t *root = json_object(), *hosts = json_array(), *ob = json_array(), *marks;
 	char *s;
 
 	for (size_t i = 0; i < f->nhosts; i++) {
 		const struct fsm_host *h = &f->hosts[i];
 
-		json_array_append_new(
-			hosts, json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)h->id,
-					 "name", h->name, "hostname", h->hostname, "state",
-					 fsm_host_state_name(h->state), "failed", h->failed,
-					 "failed_at", (json_int_t)h->failed_at));
+		json_array_append_new(hosts,
+				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:I}", "id",
+						(json_int_t)h->id, "name", h->name, "hostname",
+						h->hostname, "addr", h->addr, "state",
+						fsm_host_state_name(h->state), "failed", h->failed,
+						"failed_at", (json_int_t)h->failed_at));
 	}
 	for (size_t i = 0; i < f->noutbox; i++) {
 		const struct fsm_outbox *o = &f->outbox[i];
@@ -243,11 +348,23 @@ char *fsm_dump(const struct fsm *f)
 						    "generated_at", (json_int_t)o->generated_at,
 						    "status", fsm_outbox_status_name(o->status),
 						    "uuid", o->uuid, "result", o->result));
+		json_object_update_new(
+			json_array_get(ob, i),
+			json_pack("{s:s, s:I, s:s}", "fence", fsm_fence_name(o->fence), "fenced_at",
+				  (json_int_t)o->fenced_at, "fence_error", o->fence_error));
 	}
 	json_object_set_new(root, "hosts", hosts);
 	json_object_set_new(root, "outbox", ob);
 	json_object_set_new(root, "next_outbox_id", json_integer((json_int_t)f->next_outbox_id));
 	json_object_set_new(root, "verdicts", json_integer((json_int_t)f->verdicts));
+	json_object_set_new(root, "fences", json_integer((json_int_t)f->fences));
+	marks = json_array();
+	for (size_t i = 0; i < f->nmaint_marks; i++)
+		json_array_append_new(marks, json_pack("{s:I, s:I, s:I}", "sender",
+						       (json_int_t)f->maint_marks[i].sender,
+						       "epoch", (json_int_t)f->maint_marks[i].epoch,
+						       "seq", (json_int_t)f->maint_marks[i].seq));
+	json_object_set_new(root, "maint_marks", marks);
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return s;
@@ -272,6 +389,7 @@ int fsm_load(struct fsm *f, const char *text)
 			break;
 		snprintf(h->name, sizeof(h->name), "%s", jstr(v, "name"));
 		snprintf(h->hostname, sizeof(h->hostname), "%s", jstr(v, "hostname"));
+		snprintf(h->addr, sizeof(h->addr), "%s", jstr(v, "addr"));
 		h->state = st < 0 ? FSM_MEMBER : (enum fsm_host_state)st;
 		h->failed = json_is_true(json_object_get(v, "failed"));
 		h->failed_at = jnum(v, "failed_at");
@@ -295,11 +413,20 @@ int fsm_load(struct fsm *f, const char *text)
 		o->status = st < 0 ? OUTBOX_PENDING : (enum fsm_outbox_status)st;
 		snprintf(o->uuid, sizeof(o->uuid), "%s", jstr(v, "uuid"));
 		snprintf(o->result, sizeof(o->result), "%s", jstr(v, "result"));
+		st = parse_state(jstr(v, "fence"), fence_names, FSM_FENCE_CANCELLED + 1);
+		o->fence = st < 0 ? FSM_FENCE_NONE : (enum fsm_fence)st;
+		o->fenced_at = jnum(v, "fenced_at");
+		snprintf(o->fence_error, sizeof(o->fence_error), "%s", jstr(v, "fence_error"));
 	}
 	f->next_outbox_id = jnum(root, "next_outbox_id");
 	if (!f->next_outbox_id)
 		f->next_outbox_id = 1;
 	f->verdicts = jnum(root, "verdicts");
+	f->fences = jnum(root, "fences");
+	json_array_foreach(json_object_get(root, "maint_marks"), i, v)
+	{
+		maint_mark(f, (uint32_t)jnum(v, "sender"), jnum(v, "epoch"), jnum(v, "seq"));
+	}
 	json_decref(root);
 	return 0;
 }
@@ -312,17 +439,21 @@ static char *dump_new(json_t *o)
 	return s;
 }
 
-char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname)
+/* addr (the host's UDP address, so that agents restarted since can learn
+ * and probe it) may be NULL or "": then the one recorded stays. */
+char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname, const char *addr)
 {
-	return dump_new(json_pack("{s:s, s:I, s:s, s:s}", "op", "member", "id", (json_int_t)id,
-				  "name", name, "hostname", hostname));
+	json_t *c = json_pack("{s:s, s:I, s:s, s:s}", "op", "member", "id", (json_int_t)id, "name",
+			      name, "hostname", hostname);
+
+	if (c && addr && addr[0])
+		json_object_set_new(c, "addr", json_string(addr));
+	return dump_new(c);
 }
 
 char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters)
 {
-	return dump_new(json_pack("{s:s, s:I, s:I, s:b, s:I}", "op", "verdict", "id",
-				  (json_int_t)id, "at", (json_int_t)at, "hold", hold, "reporters",
-				  (json_int_t)reporters));
+	return fsm_cmd_verdict_fence(id, at, hold, reporters, NULL);
 }
 
 char *fsm_cmd_recovered(uint32_t id, uint64_t at)
@@ -337,10 +468,12 @@ char *fsm_cmd_delivered(uint64_t outbox_id, const char *uuid, const char *result
 				  (json_int_t)outbox_id, "uuid", uuid, "result", result));
 }
 
-char *fsm_cmd_maintenance(const char *hostname, int on)
+char *fsm_cmd_maintenance(const char *hostname, int on, uint32_t sender, uint64_t epoch,
+			  uint64_t seq)
 {
-	return dump_new(
-		json_pack("{s:s, s:s, s:b}", "op", "maintenance", "host", hostname, "on", on));
+	return dump_new(json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}", "op", "maintenance", "host",
+				  hostname, "on", on, "sender", (json_int_t)sender, "epoch",
+				  (json_int_t)epoch, "seq", (json_int_t)seq));
 }
 
 char *fsm_cmd_release(uint64_t outbox_id)
@@ -351,4 +484,33 @@ char *fsm_cmd_release(uint64_t outbox_id)
 char *fsm_cmd_left(uint32_t id)
 {
 	return dump_new(json_pack("{s:s, s:I}", "op", "left", "id", (json_int_t)id));
+}
+
+char *fsm_cmd_verdict_fence(uint32_t id, uint64_t at, int hold, size_t reporters, const char *fence)
+{
+	json_t *c =
+		json_pack("{s:s, s:I, s:I, s:b, s:I}", "op", "verdict", "id", (json_int_t)id, "at",
+			  (json_int_t)at, "hold", hold, "reporters", (json_int_t)reporters);
+
+	if (fence)
+		json_object_set_new(c, "fence", json_string(fence));
+	return dump_new(c);
+}
+
+char *fsm_cmd_fence_start(uint64_t outbox_id)
+{
+	return dump_new(
+		json_pack("{s:s, s:I}", "op", "fence_start", "outbox", (json_int_t)outbox_id));
+}
+
+char *fsm_cmd_fenced(uint64_t outbox_id, uint64_t at)
+{
+	return dump_new(json_pack("{s:s, s:I, s:I}", "op", "fenced", "outbox",
+				  (json_int_t)outbox_id, "at", (json_int_t)at));
+}
+
+char *fsm_cmd_fence_failed(uint64_t outbox_id, const char *reason)
+{
+	return dump_new(json_pack("{s:s, s:I, s:s}", "op", "fence_failed", "outbox",
+				  (json_int_t)outbox_id, "reason", reason));
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define FSM_NAME_MAX 64
+#define FSM_ADDR_MAX 64 /* "[v6]:port" */
 
 enum fsm_host_state {
 	FSM_MEMBER = 0,
@@ -27,6 +28,7 @@ struct fsm_host {
 	uint32_t id;
 	char name[FSM_NAME_MAX];     /* vigil node name */
 	char hostname[FSM_NAME_MAX]; /* as Nova and Masakari know it */
+	char addr[FSM_ADDR_MAX];     /* its UDP address, "ip:port" ("" = not known) */
 	enum fsm_host_state state;
 	int failed;	    /* a verdict stands (also while in maintenance) */
 	uint64_t failed_at; /* CLOCK_REALTIME ns of the verdict */
@@ -41,6 +43,20 @@ enum fsm_outbox_status {
 
 const char *fsm_outbox_status_name(enum fsm_outbox_status s);
 
+/* Where the fencing of a STOPPED entry stands (core/fence.h). Only a
+ * committed "fenced" sets power_off_confirmed of a fencing verdict. */
+enum fsm_fence {
+	FSM_FENCE_NONE = 0,  /* no fencing: mode none, or a STARTED */
+	FSM_FENCE_WAITING,   /* to be fenced before it may be sent */
+	FSM_FENCE_FENCING,   /* a leader has started fencing */
+	FSM_FENCE_FAILED,    /* fencing failed and is retried: alert */
+	FSM_FENCE_FENCED,    /* power-off confirmed by the fence agent */
+	FSM_FENCE_ASSUMED,   /* mode assume-off: the site guarantees power-off */
+	FSM_FENCE_CANCELLED, /* the host came back (or maintenance) before */
+};
+
+const char *fsm_fence_name(enum fsm_fence s);
+
 struct fsm_outbox {
 	uint64_t id;
 	uint32_t host_id;
@@ -51,6 +67,16 @@ struct fsm_outbox {
 	enum fsm_outbox_status status;
 	char uuid[64];	 /* Masakari's notification_uuid, once delivered */
 	char result[16]; /* delivered / duplicate */
+	enum fsm_fence fence;
+	uint64_t fenced_at;    /* CLOCK_REALTIME ns of the confirmation */
+	char fence_error[256]; /* the first failure's reason (no secrets) */
+};
+
+/* The last MAINT taken from a sender, as (epoch, seq): replicated, so that
+ * every leader refuses a replay (core/replay.h). */
+struct fsm_maint_mark {
+	uint32_t sender;
+	uint64_t epoch, seq;
 };
 
 struct fsm {
@@ -61,6 +87,9 @@ struct fsm {
 	uint64_t next_outbox_id;
 	uint64_t applied;  /* commands applied */
 	uint64_t verdicts; /* failure verdicts recorded */
+	uint64_t fences;   /* confirmed fences recorded */
+	struct fsm_maint_mark *maint_marks;
+	size_t nmaint_marks;
 };
 
 void fsm_init(struct fsm *f);
@@ -83,12 +112,25 @@ size_t fsm_counted(const struct fsm *f);
 size_t fsm_healthy(const struct fsm *f);
 
 /* Command builders (malloc'd JSON text). */
-char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname);
+char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname, const char *addr);
 char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters);
 char *fsm_cmd_recovered(uint32_t id, uint64_t at);
 char *fsm_cmd_delivered(uint64_t outbox_id, const char *uuid, const char *result);
-char *fsm_cmd_maintenance(const char *hostname, int on);
+/* Maintenance on or off for a host, as a MAINT from sender asked it: applied
+ * only if (epoch, seq) is past that sender's last one. */
+char *fsm_cmd_maintenance(const char *hostname, int on, uint32_t sender, uint64_t epoch,
+			  uint64_t seq);
+/* Would a MAINT of sender with (epoch, seq) be new? */
+int fsm_maint_newer(const struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq);
 char *fsm_cmd_release(uint64_t outbox_id);
 char *fsm_cmd_left(uint32_t id);
+/* A verdict whose STOPPED waits as fencing mode `fence` says (fence.h;
+ * NULL: none, as fsm_cmd_verdict). */
+char *fsm_cmd_verdict_fence(uint32_t id, uint64_t at, int hold, size_t reporters,
+			    const char *fence);
+/* The leader started fencing the entry's host / confirmed it off / failed. */
+char *fsm_cmd_fence_start(uint64_t outbox_id);
+char *fsm_cmd_fenced(uint64_t outbox_id, uint64_t at);
+char *fsm_cmd_fence_failed(uint64_t outbox_id, const char *reason);
 
 #endif /* VIGIL_FSM_H */

@@ -242,7 +242,7 @@ static void gossip_round(struct memb *m)
 
 /* ---- state changes ------------------------------------------------------ */
 
-static void set_state(struct memb *m, struct member *mb, enum memb_state st, uint32_t inc)
+static void set_state(struct memb *m, struct member *mb, enum memb_state st, uint64_t inc)
 {
 	enum memb_state old = mb->state;
 
@@ -272,7 +272,7 @@ static void add_confirmer(struct member *mb, uint32_t from, int *added)
 	}
 }
 
-static void start_suspicion(struct memb *m, struct member *mb, uint32_t inc, uint32_t from)
+static void start_suspicion(struct memb *m, struct member *mb, uint64_t inc, uint32_t from)
 {
 	int added;
 
@@ -281,6 +281,14 @@ static void start_suspicion(struct memb *m, struct member *mb, uint32_t inc, uin
 	set_state(m, mb, MEMB_SUSPECT, inc);
 	add_confirmer(mb, from, &added);
 	enqueue(m, mb, 0, from);
+}
+
+/* A member we learned without having heard it: suspected by us alone, so
+ * our own probes decide (an ACK makes it alive, silence dead). */
+static void verify(struct memb *m, struct member *mb, uint64_t inc)
+{
+	m->stats.learned++;
+	start_suspicion(m, mb, inc, m->self.id);
 }
 
 /* Suspicion timeout after C confirmations beyond the first (Lifeguard). */
@@ -340,14 +348,31 @@ static struct member *member_new(struct memb *m, const struct wire_update *u,
 	return mb;
 }
 
+/* Forget members[i] (dead or left for reap_after_ms): its peer map entries
+ * go, the probe order is rebuilt. */
+static void member_reap(struct memb *m, size_t i)
+{
+	struct member *mb = m->members[i];
+
+	m->env.peer_removed(m->env.ctx, mb);
+	memmove(&m->members[i], &m->members[i + 1], (m->n - i - 1) * sizeof(*m->members));
+	m->n--;
+	m->order_len = 0; /* indices moved: reshuffle before the next probe round */
+	m->order_pos = 0;
+	m->stats.reaped++;
+	free(mb);
+}
+
 /* Send our own current state to one member that holds an older view of us. */
 static void tell_alive(struct memb *m, const struct sockaddr *to, socklen_t tolen)
 {
 	send_one(m, &m->self, to, tolen, VIGIL_MSG_GOSSIP);
 }
 
-/* Refute a suspicion or death of ourselves, also straight back to from. */
-static void refute(struct memb *m, uint32_t inc, const struct sockaddr *from, socklen_t fromlen)
+/* Refute a claim about ourselves that is not true (suspect, dead, left, or
+ * alive elsewhere), also straight back to from. Incarnations are 64-bit and
+ * a claim's epoch is bounded by the clock (apply_update): inc + 1 cannot wrap. */
+static void refute(struct memb *m, uint64_t inc, const struct sockaddr *from, socklen_t fromlen)
 {
 	m->self.incarnation = inc + 1;
 	m->stats.refutations++;
@@ -358,19 +383,44 @@ static void refute(struct memb *m, uint32_t inc, const struct sockaddr *from, so
 	gossip_round(m);
 }
 
+static int same_addr(const struct sockaddr_storage *a, socklen_t alen,
+		     const struct sockaddr_storage *b, socklen_t blen)
+{
+	return alen == blen && !memcmp(a, b, alen);
+}
+
+/* What a claim about ourselves says is so: alive, at our address (or none
+ * given), in our role, and no later than our incarnation. */
+static int true_of_self(const struct memb *m, const struct wire_update *u)
+{
+	return u->state == VIGIL_ST_ALIVE && u->incarnation <= m->self.incarnation &&
+	       u->role == m->self.role &&
+	       (!u->addrlen || same_addr(&u->addr, u->addrlen, &m->self.addr, m->self.addrlen));
+}
+
 /* Apply one gossiped update (SWIM precedence rules). Returns 1 if it was news. */
 static int apply_update(struct memb *m, const struct wire_update *u, const struct sockaddr *from,
 			socklen_t fromlen)
 {
-	uint32_t id = u->node_id, inc = u->incarnation, who = u->from_id;
+	uint32_t id = u->node_id, who = u->from_id;
+	uint64_t inc = u->incarnation;
 	enum memb_state st = (enum memb_state)u->state;
 	struct member *mb;
 	int added;
 
 	if (u->state > VIGIL_ST_LEFT || !id)
 		return 0;
+	/* An epoch ahead of our clock could never be outbid by its subject
+	 * (incarnations would run out): refuse it. */
+	if ((inc >> 32) > m->env.wall_s(m->env.ctx) + VIGIL_EPOCH_AHEAD_S) {
+		m->stats.future_claims++;
+		return 0;
+	}
 	if (id == m->self.id) {
-		if ((st != MEMB_SUSPECT && st != MEMB_DEAD) || m->leaving)
+		/* Any claim about us that is not true is refuted: suspect, dead,
+		 * left (we are not leaving), or alive at another address or in
+		 * another role. */
+		if (m->leaving || true_of_self(m, u))
 			return 0;
 		if (inc >= m->self.incarnation)
 			refute(m, inc, from, fromlen);
@@ -380,13 +430,26 @@ static int apply_update(struct memb *m, const struct wire_update *u, const struc
 	}
 	mb = memb_find(m, id);
 	if (!mb) {
-		if (st == MEMB_LEFT || st == MEMB_DEAD)
-			return 0; /* never add a member we only hear is gone */
+		/* A member that left is never added. One we hear is suspect or
+		 * dead, and did not know (we restarted since, or it was down
+		 * before we started), is learned and verified with our own
+		 * probes: suspect, by us alone, until it answers or our
+		 * suspicion runs out. A full-state merge (no sender) only adds
+		 * the living: it would bring back members everyone else has
+		 * already forgotten. */
+		if (st == MEMB_LEFT || (st != MEMB_ALIVE && !from))
+			return 0;
+		if (m->n >= m->cfg.max_members) {
+			m->stats.members_refused++;
+			return 0;
+		}
 		mb = member_new(m, u, NULL, 0);
 		if (!mb)
 			return 0;
 		if (st == MEMB_SUSPECT)
 			start_suspicion(m, mb, inc, who);
+		else if (st == MEMB_DEAD)
+			verify(m, mb, inc);
 		else
 			enqueue(m, mb, 0, who);
 		return 1;
@@ -544,8 +607,11 @@ static void probe_check(struct memb *m, struct member *mb, uint64_t t)
 
 		m->stats.probe_fail_direct++;
 		mb->indirect_acks = 0;
-		for (size_t i = 0; i < nr; i++)
+		mb->nrelays = (uint32_t)nr;
+		for (size_t i = 0; i < nr; i++) {
+			mb->relays[i] = relays[i]->id;
 			send_ping_req(m, relays[i], mb);
+		}
 		probe_start(m, mb);
 		mb->probe_phase = 2;
 		mb->probe_deadline_ns = t + probe_timeout(m, mb, m->cfg.indirect_timeout_ms);
@@ -619,9 +685,13 @@ static void suspicion_check(struct memb *m, struct member *mb, uint64_t t)
 /* Tell a dead member it is considered dead; if it lives it will refute. */
 static void dead_contact(struct memb *m, struct member *mb, uint64_t t)
 {
+	const uint64_t cost = 1000000000ULL / MEMB_DEAD_CONTACTS_PER_S;
+
 	if (mb->state != MEMB_DEAD ||
-	    elapsed(t, mb->last_dead_contact_ns) < ms(m->cfg.dead_probe_interval_ms))
+	    elapsed(t, mb->last_dead_contact_ns) < ms(m->cfg.dead_probe_interval_ms) ||
+	    m->dead_budget_ns < cost)
 		return;
+	m->dead_budget_ns -= cost;
 	mb->last_dead_contact_ns = t;
 	send_one(m, mb, (struct sockaddr *)&mb->addr, mb->addrlen, VIGIL_MSG_GOSSIP);
 }
@@ -678,11 +748,21 @@ void memb_tick(struct memb *m)
 	/* Our own loop running late is a sign of local trouble (Lifeguard). */
 	if (m->last_tick_ns && elapsed(t, m->last_tick_ns) > ms(m->cfg.probe_interval_ms))
 		local_health_add(m, +1);
+	if (m->last_tick_ns) {
+		m->dead_budget_ns += elapsed(t, m->last_tick_ns);
+		if (m->dead_budget_ns > 1000000000ULL)
+			m->dead_budget_ns = 1000000000ULL;
+	}
 	m->last_tick_ns = t;
 
 	for (size_t i = 0; i < m->n; i++) {
 		struct member *mb = m->members[i];
 
+		if ((mb->state == MEMB_DEAD || mb->state == MEMB_LEFT) &&
+		    elapsed(t, mb->state_since_ns) >= ms(m->cfg.reap_after_ms)) {
+			member_reap(m, i--);
+			continue;
+		}
 		probe_check(m, mb, t);
 		relay_check(m, mb, t);
 		suspicion_check(m, mb, t);
@@ -699,23 +779,6 @@ void memb_tick(struct memb *m)
 }
 
 /* ---- receiving ---------------------------------------------------------- */
-
-static void send_full_state(struct memb *m, const struct sockaddr *to, socklen_t tolen)
-{
-	struct update_batch b;
-
-	b.count = 0;
-	member_update(&m->self, 0, m->self.id, &b.u[b.count++]);
-	for (size_t i = 0; i < m->n; i++) {
-		if (b.count == VIGIL_GOSSIP_MAX_UPDATES) {
-			send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
-			b.count = 0;
-		}
-		member_update(m->members[i], 0, m->self.id, &b.u[b.count++]);
-	}
-	if (b.count)
-		send_updates(m, to, tolen, VIGIL_MSG_GOSSIP, &b);
-}
 
 static void on_updates(struct memb *m, const struct sockaddr *from, socklen_t fromlen,
 		       const uint8_t *buf, size_t len, int join)
@@ -736,8 +799,11 @@ static void on_updates(struct memb *m, const struct sockaddr *from, socklen_t fr
 		}
 		news += (size_t)apply_update(m, &u[i], from, fromlen);
 	}
+	/* A JOIN is answered with our own state alone, never more than it
+	 * carried: the joiner gets the whole table by push-pull, over TCP,
+	 * from an address that cannot be spoofed (JOIN may be a replay). */
 	if (join)
-		send_full_state(m, from, fromlen);
+		tell_alive(m, from, fromlen);
 	if (news)
 		gossip_round(m); /* push news on at once */
 }
@@ -761,12 +827,20 @@ static void on_ping_req(struct memb *m, const struct sockaddr *from, socklen_t f
 	m->stats.ping_req_served++;
 }
 
-static void on_relay_ans(struct memb *m, const struct wire_relay *r)
+static void on_relay_ans(struct memb *m, uint32_t relay, const struct wire_relay *r)
 {
 	struct member *mb = memb_find(m, r->target_id);
+	int asked = 0;
 
 	if (!mb || mb->probe_phase != 2 || !r->acked)
 		return;
+	/* Only the relays we asked for this probe can vouch for it. */
+	for (uint32_t i = 0; i < mb->nrelays; i++)
+		asked |= mb->relays[i] == relay;
+	if (!asked) {
+		m->stats.foreign_answers++;
+		return;
+	}
 	/* The answer is about the first (direct) probe of this round. */
 	if (r->req_seq + 1 == mb->probe_seq || r->req_seq == mb->probe_seq)
 		mb->indirect_acks++;
@@ -799,7 +873,7 @@ void memb_receive(struct memb *m, const struct sockaddr *from, socklen_t fromlen
 		if (type == VIGIL_MSG_PING_REQ)
 			on_ping_req(m, from, fromlen, wire_sender(buf), &r);
 		else
-			on_relay_ans(m, &r);
+			on_relay_ans(m, wire_sender(buf), &r);
 		return;
 	default:
 		m->stats.bad_msgs++;
@@ -828,6 +902,7 @@ int memb_init(struct memb *m, const struct memb_config *cfg, const struct memb_e
 	m->next_probe_ns =
 		now(m) + ms(rnd(m) % (cfg->probe_interval_ms ? cfg->probe_interval_ms : 1));
 	m->next_gossip_ns = now(m);
+	m->dead_budget_ns = 1000000000ULL;
 	return 0;
 }
 
@@ -875,6 +950,36 @@ size_t memb_snapshot(const struct memb *m, struct wire_update *out, size_t max)
 	for (size_t i = 0; i < m->n && c < max; i++)
 		member_update(m->members[i], 0, m->self.id, &out[c++]);
 	return c;
+}
+
+int memb_learn(struct memb *m, uint32_t id, const char *name, const struct sockaddr *addr,
+	       socklen_t addrlen)
+{
+	struct wire_update u = {.node_id = id, .state = VIGIL_ST_ALIVE, .role = VIGIL_ROLE_CLIENT};
+	struct member *mb;
+
+	if (!id || id == m->self.id || memb_find(m, id) || m->leaving || addrlen > sizeof(u.addr))
+		return 0;
+	if (m->n >= m->cfg.max_members) {
+		m->stats.members_refused++;
+		return 0;
+	}
+	snprintf(u.name, sizeof(u.name), "%s", name);
+	memcpy(&u.addr, addr, addrlen);
+	u.addrlen = addrlen;
+	mb = member_new(m, &u, NULL, 0);
+	if (!mb)
+		return 0;
+	verify(m, mb, 0);
+	return 1;
+}
+
+void memb_retell(struct memb *m, uint32_t id)
+{
+	struct member *mb = memb_find(m, id);
+
+	if (mb && !m->leaving)
+		enqueue(m, mb, 0, m->self.id);
 }
 
 void memb_merge(struct memb *m, const struct wire_update *u, size_t n)

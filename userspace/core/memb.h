@@ -30,6 +30,9 @@ const char *memb_state_name(enum memb_state s);
 #define MEMB_CHAN_RELAY	 255 /* probes sent on behalf of another member */
 #define MEMB_MAX_CONFIRM 8   /* distinct suspectors remembered */
 #define MEMB_MAX_RELAYS	 8
+/* Dead members are told so (dead_contact) at most this often in all, so a
+ * table full of forged dead members cannot make us a traffic source. */
+#define MEMB_DEAD_CONTACTS_PER_S 50
 
 /* How the code around memb drives it (the agent and the simulator alike). */
 #define MEMB_TICK_MS	   5	/* memb_tick period */
@@ -52,6 +55,8 @@ struct memb_config {
 	uint32_t agent_stall_ms;	 /* heartbeat unchanged this long: agent stalled */
 	uint32_t dead_probe_interval_ms; /* how often dead members are re-contacted */
 	uint32_t max_local_health;	 /* Lifeguard local health multiplier cap */
+	uint32_t max_members;		 /* members this table holds at most (self excluded) */
+	uint32_t reap_after_ms;		 /* dead or left this long: forgotten */
 };
 
 /* What the kernel recorded about a peer channel (from the peers map). */
@@ -72,7 +77,7 @@ struct member {
 	uint8_t role;
 	/* SWIM state, as this node sees it */
 	enum memb_state state;
-	uint32_t incarnation;
+	uint64_t incarnation; /* epoch << 32 | count (vigil_abi.h) */
 	uint64_t state_since_ns;
 	/* suspicion (state == MEMB_SUSPECT) */
 	uint64_t suspect_start_ns;
@@ -83,7 +88,9 @@ struct member {
 	uint32_t probe_seq;
 	uint64_t probe_sent_ns; /* actual send time of the current probe */
 	uint64_t probe_deadline_ns;
-	uint32_t indirect_acks; /* relays that reported the target's ACK */
+	uint32_t indirect_acks;		  /* relays that reported the target's ACK */
+	uint32_t relays[MEMB_MAX_RELAYS]; /* the relays asked for the current probe */
+	uint32_t nrelays;
 	uint64_t last_dead_contact_ns;
 	/* the kernel's view */
 	uint64_t last_ack_ns; /* newest ACK from it, kernel time */
@@ -108,7 +115,8 @@ struct memb;
 
 /* Everything memb needs from the world. */
 struct memb_env {
-	uint64_t (*now)(void *ctx); /* CLOCK_MONOTONIC ns (virtual in the simulator) */
+	uint64_t (*now)(void *ctx);    /* CLOCK_MONOTONIC ns (virtual in the simulator) */
+	uint64_t (*wall_s)(void *ctx); /* CLOCK_REALTIME s: bounds incarnation epochs */
 	/* Send a signed datagram. */
 	void (*send)(void *ctx, const struct sockaddr *to, socklen_t tolen, const void *buf,
 		     size_t len);
@@ -118,8 +126,10 @@ struct memb_env {
 	uint64_t (*probe)(void *ctx, const struct member *m, uint8_t chan, uint32_t seq);
 	/* Read the kernel's record of m's chan; -1 if there is none. */
 	int (*observe)(void *ctx, const struct member *m, uint8_t chan, struct probe_obs *o);
-	/* A member was added (create its peer map entries) or forgotten. */
+	/* A member was added (create its peer map entries) ... */
 	void (*peer_added)(void *ctx, struct member *m);
+	/* ... or reaped (delete them); m is freed after the call. */
+	void (*peer_removed)(void *ctx, const struct member *m);
 	/* m changed state (old -> m->state) or stall flag: log, metrics, consensus. */
 	void (*changed)(void *ctx, const struct member *m, enum memb_state old);
 	uint32_t (*random)(void *ctx);
@@ -133,6 +143,12 @@ struct memb_stats {
 	uint64_t msgs_sent, msgs_recv, bytes_sent;
 	uint64_t bad_msgs; /* refused on receipt: bad MAC, cluster, format */
 	uint64_t suspicions, deaths, refutations;
+	uint64_t future_claims;	  /* updates refused: incarnation epoch ahead of our clock */
+	uint64_t members_refused; /* new members refused: the table is full */
+	uint64_t foreign_answers; /* RELAY_ANS from a member we had not asked */
+	uint64_t reaped;	  /* members forgotten after reap_after_ms dead or left */
+	uint64_t learned;	  /* members learned unheard (memb_learn, a death we did not
+				     know of) and verified by our own probes */
 };
 
 struct memb {
@@ -150,6 +166,8 @@ struct memb {
 	uint64_t next_probe_ns, next_gossip_ns;
 	uint32_t local_health; /* Lifeguard: 0 healthy .. max_local_health */
 	uint64_t last_tick_ns;
+	uint64_t dead_budget_ns; /* dead_contact's token bucket: 1e9 / MEMB_DEAD_CONTACTS_PER_S each
+				  */
 	int leaving;
 	struct memb_stats stats;
 };
@@ -176,6 +194,13 @@ void memb_set_keys(struct memb *m, const struct vigil_keyring *keys);
 size_t memb_snapshot(const struct memb *m, struct wire_update *out, size_t max);
 /* Merge a peer's full state. */
 void memb_merge(struct memb *m, const struct wire_update *u, size_t n);
+/* Learn a member we have not heard from (a host the decided state counts):
+ * it is suspected by us alone until our own probes hear it; its name and
+ * address are all we know. Returns 1 if it was new to us. */
+int memb_learn(struct memb *m, uint32_t id, const char *name, const struct sockaddr *addr,
+	       socklen_t addrlen);
+/* Gossip a member's current state again (a death others may not know of). */
+void memb_retell(struct memb *m, uint32_t id);
 
 struct member *memb_find(const struct memb *m, uint32_t id);
 size_t memb_count(const struct memb *m, enum memb_state s); /* self included */

@@ -41,6 +41,9 @@ static int rf_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned
 	return 0;
 }
 
+/* libraft 0.15 hands buf->base over only if this returns 0: on an error it
+ * frees the buffer itself (raft_start and the InstallSnapshot path alike),
+ * so it must not be freed here then. */
 static int rf_restore(struct raft_fsm *rf, struct raft_buffer *buf)
 {
 	char *text = malloc(buf->len + 1);
@@ -52,11 +55,11 @@ static int rf_restore(struct raft_fsm *rf, struct raft_buffer *buf)
 	text[buf->len] = '\0';
 	rc = fsm_load(rf->data, text);
 	free(text);
-	raft_free(buf->base);
 	if (rc) {
-		log_err("raft: unreadable snapshot");
+		log_err("raft: unreadable snapshot (%zu bytes): not restored", buf->len);
 		return RAFT_MALFORMED;
 	}
+	raft_free(buf->base);
 	return 0;
 }
 

@@ -3,15 +3,20 @@
 #include <stdlib.h>
 
 #include "replay.h"
+#include "vigil_abi.h"
 
-enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t sent_ns,
-				uint64_t now_ns, uint64_t window_ns)
+int replay_newer(uint64_t epoch, uint64_t seq, uint64_t last_epoch, uint64_t last_seq)
 {
-	uint64_t skew = sent_ns > now_ns ? sent_ns - now_ns : now_ns - sent_ns;
+	return epoch > last_epoch || (epoch == last_epoch && seq > last_seq);
+}
+
+enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t epoch, uint64_t seq,
+				uint64_t now_s)
+{
 	size_t i;
 
-	if (skew > window_ns)
-		return REPLAY_CLOCK;
+	if (epoch > now_s + VIGIL_EPOCH_AHEAD_S)
+		return REPLAY_FUTURE;
 	for (i = 0; i < f->n; i++)
 		if (f->e[i].sender == sender)
 			break;
@@ -28,20 +33,22 @@ enum replay_result replay_check(struct replay *f, uint32_t sender, uint64_t sent
 			f->cap = cap;
 		}
 		f->e[f->n].sender = sender;
-		f->e[f->n].last_ns = 0;
+		f->e[f->n].epoch = 0;
+		f->e[f->n].seq = 0;
 		f->n++;
 	}
-	if (sent_ns <= f->e[i].last_ns)
+	if (!replay_newer(epoch, seq, f->e[i].epoch, f->e[i].seq))
 		return REPLAY_REPLAY;
-	f->e[i].last_ns = sent_ns;
+	f->e[i].epoch = epoch;
+	f->e[i].seq = seq;
 	return REPLAY_OK;
 }
 
 const char *replay_result_name(enum replay_result r)
 {
-	static const char *const names[] = {"ok", "replay", "clock", "full"};
+	static const char *const names[] = {"ok", "replay", "future", "full"};
 
-	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+	return (unsigned)r < REPLAY_RESULTS ? names[r] : "?";
 }
 
 void replay_free(struct replay *f)

@@ -8,6 +8,8 @@ static int newest_first(const void *a, const void *b)
 {
 	const struct dead_member *x = a, *y = b;
 
+	if (x->heard != y->heard)
+		return y->heard - x->heard;
 	return x->since_ns < y->since_ns ? 1 : x->since_ns > y->since_ns ? -1 : 0;
 }
 
@@ -32,7 +34,8 @@ long report_build(const struct memb *m, struct wire_report *r)
 	for (size_t i = 0; i < m->n; i++)
 		if (m->members[i]->state == MEMB_DEAD)
 			dead[ndead++] = (struct dead_member){m->members[i]->id,
-							     m->members[i]->state_since_ns};
+							     m->members[i]->state_since_ns,
+							     m->members[i]->last_ack_ns != 0};
 	r->n = report_select(dead, ndead, r->ids, VIGIL_REPORT_MAX_IDS);
 	free(dead);
 	return (long)ndead;

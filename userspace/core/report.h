@@ -16,10 +16,13 @@
 struct dead_member {
 	uint32_t id;
 	uint64_t since_ns;
+	int heard; /* our kernel once recorded its answer (forged members never are) */
 };
 
-/* The ids one REPORT lists, at most max: all of them if they fit, else the
- * most recently dead first. A host dead for long already has its verdict,
+/* The ids one REPORT lists, at most max: all of them if they fit, else those
+ * our kernel has heard before the others (members only gossip vouches for
+ * could be forged to crowd the real ones out), each group the most recently
+ * dead first. A host dead for long already has its verdict,
  * and leaving it out cannot recover it (only its own report can); leaving
  * out a new death would delay its verdict. Sorts d in place. */
 size_t report_select(struct dead_member *d, size_t n, uint32_t *ids, size_t max);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 #include "verdict.h"
 
 void verdict_params_init(struct verdict_params *p, const struct verdict_config *c)
@@ -33,8 +34,9 @@ static struct report *find(const struct reports *rs, uint32_t reporter)
 	return NULL;
 }
 
-void reports_update(struct reports *rs, uint32_t reporter, const char *name, const char *hostname,
-		    const uint32_t *ids, size_t n, uint64_t now)
+void reports_update(struct reports *rs, const struct verdict_params *c, uint32_t reporter,
+		    const char *name, const char *hostname, const uint32_t *ids, size_t n,
+		    uint64_t now)
 {
 	struct report *r = find(rs, reporter), prev;
 
@@ -49,6 +51,8 @@ void reports_update(struct reports *rs, uint32_t reporter, const char *name, con
 		r->reporter = reporter;
 	}
 	prev = *r;
+	if (prev.last_ns && now - prev.last_ns > c->report_ttl_ns)
+		prev.n = 0; /* it went silent: its evidence is not continuous */
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	snprintf(r->hostname, sizeof(r->hostname), "%s", hostname);
 	/* A host still in the list keeps its start time; one missing from it
@@ -119,20 +123,43 @@ static int reported_down(const struct reports *rs, const struct verdict_params *
 	return 0;
 }
 
+/* Has this leader's kernel ever recorded an answer from id (or is it us)? */
+/* The reporter's entry in the leader's membership if it is admitted, NULL
+ * if not. */
+static const struct member *admitted(const struct memb *m, uint32_t id)
+{
+	const struct member *mb;
+
+	if (id == m->self.id)
+		return &m->self;
+	mb = memb_find(m, id);
+	return mb && mb->last_ack_ns ? mb : NULL;
+}
+
 char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
-		   uint64_t now, uint64_t now_real)
+		   const struct memb *m, uint64_t now, uint64_t now_real)
 {
 	size_t counted = fsm_counted(f);
-
-	/* Reporting hosts become members of the decided membership. */
+	char *cmd;
+	/* Reporting hosts become members of the decided membership, once
+	 * admitted: this leader's own kernel has heard them answer (a forged
+	 * sender id with no host behind it never is), or it is the leader. */
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct report *r = &rs->r[i];
 		const struct fsm_host *h = fsm_host(f, r->reporter);
+		const struct member *mb;
+		char addr[FSM_ADDR_MAX] = "";
 
-		if (!current(r, c, now))
+		if (!current(r, c, now) || !(mb = admitted(m, r->reporter)))
 			continue;
-		if (!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname))
-			return fsm_cmd_member(r->reporter, r->name, r->hostname);
+		/* its address too, for agents that restart without knowing it */
+		if (mb->addrlen)
+			addr_format((const struct sockaddr *)&mb->addr, addr, sizeof(addr));
+		/* (a command that cannot be built must not hold up the others) */
+		if ((!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname) ||
+		     (addr[0] && strcmp(h->addr, addr))) &&
+		    (cmd = fsm_cmd_member(r->reporter, r->name, r->hostname, addr)))
+			return cmd;
 	}
 
 	for (size_t i = 0; i < f->nhosts; i++) {
@@ -155,7 +182,7 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 					"notification for %s HELD: fewer than min_healthy_hosts (%u) "
 					"would remain in service",
 					h->hostname, c->min_healthy);
-			return fsm_cmd_verdict(h->id, now_real, hold, support);
+			return fsm_cmd_verdict_fence(h->id, now_real, hold, support, c->fence_mode);
 		}
 	}
 

@@ -42,6 +42,7 @@ struct verdict_params {
 	uint64_t wait_ns;	/* wait period before a verdict */
 	uint64_t report_ttl_ns; /* a reporter silent this long no longer counts */
 	uint32_t min_healthy;	/* hosts that must stay in service, else hold */
+	const char *fence_mode; /* recorded in each verdict: what its STOPPED waits for (fence.h) */
 };
 
 /* The rule's parameters from the configuration: a report counts for three
@@ -50,9 +51,13 @@ void verdict_params_init(struct verdict_params *p, const struct verdict_config *
 
 void reports_init(struct reports *rs);
 void reports_free(struct reports *rs);
-/* Record a report received at now. */
-void reports_update(struct reports *rs, uint32_t reporter, const char *name, const char *hostname,
-		    const uint32_t *ids, size_t n, uint64_t now);
+/* Record a report received at now. A host it lists keeps the time since
+ * when this reporter has listed it without a break; one missing from it, or
+ * every one after the reporter went silent longer than the report TTL,
+ * starts over: the evidence must be continuous. */
+void reports_update(struct reports *rs, const struct verdict_params *c, uint32_t reporter,
+		    const char *name, const char *hostname, const uint32_t *ids, size_t n,
+		    uint64_t now);
 
 /* Has reporter sent a report within the report TTL (is its report current)? */
 int reports_current(const struct reports *rs, const struct verdict_params *c, uint32_t reporter,
@@ -63,10 +68,12 @@ size_t verdict_support(const struct fsm *f, const struct reports *rs,
 		       const struct verdict_params *c, uint32_t id, uint64_t now);
 
 /* The next command the leader should propose (malloc'd JSON), or NULL when
- * the replicated state already matches the evidence. now is monotonic,
- * now_real is CLOCK_REALTIME (the notification's generated_time). */
+ * the replicated state already matches the evidence. m is the leader's
+ * membership: a reporter is admitted as a host once its kernel was heard.
+ * now is monotonic, now_real is CLOCK_REALTIME (the notification's
+ * generated_time). */
 char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
-		   uint64_t now, uint64_t now_real);
+		   const struct memb *m, uint64_t now, uint64_t now_real);
 
 /* A graceful leave, decided: the first member that the leader's membership
  * shows left, that is still a healthy member of the decided membership and

@@ -28,6 +28,8 @@ const char *wire_strerror(int err)
 		return "bad MAC (wrong key?)";
 	case WIRE_E_LENGTH:
 		return "bad length for its type";
+	case WIRE_E_NAME:
+		return "a name is not UTF-8 or holds control characters";
 	}
 	return "unknown error";
 }
@@ -36,6 +38,34 @@ void wire_key_split(const uint8_t key[VIGIL_KEY_LEN], uint64_t *k0, uint64_t *k1
 {
 	*k0 = vigil_load_le64(key);
 	*k1 = vigil_load_le64(key + 8);
+}
+
+int wire_name_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p, n = c < 0x80		  ? 0
+				     : (c & 0xe0) == 0xc0 ? 1
+				     : (c & 0xf0) == 0xe0 ? 2
+				     : (c & 0xf8) == 0xf0 ? 3
+							  : 4;
+		uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+
+		if (n == 4 || c < 0x20 || c == 0x7f)
+			return 0;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond Unicode, C1 controls */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp < 0xa0))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
 }
 
 uint32_t wire_name_id(const char *name)
@@ -53,7 +83,8 @@ uint32_t wire_name_id(const char *name)
 void wire_hdr_init(struct vigil_hdr *h, uint8_t type, uint32_t cluster_id, uint32_t sender_id)
 {
 	h->magic = htonl(VIGIL_MAGIC);
-	h->version = VIGIL_PROTO_VERSION;
+	h->version = type == VIGIL_MSG_PING || type == VIGIL_MSG_ACK ? VIGIL_PROBE_VERSION
+								     : VIGIL_PROTO_VERSION;
 	h->type = type;
 	h->flags = 0;
 	h->cluster_id = htonl(cluster_id);
@@ -83,10 +114,14 @@ int wire_verify(const void *msg, size_t len, uint32_t cluster_id, const struct v
 		return WIRE_E_SHORT;
 	if (len > (h->type == VIGIL_MSG_STATE ? VIGIL_MAX_STATE_MSG : VIGIL_MAX_MSG))
 		return WIRE_E_LENGTH;
-	if (h->version != VIGIL_PROTO_VERSION)
+	if (h->type == VIGIL_MSG_PING || h->type == VIGIL_MSG_ACK) {
+		if (h->version != VIGIL_PROBE_VERSION)
+			return WIRE_E_VERSION;
+		if (len != VIGIL_PROBE_LEN)
+			return WIRE_E_LENGTH;
+	} else if (h->version != VIGIL_PROTO_VERSION) {
 		return WIRE_E_VERSION;
-	if ((h->type == VIGIL_MSG_PING || h->type == VIGIL_MSG_ACK) && len != VIGIL_PROBE_LEN)
-		return WIRE_E_LENGTH;
+	}
 	if (ntohl(h->cluster_id) != cluster_id)
 		return WIRE_E_CLUSTER;
 
@@ -213,7 +248,7 @@ static void update_encode(struct vigil_update *w, const struct wire_update *u)
 {
 	memset(w, 0, sizeof(*w));
 	w->node_id = htonl(u->node_id);
-	w->incarnation = htonl(u->incarnation);
+	w->incarnation = htobe64(u->incarnation);
 	w->state = u->state;
 	w->flags = u->flags;
 	w->role = u->role;
@@ -226,7 +261,7 @@ static void update_decode(const struct vigil_update *w, struct wire_update *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->node_id = ntohl(w->node_id);
-	u->incarnation = ntohl(w->incarnation);
+	u->incarnation = be64toh(w->incarnation);
 	u->state = w->state;
 	u->flags = w->flags;
 	u->role = w->role;
@@ -282,6 +317,8 @@ int wire_updates_decode(const void *buf, size_t len, struct wire_update *out, si
 
 		memcpy(&w, p + sizeof(*g) + i * sizeof(w), sizeof(w));
 		update_decode(&w, &out[i]);
+		if (!wire_name_valid(out[i].name))
+			return WIRE_E_NAME;
 	}
 	*n = count;
 	return WIRE_OK;
@@ -400,7 +437,8 @@ size_t wire_report_encode(void *buf, size_t cap, uint32_t cluster_id, uint32_t s
 	name_encode(m->name, r->name);
 	name_encode(m->hostname, r->hostname);
 	m->count = htons((uint16_t)r->n);
-	m->sent_ns = htobe64(r->sent_ns);
+	m->epoch = htobe64(r->epoch);
+	m->seq = htobe64(r->seq);
 	for (size_t i = 0; i < r->n; i++) {
 		__be32 v = htonl(r->ids[i]);
 
@@ -423,7 +461,10 @@ int wire_report_decode(const void *buf, size_t len, struct wire_report *r)
 		return WIRE_E_LENGTH;
 	name_decode(r->name, m.name);
 	name_decode(r->hostname, m.hostname);
-	r->sent_ns = be64toh(m.sent_ns);
+	if (!wire_name_valid(r->name) || !wire_name_valid(r->hostname))
+		return WIRE_E_NAME;
+	r->epoch = be64toh(m.epoch);
+	r->seq = be64toh(m.seq);
 	r->n = n;
 	for (size_t i = 0; i < n; i++) {
 		__be32 v;
@@ -443,7 +484,8 @@ size_t wire_maint_encode(struct vigil_maint *m, uint32_t cluster_id, uint32_t se
 	wire_hdr_init(&m->hdr, VIGIL_MSG_MAINT, cluster_id, sender_id);
 	name_encode(m->host, w->host);
 	m->on = w->on ? 1 : 0;
-	m->sent_ns = htobe64(w->sent_ns);
+	m->epoch = htobe64(w->epoch);
+	m->seq = htobe64(w->seq);
 	return sizeof(*m);
 }
 
@@ -455,7 +497,10 @@ int wire_maint_decode(const void *buf, size_t len, struct wire_maint *w)
 		return WIRE_E_LENGTH;
 	memcpy(&m, buf, sizeof(m));
 	name_decode(w->host, m.host);
+	if (!wire_name_valid(w->host))
+		return WIRE_E_NAME;
 	w->on = m.on;
-	w->sent_ns = be64toh(m.sent_ns);
+	w->epoch = be64toh(m.epoch);
+	w->seq = be64toh(m.seq);
 	return WIRE_OK;
 }

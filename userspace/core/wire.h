@@ -37,17 +37,22 @@ enum wire_err {
 	WIRE_E_CLUSTER = -4, /* another cluster */
 	WIRE_E_MAC = -5,     /* MAC matches no key */
 	WIRE_E_LENGTH = -6,  /* wrong length for its type */
+	WIRE_E_NAME = -7,    /* a name that is not UTF-8, or holds control characters */
 };
 
 const char *wire_strerror(int err);
 
 void wire_key_split(const uint8_t key[VIGIL_KEY_LEN], uint64_t *k0, uint64_t *k1);
+/* 1 if s is valid UTF-8 without control characters: what a node, host or
+ * cluster name may be (names go into JSON, logs and Masakari's API). */
+int wire_name_valid(const char *s);
 /* Stable non-zero 32-bit id of a node or cluster name. */
 uint32_t wire_name_id(const char *name);
 
 /* ---- header, MAC ---------------------------------------------------------- */
 
-/* Magic, version, type, no flags, cluster and sender ids. */
+/* Magic, version (the probe version for PING and ACK), type, no flags,
+ * cluster and sender ids. */
 void wire_hdr_init(struct vigil_hdr *h, uint8_t type, uint32_t cluster_id, uint32_t sender_id);
 /* MAC of len bytes (the MAC field excluded) written to the last 8 bytes. */
 void wire_sign(void *msg, size_t len, uint64_t k0, uint64_t k1);
@@ -84,10 +89,10 @@ void wire_probe_decode(const struct vigil_probe *m, struct probe_fields *f);
 /* One member's state as gossiped, host order. */
 struct wire_update {
 	uint32_t node_id;
-	uint32_t incarnation;
-	uint8_t state; /* enum vigil_member_state */
-	uint8_t flags; /* VIGIL_UF_* */
-	uint8_t role;  /* enum vigil_role */
+	uint64_t incarnation; /* epoch << 32 | count (vigil_abi.h) */
+	uint8_t state;	      /* enum vigil_member_state */
+	uint8_t flags;	      /* VIGIL_UF_* */
+	uint8_t role;	      /* enum vigil_role */
 	uint32_t from_id;
 	struct sockaddr_storage addr; /* UDP address and port */
 	socklen_t addrlen;	      /* 0: unspecified (a joiner that does not know it) */
@@ -133,7 +138,7 @@ int wire_relay_decode(const void *buf, size_t len, struct wire_relay *r);
 struct wire_report {
 	char name[VIGIL_NAME_LEN];     /* reporter's node name */
 	char hostname[VIGIL_NAME_LEN]; /* its hypervisor host name */
-	uint64_t sent_ns;	       /* CLOCK_REALTIME at sending */
+	uint64_t epoch, seq;	       /* the sender's (epoch, sequence) */
 	size_t n;
 	uint32_t ids[VIGIL_REPORT_MAX_IDS]; /* members it finds unreachable */
 };
@@ -147,7 +152,7 @@ int wire_report_decode(const void *buf, size_t len, struct wire_report *r);
 struct wire_maint {
 	char host[VIGIL_NAME_LEN]; /* node name or hypervisor host name */
 	int on;			   /* 1 = enter maintenance */
-	uint64_t sent_ns;	   /* CLOCK_REALTIME at sending */
+	uint64_t epoch, seq;	   /* the sender's (epoch, sequence) */
 };
 
 size_t wire_maint_encode(struct vigil_maint *m, uint32_t cluster_id, uint32_t sender_id,

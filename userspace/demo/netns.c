@@ -71,7 +71,7 @@ json_t *netns_get(struct demo *d, int nsfd, const char *addr, const char *path)
 
 	if (netns_enter(d, nsfd))
 		return NULL;
-	j = cli_http_json("GET", addr, path, 1000, err, sizeof(err));
+	j = cli_http_json("GET", addr, path, NULL, 1000, err, sizeof(err));
 	netns_leave(d);
 	return j;
 }

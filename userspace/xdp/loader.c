@@ -46,9 +46,84 @@ int loader_prepare_pin_dir(const char *dir)
 	return 0;
 }
 
+/* Pins of maps earlier versions had and this one does not: removed once
+ * the new program is loaded (the old one keeps its own references until the
+ * link swaps it out). "ratelimit": map ABI 1, now part of "probers". */
+static const char *const retired_pins[] = {"ratelimit"};
+
+/* Maps holding only what traffic rebuilds (counters; replay windows and
+ * answer budgets): one pinned with another layout by an older version is
+ * replaced, not a reason to refuse the upgrade. */
+static const char *const soft_maps[] = {MAP_STATS, MAP_PROBERS};
+
 static int map_fd(struct bpf_map *map)
 {
 	return bpf_map__fd(map);
+}
+
+/* The bpf_*_info of what is pinned at path. Returns 0 or -errno (-ENOENT:
+ * nothing pinned there). */
+static int pin_info(const char *path, void *info, __u32 len)
+{
+	int fd = bpf_obj_get(path), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, len);
+	if (bpf_obj_get_info_by_fd(fd, info, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int is_soft_map(const char *name)
+{
+	for (size_t i = 0; i < sizeof(soft_maps) / sizeof(soft_maps[0]); i++)
+		if (!strcmp(name, soft_maps[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * If a soft map is pinned at path with a layout map cannot reuse, unpin it so
+ * the load creates a new one. Every other map is left for libbpf to check
+ * (and refuse). Returns 0 or -errno.
+ */
+static int replace_stale_soft_map(struct bpf_map *map, const char *path)
+{
+	struct bpf_map_info info;
+	int err, same;
+
+	if (!is_soft_map(bpf_map__name(map)))
+		return 0;
+	err = pin_info(path, &info, sizeof(info));
+	if (err)
+		return err == -ENOENT ? 0 : err; /* nothing pinned: created on load */
+	same = info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
+	       info.value_size == bpf_map__value_size(map) &&
+	       info.max_entries == bpf_map__max_entries(map) &&
+	       info.map_flags == bpf_map__map_flags(map);
+	if (same)
+		return 0;
+	log_info("pinned map %s has an older layout; replacing it (its contents start afresh)",
+		 path);
+	return unlink(path) ? -errno : 0;
+}
+
+/* Unpin the retired maps found in dir; returns how many there were. */
+static int unpin_retired(const char *dir)
+{
+	char path[PATH_MAX];
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(retired_pins) / sizeof(retired_pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, retired_pins[i]);
+		if (unlink(path) == 0) {
+			log_info("removed %s, a map this version no longer uses", path);
+			n++;
+		}
+	}
+	return n;
 }
 
 int loader_load(struct loader *l, const struct loader_opts *o)
@@ -85,6 +160,11 @@ int loader_load(struct loader *l, const struct loader_opts *o)
 			if (bpf_map__is_internal(map))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", o->pin_dir, bpf_map__name(map));
+			err = replace_stale_soft_map(map, path);
+			if (err) {
+				log_err("pinned map %s: %s", path, strerror(-err));
+				goto fail;
+			}
 			err = bpf_map__set_pin_path(map, path);
 			if (err) {
 				log_err("pin path %s: %s", path, strerror(-err));
@@ -107,7 +187,9 @@ int loader_load(struct loader *l, const struct loader_opts *o)
 	l->maps.self = map_fd(l->skel->maps.self);
 	l->maps.keys = map_fd(l->skel->maps.keys);
 	l->maps.stats = map_fd(l->skel->maps.stats);
-	l->maps.ratelimit = map_fd(l->skel->maps.ratelimit);
+	l->maps.probers = map_fd(l->skel->maps.probers);
+	if (o->pin_dir)
+		unpin_retired(o->pin_dir);
 	return 0;
 fail:
 	vigil_xdp__destroy(l->skel);
@@ -220,7 +302,7 @@ void loader_close(struct loader *l)
 int loader_detach(const char *pin_dir)
 {
 	static const char *const pins[] = {PIN_LINK, MAP_PEERS, MAP_INFLIGHT, MAP_SELF,
-					   MAP_KEYS, MAP_STATS, MAP_RATELIMIT};
+					   MAP_KEYS, MAP_STATS, MAP_PROBERS};
 	char path[PATH_MAX];
 	int fd, found = 0;
 
@@ -239,6 +321,8 @@ int loader_detach(const char *pin_dir)
 		else if (errno != ENOENT)
 			log_warn("unlink %s: %s", path, strerror(errno));
 	}
+	if (unpin_retired(pin_dir))
+		found = 1;
 	if (rmdir(pin_dir) && errno != ENOENT)
 		log_warn("rmdir %s: %s", pin_dir, strerror(errno));
 	return found ? 0 : -ENOENT;
@@ -248,23 +332,15 @@ int loader_status(const char *pin_dir, struct loader_status *st)
 {
 	struct bpf_link_info info;
 	struct bpf_prog_info pinfo;
-	__u32 len = sizeof(info), plen = sizeof(pinfo);
+	__u32 plen = sizeof(pinfo);
 	char path[PATH_MAX];
-	int fd, pfd;
+	int err, pfd;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, PIN_LINK);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		int err = -errno;
-
-		close(fd);
+	err = pin_info(path, &info, sizeof(info));
+	if (err)
 		return err;
-	}
-	close(fd);
 	st->link_id = info.id;
 	st->prog_id = info.prog_id;
 	st->ifindex = (int)info.xdp.ifindex;
@@ -321,8 +397,12 @@ int loader_bringup(const struct vigil_config *c, struct loader *l)
 		return err;
 	config_keyring(c, &kr);
 	err = maps_set_keys(&l->maps, &kr);
-	if (!err && (maps_get_self(&l->maps, &me) || me.abi != VIGIL_MAP_ABI))
+	/* A self value of a readable older ABI keeps its incarnation and
+	 * heartbeat (restamped); anything else starts from zero. */
+	if (!err && (maps_get_self(&l->maps, &me) || !maps_abi_readable(me.abi)))
 		err = maps_set_self(&l->maps, 0, 0);
+	else if (!err && me.abi != VIGIL_MAP_ABI)
+		err = maps_set_self(&l->maps, me.incarnation, me.heartbeat);
 	if (err) {
 		log_err("cannot initialise the maps: %s", strerror(-err));
 		loader_close(l);

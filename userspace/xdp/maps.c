@@ -28,11 +28,12 @@ const char *const maps_stats_names[VIGIL_STATS_FIELDS] = {
 	"drop_stale_ack",
 	"drop_unknown_peer",
 	"drop_no_key",
+	"drop_replayed_ping",
 };
 
 void maps_init(struct vigil_maps *m)
 {
-	m->peers = m->inflight = m->self = m->keys = m->stats = m->ratelimit = -1;
+	m->peers = m->inflight = m->self = m->keys = m->stats = m->probers = -1;
 }
 
 static int open_pin(const char *dir, const char *name, int *fd)
@@ -62,7 +63,7 @@ int maps_open_pinned(struct vigil_maps *m, const char *dir)
 	    (err = open_pin(dir, MAP_SELF, &m->self)) ||
 	    (err = open_pin(dir, MAP_KEYS, &m->keys)) ||
 	    (err = open_pin(dir, MAP_STATS, &m->stats)) ||
-	    (err = open_pin(dir, MAP_RATELIMIT, &m->ratelimit))) {
+	    (err = open_pin(dir, MAP_PROBERS, &m->probers))) {
 		maps_close(m);
 		return err;
 	}
@@ -71,7 +72,7 @@ int maps_open_pinned(struct vigil_maps *m, const char *dir)
 
 void maps_close(struct vigil_maps *m)
 {
-	int *fds[] = {&m->peers, &m->inflight, &m->self, &m->keys, &m->stats, &m->ratelimit};
+	int *fds[] = {&m->peers, &m->inflight, &m->self, &m->keys, &m->stats, &m->probers};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -114,6 +115,11 @@ int maps_get_self(const struct vigil_maps *m, struct vigil_self *out)
 	return bpf_map_lookup_elem(m->self, &zero, out) ? -errno : 0;
 }
 
+int maps_abi_readable(uint32_t abi)
+{
+	return abi >= VIGIL_MAP_ABI_PEER_MIN && abi <= VIGIL_MAP_ABI;
+}
+
 static void peer_key(struct vigil_peer_key *k, uint32_t node_id, uint8_t chan)
 {
 	memset(k, 0, sizeof(*k));
@@ -146,6 +152,14 @@ int maps_peer_add(const struct vigil_maps *m, uint32_t node_id, uint8_t chan)
 
 int maps_peer_ensure(const struct vigil_maps *m, uint32_t node_id, uint8_t chan)
 {
+	struct vigil_peer_key k;
+	struct vigil_peer p;
+
+	/* An entry nothing can read would stay unread for good: the peer
+	 * would look silent however often its kernel answered. */
+	peer_key(&k, node_id, chan);
+	if (bpf_map_lookup_elem(m->peers, &k, &p) == 0 && !maps_abi_readable(p.abi))
+		return peer_create(m, node_id, chan, BPF_ANY);
 	return peer_create(m, node_id, chan, BPF_NOEXIST);
 }
 
@@ -167,7 +181,7 @@ int maps_peer_get(const struct vigil_maps *m, uint32_t node_id, uint8_t chan,
 	peer_key(&k, node_id, chan);
 	if (bpf_map_lookup_elem(m->peers, &k, out))
 		return -errno;
-	if (out->abi != VIGIL_MAP_ABI)
+	if (!maps_abi_readable(out->abi))
 		return -EPROTO;
 	return 0;
 }
@@ -207,7 +221,7 @@ int maps_peer_foreach(const struct vigil_maps *m,
 		n++;
 		if (bpf_map_lookup_elem(m->peers, &key, &p))
 			continue;
-		if (p.abi != VIGIL_MAP_ABI)
+		if (!maps_abi_readable(p.abi))
 			continue;
 		if (cb(&key, &p, arg))
 			break;
@@ -218,11 +232,20 @@ int maps_peer_foreach(const struct vigil_maps *m,
 int maps_stats_sum(const struct vigil_maps *m, struct vigil_stats *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
 	struct vigil_stats *percpu;
 	__u32 zero = 0;
 
 	if (ncpu <= 0)
 		return -EINVAL;
+	/* The kernel copies value_size bytes per CPU: a stats map of another
+	 * layout would be summed wrong, or overrun the buffer. */
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(m->stats, &info, &len))
+		return -errno;
+	if (info.value_size != sizeof(*percpu))
+		return -EPROTO;
 	percpu = calloc((size_t)ncpu, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;

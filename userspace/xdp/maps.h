@@ -12,16 +12,16 @@
 #include "wire.h"
 
 /* The map names, as pinned under the pin directory and shown by bpftool. */
-#define MAP_PEERS     "peers"
-#define MAP_INFLIGHT  "inflight"
-#define MAP_SELF      "self"
-#define MAP_KEYS      "keys"
-#define MAP_STATS     "stats"
-#define MAP_RATELIMIT "ratelimit"
-#define PIN_LINK      "link"
+#define MAP_PEERS    "peers"
+#define MAP_INFLIGHT "inflight"
+#define MAP_SELF     "self"
+#define MAP_KEYS     "keys"
+#define MAP_STATS    "stats"
+#define MAP_PROBERS  "probers"
+#define PIN_LINK     "link"
 
 struct vigil_maps {
-	int peers, inflight, self, keys, stats, ratelimit; /* fds, -1 if not open */
+	int peers, inflight, self, keys, stats, probers; /* fds, -1 if not open */
 };
 
 void maps_init(struct vigil_maps *m);
@@ -35,10 +35,12 @@ int maps_get_self(const struct vigil_maps *m, struct vigil_self *out);
 
 /* Create (or reset) the entries of a peer channel; ACKs from it are then recorded. */
 int maps_peer_add(const struct vigil_maps *m, uint32_t node_id, uint8_t chan);
-/* Create them only if absent: a restarted agent keeps the kernel's history. */
+/* Create them only if absent: a restarted agent keeps the kernel's history
+ * (an entry of an unreadable older map ABI is replaced, not kept). */
 int maps_peer_ensure(const struct vigil_maps *m, uint32_t node_id, uint8_t chan);
 int maps_peer_del(const struct vigil_maps *m, uint32_t node_id, uint8_t chan);
-/* Read a peer's entry; -ENOENT if absent, -EPROTO if written by another ABI. */
+/* Read a peer's entry; -ENOENT if absent, -EPROTO if written by an ABI whose
+ * layout differs (see maps_abi_readable). */
 int maps_peer_get(const struct vigil_maps *m, uint32_t node_id, uint8_t chan,
 		  struct vigil_peer *out);
 /* Record a probe about to leave, so its ACK will be accepted. */
@@ -51,7 +53,11 @@ int maps_peer_foreach(const struct vigil_maps *m,
 				void *arg),
 		      void *arg);
 
-/* Sum the per-CPU stats. */
+/* Does a peers or self value stamped with abi read as this build's? */
+int maps_abi_readable(uint32_t abi);
+
+/* Sum the per-CPU stats; -EPROTO if the map's value is not this build's
+ * struct vigil_stats (a program of another version is loaded). */
 int maps_stats_sum(const struct vigil_maps *m, struct vigil_stats *out);
 /* Field names of struct vigil_stats, in order, for printing and metrics. */
 extern const char *const maps_stats_names[VIGIL_STATS_FIELDS];
