@@ -10,17 +10,22 @@
 # they are ACTIVE elsewhere and the notification is finished, then repairs the
 # host (back up, enabled, maintenance cleared) for a later round.
 #
-# Profiles (PROFILES, default "tuned forced"; "default" adds ~4 min a round):
+# Profiles (PROFILES, default "tuned forced"; "default" adds ~5 min a round),
+# each with when the notification comes after the crash, as vigil sends it
+# once its wait period (wait_period_ms, 30 s by default) and the fence are
+# over:
 #   default  upstream: service_down_time 60, report_interval 10,
-#            wait_period_after_service_update 180
-#   tuned    service_down_time 10, report_interval 2, wait 12
-#   forced   the notifier forces the compute service down in Nova (os-services
-#            forced_down, microversion 2.53) before notifying; wait 0
+#            wait_period_after_service_update 180; notified 33 s after the
+#            crash (vigil's default wait period and a fence)
+#   tuned    service_down_time 10, report_interval 2, wait 12; notified once
+#            Nova sees the host down (before vigil's wait period is over)
+#   forced   vigil's fencing.nova_force_down: the compute service forced down
+#            in Nova (os-services, microversion 2.53), then notified; wait 0
 # ROUNDS (default 4) per profile (the default profile: ROUNDS_DEFAULT, 1),
 # INSTANCES (default 2) per crash.
 # One line per profile, machine-readable:
 #   profile=P rounds=N notify_to_first_active_s_p50=… _p99=… notify_to_last_active_s_p50=… _p99=…
-#   engine_pickup_s_p50=… service_wait_s_p50=… evacuate_s_p50=… (last instance: evacuate call to ACTIVE)
+#   engine_pickup_s_p50=… disable_and_wait_s_p50=… evacuate_s_p50=…
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
@@ -42,10 +47,18 @@ profile_env() { # PROFILE: NOVA_* and MASAKARI_* for it
 	esac
 }
 
-# prepare PROFILE I: what the notifier does before notifying about hv I,
-# once it is fenced (not timed: in production it is one request)
+# prepare PROFILE I: what happens between hv I's crash and the notification
+# (not timed)
 prepare() {
-	[ "$1" != forced ] || os_client force-down "compute-$2"
+	case "$1" in
+	default) sleep 33 ;;
+	tuned) vt_wait_for 60 nova_sees "compute-$2" down ;;
+	forced) os_client force-down "compute-$2" ;;
+	esac
+}
+
+nova_sees() { # HOST STATE
+	[ "$(os_client service "$1" | awk '{print $1}')" = "$2" ]
 }
 
 # figures RES PROFILE: the summary line of one profile from its rounds
@@ -61,15 +74,15 @@ def pct(v, p):
 f = lambda c, p: "%.1f" % pct(vals[c], p)
 print("profile=%s rounds=%d notify_to_first_active_s_p50=%s notify_to_first_active_s_p99=%s "
       "notify_to_last_active_s_p50=%s notify_to_last_active_s_p99=%s engine_pickup_s_p50=%s "
-      "service_wait_s_p50=%s evacuate_s_p50=%s"
+      "disable_and_wait_s_p50=%s evacuate_s_p50=%s"
       % (sys.argv[2], len(rows), f("first", 50), f("first", 99), f("last", 50), f("last", 99),
          f("pickup", 50), f("wait", 50), f("evacuate", 50)))
 EOF
 }
 
 # breakdown UUID T0 LAST: "pickup wait evacuate" seconds from the engine's
-# progress details: notify -> engine starts, the engine's wait after disabling
-# the service, the first evacuate call -> the last instance ACTIVE
+# progress details: notify -> engine starts; the engine's disable call and
+# its sleep after it; the first evacuate call -> the last instance ACTIVE
 breakdown() {
 	os_client progress "$1" | python3 -c '
 import calendar, datetime, sys

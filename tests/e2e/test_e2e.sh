@@ -85,6 +85,11 @@ check "no instance moved after hv3's return" cmp -s "$VT_DIR/before.txt" "$VT_DI
 # --- 2. a crashed host whose instances run again elsewhere ------------------------
 A=$(os_id vm-a) B=$(os_id vm-b)
 os_crash 1
+# vigil notifies after its wait period (30 s by default) and the fence; by
+# then Nova (service_down_time 10 s here) sees the host down. Notified
+# earlier, masakari-engine's disable would wait for Nova's RPC to the dead
+# compute (rpc_response_timeout, 60 s; docs/openstack.md).
+check "hv1 crashed: Nova sees compute-1 down" vt_wait_for $((NOVA_SERVICE_DOWN_TIME + 20)) nova_sees compute-1 down
 read -r UUID t0 < <(e2e_trigger 1)
 check "the notification for compute-1 is accepted" test -n "$UUID"
 OS_WATCH_LIMIT=$((MASAKARI_WAIT_SERVICE_UPDATE + 180)) os_client watch "$t0" compute-1 "$A" "$B" >"$VT_DIR/watch.txt"
