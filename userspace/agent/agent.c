@@ -623,6 +623,20 @@ static int agent_run(struct agent *a)
 	int rc;
 
 	a->started_ns = now_mono_ns();
+	/* Before any thread exists: they inherit it, and those that serve
+	 * others (HTTP, deliveries, fence agents) drop it again. */
+	if (a->cfg.sched_priority) {
+		rc = sched_realtime((int)a->cfg.sched_priority);
+		if (rc == -ENOMEM)
+			log_warn(
+				"SCHED_FIFO %u, but memory not locked (LimitMEMLOCK?): page faults "
+				"may delay detection",
+				a->cfg.sched_priority);
+		else if (rc)
+			log_warn("cannot run SCHED_FIFO %u (%s; CAP_SYS_NICE?): detection may slow "
+				 "down when the CPUs are saturated",
+				 a->cfg.sched_priority, strerror(-rc));
+	}
 	if (sodium_init() < 0) {
 		log_err("libsodium cannot start");
 		return -1;

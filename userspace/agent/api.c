@@ -342,6 +342,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)version;
 	(void)upload;
+	sched_thread_normal(); /* (HTTP never competes with the loop) */
 	if (!*con_cls) {
 		/* First call for this request: headers only. */
 		*con_cls = c;

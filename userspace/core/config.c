@@ -155,6 +155,10 @@ static const struct cfg_directive directives[] = {
 	     "aggregates over all peers only."),
 	BOOL("allow_public_bind", allow_public_bind, "false",
 	     "Allow bind_addr, api_addr and metrics_addr on public or wildcard addresses."),
+	UINT("sched_priority", sched_priority, 0, 99, "50",
+	     "The agent's event loop runs SCHED_FIFO at this priority, its memory locked, so "
+	     "that detection keeps its pace when VMs saturate the CPUs; 0: ordinary scheduling. "
+	     "Needs CAP_SYS_NICE (the unit grants it)."),
 	BOOL("leave_on_terminate", leave_on_terminate, "false",
 	     "SIGTERM and SIGINT leave the cluster before the agent exits; false: the agent "
 	     "stops and the host stays a member (restarts, upgrades). `vigil leave` always "
@@ -166,13 +170,13 @@ static const struct cfg_directive directives[] = {
 	UINT("probe_interval_ms", memb.probe_interval_ms, 10, 10000, "100", "Probe round period."),
 	UINT("probes_per_interval", memb.probes_per_interval, 1, 16, "3",
 	     "Members probed per round (constant: load per node does not grow with n)."),
-	UINT("probe_timeout_ms", memb.probe_timeout_ms, 5, 10000, "80",
+	UINT("probe_timeout_ms", memb.probe_timeout_ms, 5, 10000, "40",
 	     "Direct probe timeout (stretched by smoothed RTT and local health)."),
-	UINT("indirect_timeout_ms", memb.indirect_timeout_ms, 5, 10000, "120",
+	UINT("indirect_timeout_ms", memb.indirect_timeout_ms, 5, 10000, "60",
 	     "Time to wait for relays after a direct miss."),
 	UINT("indirect_probes", memb.indirect_probes, 0, 8, "3",
 	     "Relays asked to probe a member this node could not reach (k)."),
-	UINT("suspicion_min_ms", memb.suspicion_min_ms, 10, 600000, "250",
+	UINT("suspicion_min_ms", memb.suspicion_min_ms, 10, 600000, "200",
 	     "Suspicion timeout once suspicion_confirm members have confirmed."),
 	UINT("suspicion_max_ms", memb.suspicion_max_ms, 10, 600000, "3000",
 	     "Suspicion timeout with no independent confirmation."),

@@ -102,6 +102,7 @@ struct vigil_config {
 	char api_token_file[CFG_PATH_MAX]; /* the API's token; "" = <data_dir>/api-token */
 	int allow_public_bind;		   /* permit public/wildcard listen addresses */
 	int leave_on_terminate;		   /* SIGTERM/SIGINT leave, not just stop */
+	uint32_t sched_priority;	   /* SCHED_FIFO priority of the loop; 0 = normal */
 	uint32_t heartbeat_interval_ms;	   /* agent heartbeat counter period */
 	uint32_t pushpull_interval_ms;	   /* anti-entropy period; 0 = off */
 	struct memb_config memb;	   /* SWIM timing and fan-out */

@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -286,6 +288,30 @@ int dir_lock(const char *dir, long *holder)
 		/* the lock holds all the same; the pid is for messages only */
 	}
 	return fd;
+}
+
+int sched_realtime(int prio)
+{
+	struct sched_param sp = {.sched_priority = prio};
+
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp))
+		return -errno;
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		return -ENOMEM;
+	return 0;
+}
+
+void sched_thread_normal(void)
+{
+	static __thread int done;
+	struct sched_param sp = {.sched_priority = 0};
+
+	if (done)
+		return;
+	done = 1;
+	/* (on Linux, pid 0 is the calling thread) */
+	if (sched_getscheduler(0) != SCHED_OTHER)
+		sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
 }
 
 long file_read(const char *path, char *buf, size_t size)
