@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "demo.h"
 #include "loader.h"
+#include "log.h"
 #include "util.h"
 #include "vigil_abi.h"
 
@@ -69,6 +70,7 @@ int main(int argc, char **argv)
 {
 	const struct cmd *c;
 
+	log_init();
 	loader_route_libbpf_logs();
 	if (argc < 2) {
 		usage(stderr);

@@ -75,5 +75,12 @@ check "maps with nothing pinned: exit 2 and a hint" \
 check "ping without a peer name or id: exit 2" \
 	test "$(rc "$VIGIL" ping -config "$VT_DIR/c.json" 10.0.0.1)" = 2
 
+# Under systemd stderr is the journal (JOURNAL_STREAM names it): lines carry
+# their syslog priority so that `journalctl -p err` selects; elsewhere none.
+: >"$VT_DIR/journal"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$VT_DIR/journal") "$VIGIL" agent -config /nonexistent.json -config-test 2>>"$VT_DIR/journal"
+check "stderr is the journal: an error line starts with <3>" grep -q '^<3>error: /nonexistent.json' "$VT_DIR/journal"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$VT_DIR/journal") "$VIGIL" agent -config /nonexistent.json -config-test 2>"$VT_DIR/err"
+check "JOURNAL_STREAM naming another file: no priority prefix" grep -q '^error: /nonexistent.json' "$VT_DIR/err"
 
 exit $((VT_FAILS > 0))
