@@ -51,7 +51,8 @@ badcfg "unknown key names the key" '{"prot": 7301}' 'unknown key "prot"'
 badcfg "wrong type" '{"port": "7301"}' '"port" must be an integer'
 badcfg "control character in a name" '{"node_name": "hv\u0007bell"}' '"node_name" must be UTF-8 without control characters'
 badcfg "control character in the hypervisor name" '{"hypervisor_hostname": "compute\n1"}' 'hypervisor_hostname'
-badcfg "node_id of its own on a server" '{"node_name": "hv1", "role": "server", "node_id": 7}' '"node_id" = 7 on a server'
+badcfg "node_id of its own on a server" '{"node_name": "hv1", "role": "server", "node_id": 7, "servers": ["hv1@10.0.0.1"]}' \
+	'"node_id" = 7 on a server'
 badcfg "bad key length" '{"key": "c2hvcnQ="}' 'exactly 16 bytes'
 badcfg "bad enum lists values" '{"xdp_mode": "fast"}' 'auto, native, generic'
 badcfg "invalid JSON has line:column" '{"port": 7301,,}' 'bad.json:1:'
@@ -61,7 +62,30 @@ badcfg "wildcard api_addr: names the key and the way to allow it" '{"api_addr": 
 	'bad.json:1: "api_addr" = 0.0.0.0:7500 is a public or wildcard address.*"allow_public_bind": true'
 badcfg "public metrics_addr" '{"metrics_addr": "[2001:db8::1]:9100"}' '"metrics_addr" = \[2001:db8::1\]:9100 is a public'
 badcfg "public bind_addr" '{"bind_addr": "8.8.8.8"}' '"bind_addr" = 8.8.8.8:7301 is a public'
-printf '{"key": "%s", "api_addr": "0.0.0.0:7500", "allow_public_bind": true}\n' "$k1" >"$VT_DIR/pub.json"
+# -config-test refuses what the agent would refuse at start.
+K='"key": "'"$k1"'", "interface": "lo"'
+S3='"servers": ["hv1@10.0.0.1", "hv2@10.0.0.2", "hv3@10.0.0.3"]'
+badcfg "no key" '{"interface": "lo"}' 'bad.json: no "key"'
+badcfg "no interface" '{"key": "'"$k1"'"}' 'bad.json: no "interface"'
+badcfg "an interface this host does not have" '{"key": "'"$k1"'", "interface": "vigil-none0"}' \
+	'"interface" = "vigil-none0": no such interface'
+badcfg "a server without servers" '{'"$K"', "role": "server"}' '"role" is server but "servers" is empty'
+badcfg "an even servers list" '{'"$K"', "servers": ["hv1@10.0.0.1", "hv2@10.0.0.2"]}' \
+	'"servers" lists 2 servers: use an odd number'
+badcfg "a server named twice" '{'"$K"', "servers": ["hv1@10.0.0.1", "hv2@10.0.0.2", "hv1@10.0.0.3"]}' \
+	'"servers"\[0\] and \[2\] both name "hv1"'
+badcfg "a server address twice" '{'"$K"', "servers": ["hv1@10.0.0.1", "hv2@10.0.0.2:7300", "hv3@10.0.0.2"]}' \
+	'"servers"\[1\] and \[2\] have the same address 10.0.0.2'
+badcfg "masakari.interface not a catalog interface" '{'"$K"', "masakari": {"interface": "intern"}}' \
+	'"masakari.interface" = "intern" must be one of: public, internal, admin'
+badcfg "key_next equal to key" '{'"$K"', "key_next": "'"$k1"'"}' '"key_next" is the same as "key"'
+badcfg "an all-zero key" '{"interface": "lo", "key": "AAAAAAAAAAAAAAAAAAAAAA=="}' '"key" is all zeros'
+printf '{%s, %s, "role": "server", "node_name": "hv1"}\n' "$K" "$S3" >"$VT_DIR/good.json"
+check "a complete server configuration passes -config-test" "$VIGIL" agent -config "$VT_DIR/good.json" -config-test
+printf '{%s, "wait_period_ms": 0}\n' "$K" >"$VT_DIR/w0.json"
+check "wait_period_ms 0: accepted (exit 0) ..." test "$(rc "$VIGIL" agent -config "$VT_DIR/w0.json" -config-test)" = 0
+check "... with a warning" grep -q 'warn: .*"wait_period_ms" is 0' "$VT_DIR/err"
+printf '{"key": "%s", "interface": "lo", "api_addr": "0.0.0.0:7500", "allow_public_bind": true}\n' "$k1" >"$VT_DIR/pub.json"
 check "allow_public_bind: true accepts a wildcard api_addr" "$VIGIL" agent -config "$VT_DIR/pub.json" -config-test
 check "missing config file: exit 2" test "$(rc "$VIGIL" agent -config /nonexistent.json -config-test)" = 2
 check "missing config file: names it" grep -q "/nonexistent.json" "$VT_DIR/err"
@@ -82,5 +106,8 @@ JOURNAL_STREAM=$(stat -c '%d:%i' "$VT_DIR/journal") "$VIGIL" agent -config /none
 check "stderr is the journal: an error line starts with <3>" grep -q '^<3>error: /nonexistent.json' "$VT_DIR/journal"
 JOURNAL_STREAM=$(stat -c '%d:%i' "$VT_DIR/journal") "$VIGIL" agent -config /nonexistent.json -config-test 2>"$VT_DIR/err"
 check "JOURNAL_STREAM naming another file: no priority prefix" grep -q '^error: /nonexistent.json' "$VT_DIR/err"
+: >"$VT_DIR/journal"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$VT_DIR/journal") "$VIGIL" agent -config "$VT_DIR/w0.json" -config-test 2>>"$VT_DIR/journal" >/dev/null
+check "stderr is the journal: a warning starts with <4>" grep -q '^<4>warn: .*wait_period_ms' "$VT_DIR/journal"
 
 exit $((VT_FAILS > 0))

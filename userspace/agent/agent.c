@@ -470,7 +470,7 @@ static int agent_run(struct agent *a)
 	struct memb_env env;
 	struct vigil_self me;
 	socklen_t sl;
-	char addr[80], err[512], path[PATH_MAX], token[API_TOKEN_MAX];
+	char addr[80], path[PATH_MAX], token[API_TOKEN_MAX];
 	int rc;
 
 	a->started_ns = now_mono_ns();
@@ -482,15 +482,9 @@ static int agent_run(struct agent *a)
 	/* A peer that dies mid-write (Raft, push-pull, HTTP) must cost an EPIPE,
 	 * not the agent: SIGPIPE's default action would end the process. */
 	signal(SIGPIPE, SIG_IGN);
+	/* agent_check_config() found an address a moment ago. */
 	if (self_address(&a->cfg, &self, &sl)) {
-		log_err("no address on interface %s (or bad bind_addr); vigil needs one to be "
-			"reached at",
-			a->cfg.interface);
-		return -1;
-	}
-	/* An empty bind_addr is only known here, from the interface. */
-	if (config_check_bind(&a->cfg, "bind_addr", (struct sockaddr *)&self, err, sizeof(err))) {
-		log_err("%s (interface %s)", err, a->cfg.interface);
+		log_err("interface %s lost its address", a->cfg.interface);
 		return -1;
 	}
 	rc = mkdir_p(a->cfg.data_dir, 0700);
@@ -605,6 +599,37 @@ static int agent_run(struct agent *a)
 	return 0;
 }
 
+int agent_check_config(const struct vigil_config *c, const char *path)
+{
+	struct sockaddr_storage self;
+	char err[512];
+	socklen_t sl;
+
+	if (config_check_agent(c, path, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!if_nametoindex(c->interface)) {
+		log_err("%s: \"interface\" = \"%s\": no such interface on this host (`ip link` "
+			"lists them)",
+			path, c->interface);
+		return -1;
+	}
+	if (self_address(c, &self, &sl)) {
+		log_err("%s: no address on interface %s (or bad bind_addr); vigil needs one to be "
+			"reached at",
+			path, c->interface);
+		return -1;
+	}
+	/* An empty bind_addr is only known here, from the interface. */
+	if (config_check_bind(c, "bind_addr", (struct sockaddr *)&self, err, sizeof(err))) {
+		log_err("%s: %s (interface %s)", path, err, c->interface);
+		return -1;
+	}
+	config_warn(c, path);
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	static struct agent a;
@@ -615,7 +640,8 @@ static int run(int argc, char **argv)
 	if (args.nargs)
 		return cmd_usage(&cmd_agent);
 	a.config_path = args.config ? args.config : VIGIL_DEFAULT_CONFIG;
-	if (config_load(&a.cfg, a.config_path))
+	/* What -config-test accepts is what the start accepts. */
+	if (config_load(&a.cfg, a.config_path) || agent_check_config(&a.cfg, a.config_path))
 		return EXIT_USAGE;
 	if (args.config_test) {
 		printf("%s: configuration is valid\n", a.config_path);

@@ -31,7 +31,7 @@ int xdp_mode_parse(const char *s); /* -1 if unknown */
 
 /* Where and how the Raft leader notifies Masakari (keys masakari.*). */
 struct mk_config {
-	char url[256];	    /* fixed endpoint (…/v1), no auth; empty: Keystone catalog */
+	char url[256];	    /* fixed endpoint (…/v1), with the token if auth_url; "": catalog */
 	char auth_url[256]; /* Keystone v3, e.g. http://keystone:5000/v3 */
 	char username[64];
 	char password[128];
@@ -127,6 +127,13 @@ void config_print_reference(FILE *out);
 /* config_defaults + config_load_file (path NULL: the default), errors
  * logged, log level applied: what every command does first. 0 or -1. */
 int config_load(struct vigil_config *c, const char *path);
+/* What the agent and `vigil xdp attach` need beyond a valid file, without
+ * touching the system: a key and an interface. 0, or -1 with the reason in
+ * err. (The agent checks the interface exists.) */
+int config_check_agent(const struct vigil_config *c, const char *name, char *err, size_t errsz);
+/* Log what is valid but unsafe in production (wait_period_ms 0, a single
+ * server), naming the file; returns how many warnings. */
+int config_warn(const struct vigil_config *c, const char *name);
 /* Where the API token is: api_token_file, else <data_dir>/api-token. */
 void config_api_token_path(const struct vigil_config *c, char *out, size_t size);
 /* The keyring the configuration describes (slot 0 signs). */

@@ -381,14 +381,11 @@ int loader_bringup(const struct vigil_config *c, struct loader *l)
 	struct vigil_keyring kr;
 	struct loader_opts o;
 	struct vigil_self me;
+	char msg[512];
 	int err;
 
-	if (!c->interface[0]) {
-		log_err("no \"interface\" in the configuration: vigil needs the cluster interface");
-		return -1;
-	}
-	if (!c->has_key) {
-		log_err("no \"key\" in the configuration; make one with `vigil keygen`");
+	if (config_check_agent(c, "configuration", msg, sizeof(msg))) {
+		log_err("%s", msg);
 		return -1;
 	}
 	loader_opts_from_config(c, &o);
