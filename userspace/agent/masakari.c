@@ -2,8 +2,9 @@
 /*
  * masakari.c - POST /v1/notifications exactly as masakari-monitors'
  * hostmonitor does, with Keystone v3 password auth (token cached, renewed
- * before expiry or on 401, the instance-ha endpoint taken from the catalog)
- * or a fixed endpoint with no auth. libcurl does HTTP, jansson does JSON.
+ * before expiry or on 401, the instance-ha endpoint taken from the catalog
+ * unless masakari.url fixes it) or, without auth_url, a fixed endpoint with
+ * no auth. libcurl does HTTP, jansson does JSON.
  */
 #include <stdio.h>
 #include <stdlib.h>
