@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* status.c - the member table and the status document, as JSON. */
+#include <net/if.h>
+
 #include <jansson.h>
 
+#include "loader.h"
 #include "outbox.h"
 #include "raft_auth.h"
 #include "status.h"
@@ -70,9 +73,35 @@ static const char *raft_role_name(int st)
 	return "unavailable";
 }
 
-/* The Raft state, the decided hosts and the outbox of a server. */
-static void server_json(json_t *st, struct server *s)
+/* A CLOCK_REALTIME time for people and scripts: UTC, microseconds, as
+ * Masakari's generated_time ("" for none). */
+static json_t *utc_json(uint64_t realtime_ns)
 {
+	char t[40] = "";
+
+	if (realtime_ns)
+		utc_format(realtime_ns, 6, 1, t, sizeof(t));
+	return json_string(t);
+}
+
+/* A member's name, from this agent's membership or the decided hosts ("" if
+ * neither knows it). */
+static const char *node_name_of(const struct agent_view *v, const struct fsm *f, uint32_t id)
+{
+	const struct member *mb = id == v->memb->self.id ? &v->memb->self : memb_find(v->memb, id);
+
+	if (mb)
+		return mb->name;
+	for (size_t i = 0; i < f->nhosts; i++)
+		if (f->hosts[i].id == id)
+			return f->hosts[i].name;
+	return "";
+}
+
+/* The Raft state, the decided hosts and the outbox of a server. */
+static void server_json(json_t *st, const struct agent_view *v)
+{
+	struct server *s = v->server;
 	struct server_view sv;
 	json_t *r, *hosts, *ob, *conf, *refused;
 	const char *laddr = NULL;
@@ -97,6 +126,8 @@ static void server_json(json_t *st, struct server *s)
 						      : rs->role == RAFT_STANDBY ? "standby"
 										 : "spare"));
 	}
+	json_object_set_new(r, "leader",
+			    json_string(lid ? node_name_of(v, sv.fsm, (uint32_t)lid) : ""));
 	json_object_set_new(r, "configuration", conf);
 	refused = json_object();
 	for (int i = RAFT_AUTH_OK + 1; i < RAFT_AUTH_REFUSALS; i++)
@@ -108,10 +139,11 @@ static void server_json(json_t *st, struct server *s)
 	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
 		const struct fsm_host *h = &sv.fsm->hosts[i];
 
-		json_array_append_new(hosts,
-				      json_pack("{s:s, s:s, s:s, s:b}", "name", h->name, "hostname",
-						h->hostname, "state", fsm_host_state_name(h->state),
-						"failed", h->failed));
+		json_array_append_new(hosts, json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", h->name,
+						       "hostname", h->hostname, "state",
+						       fsm_host_state_name(h->state), "failed",
+						       h->failed, "failed_at",
+						       utc_json(h->failed ? h->failed_at : 0)));
 	}
 	json_object_set_new(st, "hosts", hosts);
 	ob = json_array();
@@ -121,14 +153,25 @@ static void server_json(json_t *st, struct server *s)
 		int failed = at && at->last != NOTIFY_DELIVERED && at->last != NOTIFY_DUPLICATE;
 
 		json_array_append_new(ob,
-				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id",
+				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o}", "id",
 						(json_int_t)o->id, "hostname", o->hostname, "event",
 						o->stopped ? "STOPPED" : "STARTED", "status",
 						fsm_outbox_status_name(o->status), "uuid", o->uuid,
 						"tries", (json_int_t)(at ? at->tries : 0),
-						"last_error", failed ? at->message : ""));
+						"last_error", failed ? at->message : "",
+						"generated_at", utc_json(o->generated_at)));
 	}
 	json_object_set_new(st, "outbox", ob);
+}
+
+/* Is the pinned XDP link still on the interface? Deleting and re-creating
+ * the interface (a network restart re-creating a bond or VLAN) or `vigil
+ * xdp detach` leaves the agent running while no probe is answered. */
+static int xdp_attached(const struct vigil_config *c)
+{
+	int ifindex = loader_link_ifindex(c->pin_dir);
+
+	return ifindex > 0 && (unsigned)ifindex == if_nametoindex(c->interface);
 }
 
 char *status_json(const struct agent_view *v)
@@ -154,8 +197,9 @@ char *status_json(const struct agent_view *v)
 	json_object_set_new(st, "bad_messages", json_integer((json_int_t)m->stats.bad_msgs));
 	json_object_set_new(st, "hypervisor_hostname", json_string(c->hypervisor_hostname));
 	json_object_set_new(st, "wait_period_ms", json_integer(c->verdict.wait_period_ms));
+	json_object_set_new(st, "xdp_attached", json_boolean(xdp_attached(c)));
 	if (v->server)
-		server_json(st, v->server);
+		server_json(st, v);
 	else
 		json_object_set_new(st, "raft", json_pack("{s:s}", "role", "client"));
 	return dump(st);
