@@ -82,6 +82,7 @@ void api_publish(struct api_state *st, char *members, char *status, char *metric
 		free(st->metrics);
 		st->metrics = metrics;
 	}
+	st->published_ns = now_mono_ns();
 	pthread_mutex_unlock(&st->lock);
 }
 
@@ -131,6 +132,31 @@ static enum MHD_Result reply_published(struct MHD_Connection *c, struct api_stat
 	ret = reply_typed(c, MHD_HTTP_OK, *which ? *which : "null", type);
 	pthread_mutex_unlock(&st->lock);
 	return ret;
+}
+
+/*
+ * 200 while the event loop runs; 503 while leaving, or when the loop has not
+ * published for API_STALL_MS: failure detection, reports and Raft stand
+ * still then, while this thread still answers (and the kernel still
+ * answers probes, so peers see the host "agent stalled", not dead).
+ */
+static enum MHD_Result health(struct MHD_Connection *c, struct api_state *st)
+{
+	const char *why = "";
+	char body[160];
+	uint64_t age_ms;
+
+	pthread_mutex_lock(&st->lock);
+	age_ms = (now_mono_ns() - st->published_ns) / NSEC_PER_MSEC;
+	if (st->stopping)
+		why = "leaving";
+	else if (age_ms > API_STALL_MS)
+		why = "stalled";
+	pthread_mutex_unlock(&st->lock);
+	snprintf(body, sizeof(body),
+		 "{\"healthy\": %s, \"reason\": \"%s\", \"last_publish_ms\": %llu}",
+		 *why ? "false" : "true", why, (unsigned long long)age_ms);
+	return reply(c, *why ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, body);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -201,9 +227,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return reply_published(c, s->st, &s->st->metrics,
 				       "text/plain; version=0.0.4; charset=utf-8");
 	if (!strcmp(url, "/v1/health"))
-		return s->st->stopping ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					       "{\"healthy\": false, \"reason\": \"leaving\"}")
-				       : reply(c, MHD_HTTP_OK, "{\"healthy\": true}");
+		return health(c, s->st);
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 

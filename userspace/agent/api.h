@@ -9,15 +9,22 @@
 #define VIGIL_API_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 /* What the loop publishes for the HTTP thread. */
 struct api_state {
 	pthread_mutex_t lock;
-	char *members; /* GET /v1/members */
-	char *status;  /* GET /v1/status */
-	char *metrics; /* GET /metrics */
-	int stopping;  /* /v1/health answers 503 */
+	char *members;	       /* GET /v1/members */
+	char *status;	       /* GET /v1/status */
+	char *metrics;	       /* GET /metrics */
+	int stopping;	       /* /v1/health answers 503 */
+	uint64_t published_ns; /* monotonic time of the last api_publish() */
 };
+
+/* /v1/health answers 503 "stalled" when the loop has not published (every
+ * 100 ms) for this long: as long as a peer waits to call an agent stalled
+ * (agent_stall_ms' default). */
+#define API_STALL_MS 2000
 
 /* What the API asks of the agent (called from the HTTP thread). */
 struct api_ops {
