@@ -329,9 +329,8 @@ static void reload(struct agent *a)
 			a->config_path);
 		return;
 	}
-	if (strcmp(c.node_name, a->cfg.node_name) || strcmp(c.cluster, a->cfg.cluster) ||
-	    strcmp(c.interface, a->cfg.interface) || c.port != a->cfg.port)
-		log_warn("node_name, cluster, interface and port change only on restart");
+	if (config_restart_keys(&a->cfg, &c, err, sizeof(err)))
+		log_warn("changed but applied only on restart: %s", err);
 	log_set_level((enum log_level)c.log_level);
 	config_keyring(&c, &kr);
 	if (maps_set_keys(&a->loader.maps, &kr) == 0) {
@@ -341,6 +340,16 @@ static void reload(struct agent *a)
 	a->memb.cfg = c.memb;
 	a->cfg.memb = c.memb;
 	a->cfg.log_level = c.log_level;
+	/* The timers with periods of their own, restarted if those changed;
+	 * the heartbeat ticks at once, so the change leaves no gap in it. */
+	if (c.heartbeat_interval_ms != a->cfg.heartbeat_interval_ms) {
+		a->cfg.heartbeat_interval_ms = c.heartbeat_interval_ms;
+		uv_timer_start(&a->heartbeat_timer, on_heartbeat, 0, c.heartbeat_interval_ms);
+	}
+	if (c.pushpull_interval_ms != a->cfg.pushpull_interval_ms) {
+		a->cfg.pushpull_interval_ms = c.pushpull_interval_ms;
+		pushpull_set_interval(&a->pp, c.pushpull_interval_ms);
+	}
 	memcpy(a->cfg.key, c.key, sizeof(c.key));
 	memcpy(a->cfg.key_next, c.key_next, sizeof(c.key_next));
 	a->cfg.has_key_next = c.has_key_next;

@@ -777,6 +777,10 @@ int config_warn(const struct vigil_config *c, const char *name)
 			 "evacuated) as soon as a majority misses it, even if it is only "
 			 "rebooting; for tests and demonstrations only",
 			 name);
+	if (c->heartbeat_interval_ms >= c->memb.agent_stall_ms && ++n)
+		log_warn("%s: \"heartbeat_interval_ms\" (%u) is not below \"agent_stall_ms\" "
+			 "(%u): peers would show this agent stalled between two beats",
+			 name, c->heartbeat_interval_ms, c->memb.agent_stall_ms);
 	if (c->raft.nservers == 1 && ++n)
 		log_warn("%s: one server in \"servers\": no verdict while it is down; use 3 or "
 			 "5 outside a lab",
@@ -803,6 +807,78 @@ void config_keyring(const struct vigil_config *c, struct vigil_keyring *kr)
 		wire_key_split(c->key_next, &kr->slot[1].k0, &kr->slot[1].k1);
 		kr->slot[1].valid = 1;
 	}
+}
+
+/*
+ * Does SIGHUP apply this key? The agent's reload() applies the keys, the
+ * log level, its own two timers and every membership timing key (struct
+ * memb_config); the rest is read once at start. `vigil config`, vigil.json(5)
+ * and docs/operations.md say so from here, and reload() names the changed
+ * keys it cannot apply.
+ */
+static int reloadable(const struct cfg_directive *d)
+{
+	static const char *const names[] = {"key", "key_next", "log_level", "heartbeat_interval_ms",
+					    "pushpull_interval_ms"};
+
+	if (d->off >= OFF(memb) && d->off < OFF(memb) + SZ(memb))
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(d->name, names[i]))
+			return 1;
+	return 0;
+}
+
+/* Do a and b hold the same value of d? */
+static int same_value(const struct vigil_config *a, const struct vigil_config *b,
+		      const struct cfg_directive *d)
+{
+	const char *pa = (const char *)a + d->off, *pb = (const char *)b + d->off;
+
+	switch (d->type) {
+	case CFG_STRING:
+		return !strcmp(pa, pb);
+	case CFG_LIST: {
+		int n = *(const int *)(const void *)((const char *)a + d->aux_off);
+
+		if (n != *(const int *)(const void *)((const char *)b + d->aux_off))
+			return 0;
+		for (int i = 0; i < n; i++)
+			if (strcmp(pa + (size_t)i * d->size, pb + (size_t)i * d->size))
+				return 0;
+		return 1;
+	}
+	case CFG_KEY:
+		return *(const int *)(const void *)((const char *)a + d->aux_off) ==
+			       *(const int *)(const void *)((const char *)b + d->aux_off) &&
+		       !memcmp(pa, pb, VIGIL_KEY_LEN);
+	case CFG_UINT:
+	case CFG_ENUM:
+	case CFG_BOOL:
+		return !memcmp(pa, pb, d->size);
+	}
+	return 0;
+}
+
+int config_restart_keys(const struct vigil_config *running, const struct vigil_config *next,
+			char *out, size_t size)
+{
+	size_t len = 0;
+	int n = 0;
+
+	if (size)
+		out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+		const struct cfg_directive *d = &directives[i];
+
+		if (reloadable(d) || same_value(running, next, d))
+			continue;
+		if (len < size)
+			len += (size_t)snprintf(out + len, size - len, "%s%s", n ? ", " : "",
+						d->name);
+		n++;
+	}
+	return n;
 }
 
 void config_print_reference(FILE *out)
@@ -834,7 +910,8 @@ void config_print_reference(FILE *out)
 			fprintf(out, "boolean");
 			break;
 		}
-		fprintf(out, "; default: %s\n    %s\n",
-			d->def ? (*d->def ? d->def : "\"\"") : "none", d->help);
+		fprintf(out, "; default: %s%s\n    %s\n",
+			d->def ? (*d->def ? d->def : "\"\"") : "none",
+			reloadable(d) ? "; SIGHUP reloads it" : "", d->help);
 	}
 }

@@ -122,6 +122,11 @@ int config_set(struct vigil_config *c, const char *key, const char *value, char 
 struct sockaddr;
 int config_check_bind(const struct vigil_config *c, const char *key, const struct sockaddr *sa,
 		      char *err, size_t errsz);
+/* The keys whose values differ between the running configuration and the
+ * next one but that SIGHUP does not apply (only a restart does), as
+ * "a, b, c" in out; returns how many. */
+int config_restart_keys(const struct vigil_config *running, const struct vigil_config *next,
+			char *out, size_t size);
 /* Print the directive table as a reference (used for docs and `vigil config`). */
 void config_print_reference(FILE *out);
 /* config_defaults + config_load_file (path NULL: the default), errors
