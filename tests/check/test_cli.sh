@@ -93,6 +93,25 @@ check "missing config file: names it" grep -q "/nonexistent.json" "$VT_DIR/err"
 printf '{"key": "%s", "bpffs": "%s/none", "api_addr": "127.0.0.1:1"}\n' "$k1" "$tmp" >"$VT_DIR/c.json"
 check "members with no agent: exit 2" test "$(rc "$VIGIL" members -config "$VT_DIR/c.json")" = 2
 check "members with no agent: says why" grep -q "is \`vigil agent\` running" "$VT_DIR/err"
+# operations.md's "symptom" table quotes the message: the code must say it.
+quoted=$(sed -n 's/^| `vigil members`: `\(cannot reach[^`]*\)`.*/\1/p' docs/operations.md)
+check "members with no agent: says what operations.md quotes (${quoted:-nothing quoted})" \
+	sh -c "test -n '$quoted' && grep -qF '${quoted/127.0.0.1:7500/127.0.0.1:1}' $VT_DIR/err"
+check "status and check with no agent: the same words" \
+	sh -c "$VIGIL status -config $VT_DIR/c.json 2>&1 | grep -qF 'cannot reach the agent at http://127.0.0.1:1/v1/status' &&
+	       $VIGIL check -config $VT_DIR/c.json | grep -qF 'CRIT: vigil: cannot reach the agent at http://127.0.0.1:1/v1/health'"
+check "check with no agent: exit 2 (CRIT)" test "$(rc "$VIGIL" check -config "$VT_DIR/c.json")" = 2
+check "check with bad arguments: exit 3 (UNKNOWN) and one line" \
+	sh -c "test \$($VIGIL check -pending soon >$VT_DIR/out 2>/dev/null; echo \$?) = 3 && grep -q '^UNKNOWN: ' $VT_DIR/out"
+if [ "$(id -u)" = 0 ]; then
+	# A user who cannot read the configuration is told how to reach the API.
+	check "members as a user who cannot read the configuration: exit 2, names VIGIL_HTTP_ADDR" \
+		sh -c "test \$(setpriv --reuid=65534 --regid=65534 --clear-groups $VIGIL members -config $VT_DIR/c.json 2>$VT_DIR/err; echo \$?) = 2 &&
+		       grep -q 'VIGIL_HTTP_ADDR' $VT_DIR/err"
+fi
+check "members -status with an unknown state: exit 2" test "$(rc "$VIGIL" members -config "$VT_DIR/c.json" -status gone)" = 2
+check "... naming the states it takes" grep -q "alive, suspect, dead, left, stalled" "$VT_DIR/err"
+check "members -role with an unknown role: exit 2" test "$(rc "$VIGIL" members -config "$VT_DIR/c.json" -role voter)" = 2
 check "xdp status with nothing attached: exit 1" test "$(rc "$VIGIL" xdp status -config "$VT_DIR/c.json")" = 1
 check "maps with nothing pinned: exit 2 and a hint" \
 	sh -c "test \$($VIGIL maps -config $VT_DIR/c.json >/dev/null 2>$VT_DIR/err2; echo \$?) = 2 && grep -q 'xdp status' $VT_DIR/err2"

@@ -43,6 +43,13 @@ for i in range(1, len(man) - 2):
 ' docs/man/vigil.json.5)
 check "every key's entry in vigil.json(5) is what \`vigil config\` prints${drift:+ (differ: $drift)}" test -z "$drift"
 
+# What SIGHUP reloads: operations.md's list is the binary's.
+reloaded=$($VIGIL config | awk '/SIGHUP reloads it/{print $1}' | sort)
+listed=$(sed -n '/^What `SIGHUP` reloads, exactly/,/^Everything else needs a restart/{/^Everything/!p}' docs/operations.md |
+	grep -o '`[a-z_.]*`' | tr -d '`' | grep -v '^keys$' | sort -u)
+check "operations.md lists what SIGHUP reloads, as \`vigil config\` marks it ($(echo "$reloaded" | wc -l) keys)" \
+	test "$reloaded" = "$listed"
+
 k=$($VIGIL keygen)
 sed "s#REPLACE-WITH-OUTPUT-OF-vigil-keygen==#$k#" docs/vigil.json >"$tmp/sample.json"
 check "the sample docs/vigil.json is valid" "$VIGIL" config -config "$tmp/sample.json" -config-test
@@ -53,6 +60,17 @@ for c in $cmds; do
 	grep -q "^\.B vigil $c" docs/man/vigil.8 || missing="$missing $c"
 done
 check "every command is in vigil(8)${missing:+ (missing:$missing)}" test -z "$missing"
+# ... with every option its usage line (`vigil help CMD`) shows, in its SYNOPSIS
+# entry (".B vigil CMD" up to ".br", roff's \- undone).
+missing=""
+for c in $cmds; do
+	synopsis=$(sed -n "/^\.B vigil $c\$/,/^\.br\$/p" docs/man/vigil.8 | sed 's/\\-/-/g')
+	for o in $($VIGIL help "$c" | head -1 | grep -oE '(^| |\[)--?[a-z][a-z-]*' | tr -d ' ['); do
+		grep -qE -- "(^| )$o( |$)" <<<"$synopsis" || missing="$missing $c:$o"
+	done
+done
+check "vigil(8)'s SYNOPSIS has every option of every command's usage${missing:+ (missing:$missing)}" \
+	test -z "$missing"
 
 # Events: what the code logs (log_event(LEVEL, "NAME", ...)) and what
 # operations.md's table lists ("| `NAME` | level |").
