@@ -53,6 +53,13 @@ check "operations.md lists what SIGHUP reloads, as \`vigil config\` marks it ($(
 k=$($VIGIL keygen)
 sed "s#REPLACE-WITH-OUTPUT-OF-vigil-keygen==#$k#" docs/vigil.json >"$tmp/sample.json"
 check "the sample docs/vigil.json is valid" "$VIGIL" config -config "$tmp/sample.json" -config-test
+# ... and one file for every host of the zone: no host's own name in it, and
+# its servers are hypervisors it joins (operations.md: servers are members).
+check "the sample is the same for every host: no node_name, hypervisor_hostname empty, servers among the joined hosts" \
+	python3 -c "
+import json; c = json.load(open('docs/vigil.json'))
+assert 'node_name' not in c and c['hypervisor_hostname'] == '', 'a host name is hard-coded'
+assert sorted(s.split('@')[1] for s in c['servers']) == sorted(c['join']), (c['servers'], c['join'])"
 
 cmds=$($VIGIL help | awk '/^commands:/{on=1; next} on && /^  [a-z]/{print $1}')
 missing=""
