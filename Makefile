@@ -10,6 +10,7 @@
 #   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
 #   make bench-detect  crash detection latency on a 16-host namespace cluster
 #   make bench-recovery  crash to Masakari's 202 on a 5-host cluster, real masakari-api
+#   make bench-compare  vigil vs Serf (lan, local) and tightened memberlist under the same faults
 #   make bench-sim   simulated 10/100/1000-node clusters: detection, msgs/node/s
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, systemd unit, man pages, sample config,
@@ -103,7 +104,7 @@ TEST_LDLIBS := $(LDLIBS) -lcmocka
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
-.PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery \
+.PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery bench-compare \
 	vmlinux install uninstall format tests
 
 all: $(O)/vigil
@@ -199,15 +200,28 @@ bench-sim: $(O)/sim/sim
 bench-recovery: $(O)/vigil $(TEST_BPF_OBJS)
 	$(Q)O=$(O) VIGIL=$(O)/vigil tests/bench/bench-recovery.sh
 
+# bench-compare's memberlist member, built offline from Debian's Go sources.
+MLNODE := $(O)/bench/memberlist-node
+$(MLNODE): tests/bench/memberlist-node/main.go
+	$(call msg,GO,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+		GOCACHE=$(abspath $(O))/go-cache go build -o $@ ./tests/bench/memberlist-node
+
+bench-compare: $(O)/vigil $(TEST_BPF_OBJS) $(MLNODE)
+	$(Q)O=$(O) VIGIL=$(O)/vigil MLNODE=$(MLNODE) tests/bench/bench-compare.sh
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 # Debian 12 packages: build, tests (namespaces, nftables, stress-ng, promtool,
-# prometheus) and benchmarks. masakari-api is installed by its test launcher.
+# prometheus) and benchmarks (bench-compare: serf, Go and memberlist's sources,
+# gnuplot). masakari-api is installed by its test launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev libsodium-dev \
 	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
-	python3 ca-certificates socat jq groff-base man-db clang-format coreutils
+	python3 ca-certificates socat jq groff-base man-db clang-format coreutils \
+	serf golang-go golang-github-hashicorp-memberlist-dev gnuplot-nox
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600
