@@ -62,7 +62,7 @@ BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) \
 #          state, verdicts, the notifier's and the voters' rules
 #   xdp    the XDP program's life cycle and its maps, from userspace (libbpf)
 #   agent  the daemon: event loop, sockets, Raft, Masakari, HTTP API
-#   cli    the operator's commands
+#   cli    the operator's commands (HTTP to the agent; offline Raft recovery)
 #   demo   `vigil demo`
 # main.c (the command table) sits on top of all of them.
 PKGS := libbpf libelf zlib jansson libcurl libuv libmicrohttpd libsystemd libsodium
@@ -71,7 +71,7 @@ INC_lib := -Iinclude -Iuserspace/lib
 INC_core := $(INC_lib) -Iuserspace/core
 INC_xdp := $(INC_core) -Iuserspace/xdp -I$(O)
 INC_agent := $(INC_xdp) -Iuserspace/agent
-INC_cli := $(INC_xdp) -Iuserspace/cli
+INC_cli := $(INC_agent) -Iuserspace/cli
 INC_demo := $(INC_cli) -Iuserspace/demo
 INC_main := $(INC_agent) -Iuserspace/cli -Iuserspace/demo
 INC_all := $(INC_main)

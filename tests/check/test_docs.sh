@@ -71,7 +71,7 @@ check "every command is in vigil(8)${missing:+ (missing:$missing)}" test -z "$mi
 # entry (".B vigil CMD" up to ".br", roff's \- undone).
 missing=""
 for c in $cmds; do
-	synopsis=$(sed -n "/^\.B vigil $c\$/,/^\.br\$/p" docs/man/vigil.8 | sed 's/\\-/-/g')
+	synopsis=$(sed -n "/^\.B vigil $c\( .*\)\?\$/,/^\.br\$/p" docs/man/vigil.8 | sed 's/\\-/-/g')
 	for o in $($VIGIL help "$c" | head -1 | grep -oE '(^| |\[)--?[a-z][a-z-]*' | tr -d ' ['); do
 		grep -qE -- "(^| )$o( |$)" <<<"$synopsis" || missing="$missing $c:$o"
 	done

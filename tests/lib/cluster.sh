@@ -40,11 +40,13 @@ vc_up() {
 	done
 }
 
-vc_write_cfg() { # I EXTRA_JSON
-	local i=$1 extra=${2:-}
+# vc_write_cfg I EXTRA_JSON: hv I's configuration; it joins through
+# $VC_JOIN (a JSON list; default hv1's address)
+vc_write_cfg() {
+	local i=$1 extra=${2:-} join=${VC_JOIN:-[\"${VC_IP[1]}\"]}
 	mkdir -p "$VT_DIR/data/hv$i"
-	printf '{\n  "node_name": "hv%s", "cluster": "vc", "interface": "eth0",\n  "key": "%s", "bpffs": "%s", "data_dir": "%s",\n  "join": ["%s"], %s\n  "log_level": "info"\n}\n' \
-		"$i" "$VC_KEY" "$VT_BPFFS/hv$i" "$VT_DIR/data/hv$i" "${VC_IP[1]}" "$extra" >"${VC_CFG[$i]}"
+	printf '{\n  "node_name": "hv%s", "cluster": "vc", "interface": "eth0",\n  "key": "%s", "bpffs": "%s", "data_dir": "%s",\n  "join": %s, %s\n  "log_level": "info"\n}\n' \
+		"$i" "$VC_KEY" "$VT_BPFFS/hv$i" "$VT_DIR/data/hv$i" "$join" "$extra" >"${VC_CFG[$i]}"
 }
 
 vc_start() { # I
@@ -103,6 +105,27 @@ vc_crash() { # I
 	vc_isolate "$1"
 	kill -KILL "${VC_PID[$1]}" 2>/dev/null
 	wait "${VC_PID[$1]}" 2>/dev/null # reap it quietly (no "Killed" job notice)
+}
+
+# vc_leave I: `vigil leave` on hv I; returns the agent's exit status
+vc_leave() {
+	ip netns exec "${VC_NS[$1]}" "$VIGIL" leave -config "${VC_CFG[$1]}" >/dev/null 2>&1 ||
+		return 1
+	wait "${VC_PID[$1]}"
+}
+
+# vc_stop I: SIGTERM to hv I's agent; returns its exit status
+vc_stop() {
+	kill -TERM "${VC_PID[$1]}" 2>/dev/null
+	wait "${VC_PID[$1]}"
+}
+
+# vc_reboot_down I: the first half of a clean reboot of hv I: the agent
+# stopped by SIGTERM, then the kernel's state gone as at power-off (the XDP
+# program detached, bpffs pins removed): nothing answers for hv I.
+vc_reboot_down() {
+	vc_stop "$1" || return 1
+	ip netns exec "${VC_NS[$1]}" "$VIGIL" xdp detach -config "${VC_CFG[$1]}" >/dev/null 2>&1
 }
 
 # vc_status I: hv I's `vigil status -j`

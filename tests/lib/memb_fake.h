@@ -111,6 +111,15 @@ static inline void fake_memb_init(struct memb *m)
 	m->self.incarnation = fake_wall_s_value << 32; /* as the agent starts, at its epoch */
 }
 
+/* The address fake_member gives member id, as addr_format writes it. */
+static inline const char *fake_addr(uint32_t id)
+{
+	static char s[32];
+
+	snprintf(s, sizeof(s), "10.%u.%u.%u:7301", (id >> 16) & 0xff, (id >> 8) & 0xff, id & 0xff);
+	return s;
+}
+
 /* Member id (named hvID, at 10.0.0.ID) in state st at incarnation inc, as a
  * full-state merge would bring it. */
 static inline void fake_member(struct memb *m, uint32_t id, uint8_t role, enum memb_state st,

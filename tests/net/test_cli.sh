@@ -144,7 +144,8 @@ check "xdp attach: status says attached again" vt_wait_for 3 xdp_ok
 
 kill -TERM "$APID"
 wait "$APID"
-check "SIGTERM: agent leaves and exits 0" test $? = 0
+check "SIGTERM: the agent stops and exits 0" test $? = 0
+check "SIGTERM: ... without leaving the cluster" grep -q "stays a member of the cluster" "$VT_DIR/agent.log"
 check "after exit the XDP program stays attached (pinned link)" \
 	sh -c "ip -n $NS link show eth0 | grep -q xdp"
 

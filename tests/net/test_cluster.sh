@@ -74,16 +74,27 @@ done
 vc_start 6
 joined() { vc_all_see alive hv6 5; }
 check "join: every member sees hv6 alive" vt_wait_for 10 joined
-kill -TERM "${VC_PID[3]}"
+vc_leave 3
+check "leave: hv3 exited cleanly" test $? = 0
 left() { vc_all_see left hv3 3 5; }
 check "leave: every member sees hv3 left" vt_wait_for 10 left
-wait "${VC_PID[3]}"
-check "leave: hv3 exited cleanly" test $? = 0
 sleep 1
 check "join + leave: no failure raised about hv3 or hv6" \
 	sh -c "! cat $VT_DIR/hv[1246].log | grep -q 'member=hv[36] from=.* to=\(suspect\|dead\)'"
 vc_start 3
 back() { vc_all_see alive hv3 5; }
 check "leave, then restart: every member sees hv3 alive again" vt_wait_for 10 back
+
+# --- SIGTERM stops the agent, the host stays a member (a restart, an upgrade) -----
+vc_stop 4
+check "SIGTERM: hv4's agent exited 0" test $? = 0
+check "SIGTERM: hv4 logged that it stays a member" grep -q "stays a member of the cluster" "$VT_DIR/hv4.log"
+sleep 3
+check "SIGTERM: 3 s later every member sees hv4 alive (its kernel answers)" \
+	vt_wait_for 10 vc_all_see alive hv4 5
+check "SIGTERM: nobody suspected hv4" \
+	sh -c "! cat $VT_DIR/hv[1236].log | grep -q 'member=hv4 from=.* to=\(suspect\|dead\|left\)'"
+vc_start 4
+check "SIGTERM, then restart: hv4 alive everywhere" vt_wait_for 10 vc_all_see alive hv4 5
 
 exit $((VT_FAILS > 0))

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "learn.h"
+#include "util.h"
 #include "memb_fake.h"
 
 #define NOW fake_wall_s_value
@@ -256,6 +258,114 @@ static void test_dead_contacts_budgeted(void **state)
 	assert_true(fake_sent >= 9 * MEMB_DEAD_CONTACTS_PER_S);
 }
 
+/* After a restart we hear of a death we did not know of (the host was down
+ * before we started): we learn the member and verify it with our own
+ * probes, suspected by us alone, until our suspicion runs out. */
+static void test_unknown_death_learned_and_verified(void **state)
+{
+	struct member *mb;
+	unsigned sent;
+
+	(void)state;
+	gossip(2, 9, MEMB_DEAD, 5, "10.0.0.9");
+	mb = memb_find(&m, 9);
+	assert_non_null(mb);
+	assert_int_equal(mb->state, MEMB_SUSPECT);
+	assert_int_equal(mb->nconfirm, 1);
+	assert_int_equal(mb->confirmers[0], FAKE_SELF); /* not the claim's sender */
+	assert_int_equal(m.stats.learned, 1);
+	sent = fake_sent;
+	for (int i = 0; i < 2000 && mb->state == MEMB_SUSPECT; i++) { /* <= 10 s */
+		fake_now_ns += MEMB_TICK_MS * MS;
+		memb_tick(&m);
+	}
+	assert_int_equal(mb->state, MEMB_DEAD);
+	assert_true(fake_sent > sent); /* it was probed, not just believed */
+}
+
+/* Only a death heard from a member teaches us; a full-state merge (push-pull)
+ * never brings back what the others may already have forgotten, and a
+ * member that left is never learned. */
+static void test_merge_and_leave_never_learned(void **state)
+{
+	struct wire_update u;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	u.node_id = 9;
+	u.state = VIGIL_ST_DEAD;
+	u.incarnation = 5;
+	snprintf(u.name, sizeof(u.name), "hv9");
+	memb_merge(&m, &u, 1);
+	assert_null(memb_find(&m, 9));
+	gossip(2, 10, MEMB_LEFT, 5, "10.0.0.10");
+	assert_null(memb_find(&m, 10));
+	assert_int_equal(m.stats.learned, 0);
+}
+
+/* A host the decided state counts and we never heard of: learned at the
+ * lowest incarnation, so the host's own word (it answers, it gossips)
+ * always overrides it. */
+static void test_learned_member_overridden_by_its_own_word(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct member *mb;
+
+	(void)state;
+	assert_int_equal(addr_parse("10.0.0.11:7301", 7301, &ss, &sl), 0);
+	assert_int_equal(memb_learn(&m, 11, "hv11", (struct sockaddr *)&ss, sl), 1);
+	assert_int_equal(memb_learn(&m, 11, "hv11", (struct sockaddr *)&ss, sl), 0);
+	assert_int_equal(memb_learn(&m, FAKE_SELF, "self", (struct sockaddr *)&ss, sl), 0);
+	mb = memb_find(&m, 11);
+	assert_int_equal(mb->state, MEMB_SUSPECT);
+	assert_int_equal(mb->incarnation, 0);
+	gossip(11, 11, MEMB_ALIVE, NOW << 32, "10.0.0.11");
+	assert_int_equal(mb->state, MEMB_ALIVE);
+}
+
+/* A server teaches its membership the hosts of the decided state: those
+ * without a verdict that did not leave, with a recorded address. */
+static void test_decided_hosts_learned(void **state)
+{
+	struct fsm f;
+	char *c;
+	struct member *mb;
+
+	(void)state;
+	fsm_init(&f);
+	for (uint32_t id = 2; id <= 6; id++) {
+		char name[16], addr[32];
+
+		snprintf(name, sizeof(name), "hv%u", id);
+		snprintf(addr, sizeof(addr), "10.0.0.%u:7301", id);
+		c = fsm_cmd_member(id, name, name, id == 6 ? NULL : addr);
+		fsm_apply(&f, c, strlen(c));
+		free(c);
+	}
+	c = fsm_cmd_verdict(3, 1, 0, 3); /* hv3 has its verdict */
+	fsm_apply(&f, c, strlen(c));
+	free(c);
+	c = fsm_cmd_left(4); /* hv4 left */
+	fsm_apply(&f, c, strlen(c));
+	free(c);
+	/* hv2 and hv5 are learned; hv6 has no address recorded */
+	assert_int_equal(learn_decided_hosts(&m, &f, 7301, 1), 2);
+	assert_non_null(memb_find(&m, 2));
+	assert_non_null(memb_find(&m, 5));
+	assert_null(memb_find(&m, 3));
+	assert_null(memb_find(&m, 4));
+	assert_null(memb_find(&m, 6));
+	assert_int_equal(learn_decided_hosts(&m, &f, 7301, 1), 0);
+	/* a death without a verdict is told again */
+	mb = memb_find(&m, 2);
+	mb->state = MEMB_DEAD;
+	mb->transmits_left = 0;
+	learn_decided_hosts(&m, &f, 7301, 1);
+	assert_true(mb->transmits_left > 0);
+	fsm_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +381,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_member_table_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_dead_reaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_contacts_budgeted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_death_learned_and_verified, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_merge_and_leave_never_learned, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_learned_member_overridden_by_its_own_word,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decided_hosts_learned, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,7 +71,7 @@ static void one_verdict(struct fsm *f)
 	for (uint32_t i = 1; i <= 5; i++) {
 		snprintf(name, sizeof(name), "hv%u", i);
 		snprintf(host, sizeof(host), "compute-%u", i);
-		commit(f, fsm_cmd_member(i, name, host));
+		commit(f, fsm_cmd_member(i, name, host, NULL));
 	}
 	commit(f, fsm_cmd_verdict(5, 1764547200123456789ULL, 0, 4));
 	assert_int_equal(f->noutbox, 1);
@@ -207,7 +207,7 @@ static void test_leader_killed_after_send_exactly_once(void **state)
 	for (uint32_t i = 1; i <= 5; i++) {
 		snprintf(name, sizeof(name), "hv%u", i);
 		snprintf(host, sizeof(host), "compute-%u", i);
-		cluster_propose(c, l, fsm_cmd_member(i, name, host), N_SERVERS);
+		cluster_propose(c, l, fsm_cmd_member(i, name, host, NULL), N_SERVERS);
 	}
 	cluster_propose(c, l, fsm_cmd_verdict(5, 1764547200123456789ULL, 0, 3), N_SERVERS);
 	for (unsigned i = 0; i < N_SERVERS; i++)

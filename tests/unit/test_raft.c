@@ -30,7 +30,7 @@ static void add_members(struct fsm *f, int n)
 
 		snprintf(name, sizeof(name), "hv%d", i);
 		snprintf(host, sizeof(host), "compute-%d", i);
-		c = fsm_cmd_member((uint32_t)i, name, host);
+		c = fsm_cmd_member((uint32_t)i, name, host, fake_addr((uint32_t)i));
 		assert_int_equal(fsm_apply(f, c, strlen(c)), 0);
 		free(c);
 	}
@@ -417,7 +417,7 @@ static void test_raft_verdict_replicated(void **state)
 	for (uint32_t i = 1; i <= 5; i++) {
 		snprintf(name, sizeof(name), "hv%u", i);
 		snprintf(host, sizeof(host), "compute-%u", i);
-		cluster_propose(c, l, fsm_cmd_member(i, name, host), c->n);
+		cluster_propose(c, l, fsm_cmd_member(i, name, host, fake_addr(i)), c->n);
 	}
 	for (uint64_t t = 0; t <= 30 * NS_S; t += NS_S)
 		for (uint32_t r = 1; r <= 3; r++)
@@ -436,7 +436,7 @@ static void test_raft_leader_change_keeps_outbox(void **state)
 	struct cluster *c = *state;
 	unsigned l = cluster_leader(c), l2;
 
-	cluster_propose(c, l, fsm_cmd_member(7, "hv7", "compute-7"), c->n);
+	cluster_propose(c, l, fsm_cmd_member(7, "hv7", "compute-7", NULL), c->n);
 	cluster_propose(c, l, fsm_cmd_verdict(7, 9, 0, 3), c->n);
 	raft_fixture_depose(&c->fx);
 	l2 = cluster_leader(c);
@@ -454,7 +454,7 @@ static void test_raft_minority_cannot_commit(void **state)
 	struct raft *r;
 	raft_index idx;
 
-	cluster_propose(c, l, fsm_cmd_member(8, "hv8", "compute-8"), c->n);
+	cluster_propose(c, l, fsm_cmd_member(8, "hv8", "compute-8", NULL), c->n);
 	/* Cut the leader off from both followers. */
 	for (unsigned i = 0; i < c->n; i++) {
 		if (i == l)
@@ -512,7 +512,7 @@ static void test_raft_snapshot_restore(void **state)
 	for (uint32_t i = 100; i < 140; i++) {
 		snprintf(name, sizeof(name), "hv%u", i);
 		assert_int_equal(raft_fsm_propose(raft_fixture_get(&c->fx, l),
-						  fsm_cmd_member(i, name, name), NULL, NULL),
+						  fsm_cmd_member(i, name, name, NULL), NULL, NULL),
 				 0);
 	}
 	assert_int_equal(raft_fsm_propose(raft_fixture_get(&c->fx, l),

@@ -36,7 +36,7 @@ static void member(struct fsm *f, uint32_t id)
 	char name[16], *c;
 
 	snprintf(name, sizeof(name), "hv%u", id);
-	c = fsm_cmd_member(id, name, name);
+	c = fsm_cmd_member(id, name, name, NULL);
 	fsm_apply(f, c, strlen(c));
 	free(c);
 }
@@ -116,14 +116,52 @@ static void test_suspect_server_not_added(void **state)
 	assert_int_equal(voters_next(&w->conf, &w->m, &w->f, 3, &vc), VOTER_NONE);
 }
 
+/* A server that left keeps its vote while it is needed to make up the
+ * configured count; a spare that left, or a voter beyond the count, goes. */
 static void test_left_server_removed(void **state)
 {
 	struct world *w = *state;
 	struct voter_change vc;
 
 	fake_member(&w->m, 2, VIGIL_ROLE_SERVER, MEMB_LEFT, 1);
+	assert_int_equal(voters_next(&w->conf, &w->m, &w->f, 3, &vc), VOTER_NONE);
+	fake_member(&w->m, 4, VIGIL_ROLE_SERVER, MEMB_ALIVE, 0);
+	assert_int_equal(raft_configuration_add(&w->conf, 4, "10.0.0.4:7300", RAFT_VOTER), 0);
 	assert_int_equal(voters_next(&w->conf, &w->m, &w->f, 3, &vc), VOTER_REMOVE);
 	assert_int_equal(vc.member->id, 2);
+	fake_member(&w->m, 5, VIGIL_ROLE_SERVER, MEMB_LEFT, 1);
+	assert_int_equal(raft_configuration_add(&w->conf, 5, "10.0.0.5:7300", RAFT_SPARE), 0);
+	assert_int_equal(voters_next(&w->conf, &w->m, &w->f, 5, &vc), VOTER_REMOVE);
+	assert_int_equal(vc.member->id, 5);
+}
+
+/* The zone powered down cleanly, server after server: each leaves while the
+ * others still elect a leader. The voters never drop below the configured
+ * three, so the zone elects a leader again once any two of them return. */
+static void test_zone_power_down_keeps_voters(void **state)
+{
+	struct world *w = *state;
+	struct voter_change vc;
+
+	for (uint32_t id = 1; id <= 3; id++) {
+		fake_member(&w->m, id, VIGIL_ROLE_SERVER, MEMB_LEFT, 1);
+		while (voters_next(&w->conf, &w->m, &w->f, 3, &vc) == VOTER_REMOVE) {
+			struct raft_configuration next;
+
+			/* apply the removal as libraft would */
+			raft_configuration_init(&next);
+			for (unsigned i = 0; i < w->conf.n; i++)
+				if (w->conf.servers[i].id != vc.member->id)
+					assert_int_equal(
+						raft_configuration_add(&next, w->conf.servers[i].id,
+								       w->conf.servers[i].address,
+								       w->conf.servers[i].role),
+						0);
+			raft_configuration_close(&w->conf);
+			w->conf = next;
+		}
+		assert_int_equal(voters_count(&w->conf), 3);
+	}
 }
 
 /* A partition's survivors must not shrink the quorum to their own size. */
@@ -175,6 +213,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_suspect_server_not_added, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_left_server_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zone_power_down_keeps_voters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crashed_server_kept_without_verdict, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crashed_server_replaced, setup, teardown),

@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sodium.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
+#include "learn.h"
 #include "api.h"
 #include "loader.h"
 #include "log.h"
@@ -34,8 +36,10 @@
 #include "util.h"
 
 #define PUBLISH_MS     100
+#define LEARN_MS       2000 /* a server teaches its membership the decided hosts */
 #define LEAVE_GRACE_MS 200
 #define MAINT_QUEUE    16
+#define CALL_QUEUE     8 /* operator calls waiting for the loop */
 
 struct agent {
 	/* configuration */
@@ -53,10 +57,10 @@ struct agent {
 	struct api_state pub;  /* published for the HTTP thread */
 	struct api_server *api, *metrics_api;
 	/* loop sources */
-	uv_timer_t tick_timer, heartbeat_timer, join_timer, publish_timer;
+	uv_timer_t tick_timer, heartbeat_timer, join_timer, publish_timer, learn_timer;
 	uv_timer_t watchdog_timer; /* systemd WATCHDOG=1 at half of WatchdogSec= */
 	uv_signal_t sig_term, sig_int, sig_hup;
-	uv_async_t leave_async, maint_async; /* requests from the HTTP thread */
+	uv_async_t leave_async, maint_async, call_async; /* requests from the HTTP thread */
 	/* state */
 	uint64_t epoch; /* this start's boot epoch: incarnations and REPORT/MAINT begin there */
 	uint64_t heartbeat;
@@ -71,6 +75,8 @@ struct agent {
 		int on;
 	} maint_q[MAINT_QUEUE]; /* maintenance requests, under pub.lock */
 	int maint_n;
+	struct api_call *call_q[CALL_QUEUE]; /* operator calls, under pub.lock */
+	int call_n;
 };
 
 /* ---- what the modules tell the wiring ---------------------------------------- */
@@ -181,6 +187,24 @@ static void on_tick(uv_timer_t *t)
 		memb_tick(&a->memb);
 }
 
+/* A server: every host the decided state counts is a member here too, and
+ * the deaths among them are told again until they have their verdict
+ * (core/learn.h). */
+static void on_learn(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+	struct server_view v;
+	size_t n;
+
+	if (!a->server || a->stopping)
+		return;
+	server_view(a->server, &v);
+	n = learn_decided_hosts(&a->memb, v.fsm, (uint16_t)a->cfg.port, 1);
+	if (n)
+		log_event(LOG_LVL_INFO, "members_learned",
+			  "count=%zu source=decided_state (probing them)", n);
+}
+
 static void on_heartbeat(uv_timer_t *t)
 {
 	struct agent *a = t->data;
@@ -248,21 +272,43 @@ static void on_leave_done(uv_timer_t *t)
 	}
 }
 
-/* SIGTERM, SIGINT and `vigil leave`: tell the members, then stop the loop. */
-static void agent_leave(struct agent *a, const char *why)
+/* Stop, or leave and stop: either way the reporter is quiet from now on and
+ * the API answers 503. */
+static int agent_stopping(struct agent *a, const char *status)
 {
 	if (a->stopping)
-		return;
+		return 0;
 	a->stopping = 1;
 	pthread_mutex_lock(&a->pub.lock);
 	a->pub.stopping = 1;
 	pthread_mutex_unlock(&a->pub.lock);
-	log_info("%s: leaving the cluster", why);
-	sd_notify(0, "STOPPING=1\nSTATUS=leaving the cluster");
+	sd_notifyf(0, "STOPPING=1\nSTATUS=%s", status);
 	reporter_stop(&a->rep);
-	memb_leave(&a->memb);
 	uv_timer_stop(&a->join_timer);
+	return 1;
+}
+
+/* `vigil leave` (and the signals with leave_on_terminate): tell the members,
+ * then stop the loop. */
+static void agent_leave(struct agent *a, const char *why)
+{
+	if (!agent_stopping(a, "leaving the cluster"))
+		return;
+	log_info("%s: leaving the cluster", why);
+	memb_leave(&a->memb);
 	uv_timer_start(&a->join_timer, (uv_timer_cb)on_leave_done, LEAVE_GRACE_MS, 0);
+}
+
+/* SIGTERM, SIGINT: stop without leaving. The host stays a member: the XDP
+ * program keeps answering probes (its link is pinned), a server stays a
+ * voter. A restart or an upgrade never unprotects the host. */
+static void agent_stop(struct agent *a, const char *why)
+{
+	if (!agent_stopping(a, "stopping (still a member)"))
+		return;
+	log_info("%s: stopping; this host stays a member of the cluster (`vigil leave` leaves)",
+		 why);
+	on_leave_done(&a->join_timer);
 }
 
 /* ---- requests from the HTTP thread ------------------------------------------------ */
@@ -307,6 +353,71 @@ static void on_maint_async(uv_async_t *h)
 		reporter_maintenance(&a->rep, a->maint_q[i].host, a->maint_q[i].on);
 	a->maint_n = 0;
 	pthread_mutex_unlock(&a->pub.lock);
+}
+
+static int api_call(void *ctx, struct api_call *c)
+{
+	struct agent *a = ctx;
+	int rc = 0;
+
+	pthread_mutex_lock(&a->pub.lock);
+	if (a->pub.stopping)
+		rc = -ESHUTDOWN;
+	else if (a->call_n == CALL_QUEUE)
+		rc = -EBUSY;
+	else
+		a->call_q[a->call_n++] = c;
+	pthread_mutex_unlock(&a->pub.lock);
+	if (!rc)
+		uv_async_send(&a->call_async);
+	return rc;
+}
+
+/* One operator call, answered here on the loop. */
+static void answer_call(struct agent *a, struct api_call *c)
+{
+	char msg[512];
+	unsigned code;
+
+	if (a->stopping) {
+		api_call_answer(&a->pub, c, 503,
+				json_pack("{s:s}", "error", "the agent is stopping"));
+		return;
+	}
+	if (!strcmp(c->op, "remove-peer")) {
+		if (!a->server) {
+			api_call_answer(&a->pub, c, 400,
+					json_pack("{s:s}", "error",
+						  "this agent is a client; run it on a server"));
+			return;
+		}
+		code = server_remove_peer(a->server, c->arg, msg, sizeof(msg));
+		api_call_answer(&a->pub, c, code,
+				json_pack("{s:s, s:s}", "server", c->arg,
+					  code < 300 ? "status" : "error", msg));
+		return;
+	}
+	api_call_answer(&a->pub, c, 404, json_pack("{s:s}", "error", "unknown operation"));
+}
+
+/* Take the queued calls under the lock, answer them outside it. */
+static void drain_calls(struct agent *a)
+{
+	struct api_call *q[CALL_QUEUE];
+	int n;
+
+	pthread_mutex_lock(&a->pub.lock);
+	n = a->call_n;
+	memcpy(q, a->call_q, (size_t)n * sizeof(*q));
+	a->call_n = 0;
+	pthread_mutex_unlock(&a->pub.lock);
+	for (int i = 0; i < n; i++)
+		answer_call(a, q[i]);
+}
+
+static void on_call_async(uv_async_t *h)
+{
+	drain_calls(h->data);
 }
 
 /* ---- signals ------------------------------------------------------------------------ */
@@ -368,7 +479,10 @@ static void on_signal(uv_signal_t *s, int signum)
 		return;
 	}
 	snprintf(why, sizeof(why), "signal %d", signum);
-	agent_leave(a, why);
+	if (a->cfg.leave_on_terminate)
+		agent_leave(a, why);
+	else
+		agent_stop(a, why);
 }
 
 /* ---- set-up --------------------------------------------------------------------------- */
@@ -474,12 +588,14 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 
 static int agent_run(struct agent *a)
 {
-	struct api_ops ops = {.maintenance = api_maintenance, .leave = api_leave, .ctx = a};
+	struct api_ops ops = {
+		.call = api_call, .maintenance = api_maintenance, .leave = api_leave, .ctx = a};
 	struct sockaddr_storage self;
 	struct memb_env env;
 	struct vigil_self me;
 	socklen_t sl;
 	char addr[80], path[PATH_MAX], token[API_TOKEN_MAX];
+	long holder;
 	int rc;
 
 	a->started_ns = now_mono_ns();
@@ -499,6 +615,17 @@ static int agent_run(struct agent *a)
 	rc = mkdir_p(a->cfg.data_dir, 0700);
 	if (rc) {
 		log_err("cannot create data_dir %s: %s", a->cfg.data_dir, strerror(-rc));
+		return -1;
+	}
+	/* One agent per data_dir: a second one (or `vigil operator raft
+	 * recover` while this one runs) would corrupt the Raft log. */
+	rc = dir_lock(a->cfg.data_dir, &holder);
+	if (rc < 0) {
+		if (rc == -EWOULDBLOCK)
+			log_err("another vigil agent (pid %ld) uses data_dir %s", holder,
+				a->cfg.data_dir);
+		else
+			log_err("cannot lock data_dir %s: %s", a->cfg.data_dir, strerror(-rc));
 		return -1;
 	}
 	if (boot_epoch(a->cfg.data_dir, &a->epoch))
@@ -537,6 +664,8 @@ static int agent_run(struct agent *a)
 		return -1;
 	uv_async_init(a->loop, &a->maint_async, on_maint_async);
 	a->maint_async.data = a;
+	uv_async_init(a->loop, &a->call_async, on_call_async);
+	a->call_async.data = a;
 	uv_async_init(a->loop, &a->leave_async, on_leave_async);
 	a->leave_async.data = a;
 	a->rep = (struct reporter){
@@ -557,6 +686,7 @@ static int agent_run(struct agent *a)
 	timer_start(a, &a->tick_timer, on_tick, MEMB_TICK_MS, MEMB_TICK_MS);
 	timer_start(a, &a->heartbeat_timer, on_heartbeat, 0, a->cfg.heartbeat_interval_ms);
 	timer_start(a, &a->publish_timer, on_publish, 0, PUBLISH_MS);
+	timer_start(a, &a->learn_timer, on_learn, LEARN_MS, LEARN_MS);
 	timer_start(a, &a->join_timer, NULL, 0, 0);
 	if (a->cfg.njoin) {
 		send_joins(a);
@@ -595,6 +725,8 @@ static int agent_run(struct agent *a)
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 
+	drain_calls(a);		/* (answered "stopping": nobody waits for a stopped loop) */
+	pushpull_close(&a->pp); /* before the walk: its callbacks close what they own */
 	api_stop(a->metrics_api);
 	api_stop(a->api);
 	uv_walk(a->loop, close_walk, NULL);

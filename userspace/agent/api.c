@@ -4,11 +4,13 @@
  * the event loop publishes JSON snapshots (api_state) under a lock, so a
  * slow or hostile client can never stall failure detection.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include <errno.h>
-
+#include <jansson.h>
 #include <microhttpd.h>
 #include <sodium.h>
 
@@ -159,6 +161,75 @@ static enum MHD_Result health(struct MHD_Connection *c, struct api_state *st)
 	return reply(c, *why ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, body);
 }
 
+static void call_release(struct api_call *call)
+{
+	if (--call->refs == 0) {
+		pthread_cond_destroy(&call->cond);
+		free(call);
+	}
+}
+
+void api_call_answer(struct api_state *st, struct api_call *c, unsigned code, json_t *body)
+{
+	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	pthread_mutex_lock(&st->lock);
+	c->code = s ? code : MHD_HTTP_INTERNAL_SERVER_ERROR;
+	snprintf(c->body, sizeof(c->body), "%s", s ? s : "{\"error\": \"out of memory\"}");
+	free(s);
+	c->done = 1;
+	pthread_cond_signal(&c->cond);
+	call_release(c);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Ask the loop, wait at most API_CALL_WAIT_MS for its answer, reply it. */
+static enum MHD_Result call_loop(struct api_server *s, struct MHD_Connection *c, const char *op,
+				 const char *arg, int on)
+{
+	const char *reason = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "reason");
+	struct api_call *call;
+	struct timespec until;
+	enum MHD_Result ret;
+	int rc;
+
+	if (reason && !wire_name_valid(reason))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST,
+				   "bad reason (UTF-8, no control characters)");
+	call = calloc(1, sizeof(*call));
+	if (!call)
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	snprintf(call->op, sizeof(call->op), "%s", op);
+	snprintf(call->arg, sizeof(call->arg), "%s", arg);
+	snprintf(call->reason, sizeof(call->reason), "%s", reason ? reason : "");
+	call->on = on;
+	call->refs = 2;
+	pthread_cond_init(&call->cond, NULL);
+	rc = s->ops.call(s->ops.ctx, call);
+	if (rc) {
+		pthread_cond_destroy(&call->cond);
+		free(call);
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   rc == -ESHUTDOWN ? "the agent is stopping"
+						    : "too many requests in flight, retry");
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += API_CALL_WAIT_MS / 1000;
+	pthread_mutex_lock(&s->st->lock);
+	while (!call->done)
+		if (pthread_cond_timedwait(&call->cond, &s->st->lock, &until))
+			break;
+	if (call->done)
+		ret = reply(c, call->code, call->body);
+	else
+		ret = reply_error(c, MHD_HTTP_GATEWAY_TIMEOUT,
+				  "the agent did not answer in time; check `vigil status`");
+	call_release(call);
+	pthread_mutex_unlock(&s->st->lock);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
@@ -216,6 +287,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			 "the servers; the leader applies it\"}",
 			 host, on ? "true" : "false");
 		return reply(c, MHD_HTTP_ACCEPTED, body);
+	}
+	if (!strncmp(url, "/v1/operator/raft/peer/", 23)) {
+		const char *who = url + 23;
+
+		if (strcmp(method, "DELETE"))
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use DELETE");
+		if (!authorized(s, c))
+			return reply_error(c, MHD_HTTP_FORBIDDEN,
+					   "X-Vigil-Token missing or wrong (the token is in the "
+					   "agent's api_token_file; the CLI sends it)");
+		if (!*who || strlen(who) >= 64 || !wire_name_valid(who) || strpbrk(who, "/\\\""))
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad server name");
+		return call_loop(s, c, "remove-peer", who, 0);
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");

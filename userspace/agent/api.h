@@ -26,8 +26,33 @@ struct api_state {
  * (agent_stall_ms' default). */
 #define API_STALL_MS 2000
 
+/* A request the event loop answers while the HTTP thread waits (bounded):
+ * an operator's command whose outcome only the loop knows. The HTTP thread
+ * makes it, hands it over with api_ops.call, and waits; the loop answers
+ * with api_call_answer. Whichever lets go last frees it, so a loop that
+ * answers after the wait gave up writes into live memory. */
+#define API_CALL_WAIT_MS 5000
+struct api_call {
+	char op[32];   /* what is asked: "remove-peer", "forget", "maintenance" */
+	char arg[128]; /* whom it is about */
+	char reason[256];
+	int on; /* maintenance: on or off */
+	/* the answer */
+	unsigned code; /* HTTP status */
+	char body[1024];
+	/* hand-over (under api_state.lock) */
+	int refs, done;
+	pthread_cond_t cond;
+};
+/* The loop's answer: code and a JSON body (taken over). */
+struct json_t;
+void api_call_answer(struct api_state *st, struct api_call *c, unsigned code, struct json_t *body);
+
 /* What the API asks of the agent (called from the HTTP thread). */
 struct api_ops {
+	/* hand a call to the loop (which must answer it, even when stopping);
+	 * 0, -EBUSY (queue full) or -ESHUTDOWN (stopping) */
+	int (*call)(void *ctx, struct api_call *c);
 	/* queue a maintenance request; 0, -EINVAL (bad host) or -EBUSY (queue full) */
 	int (*maintenance)(void *ctx, const char *host, int on);
 	/* leave the cluster gracefully and exit */

@@ -49,7 +49,8 @@ struct pp_conn {
 	size_t inlen, incap;
 	int server; /* 1: accepted, answer after reading */
 	int closing;
-	int handles; /* handles still to close */
+	int handles;		       /* handles still to close */
+	struct pp_conn *next, **pprev; /* in pushpull.conns */
 };
 
 static void conn_free(uv_handle_t *h)
@@ -58,6 +59,9 @@ static void conn_free(uv_handle_t *h)
 
 	if (--c->handles)
 		return;
+	*c->pprev = c->next;
+	if (c->next)
+		c->next->pprev = c->pprev;
 	c->pp->active--;
 	free(c->out);
 	free(c->in);
@@ -184,6 +188,11 @@ static struct pp_conn *conn_new(struct pushpull *pp, int server)
 	c->pp = pp;
 	c->server = server;
 	c->handles = 2;
+	c->next = pp->conns;
+	if (c->next)
+		c->next->pprev = &c->next;
+	c->pprev = &pp->conns;
+	pp->conns = c;
 	pp->active++;
 	uv_tcp_init(pp->loop, &c->tcp);
 	uv_timer_init(pp->loop, &c->timer);
@@ -210,8 +219,11 @@ static void on_connect(uv_connect_t *req, int status)
 
 int pushpull_with(struct pushpull *pp, const struct sockaddr *to)
 {
-	struct pp_conn *c = conn_new(pp, 0);
+	struct pp_conn *c;
 
+	if (pp->closed)
+		return -1;
+	c = conn_new(pp, 0);
 	if (!c)
 		return -1;
 	c->connect.data = c;
@@ -299,7 +311,21 @@ int pushpull_start(struct pushpull *pp, uv_loop_t *loop, const struct sockaddr *
 void pushpull_set_interval(struct pushpull *pp, uint32_t interval_ms)
 {
 	pp->interval_ms = interval_ms;
+	if (pp->closed)
+		return;
 	uv_timer_stop(&pp->timer);
 	if (interval_ms)
 		uv_timer_start(&pp->timer, on_pp_timer, interval_ms, interval_ms);
+}
+
+void pushpull_close(struct pushpull *pp)
+{
+	if (pp->closed || !pp->loop)
+		return;
+	pp->closed = 1;
+	uv_close((uv_handle_t *)&pp->listener, NULL);
+	uv_close((uv_handle_t *)&pp->timer, NULL);
+	/* (conn_free unlinks each later, from its close callback) */
+	for (struct pp_conn *c = pp->conns; c; c = c->next)
+		conn_close(c);
 }

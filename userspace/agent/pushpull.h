@@ -19,9 +19,11 @@ struct pushpull {
 	uv_loop_t *loop;
 	uv_tcp_t listener;
 	uv_timer_t timer;
-	uint64_t exchanges; /* completed state exchanges */
-	unsigned active;    /* connections open, both ways */
-	uint64_t refused;   /* connections refused: too many at once */
+	uint64_t exchanges;    /* completed state exchanges */
+	unsigned active;       /* connections open, both ways */
+	uint64_t refused;      /* connections refused: too many at once */
+	struct pp_conn *conns; /* the open ones (closed by pushpull_close) */
+	int closed;
 };
 
 /* Listen on bind_addr (TCP) and start the periodic exchange. 0 or -1 (logged). */
@@ -30,5 +32,8 @@ int pushpull_start(struct pushpull *pp, uv_loop_t *loop, const struct sockaddr *
 void pushpull_set_interval(struct pushpull *pp, uint32_t interval_ms);
 /* One exchange with to, now. */
 int pushpull_with(struct pushpull *pp, const struct sockaddr *to);
+/* Stop: the listener, the timer and every exchange in progress are closed
+ * (their callbacks run on the loop's next turns). */
+void pushpull_close(struct pushpull *pp);
 
 #endif /* VIGIL_PUSHPULL_H */

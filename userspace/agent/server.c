@@ -8,6 +8,7 @@
 #include <raft/uv.h>
 
 #include "log.h"
+#include "raft_conf.h"
 #include "raft_fsm.h"
 #include "raft_transport.h"
 #include "server.h"
@@ -175,14 +176,7 @@ static void record(void *ctx, char *cmd)
  * (sin_port and sin6_port sit at the same offset). */
 static void raft_address(const struct server *s, const struct sockaddr *sa, char *out, size_t size)
 {
-	struct sockaddr_storage ss;
-
-	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, sa,
-	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					 : sizeof(struct sockaddr_in));
-	((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)s->p.raft->port);
-	addr_format((struct sockaddr *)&ss, out, size);
+	raft_conf_address(sa, s->p.raft->port, out, size);
 }
 
 static void changed(struct raft_change *req, int status)
@@ -232,6 +226,76 @@ static void follow_membership(struct server *s)
 		s->changing = 1;
 }
 
+/* The Raft id `who` names: a number, or a server's name (ids are derived
+ * from names). 0 if it names no server of the configuration. */
+static raft_id peer_id(const struct raft_configuration *conf, const char *who)
+{
+	char *end;
+	unsigned long n = strtoul(who, &end, 10);
+	raft_id id = *who && !*end ? (raft_id)n : wire_name_id(who);
+
+	for (unsigned i = 0; i < conf->n; i++)
+		if (conf->servers[i].id == id)
+			return id;
+	return 0;
+}
+
+unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t n)
+{
+	const struct member *mb;
+	raft_id id, lid = 0;
+	const char *laddr = NULL;
+	int rc;
+
+	if (raft_state(&s->raft) != RAFT_LEADER) {
+		raft_leader(&s->raft, &lid, &laddr);
+		snprintf(msg, n,
+			 "this server is not the Raft leader; run the command on the leader (%s)",
+			 laddr ? laddr : "none elected");
+		return 409;
+	}
+	id = peer_id(&s->raft.configuration, who);
+	if (!id) {
+		snprintf(msg, n,
+			 "%s is not in the Raft configuration (see `vigil operator raft "
+			 "list-peers`)",
+			 who);
+		return 404;
+	}
+	if (id == s->p.node_id) {
+		snprintf(msg, n,
+			 "%s is this leader: run the command on another server after "
+			 "`vigil leave` here, or let another server lead",
+			 who);
+		return 409;
+	}
+	mb = memb_find(s->p.memb, (uint32_t)id);
+	if (mb && (mb->state == MEMB_ALIVE || mb->state == MEMB_SUSPECT)) {
+		snprintf(msg, n,
+			 "%s is %s: a server that runs would be added back; stop it with "
+			 "`vigil leave` on it first",
+			 who, memb_state_name(mb->state));
+		return 409;
+	}
+	if (s->changing) {
+		snprintf(msg, n, "another configuration change is in flight; retry in a moment");
+		return 503;
+	}
+	s->change.data = s;
+	rc = raft_remove(&s->raft, &s->change, id, changed);
+	if (rc) {
+		snprintf(msg, n, "libraft refused: %s", raft_strerror(rc));
+		return 409;
+	}
+	s->changing = 1;
+	log_event(LOG_LVL_WARN, "raft_remove", "server=%s reason=operator", who);
+	snprintf(msg, n,
+		 "removal of %s (id %llu) proposed; `vigil operator raft list-peers` "
+		 "shows it gone once committed",
+		 who, (unsigned long long)id);
+	return 202;
+}
+
 static void on_decide(uv_timer_t *t)
 {
 	struct server *s = t->data;
@@ -256,41 +320,19 @@ static void on_decide(uv_timer_t *t)
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
-/* The Raft id of a "NAME@ADDR" entry of the servers list. */
-static uint32_t server_entry_id(const char *entry)
-{
-	const char *at = strchr(entry, '@');
-	char name[96];
-
-	snprintf(name, sizeof(name), "%.*s", (int)(at - entry), entry);
-	return wire_name_id(name);
-}
-
 static int bootstrap(struct server *s)
 {
 	const struct raft_config *rc_ = s->p.raft;
 	struct raft_configuration conf;
+	char err[256];
 	int rc;
 
 	if (!rc_->nservers)
 		return 0;
-	raft_configuration_init(&conf);
-	for (int i = 0; i < rc_->nservers; i++) {
-		const char *at = strchr(rc_->servers[i], '@');
-		struct sockaddr_storage ss;
-		socklen_t sl;
-		char addr[128];
-
-		addr_parse(at + 1, (uint16_t)rc_->port, &ss, &sl);
-		/* Raft always uses raft_port, whatever port the entry names. */
-		raft_address(s, (struct sockaddr *)&ss, addr, sizeof(addr));
-		rc = raft_configuration_add(&conf, server_entry_id(rc_->servers[i]), addr,
-					    RAFT_VOTER);
-		if (rc) {
-			log_err("raft: bad server %s: %s", rc_->servers[i], raft_strerror(rc));
-			raft_configuration_close(&conf);
-			return -1;
-		}
+	if (raft_conf_build(&conf, (const char(*)[96])rc_->servers, rc_->nservers, rc_->port, err,
+			    sizeof(err))) {
+		log_err("raft: %s", err);
+		return -1;
 	}
 	rc = raft_bootstrap(&s->raft, &conf);
 	raft_configuration_close(&conf);
@@ -316,7 +358,7 @@ static int raft_known(void *ctx, uint64_t id)
 		if (conf->servers[i].id == id)
 			return 1;
 	for (int i = 0; i < s->p.raft->nservers; i++)
-		if (server_entry_id(s->p.raft->servers[i]) == id)
+		if (raft_conf_entry_id(s->p.raft->servers[i]) == id)
 			return 1;
 	for (size_t i = 0; i < s->p.memb->n; i++)
 		if (s->p.memb->members[i]->id == id &&

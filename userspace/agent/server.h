@@ -58,5 +58,9 @@ struct server_view {
 	uint32_t wait_period_ms;
 };
 void server_view(struct server *s, struct server_view *v);
+/* `vigil operator raft remove-peer WHO` (a server's name or Raft id): only on
+ * the leader, never itself, never a server that runs. An HTTP status, and
+ * what to tell the operator in msg. */
+unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t n);
 
 #endif /* VIGIL_SERVER_H */

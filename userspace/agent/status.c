@@ -84,27 +84,12 @@ static json_t *utc_json(uint64_t realtime_ns)
 	return json_string(t);
 }
 
-/* A member's name, from this agent's membership or the decided hosts ("" if
- * neither knows it). */
-static const char *node_name_of(const struct agent_view *v, const struct fsm *f, uint32_t id)
-{
-	const struct member *mb = id == v->memb->self.id ? &v->memb->self : memb_find(v->memb, id);
-
-	if (mb)
-		return mb->name;
-	for (size_t i = 0; i < f->nhosts; i++)
-		if (f->hosts[i].id == id)
-			return f->hosts[i].name;
-	return "";
-}
-
 /* The Raft state, the decided hosts and the outbox of a server. */
-static void server_json(json_t *st, const struct agent_view *v)
+static void server_json(json_t *st, struct server *s, const struct memb *m)
 {
-	struct server *s = v->server;
 	struct server_view sv;
 	json_t *r, *hosts, *ob, *conf, *refused;
-	const char *laddr = NULL;
+	const char *laddr = NULL, *lname = "";
 	raft_id lid = 0;
 
 	server_view(s, &sv);
@@ -120,14 +105,30 @@ static void server_json(json_t *st, const struct agent_view *v)
 	for (unsigned i = 0; i < sv.raft->configuration.n; i++) {
 		const struct raft_server *rs = &sv.raft->configuration.servers[i];
 
-		json_array_append_new(conf, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)rs->id,
-						      "address", rs->address, "role",
+		const struct member *mb =
+			rs->id == m->self.id ? &m->self : memb_find(m, (uint32_t)rs->id);
+		const struct fsm_host *h = fsm_host(sv.fsm, (uint32_t)rs->id);
+		const char *name = mb ? mb->name : h ? h->name : "";
+
+		if (rs->id == lid)
+			lname = name;
+
+		/* name and membership state as this server sees them (the
+		 * decided state names one it has not heard of since it started;
+		 * "unknown": not heard of) */
+		json_array_append_new(conf, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id",
+						      (json_int_t)rs->id, "name", name, "address",
+						      rs->address, "role",
 						      rs->role == RAFT_VOTER	 ? "voter"
 						      : rs->role == RAFT_STANDBY ? "standby"
-										 : "spare"));
+										 : "spare",
+						      "state",
+						      mb == &m->self ? "alive"
+						      : mb	     ? memb_state_name(mb->state)
+								     : "unknown",
+						      "leader", rs->id == lid));
 	}
-	json_object_set_new(r, "leader",
-			    json_string(lid ? node_name_of(v, sv.fsm, (uint32_t)lid) : ""));
+	json_object_set_new(r, "leader", json_string(lname));
 	json_object_set_new(r, "configuration", conf);
 	refused = json_object();
 	for (int i = RAFT_AUTH_OK + 1; i < RAFT_AUTH_REFUSALS; i++)
@@ -199,7 +200,7 @@ char *status_json(const struct agent_view *v)
 	json_object_set_new(st, "wait_period_ms", json_integer(c->verdict.wait_period_ms));
 	json_object_set_new(st, "xdp_attached", json_boolean(xdp_attached(c)));
 	if (v->server)
-		server_json(st, v);
+		server_json(st, v->server, m);
 	else
 		json_object_set_new(st, "raft", json_pack("{s:s}", "role", "client"));
 	return dump(st);

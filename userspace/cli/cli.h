@@ -13,7 +13,7 @@ struct json_t;
 
 /* The commands, each defined in its cmd_*.c. */
 extern const struct cmd cmd_members, cmd_status, cmd_check, cmd_maint, cmd_leave, cmd_ping, cmd_xdp,
-	cmd_maps, cmd_keygen, cmd_config;
+	cmd_maps, cmd_keygen, cmd_config, cmd_operator;
 
 /* How every command says the agent's API did not answer: CLI_UNREACHABLE
  * " http://ADDR/PATH: why" (docs/operations.md quotes it). */

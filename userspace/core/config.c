@@ -145,6 +145,10 @@ static const struct cfg_directive directives[] = {
 	    "A second listen address serving only /metrics (and /v1/health). Empty: none."),
 	BOOL("allow_public_bind", allow_public_bind, "false",
 	     "Allow bind_addr, api_addr and metrics_addr on public or wildcard addresses."),
+	BOOL("leave_on_terminate", leave_on_terminate, "false",
+	     "SIGTERM and SIGINT leave the cluster before the agent exits; false: the agent "
+	     "stops and the host stays a member (restarts, upgrades). `vigil leave` always "
+	     "leaves."),
 	UINT("heartbeat_interval_ms", heartbeat_interval_ms, 10, 10000, "100",
 	     "Period of the agent heartbeat counter that ACKs carry."),
 	UINT("pushpull_interval_ms", pushpull_interval_ms, 0, 3600000, "30000",

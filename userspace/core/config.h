@@ -92,6 +92,7 @@ struct vigil_config {
 	char metrics_addr[64];		   /* second listener, /metrics only; "" = none */
 	char api_token_file[CFG_PATH_MAX]; /* the API's token; "" = <data_dir>/api-token */
 	int allow_public_bind;		   /* permit public/wildcard listen addresses */
+	int leave_on_terminate;		   /* SIGTERM/SIGINT leave, not just stop */
 	uint32_t heartbeat_interval_ms;	   /* agent heartbeat counter period */
 	uint32_t pushpull_interval_ms;	   /* anti-entropy period; 0 = off */
 	struct memb_config memb;	   /* SWIM timing and fan-out */

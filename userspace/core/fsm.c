@@ -185,6 +185,8 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		if (h) {
 			snprintf(h->name, sizeof(h->name), "%s", jstr(c, "name"));
 			snprintf(h->hostname, sizeof(h->hostname), "%s", jstr(c, "hostname"));
+			if (jstr(c, "addr")[0])
+				snprintf(h->addr, sizeof(h->addr), "%s", jstr(c, "addr"));
 			if (h->state == FSM_LEFT)
 				h->state = FSM_MEMBER;
 		}
@@ -260,11 +262,12 @@ char *fsm_dump(const struct fsm *f)
 	for (size_t i = 0; i < f->nhosts; i++) {
 		const struct fsm_host *h = &f->hosts[i];
 
-		json_array_append_new(
-			hosts, json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)h->id,
-					 "name", h->name, "hostname", h->hostname, "state",
-					 fsm_host_state_name(h->state), "failed", h->failed,
-					 "failed_at", (json_int_t)h->failed_at));
+		json_array_append_new(hosts,
+				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:I}", "id",
+						(json_int_t)h->id, "name", h->name, "hostname",
+						h->hostname, "addr", h->addr, "state",
+						fsm_host_state_name(h->state), "failed", h->failed,
+						"failed_at", (json_int_t)h->failed_at));
 	}
 	for (size_t i = 0; i < f->noutbox; i++) {
 		const struct fsm_outbox *o = &f->outbox[i];
@@ -313,6 +316,7 @@ int fsm_load(struct fsm *f, const char *text)
 			break;
 		snprintf(h->name, sizeof(h->name), "%s", jstr(v, "name"));
 		snprintf(h->hostname, sizeof(h->hostname), "%s", jstr(v, "hostname"));
+		snprintf(h->addr, sizeof(h->addr), "%s", jstr(v, "addr"));
 		h->state = st < 0 ? FSM_MEMBER : (enum fsm_host_state)st;
 		h->failed = json_is_true(json_object_get(v, "failed"));
 		h->failed_at = jnum(v, "failed_at");
@@ -357,10 +361,16 @@ static char *dump_new(json_t *o)
 	return s;
 }
 
-char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname)
+/* addr (the host's UDP address, so that agents restarted since can learn
+ * and probe it) may be NULL or "": then the one recorded stays. */
+char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname, const char *addr)
 {
-	return dump_new(json_pack("{s:s, s:I, s:s, s:s}", "op", "member", "id", (json_int_t)id,
-				  "name", name, "hostname", hostname));
+	json_t *c = json_pack("{s:s, s:I, s:s, s:s}", "op", "member", "id", (json_int_t)id, "name",
+			      name, "hostname", hostname);
+
+	if (c && addr && addr[0])
+		json_object_set_new(c, "addr", json_string(addr));
+	return dump_new(c);
 }
 
 char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define FSM_NAME_MAX 64
+#define FSM_ADDR_MAX 64 /* "[v6]:port" */
 
 enum fsm_host_state {
 	FSM_MEMBER = 0,
@@ -27,6 +28,7 @@ struct fsm_host {
 	uint32_t id;
 	char name[FSM_NAME_MAX];     /* vigil node name */
 	char hostname[FSM_NAME_MAX]; /* as Nova and Masakari know it */
+	char addr[FSM_ADDR_MAX];     /* its UDP address, "ip:port" ("" = not known) */
 	enum fsm_host_state state;
 	int failed;	    /* a verdict stands (also while in maintenance) */
 	uint64_t failed_at; /* CLOCK_REALTIME ns of the verdict */
@@ -92,7 +94,7 @@ size_t fsm_counted(const struct fsm *f);
 size_t fsm_healthy(const struct fsm *f);
 
 /* Command builders (malloc'd JSON text). */
-char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname);
+char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname, const char *addr);
 char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters);
 char *fsm_cmd_recovered(uint32_t id, uint64_t at);
 char *fsm_cmd_delivered(uint64_t outbox_id, const char *uuid, const char *result);

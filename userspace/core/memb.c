@@ -283,6 +283,14 @@ static void start_suspicion(struct memb *m, struct member *mb, uint64_t inc, uin
 	enqueue(m, mb, 0, from);
 }
 
+/* A member we learned without having heard it: suspected by us alone, so
+ * our own probes decide (an ACK makes it alive, silence dead). */
+static void verify(struct memb *m, struct member *mb, uint64_t inc)
+{
+	m->stats.learned++;
+	start_suspicion(m, mb, inc, m->self.id);
+}
+
 /* Suspicion timeout after C confirmations beyond the first (Lifeguard). */
 static uint64_t suspicion_timeout(const struct memb *m, const struct member *mb)
 {
@@ -422,8 +430,15 @@ static int apply_update(struct memb *m, const struct wire_update *u, const struc
 	}
 	mb = memb_find(m, id);
 	if (!mb) {
-		if (st == MEMB_LEFT || st == MEMB_DEAD)
-			return 0; /* never add a member we only hear is gone */
+		/* A member that left is never added. One we hear is suspect or
+		 * dead, and did not know (we restarted since, or it was down
+		 * before we started), is learned and verified with our own
+		 * probes: suspect, by us alone, until it answers or our
+		 * suspicion runs out. A full-state merge (no sender) only adds
+		 * the living: it would bring back members everyone else has
+		 * already forgotten. */
+		if (st == MEMB_LEFT || (st != MEMB_ALIVE && !from))
+			return 0;
 		if (m->n >= m->cfg.max_members) {
 			m->stats.members_refused++;
 			return 0;
@@ -433,6 +448,8 @@ static int apply_update(struct memb *m, const struct wire_update *u, const struc
 			return 0;
 		if (st == MEMB_SUSPECT)
 			start_suspicion(m, mb, inc, who);
+		else if (st == MEMB_DEAD)
+			verify(m, mb, inc);
 		else
 			enqueue(m, mb, 0, who);
 		return 1;
@@ -933,6 +950,36 @@ size_t memb_snapshot(const struct memb *m, struct wire_update *out, size_t max)
 	for (size_t i = 0; i < m->n && c < max; i++)
 		member_update(m->members[i], 0, m->self.id, &out[c++]);
 	return c;
+}
+
+int memb_learn(struct memb *m, uint32_t id, const char *name, const struct sockaddr *addr,
+	       socklen_t addrlen)
+{
+	struct wire_update u = {.node_id = id, .state = VIGIL_ST_ALIVE, .role = VIGIL_ROLE_CLIENT};
+	struct member *mb;
+
+	if (!id || id == m->self.id || memb_find(m, id) || m->leaving || addrlen > sizeof(u.addr))
+		return 0;
+	if (m->n >= m->cfg.max_members) {
+		m->stats.members_refused++;
+		return 0;
+	}
+	snprintf(u.name, sizeof(u.name), "%s", name);
+	memcpy(&u.addr, addr, addrlen);
+	u.addrlen = addrlen;
+	mb = member_new(m, &u, NULL, 0);
+	if (!mb)
+		return 0;
+	verify(m, mb, 0);
+	return 1;
+}
+
+void memb_retell(struct memb *m, uint32_t id)
+{
+	struct member *mb = memb_find(m, id);
+
+	if (mb && !m->leaving)
+		enqueue(m, mb, 0, m->self.id);
 }
 
 void memb_merge(struct memb *m, const struct wire_update *u, size_t n)

@@ -147,6 +147,8 @@ struct memb_stats {
 	uint64_t members_refused; /* new members refused: the table is full */
 	uint64_t foreign_answers; /* RELAY_ANS from a member we had not asked */
 	uint64_t reaped;	  /* members forgotten after reap_after_ms dead or left */
+	uint64_t learned;	  /* members learned unheard (memb_learn, a death we did not
+				     know of) and verified by our own probes */
 };
 
 struct memb {
@@ -192,6 +194,13 @@ void memb_set_keys(struct memb *m, const struct vigil_keyring *keys);
 size_t memb_snapshot(const struct memb *m, struct wire_update *out, size_t max);
 /* Merge a peer's full state. */
 void memb_merge(struct memb *m, const struct wire_update *u, size_t n);
+/* Learn a member we have not heard from (a host the decided state counts):
+ * it is suspected by us alone until our own probes hear it; its name and
+ * address are all we know. Returns 1 if it was new to us. */
+int memb_learn(struct memb *m, uint32_t id, const char *name, const struct sockaddr *addr,
+	       socklen_t addrlen);
+/* Gossip a member's current state again (a death others may not know of). */
+void memb_retell(struct memb *m, uint32_t id);
 
 struct member *memb_find(const struct memb *m, uint32_t id);
 size_t memb_count(const struct memb *m, enum memb_state s); /* self included */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 #include "verdict.h"
 
 void verdict_params_init(struct verdict_params *p, const struct verdict_config *c)
@@ -123,14 +124,16 @@ static int reported_down(const struct reports *rs, const struct verdict_params *
 }
 
 /* Has this leader's kernel ever recorded an answer from id (or is it us)? */
-static int admitted(const struct memb *m, uint32_t id)
+/* The reporter's entry in the leader's membership if it is admitted, NULL
+ * if not. */
+static const struct member *admitted(const struct memb *m, uint32_t id)
 {
 	const struct member *mb;
 
 	if (id == m->self.id)
-		return 1;
+		return &m->self;
 	mb = memb_find(m, id);
-	return mb && mb->last_ack_ns;
+	return mb && mb->last_ack_ns ? mb : NULL;
 }
 
 char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
@@ -144,12 +147,18 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct report *r = &rs->r[i];
 		const struct fsm_host *h = fsm_host(f, r->reporter);
+		const struct member *mb;
+		char addr[FSM_ADDR_MAX] = "";
 
-		if (!current(r, c, now) || !admitted(m, r->reporter))
+		if (!current(r, c, now) || !(mb = admitted(m, r->reporter)))
 			continue;
+		/* its address too, for agents that restart without knowing it */
+		if (mb->addrlen)
+			addr_format((const struct sockaddr *)&mb->addr, addr, sizeof(addr));
 		/* (a command that cannot be built must not hold up the others) */
-		if ((!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname)) &&
-		    (cmd = fsm_cmd_member(r->reporter, r->name, r->hostname)))
+		if ((!h || h->state == FSM_LEFT || strcmp(h->hostname, r->hostname) ||
+		     (addr[0] && strcmp(h->addr, addr))) &&
+		    (cmd = fsm_cmd_member(r->reporter, r->name, r->hostname, addr)))
 			return cmd;
 	}
 

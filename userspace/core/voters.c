@@ -46,7 +46,14 @@ enum voter_op voters_next(const struct raft_configuration *conf, const struct me
 			out->why = "caught_up";
 			return out->op = VOTER_PROMOTE;
 		}
-		if (mb->state == MEMB_LEFT && s) {
+		/* A server that left is removed while others take its vote; the
+		 * voters never drop below the configured servers that way: a
+		 * zone powered down server by server would otherwise end with
+		 * one voter, and no leader if that one does not come back. The
+		 * operator removes a voter for good with `vigil operator raft
+		 * remove-peer`. */
+		if (mb->state == MEMB_LEFT && s &&
+		    (s->role != RAFT_VOTER || voters_count(conf) > configured)) {
 			out->why = "left";
 			return out->op = VOTER_REMOVE;
 		}

@@ -7,7 +7,8 @@
  *   - a member in the server role that is alive and not in the Raft
  *     configuration is added (libraft promotes it once its log caught up);
  *   - one that is in it but not a voter is made a voter;
- *   - a server that left gracefully is removed;
+ *   - a server that left gracefully is removed, but a voter only while
+ *     more voters than the configured servers remain (never below them);
  *   - a crashed server stays a voter until it has a committed failure
  *     verdict *and* a new server has taken its place (more voters than the
  *     configured servers): removing crashed servers on sight would let the

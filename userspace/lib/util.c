@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -280,6 +281,33 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode)
 		close(fd);
 	}
 	return 0;
+}
+
+int dir_lock(const char *dir, long *holder)
+{
+	char path[PATH_MAX], pid[32];
+	int fd, n;
+
+	*holder = 0;
+	if (snprintf(path, sizeof(path), "%s/lock", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		*holder = strtol(pid, NULL, 10);
+		close(fd);
+		return err == -EAGAIN ? -EWOULDBLOCK : err;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
+		/* the lock holds all the same; the pid is for messages only */
+	}
+	return fd;
 }
 
 long file_read(const char *path, char *buf, size_t size)

@@ -44,6 +44,11 @@ int mkdir_p(const char *dir, mode_t mode);
 /* Replace path with len bytes, durably: a temporary file written and
  * fsync'd, renamed over path, the directory fsync'd. 0 or -errno. */
 int file_replace(const char *path, const void *buf, size_t len, mode_t mode);
+/* Take dir/lock exclusively for as long as this process lives (one agent, or
+ * an offline tool, per data_dir); it holds our pid. The descriptor (kept
+ * open, close-on-exec), -EWOULDBLOCK with the holder's pid in *holder, or
+ * -errno. */
+int dir_lock(const char *dir, long *holder);
 /* Read a file of at most size - 1 bytes into buf, NUL-terminated; its
  * length, or -errno. */
 long file_read(const char *path, char *buf, size_t size);
