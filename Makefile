@@ -215,13 +215,14 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 # Debian 12 packages: build, tests (namespaces, nftables, stress-ng, promtool,
-# prometheus) and benchmarks (bench-compare: serf, Go and memberlist's sources,
-# gnuplot). masakari-api is installed by its test launcher.
+# prometheus, the fencing tests' BMCs: ipmi_sim, ipmitool, fence_ipmilan) and
+# benchmarks (bench-compare: serf, Go and memberlist's sources, gnuplot).
+# masakari-api is installed by its test launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev libsodium-dev \
 	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
 	python3 ca-certificates socat jq groff-base man-db clang-format coreutils \
-	serf golang-go golang-github-hashicorp-memberlist-dev gnuplot-nox
+	openipmi ipmitool fence-agents serf golang-go golang-github-hashicorp-memberlist-dev gnuplot-nox
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600

@@ -10,6 +10,8 @@
 #   vc_state I NAME          NAME's state as hv I sees it
 #   vc_crash I               hard crash: agent SIGKILLed, all traffic dropped
 #   vc_isolate I / vc_heal I drop / restore all of hv I's traffic at the switch
+#   vc_partition "I ..." "J ..." / vc_unpartition   cut / restore the traffic
+#                            between two groups of hosts at the switch
 #   vc_status I / vc_leader  vigil status -j of hv I / index of the Raft leader
 
 VC_N=0
@@ -99,6 +101,22 @@ vc_converged() {
 }
 
 vc_isolate() { ip -n "$VC_SW" link set "p$1" down; }
+
+vc_partition() { # "I ..." "J ...": hosts of one group no longer reach the other's
+	local a="" b="" i
+	for i in $1; do a="$a\"p$i\", "; done
+	for i in $2; do b="$b\"p$i\", "; done
+	ip netns exec "$VC_SW" nft -f - <<EOF
+table bridge vigil_part {
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		iifname { ${a%, } } oifname { ${b%, } } drop
+		iifname { ${b%, } } oifname { ${a%, } } drop
+	}
+}
+EOF
+}
+vc_unpartition() { ip netns exec "$VC_SW" nft delete table bridge vigil_part; }
 vc_heal() { ip -n "$VC_SW" link set "p$1" up; }
 
 vc_crash() { # I

@@ -212,7 +212,7 @@ check "hv3 crashed: status -j has its failed_at and the outbox entry's generated
 in1 "$VIGIL" status -config "${VC_CFG[1]}" >"$VT_DIR/status.txt"
 check "status text: hv3 failed at a UTC time" grep -qE '^hv3 +hv3 +failed +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' "$VT_DIR/status.txt"
 check "status text: the pending notification with its generated time" \
-	grep -qE '^1 +hv3 +STOPPED +pending +[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z ' "$VT_DIR/status.txt"
+	grep -qE '^1 +hv3 +STOPPED +pending +[a-z]+ +[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z ' "$VT_DIR/status.txt"
 sleep 2
 in1 "$VIGIL" check -config "${VC_CFG[1]}" -pending 1 >"$VT_DIR/check.txt"
 check "check -pending 1: exit 2, CRIT naming the pending notification" \

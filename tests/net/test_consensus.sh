@@ -148,17 +148,7 @@ before=$(all_stopped)
 b5a=$(stopped "compute-$M1")
 b5b=$(stopped compute-5)
 mark1=$(wc -l <"$VT_DIR/hv$M1.log")
-minports=$(for i in $MIN; do echo -n "\"p$i\", "; done)
-majports=$(for i in $MAJ; do echo -n "\"p$i\", "; done)
-ip netns exec "$VC_SW" nft -f - <<EOF
-table bridge vigil_part {
-	chain forward {
-		type filter hook forward priority 0; policy accept;
-		iifname { ${minports%, } } oifname { ${majports%, } } drop
-		iifname { ${majports%, } } oifname { ${minports%, } } drop
-	}
-}
-EOF
+vc_partition "$MIN" "$MAJ"
 both_minority_notified() { new_stopped "compute-$M1" "$b5a" && new_stopped compute-5 "$b5b"; }
 check "5 partition {hv$M1, hv5} | {$MAJ}: the majority notifies about both minority hosts" \
 	vt_wait_for 40 both_minority_notified
@@ -168,7 +158,7 @@ check "5 exactly two new STOPPED, none about majority hosts ($((after - before))
 	test "$((after - before))" = 2
 minority_verdicts=$(tail -n +"$mark1" "$VT_DIR/hv$M1.log" | grep -c "event=verdict \|event=notify " || true)
 check "5 the minority server decided nothing" test "$minority_verdicts" = 0
-ip netns exec "$VC_SW" nft delete table bridge vigil_part
+vc_unpartition
 vt_wait_for 30 vc_converged 6
 
 # --- 6: a reboot shorter than the wait period ------------------------------------------

@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "masakari.h"
+#include "nova.h"
 #include "util.h"
 
 /* ---- the fake server ------------------------------------------------------ */
@@ -39,6 +40,11 @@ static struct {
 	char token_seen[128];
 	char last_body[4096];
 	int token_serial;
+	/* Nova's os-services (fencing's force_down) */
+	unsigned nova_list_status, nova_put_status;
+	const char *nova_list_body;
+	int nova_put_calls;
+	char nova_put_url[256], nova_put_body[256], nova_version[64], nova_query[128];
 } srv;
 
 struct req {
@@ -71,7 +77,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	(void)cls;
 	(void)version;
-	(void)method;
 	if (!rq) {
 		rq = calloc(1, sizeof(*rq));
 		*con_cls = rq;
@@ -97,12 +102,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			catalog, sizeof(catalog),
 			"{\"token\": {\"expires_at\": \"%s\", \"catalog\": ["
 			"{\"type\": \"compute\", \"endpoints\": [{\"interface\": \"internal\", "
-			"\"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/nova\"}]},"
+			"\"region_id\": \"r1\", \"url\": \"http://127.0.0.1:%u/compute/v2.1\"}]},"
 			"{\"type\": \"instance-ha\", \"endpoints\": ["
 			"{\"interface\": \"public\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:1/x\"},"
 			"{\"interface\": \"internal\", \"region_id\": \"r2\", \"url\": \"http://127.0.0.1:1/y\"},"
 			"{\"interface\": \"internal\", \"region_id\": \"r1\", \"url\": \"http://127.0.0.1:%u/v1\"}]}]}}",
-			srv.auth_expires, srv.port);
+			srv.auth_expires, srv.port, srv.port);
 		return answer(c, 201, catalog, tok);
 	}
 	if (!strcmp(url, "/v1/notifications")) {
@@ -118,6 +123,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return answer(c, 401, "{\"error\": {\"message\": \"expired\"}}", NULL);
 		}
 		return answer(c, srv.notif_status, srv.notif_body, NULL);
+	}
+	if (!strncmp(url, "/compute/v2.1/os-services", 25)) {
+		const char *v =
+			MHD_lookup_connection_value(c, MHD_HEADER_KIND, "OpenStack-API-Version");
+		const char *h = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "host");
+		const char *b = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "binary");
+
+		snprintf(srv.nova_version, sizeof(srv.nova_version), "%s", v ? v : "");
+		if (!strcmp(method, "GET")) {
+			snprintf(srv.nova_query, sizeof(srv.nova_query), "%s %s", b ? b : "",
+				 h ? h : "");
+			return answer(c, srv.nova_list_status, srv.nova_list_body, NULL);
+		}
+		srv.nova_put_calls++;
+		snprintf(srv.nova_put_url, sizeof(srv.nova_put_url), "%s %s", method, url);
+		snprintf(srv.nova_put_body, sizeof(srv.nova_put_body), "%.*s", (int)rq->len,
+			 rq->body);
+		return answer(c, srv.nova_put_status, "{\"service\": {}}", NULL);
 	}
 	return answer(c, 404, "{}", NULL);
 }
@@ -141,6 +164,11 @@ static int setup(void **state)
 		"{\"notification\": {\"notification_uuid\": \"4f7c-uuid\", \"status\": \"new\"}}";
 	srv.auth_status = 201;
 	srv.auth_expires = "2999-01-01T00:00:00.000000Z";
+	srv.nova_list_status = 200;
+	srv.nova_list_body =
+		"{\"services\": [{\"id\": \"8f1d-uuid\", \"binary\": "
+		"\"nova-compute\", \"host\": \"compute-07\", \"forced_down\": false}]}";
+	srv.nova_put_status = 200;
 	srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
 				 NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
 				 MHD_OPTION_END);
@@ -393,10 +421,66 @@ static void test_keystone_catalog_without_masakari(void **state)
 	assert_non_null(strstr(r.message, "instance-ha"));
 }
 
+/* ---- Nova force_down (fencing) ---------------------------------------------- */
+
+static void test_nova_force_down(void **state)
+{
+	struct mk_config cfg;
+	struct mk_client c;
+	char msg[256];
+
+	(void)state;
+	keystone_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	/* The compute endpoint from the same catalog, the same token. */
+	assert_int_equal(nova_force_down(&c, "", "compute-07", msg, sizeof(msg)), 0);
+	assert_string_equal(srv.nova_query, "nova-compute compute-07");
+	assert_string_equal(srv.nova_version, "compute 2.53");
+	assert_string_equal(srv.nova_put_url, "PUT /compute/v2.1/os-services/8f1d-uuid");
+	assert_string_equal(srv.nova_put_body, "{\"forced_down\": true}");
+	assert_int_equal(srv.auth_calls, 1);
+	assert_non_null(strstr(msg, "forced down"));
+}
+
+static void expect_nova_error(const char *url, const char *says)
+{
+	struct mk_config cfg;
+	struct mk_client c;
+	char msg[256];
+
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	assert_int_equal(nova_force_down(&c, url, "compute-07", msg, sizeof(msg)), -1);
+	if (!strstr(msg, says))
+		fail_msg("\"%s\" does not say \"%s\"", msg, says);
+}
+
+static void test_nova_faults(void **state)
+{
+	char url[128];
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/compute/v2.1", srv.port);
+	srv.nova_list_body = "{\"services\": []}";
+	expect_nova_error(url, "Nova has no nova-compute service on host compute-07");
+	srv.nova_list_status = 500;
+	expect_nova_error(url, "GET os-services answered HTTP 500");
+	srv.nova_list_status = 200;
+	srv.nova_list_body = "{\"services\": [{\"id\": \"8f1d-uuid\"}]}";
+	srv.nova_put_status = 400;
+	expect_nova_error(url, "PUT os-services/8f1d-uuid answered HTTP 400");
+	expect_nova_error("http://127.0.0.1:1/v2.1", "Couldn't connect");
+	/* No fixed URL and no Keystone: no endpoint to ask. */
+	expect_nova_error("", "no Nova endpoint");
+	assert_int_equal(srv.nova_put_calls, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_body_is_hostmonitor_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nova_force_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nova_faults, setup, teardown),
 		cmocka_unit_test(test_started_and_confirmed),
 		cmocka_unit_test_setup_teardown(test_classification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_answer_times_out, setup, teardown),

@@ -578,6 +578,7 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 		.masakari = &a->cfg.masakari,
 		.keys = &a->keys,
 		.memb = &a->memb,
+		.fencing = &a->cfg.fencing,
 	};
 
 	if (a->cfg.role != VIGIL_ROLE_SERVER)

@@ -83,8 +83,10 @@ static uint64_t parse_iso8601(const char *s)
 	return (uint64_t)timegm(&tm) * NSEC_PER_SEC;
 }
 
-/* Find the instance-ha endpoint of the wanted interface (and region). */
-static int catalog_endpoint(const struct mk_client *c, json_t *catalog, char *out, size_t n)
+/* Find the endpoint of service type (instance-ha, compute) of the wanted
+ * interface (and region); suffix ("/v1") is appended unless the URL ends in it. */
+static int catalog_endpoint(const struct mk_client *c, json_t *catalog, const char *want,
+			    const char *suffix, char *out, size_t n)
 {
 	size_t i, j;
 	json_t *svc, *ep;
@@ -93,7 +95,7 @@ static int catalog_endpoint(const struct mk_client *c, json_t *catalog, char *ou
 	{
 		const char *type = json_string_value(json_object_get(svc, "type"));
 
-		if (!type || strcmp(type, "instance-ha"))
+		if (!type || strcmp(type, want))
 			continue;
 		json_array_foreach(json_object_get(svc, "endpoints"), j, ep)
 		{
@@ -110,11 +112,11 @@ static int catalog_endpoint(const struct mk_client *c, json_t *catalog, char *ou
 			snprintf(out, n, "%s", url);
 			/* Masakari's catalog URL may or may not end in /v1; notifications
 			 * are under /v1. */
-			size_t l = strlen(out);
+			size_t l = strlen(out), sl = strlen(suffix);
 			while (l && out[l - 1] == '/')
 				out[--l] = '\0';
-			if (l < 3 || strcmp(out + l - 3, "/v1"))
-				strncat(out, "/v1", n - strlen(out) - 1);
+			if (l < sl || strcmp(out + l - sl, suffix))
+				strncat(out, suffix, n - strlen(out) - 1);
 			return 0;
 		}
 	}
@@ -155,8 +157,11 @@ static int keystone_auth(struct mk_client *c, char *err, size_t errsz)
 	}
 	json_t *tok = json_object_get(root, "token");
 	c->token_expires = parse_iso8601(json_string_value(json_object_get(tok, "expires_at")));
-	if (!c->cfg.url[0] && catalog_endpoint(c, json_object_get(tok, "catalog"), c->endpoint,
-					       sizeof(c->endpoint))) {
+	/* Nova's, for fencing's force_down (fencing.nova_force_down); may be absent. */
+	catalog_endpoint(c, json_object_get(tok, "catalog"), "compute", "", c->compute_endpoint,
+			 sizeof(c->compute_endpoint));
+	if (!c->cfg.url[0] && catalog_endpoint(c, json_object_get(tok, "catalog"), "instance-ha",
+					       "/v1", c->endpoint, sizeof(c->endpoint))) {
 		snprintf(err, errsz,
 			 "keystone catalog has no instance-ha endpoint (interface %s, region %s)",
 			 c->cfg.interface, c->cfg.region_name[0] ? c->cfg.region_name : "any");
@@ -180,6 +185,15 @@ static int token_fresh(const struct mk_client *c)
 {
 	return c->token[0] &&
 	       (c->token_expires == 0 || now_real_ns() + TOKEN_RENEW_NS < c->token_expires);
+}
+
+int mk_authenticate(struct mk_client *c, int renew, char *err, size_t errsz)
+{
+	if (!need_auth(c))
+		return 0;
+	if (renew)
+		c->token[0] = '\0';
+	return token_fresh(c) ? 0 : keystone_auth(c, err, errsz);
 }
 
 /* ---- notifications ------------------------------------------------------ */

@@ -29,16 +29,21 @@ struct mk_reply {
 
 struct mk_client {
 	struct mk_config cfg;
-	char token[8192];	/* cached Keystone token */
-	uint64_t token_expires; /* CLOCK_REALTIME ns; renewed 5 min before */
-	char endpoint[256];	/* instance-ha endpoint from the catalog (or cfg.url) */
-	uint64_t auth_count;	/* Keystone authentications done (for tests and metrics) */
+	char token[8192];	    /* cached Keystone token */
+	uint64_t token_expires;	    /* CLOCK_REALTIME ns; renewed 5 min before */
+	char endpoint[256];	    /* instance-ha endpoint from the catalog (or cfg.url) */
+	char compute_endpoint[256]; /* Nova's, from the same catalog ("" if none) */
+	uint64_t auth_count;	    /* Keystone authentications done (for tests and metrics) */
 };
 
 void mk_client_init(struct mk_client *c, const struct mk_config *cfg);
 /* Send one notification. Never blocks longer than about 2 * timeout_ms. */
 enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
 			   struct mk_reply *r);
+/* A fresh Keystone token in c->token (renew: a new one even if the cached
+ * one has not expired, after a 401). 0 (also without auth_url), or -1 with
+ * the reason in err. Nova's force_down (nova.c) shares it. */
+int mk_authenticate(struct mk_client *c, int renew, char *err, size_t errsz);
 /* Build n for host at the given UTC time (ns since the epoch). */
 void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fence.h"
 #include "metrics.h"
 #include "outbox.h"
 #include "prom.h"
@@ -143,6 +144,40 @@ static void peer_section(FILE *f, const struct memb *m, const struct vigil_maps 
 	}
 }
 
+/* Fencing: hosts waiting for a confirmed power-off by state (failed is the
+ * alert), confirmed fences, this leader's fence agent calls by result. */
+static void fence_section(FILE *f, const struct server_view *sv)
+{
+	static const enum fsm_fence states[] = {FSM_FENCE_WAITING, FSM_FENCE_FENCING,
+						FSM_FENCE_FAILED};
+	const struct fencer *fz = sv->fencer;
+
+	prom_family(f, "vigil_fencing_hosts", "gauge",
+		    "STOPPED notifications waiting for their host's power-off, by fencing state "
+		    "(failed: the fence agent fails; alert).");
+	for (size_t k = 0; k < ARRAY_SIZE(states); k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < sv->fsm->noutbox; i++)
+			n += fence_needed(&sv->fsm->outbox[i]) &&
+			     sv->fsm->outbox[i].fence == states[k];
+		prom_sample(f, "vigil_fencing_hosts", (double)n, "state", fsm_fence_name(states[k]),
+			    NULL);
+	}
+	prom_metric(f, "vigil_fences_total", "counter", "Confirmed fences recorded.",
+		    (double)sv->fsm->fences);
+	prom_family(f, "vigil_fence_attempts_total", "counter",
+		    "Fence agent calls by result (this server while leader).");
+	for (int r = 0; r < FENCE_RESULTS; r++)
+		prom_sample(f, "vigil_fence_attempts_total", (double)fz->stage.calls_by_result[r],
+			    "result", fence_result_name((enum fence_result)r), NULL);
+	prom_family(f, "vigil_nova_force_down_total", "counter",
+		    "Nova force_down calls after a fence, by result (this server while leader).");
+	prom_sample(f, "vigil_nova_force_down_total", (double)fz->nova_ok, "result", "done", NULL);
+	prom_sample(f, "vigil_nova_force_down_total", (double)fz->nova_failed, "result", "failed",
+		    NULL);
+}
+
 static void server_section(FILE *f, struct server *s)
 {
 	struct server_view sv;
@@ -186,6 +221,7 @@ static void server_section(FILE *f, struct server *s)
 		    (double)held);
 	prom_metric(f, "vigil_failure_verdicts_total", "counter", "Failure verdicts committed.",
 		    (double)sv.fsm->verdicts);
+	fence_section(f, &sv);
 	prom_family(f, "vigil_notifications_sent_total", "counter",
 		    "Masakari answers by result (this server while leader).");
 	for (int r = 0; r < NOTIFY_RESULTS; r++)

@@ -44,6 +44,8 @@ struct server {
 	uint64_t clock_warned_ns;
 	/* delivery to Masakari, while leader */
 	struct notifier notifier;
+	/* fencing before a STOPPED may go, while leader */
+	struct fencer fencer;
 	/* shutdown */
 	void (*done)(void *ctx);
 	void *done_ctx;
@@ -302,6 +304,8 @@ static void on_decide(uv_timer_t *t)
 	uint64_t now = now_mono_ns();
 	char *cmd;
 
+	/* Before the leadership check: a deposed leader stops fencing. */
+	fencer_step(&s->fencer, !s->closing && raft_state(&s->raft) == RAFT_LEADER);
 	if (s->closing || raft_state(&s->raft) != RAFT_LEADER)
 		return;
 	if (!s->proposing) {
@@ -424,8 +428,10 @@ struct server *server_start(const struct server_params *p)
 		return NULL;
 	s->p = *p;
 	verdict_params_init(&s->vp, p->verdict);
+	s->vp.fence_mode = fence_mode_name(p->fencing->mode);
 	reports_init(&s->reports);
 	notifier_init(&s->notifier, p->loop, p->masakari, record, s);
+	fencer_init(&s->fencer, p->loop, p->fencing, p->masakari, &s->fsm, record, s);
 	if (!p->masakari->url[0] && !p->masakari->auth_url[0])
 		log_warn("this server has neither masakari.url nor masakari.auth_url: as Raft "
 			 "leader it will record verdicts but cannot notify Masakari (they stay "
@@ -466,6 +472,11 @@ static void notifier_closed(void *ctx)
 	close_step(ctx);
 }
 
+static void fencer_closed(void *ctx)
+{
+	close_step(ctx);
+}
+
 static void raft_closed(struct raft *r)
 {
 	struct server *s = (struct server *)((char *)r - offsetof(struct server, raft));
@@ -480,11 +491,12 @@ void server_close(struct server *s, void (*done)(void *ctx), void *ctx)
 	s->closing = 1;
 	s->done = done;
 	s->done_ctx = ctx;
-	s->pending_close = 2; /* the decide timer, closed once Raft is; the notifier */
+	s->pending_close = 3; /* the decide timer, closed once Raft is; the notifier; the fencer */
 	s->decide_timer.data = s;
 	uv_timer_stop(&s->decide_timer);
 	raft_close(&s->raft, raft_closed);
 	notifier_close(&s->notifier, notifier_closed, s);
+	fencer_close(&s->fencer, fencer_closed, s);
 }
 
 void server_view(struct server *s, struct server_view *v)
@@ -497,4 +509,5 @@ void server_view(struct server *s, struct server_view *v)
 	v->proposals_failed = s->proposals_failed;
 	v->raft_refused = raft_transport_refused(&s->transport);
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
+	v->fencer = &s->fencer;
 }

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "fencer.h"
 #include "fsm.h"
 #include "memb.h"
 #include "notifier.h"
@@ -32,8 +33,9 @@ struct server_params {
 	const struct raft_config *raft;
 	const struct verdict_config *verdict;
 	const struct mk_config *masakari;
-	const struct vigil_keyring *keys; /* verifies REPORT and MAINT; authenticates Raft */
-	const struct memb *memb;	  /* the membership: voters and graceful leaves */
+	const struct vigil_keyring *keys;   /* verifies REPORT and MAINT; authenticates Raft */
+	const struct memb *memb;	    /* the membership: voters and graceful leaves */
+	const struct fence_config *fencing; /* how the leader fences before notifying */
 };
 
 struct server;
@@ -56,6 +58,7 @@ struct server_view {
 	uint64_t proposals_failed;    /* Raft proposals that failed (full disk, lost leadership) */
 	const uint64_t *raft_refused; /* Raft connections refused, by enum raft_auth_refusal */
 	uint32_t wait_period_ms;
+	const struct fencer *fencer; /* the leader's fencing (mode in fencer->cfg) */
 };
 void server_view(struct server *s, struct server_view *v);
 /* `vigil operator raft remove-peer WHO` (a server's name or Raft id): only on

@@ -84,6 +84,21 @@ static json_t *utc_json(uint64_t realtime_ns)
 	return json_string(t);
 }
 
+/* An outbox entry's fencing: the replicated state, and this leader's
+ * calls and last failure (a follower shows the first failure recorded). */
+static void fence_json(json_t *e, const struct fencer *fz, const struct fsm_outbox *o)
+{
+	const struct fence_attempt *fa = fence_attempt(&fz->stage, o->id);
+
+	json_object_set_new(e, "fence", json_string(fsm_fence_name(o->fence)));
+	json_object_set_new(e, "power_off_confirmed", json_boolean(o->power_off_confirmed));
+	json_object_set_new(e, "fence_calls", json_integer(fa ? (json_int_t)fa->calls : 0));
+	json_object_set_new(e, "fence_error",
+			    json_string(fa && fa->rounds_failed && o->fence == FSM_FENCE_FAILED
+						? fa->message
+						: o->fence_error));
+}
+
 /* The Raft state, the decided hosts and the outbox of a server. */
 static void server_json(json_t *st, struct server *s, const struct memb *m)
 {
@@ -161,8 +176,12 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 						"tries", (json_int_t)(at ? at->tries : 0),
 						"last_error", failed ? at->message : "",
 						"generated_at", utc_json(o->generated_at)));
+		fence_json(json_array_get(ob, i), sv.fencer, o);
 	}
 	json_object_set_new(st, "outbox", ob);
+	json_object_set_new(st, "fencing",
+			    json_pack("{s:s, s:b}", "mode", fence_mode_name(sv.fencer->cfg->mode),
+				      "nova_force_down", sv.fencer->cfg->nova_force_down));
 }
 
 /* Is the pinned XDP link still on the interface? Deleting and re-creating

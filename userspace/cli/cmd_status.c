@@ -67,6 +67,12 @@ static void print_status(json_t *st)
 		printf("\n");
 	}
 	printf("wait period %lld ms\n", num(st, "wait_period_ms"));
+	if (json_object_get(st, "fencing"))
+		printf("fencing     %s%s\n", str(json_object_get(st, "fencing"), "mode"),
+		       json_is_true(
+			       json_object_get(json_object_get(st, "fencing"), "nova_force_down"))
+			       ? ", then Nova force_down"
+			       : "");
 	json_array_foreach(json_object_get(st, "hosts"), i, o)
 	{
 		if (i == 0)
@@ -79,11 +85,15 @@ static void print_status(json_t *st)
 	json_array_foreach(json_object_get(st, "outbox"), i, o)
 	{
 		if (i == 0)
-			printf("\n%-4s %-24s %-8s %-10s %-5s %-27s %s\n", "Id", "Hypervisor",
-			       "Event", "Status", "Tries", "Generated at (UTC)", "Last error");
-		printf("%-4lld %-24s %-8s %-10s %-5lld %-27s %s\n", num(o, "id"),
-		       str(o, "hostname"), str(o, "event"), str(o, "status"), num(o, "tries"),
-		       str(o, "generated_at"), str(o, "last_error"));
+			printf("\n%-4s %-24s %-8s %-10s %-9s %-5s %-27s %s\n", "Id", "Hypervisor",
+			       "Event", "Status", "Fence", "Tries", "Generated at (UTC)",
+			       "Last error");
+		printf("%-4lld %-24s %-8s %-10s %-9s %-5lld %-27s %s\n", num(o, "id"),
+		       str(o, "hostname"), str(o, "event"), str(o, "status"), str(o, "fence"),
+		       num(o, "tries"), str(o, "generated_at"),
+		       *str(o, "fence_error") && !strcmp(str(o, "fence"), "failed")
+			       ? str(o, "fence_error")
+			       : str(o, "last_error"));
 	}
 }
 

@@ -23,6 +23,7 @@ enum cfg_type {
 	CFG_ENUM,   /* int, parsed by parse() */
 	CFG_LIST,   /* array of strings into char[CFG_JOIN_MAX][size]; count at aux_off */
 	CFG_BOOL,   /* true or false into an int */
+	CFG_OBJECT, /* a JSON object, kept as compact text in char[size] */
 };
 
 struct cfg_directive {
@@ -66,6 +67,10 @@ struct cfg_directive {
 #define BOOL(name, f, def, help)                                                                   \
 	{                                                                                          \
 		name, CFG_BOOL, OFF(f), SZ(f), 0, 1, def, 0, NULL, NULL, help                      \
+	}
+#define OBJECT(name, f, def, help)                                                                 \
+	{                                                                                          \
+		name, CFG_OBJECT, OFF(f), SZ(f), 0, 0, def, 0, NULL, NULL, help                    \
 	}
 #define ENUM(name, f, fn, allowed, def, help)                                                      \
 	{                                                                                          \
@@ -225,6 +230,36 @@ static const struct cfg_directive directives[] = {
 	UINT("max_local_health", memb.max_local_health, 0, 16, "8",
 	     "Cap of the Lifeguard local health multiplier that stretches this node's probe "
 	     "timeouts while it is itself in trouble; 0 turns it off."),
+	ENUM("fencing.mode", fencing.mode, fence_mode_parse, "auto, power, none, assume-off",
+	     "auto",
+	     "power: power a failed host off through its fence agent and confirm it before "
+	     "notifying (host_status NORMAL); none: detection only (UNKNOWN); assume-off: the "
+	     "site guarantees power-off (NORMAL, no fencing); auto: power if an agent is "
+	     "configured, else none."),
+	STR("fencing.agent", fencing.agent, "",
+	    "Default fence agent (fence_ipmilan, fence_redfish, ... or a path), run with its "
+	    "parameters on stdin."),
+	OBJECT("fencing.params", fencing.params, "{}",
+	       "Default fence agent parameters, {\"username\": …, \"password_file\": …}; "
+	       "{hostname} and {name} in values are replaced."),
+	OBJECT("fencing.hosts", fencing.hosts, "{}",
+	       "Per host (hypervisor hostname or node name): {\"agent\": …, parameter: value}, "
+	       "over the defaults."),
+	UINT("fencing.timeout_ms", fencing.timeout_ms, 1000, 600000, "30000",
+	     "One fence agent call; killed (its process group) after this long."),
+	UINT("fencing.confirm_timeout_ms", fencing.confirm_timeout_ms, 0, 600000, "60000",
+	     "After a successful off, status must report off within this long."),
+	UINT("fencing.status_interval_ms", fencing.status_interval_ms, 100, 60000, "1000",
+	     "Between status calls while confirming the power-off."),
+	UINT("fencing.retry_min_ms", fencing.retry_min_ms, 100, 600000, "2000",
+	     "First retry delay of a failed fencing (doubles, with jitter)."),
+	UINT("fencing.retry_max_ms", fencing.retry_max_ms, 100, 3600000, "60000",
+	     "Longest retry delay of a failed fencing; retries never stop."),
+	BOOL("fencing.nova_force_down", fencing.nova_force_down, "false",
+	     "After a confirmed fence, mark the host's nova-compute service forced down."),
+	STR("fencing.nova_url", fencing.nova_url, "",
+	    "Fixed Nova compute endpoint (…/v2.1) used without authentication. Empty: from "
+	    "Keystone, with the masakari.* credentials."),
 };
 
 /*
@@ -406,6 +441,24 @@ static int set_value(struct vigil_config *c, const struct cfg_directive *d, json
 				    d->name);
 		*(int *)(void *)(base + d->off) = json_is_true(v);
 		return 0;
+	case CFG_OBJECT: {
+		char *t;
+		int too_long;
+
+		if (!json_is_object(v))
+			return fail(err, errsz, name, text, d->name, "\"%s\" must be an object",
+				    d->name);
+		t = json_dumps(v, JSON_COMPACT);
+		too_long = !t || strlen(t) >= d->size;
+		if (!too_long)
+			memcpy(base + d->off, t, strlen(t) + 1);
+		free(t);
+		if (too_long)
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" is too large (at most %zu bytes as compact JSON)",
+				    d->name, d->size - 1);
+		return 0;
+	}
 	case CFG_ENUM: {
 		int e;
 
@@ -434,6 +487,8 @@ void config_defaults(struct vigil_config *c)
 			v = json_integer(strtoll(d->def, NULL, 0));
 		else if (d->type == CFG_BOOL)
 			v = json_boolean(!strcmp(d->def, "true"));
+		else if (d->type == CFG_OBJECT)
+			v = json_loads(d->def, 0, NULL);
 		else
 			v = json_string(d->def);
 		set_value(c, d, v, "defaults", NULL, err, sizeof(err));
@@ -578,6 +633,18 @@ static int check_servers(const struct vigil_config *c, const char *name, const c
 	return 0;
 }
 
+/* The fencing section's own checks (fence.c), reported as a key's error. */
+static int fence_finish(struct vigil_config *c, const char *name, const char *text, char *err,
+			size_t errsz)
+{
+	const char *key = "fencing.mode";
+	char msg[400];
+
+	if (!fence_config_finish(&c->fencing, &key, msg, sizeof(msg)))
+		return 0;
+	return fail(err, errsz, name, text, key, "%s", msg);
+}
+
 /* Derived values and cross-key checks. */
 static int config_finish(struct vigil_config *c, const char *name, const char *text, char *err,
 			 size_t errsz)
@@ -633,6 +700,8 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 	if (c->masakari.retry_min_ms > c->masakari.retry_max_ms)
 		return fail(err, errsz, name, text, "masakari.retry_min_ms",
 			    "\"masakari.retry_min_ms\" must not exceed \"masakari.retry_max_ms\"");
+	if (fence_finish(c, name, text, err, errsz))
+		return -1;
 	if (!c->hypervisor_hostname[0])
 		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s",
 			 c->node_name);
@@ -841,6 +910,7 @@ static int same_value(const struct vigil_config *a, const struct vigil_config *b
 
 	switch (d->type) {
 	case CFG_STRING:
+	case CFG_OBJECT: /* compact JSON text */
 		return !strcmp(pa, pb);
 	case CFG_LIST: {
 		int n = *(const int *)(const void *)((const char *)a + d->aux_off);
@@ -912,6 +982,9 @@ void config_print_reference(FILE *out)
 			break;
 		case CFG_BOOL:
 			fprintf(out, "boolean");
+			break;
+		case CFG_OBJECT:
+			fprintf(out, "object");
 			break;
 		}
 		fprintf(out, "; default: %s%s\n    %s\n",

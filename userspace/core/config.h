@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fence.h"
 #include "memb.h"
 #include "vigil_abi.h"
 
@@ -100,7 +101,8 @@ struct vigil_config {
 	char hypervisor_hostname[CFG_NAME_MAX]; /* as Nova/Masakari know it; default node_name */
 	struct raft_config raft;
 	struct verdict_config verdict;
-	struct mk_config masakari; /* where and how to notify */
+	struct mk_config masakari;   /* where and how to notify */
+	struct fence_config fencing; /* how a failed host is powered off before (fence.h) */
 
 	/* derived by config_finish() */
 	uint32_t cluster_id;

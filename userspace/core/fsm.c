@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "fence.h"
 #include "fsm.h"
 #include "log.h"
 #include "replay.h"
@@ -22,6 +23,14 @@ const char *fsm_outbox_status_name(enum fsm_outbox_status s)
 	static const char *const n[] = {"pending", "held", "delivered", "cancelled"};
 
 	return s <= OUTBOX_CANCELLED ? n[s] : "?";
+}
+
+static const char *const fence_names[] = {"none",   "waiting", "fencing",  "failed",
+					  "fenced", "assumed", "cancelled"};
+
+const char *fsm_fence_name(enum fsm_fence s)
+{
+	return s <= FSM_FENCE_CANCELLED ? fence_names[s] : "?";
 }
 
 static int parse_state(const char *s, const char *const *names, int n)
@@ -132,6 +141,58 @@ static uint64_t jnum(json_t *o, const char *k)
 	return (uint64_t)json_integer_value(json_object_get(o, k));
 }
 
+/* A new STOPPED entry waits as its verdict's fencing mode says. */
+static void fence_verdict(struct fsm_outbox *o, const char *mode)
+{
+	const struct fence_mode *m = fence_mode_get(mode);
+
+	if (!o)
+		return;
+	o->fence = (enum fsm_fence)m->initial;
+	o->power_off_confirmed = m->power_off_confirmed;
+}
+
+/* An entry made obsolete before it was sent; its fencing, if any, stops.
+ * 1 if it was waiting for a fence: Masakari has heard nothing of it. */
+static int fence_cancel(struct fsm_outbox *o)
+{
+	o->status = OUTBOX_CANCELLED;
+	if (o->fence != FSM_FENCE_WAITING && o->fence != FSM_FENCE_FENCING &&
+	    o->fence != FSM_FENCE_FAILED)
+		return 0;
+	o->fence = FSM_FENCE_CANCELLED;
+	return 1;
+}
+
+/* fence_start, fenced, fence_failed: the leader's fencing of an entry. Only
+ * an entry still waiting for it moves; "fenced" alone confirms power-off. */
+static int fence_apply(struct fsm *f, const char *op, json_t *c)
+{
+	struct fsm_outbox *o = fsm_outbox_get(f, jnum(c, "outbox"));
+	int waiting = o && fence_needed(o);
+
+	if (!strcmp(op, "fence_start")) {
+		if (waiting && o->fence == FSM_FENCE_WAITING)
+			o->fence = FSM_FENCE_FENCING;
+	} else if (!strcmp(op, "fenced")) {
+		if (waiting) {
+			o->fence = FSM_FENCE_FENCED;
+			o->power_off_confirmed = 1;
+			o->fenced_at = jnum(c, "at");
+			f->fences++;
+		}
+	} else if (!strcmp(op, "fence_failed")) {
+		if (waiting) {
+			o->fence = FSM_FENCE_FAILED;
+			snprintf(o->fence_error, sizeof(o->fence_error), "%s", jstr(c, "reason"));
+		}
+	} else {
+		log_err("raft: unknown command \"%s\" skipped", op);
+		return -1;
+	}
+	return 0;
+}
+
 int fsm_maint_newer(const struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq)
 {
 	for (size_t i = 0; i < f->nmaint_marks; i++)
@@ -200,10 +261,13 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 			h->failed_at = jnum(c, "at");
 			h->state = FSM_FAILED;
 			f->verdicts++;
-			outbox_add(f, h, 1, h->failed_at, hold ? OUTBOX_HELD : OUTBOX_PENDING);
+			o = outbox_add(f, h, 1, h->failed_at, hold ? OUTBOX_HELD : OUTBOX_PENDING);
+			fence_verdict(o, jstr(c, "fence"));
 		}
 	} else if (!strcmp(op, "recovered")) {
 		if (h && h->failed) {
+			int unheard = 0; /* a STOPPED cancelled before its fence */
+
 			h->failed = 0;
 			if (h->state == FSM_FAILED)
 				h->state = FSM_MEMBER;
@@ -212,9 +276,11 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 				o = &f->outbox[i];
 				if (o->host_id == h->id && o->stopped &&
 				    (o->status == OUTBOX_PENDING || o->status == OUTBOX_HELD))
-					o->status = OUTBOX_CANCELLED;
+					unheard |= fence_cancel(o);
 			}
-			outbox_add(f, h, 0, jnum(c, "at"), OUTBOX_PENDING);
+			/* No STARTED for a failure Masakari was never told of. */
+			if (!unheard)
+				outbox_add(f, h, 0, jnum(c, "at"), OUTBOX_PENDING);
 		}
 	} else if (!strcmp(op, "delivered")) {
 		o = fsm_outbox_get(f, jnum(c, "outbox"));
@@ -238,7 +304,7 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 				o = &f->outbox[i];
 				if (o->host_id == h->id &&
 				    (o->status == OUTBOX_PENDING || o->status == OUTBOX_HELD))
-					o->status = OUTBOX_CANCELLED;
+					fence_cancel(o);
 			}
 		} else if (h && h->state == FSM_MAINTENANCE) {
 			h->state = h->failed ? FSM_FAILED : FSM_MEMBER;
@@ -246,6 +312,8 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 	} else if (!strcmp(op, "left")) {
 		if (h)
 			h->state = FSM_LEFT;
+	} else if (!strncmp(op, "fence", 5)) {
+		rc = fence_apply(f, op, c);
 	} else {
 		log_err("raft: unknown command \"%s\" skipped", op);
 		rc = -1;
@@ -280,11 +348,16 @@ char *fsm_dump(const struct fsm *f)
 						    "generated_at", (json_int_t)o->generated_at,
 						    "status", fsm_outbox_status_name(o->status),
 						    "uuid", o->uuid, "result", o->result));
+		json_object_update_new(
+			json_array_get(ob, i),
+			json_pack("{s:s, s:I, s:s}", "fence", fsm_fence_name(o->fence), "fenced_at",
+				  (json_int_t)o->fenced_at, "fence_error", o->fence_error));
 	}
 	json_object_set_new(root, "hosts", hosts);
 	json_object_set_new(root, "outbox", ob);
 	json_object_set_new(root, "next_outbox_id", json_integer((json_int_t)f->next_outbox_id));
 	json_object_set_new(root, "verdicts", json_integer((json_int_t)f->verdicts));
+	json_object_set_new(root, "fences", json_integer((json_int_t)f->fences));
 	marks = json_array();
 	for (size_t i = 0; i < f->nmaint_marks; i++)
 		json_array_append_new(marks, json_pack("{s:I, s:I, s:I}", "sender",
@@ -340,11 +413,16 @@ int fsm_load(struct fsm *f, const char *text)
 		o->status = st < 0 ? OUTBOX_PENDING : (enum fsm_outbox_status)st;
 		snprintf(o->uuid, sizeof(o->uuid), "%s", jstr(v, "uuid"));
 		snprintf(o->result, sizeof(o->result), "%s", jstr(v, "result"));
+		st = parse_state(jstr(v, "fence"), fence_names, FSM_FENCE_CANCELLED + 1);
+		o->fence = st < 0 ? FSM_FENCE_NONE : (enum fsm_fence)st;
+		o->fenced_at = jnum(v, "fenced_at");
+		snprintf(o->fence_error, sizeof(o->fence_error), "%s", jstr(v, "fence_error"));
 	}
 	f->next_outbox_id = jnum(root, "next_outbox_id");
 	if (!f->next_outbox_id)
 		f->next_outbox_id = 1;
 	f->verdicts = jnum(root, "verdicts");
+	f->fences = jnum(root, "fences");
 	json_array_foreach(json_object_get(root, "maint_marks"), i, v)
 	{
 		maint_mark(f, (uint32_t)jnum(v, "sender"), jnum(v, "epoch"), jnum(v, "seq"));
@@ -375,9 +453,7 @@ char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname, const 
 
 char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters)
 {
-	return dump_new(json_pack("{s:s, s:I, s:I, s:b, s:I}", "op", "verdict", "id",
-				  (json_int_t)id, "at", (json_int_t)at, "hold", hold, "reporters",
-				  (json_int_t)reporters));
+	return fsm_cmd_verdict_fence(id, at, hold, reporters, NULL);
 }
 
 char *fsm_cmd_recovered(uint32_t id, uint64_t at)
@@ -408,4 +484,33 @@ char *fsm_cmd_release(uint64_t outbox_id)
 char *fsm_cmd_left(uint32_t id)
 {
 	return dump_new(json_pack("{s:s, s:I}", "op", "left", "id", (json_int_t)id));
+}
+
+char *fsm_cmd_verdict_fence(uint32_t id, uint64_t at, int hold, size_t reporters, const char *fence)
+{
+	json_t *c =
+		json_pack("{s:s, s:I, s:I, s:b, s:I}", "op", "verdict", "id", (json_int_t)id, "at",
+			  (json_int_t)at, "hold", hold, "reporters", (json_int_t)reporters);
+
+	if (fence)
+		json_object_set_new(c, "fence", json_string(fence));
+	return dump_new(c);
+}
+
+char *fsm_cmd_fence_start(uint64_t outbox_id)
+{
+	return dump_new(
+		json_pack("{s:s, s:I}", "op", "fence_start", "outbox", (json_int_t)outbox_id));
+}
+
+char *fsm_cmd_fenced(uint64_t outbox_id, uint64_t at)
+{
+	return dump_new(json_pack("{s:s, s:I, s:I}", "op", "fenced", "outbox",
+				  (json_int_t)outbox_id, "at", (json_int_t)at));
+}
+
+char *fsm_cmd_fence_failed(uint64_t outbox_id, const char *reason)
+{
+	return dump_new(json_pack("{s:s, s:I, s:s}", "op", "fence_failed", "outbox",
+				  (json_int_t)outbox_id, "reason", reason));
 }

@@ -43,6 +43,20 @@ enum fsm_outbox_status {
 
 const char *fsm_outbox_status_name(enum fsm_outbox_status s);
 
+/* Where the fencing of a STOPPED entry stands (core/fence.h). Only a
+ * committed "fenced" sets power_off_confirmed of a fencing verdict. */
+enum fsm_fence {
+	FSM_FENCE_NONE = 0,  /* no fencing: mode none, or a STARTED */
+	FSM_FENCE_WAITING,   /* to be fenced before it may be sent */
+	FSM_FENCE_FENCING,   /* a leader has started fencing */
+	FSM_FENCE_FAILED,    /* fencing failed and is retried: alert */
+	FSM_FENCE_FENCED,    /* power-off confirmed by the fence agent */
+	FSM_FENCE_ASSUMED,   /* mode assume-off: the site guarantees power-off */
+	FSM_FENCE_CANCELLED, /* the host came back (or maintenance) before */
+};
+
+const char *fsm_fence_name(enum fsm_fence s);
+
 struct fsm_outbox {
 	uint64_t id;
 	uint32_t host_id;
@@ -53,6 +67,9 @@ struct fsm_outbox {
 	enum fsm_outbox_status status;
 	char uuid[64];	 /* Masakari's notification_uuid, once delivered */
 	char result[16]; /* delivered / duplicate */
+	enum fsm_fence fence;
+	uint64_t fenced_at;    /* CLOCK_REALTIME ns of the confirmation */
+	char fence_error[256]; /* the first failure's reason (no secrets) */
 };
 
 /* The last MAINT taken from a sender, as (epoch, seq): replicated, so that
@@ -70,6 +87,7 @@ struct fsm {
 	uint64_t next_outbox_id;
 	uint64_t applied;  /* commands applied */
 	uint64_t verdicts; /* failure verdicts recorded */
+	uint64_t fences;   /* confirmed fences recorded */
 	struct fsm_maint_mark *maint_marks;
 	size_t nmaint_marks;
 };
@@ -106,5 +124,13 @@ char *fsm_cmd_maintenance(const char *hostname, int on, uint32_t sender, uint64_
 int fsm_maint_newer(const struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq);
 char *fsm_cmd_release(uint64_t outbox_id);
 char *fsm_cmd_left(uint32_t id);
+/* A verdict whose STOPPED waits as fencing mode `fence` says (fence.h;
+ * NULL: none, as fsm_cmd_verdict). */
+char *fsm_cmd_verdict_fence(uint32_t id, uint64_t at, int hold, size_t reporters,
+			    const char *fence);
+/* The leader started fencing the entry's host / confirmed it off / failed. */
+char *fsm_cmd_fence_start(uint64_t outbox_id);
+char *fsm_cmd_fenced(uint64_t outbox_id, uint64_t at);
+char *fsm_cmd_fence_failed(uint64_t outbox_id, const char *reason);
 
 #endif /* VIGIL_FSM_H */

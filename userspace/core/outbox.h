@@ -58,7 +58,8 @@ struct outbox_sender {
 
 void outbox_sender_init(struct outbox_sender *s, uint32_t retry_min_ms, uint32_t retry_max_ms);
 /* The pending entry to send now (the first whose retry time has come), or
- * NULL. Held, delivered and cancelled entries are never sent. */
+ * NULL. Held, delivered and cancelled entries are never sent, nor a STOPPED
+ * whose verdict needs a fence until "fenced" has committed (fence.h). */
 const struct fsm_outbox *outbox_next(struct outbox_sender *s, const struct fsm *f, uint64_t now);
 /* Record the answer to a send of entry id at now (rnd: 32 random bits for
  * the retry jitter). Returns 1 if the entry is now delivered and must be

@@ -182,7 +182,7 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 					"notification for %s HELD: fewer than min_healthy_hosts (%u) "
 					"would remain in service",
 					h->hostname, c->min_healthy);
-			return fsm_cmd_verdict(h->id, now_real, hold, support);
+			return fsm_cmd_verdict_fence(h->id, now_real, hold, support, c->fence_mode);
 		}
 	}
 

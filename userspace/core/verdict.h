@@ -42,6 +42,7 @@ struct verdict_params {
 	uint64_t wait_ns;	/* wait period before a verdict */
 	uint64_t report_ttl_ns; /* a reporter silent this long no longer counts */
 	uint32_t min_healthy;	/* hosts that must stay in service, else hold */
+	const char *fence_mode; /* recorded in each verdict: what its STOPPED waits for (fence.h) */
 };
 
 /* The rule's parameters from the configuration: a report counts for three

@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* fence.c - fencing configuration, modes and the leader's fencing stage. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fence.h"
+#include "fsm.h"
+#include "log.h"
+
+#define NS_PER_MS 1000000ULL
+
+/* ---- names ----------------------------------------------------------------------- */
+
+static const char *const mode_names[] = {"auto", "power", "none", "assume-off"};
+
+const char *fence_mode_name(int mode)
+{
+	return mode >= 0 && mode <= FENCE_MODE_ASSUME_OFF ? mode_names[mode] : "?";
+}
+
+int fence_mode_parse(const char *s)
+{
+	for (int i = 0; i <= FENCE_MODE_ASSUME_OFF; i++)
+		if (!strcmp(s, mode_names[i]))
+			return i;
+	return -1;
+}
+
+const char *fence_op_name(enum fence_op op)
+{
+	return op == FENCE_OP_OFF ? "off" : "status";
+}
+
+const char *fence_result_name(enum fence_result r)
+{
+	static const char *const n[] = {"on", "off", "done", "error", "timeout"};
+
+	return (unsigned)r < FENCE_RESULTS ? n[r] : "?";
+}
+
+/* ---- configuration --------------------------------------------------------------- */
+
+/* Keys vigil itself reads from a parameter set; the others go to the agent. */
+#define KEY_AGENT     "agent"
+#define KEY_PASS_FILE "password_file"
+#define KEY_PASS_CRED "password_credential"
+
+static int key_ok(const char *k)
+{
+	if (!*k)
+		return 0;
+	for (; *k; k++)
+		if (!islower((unsigned char)*k) && !isdigit((unsigned char)*k) && *k != '_')
+			return 0;
+	return 1;
+}
+
+/* One parameter set (a JSON object) checked; host: "agent" allowed. */
+static int params_check(json_t *o, const char *what, int host, char *err, size_t errsz)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(o)) {
+		snprintf(err, errsz, "\"%s\" must be an object of fence agent parameters", what);
+		return -1;
+	}
+	json_object_foreach(o, k, v)
+	{
+		const char *sv = json_string_value(v);
+
+		if (!key_ok(k)) {
+			snprintf(err, errsz,
+				 "\"%s\": parameter \"%s\" must be lower case letters, digits and "
+				 "_ (the fence agent's stdin names, e.g. ip, username, lanplus)",
+				 what, k);
+			return -1;
+		}
+		if (!strcmp(k, "action")) {
+			snprintf(err, errsz,
+				 "\"%s\": \"action\" is vigil's to choose (status, off), not a "
+				 "parameter",
+				 what);
+			return -1;
+		}
+		if (!strcmp(k, KEY_AGENT) && (!host || !sv || !*sv)) {
+			snprintf(err, errsz,
+				 host ? "\"%s\": \"agent\" must be a non-empty string"
+				      : "\"%s\": the default agent is \"fencing.agent\", not a "
+					"parameter",
+				 what);
+			return -1;
+		}
+		if (!json_is_string(v) && !json_is_integer(v) && !json_is_boolean(v)) {
+			snprintf(
+				err, errsz,
+				"\"%s\": parameter \"%s\" must be a string, an integer or a boolean",
+				what, k);
+			return -1;
+		}
+		if (sv && strpbrk(sv, "\r\n")) {
+			snprintf(
+				err, errsz,
+				"\"%s\": parameter \"%s\" must not contain a line break (the fence "
+				"agent reads one key=value per line)",
+				what, k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int fence_params_check(const char *json_text, const char *what, char *err, size_t errsz)
+{
+	json_t *o = json_loads(json_text, 0, NULL);
+	int rc = params_check(o, what, 0, err, errsz);
+
+	json_decref(o);
+	return rc;
+}
+
+static void warn_password(const char *where)
+{
+	log_warn("fencing: a BMC password is written in the configuration (%s); prefer "
+		 "\"password_file\" or \"password_credential\"",
+		 where);
+}
+
+int fence_config_finish(struct fence_config *c, const char **key, char *err, size_t errsz)
+{
+	json_t *params = json_loads(c->params[0] ? c->params : "{}", 0, NULL);
+	json_t *hosts = json_loads(c->hosts[0] ? c->hosts : "{}", 0, NULL), *h;
+	const char *name;
+	int rc = -1, every_host_has_agent = 1;
+
+	*key = "fencing.params";
+	if (params_check(params, "fencing.params", 0, err, errsz))
+		goto out;
+	*key = "fencing.hosts";
+	if (!json_is_object(hosts)) {
+		snprintf(err, errsz, "\"fencing.hosts\" must be an object: {\"HOST\": {...}, ...}");
+		goto out;
+	}
+	json_object_foreach(hosts, name, h)
+	{
+		char what[160];
+
+		snprintf(what, sizeof(what), "fencing.hosts.%s", name);
+		if (params_check(h, what, 1, err, errsz))
+			goto out;
+		if (!json_object_get(h, KEY_AGENT))
+			every_host_has_agent = 0;
+		if (json_object_get(h, "password"))
+			warn_password(what);
+	}
+	if (json_object_get(params, "password"))
+		warn_password("fencing.params");
+	if (c->mode == FENCE_MODE_AUTO)
+		c->mode =
+			c->agent[0] || json_object_size(hosts) ? FENCE_MODE_POWER : FENCE_MODE_NONE;
+	*key = "fencing.mode";
+	if (c->mode == FENCE_MODE_POWER && !c->agent[0] &&
+	    (!json_object_size(hosts) || !every_host_has_agent)) {
+		snprintf(err, errsz,
+			 "\"fencing.mode\" power needs a fence agent: \"fencing.agent\" (e.g. "
+			 "fence_ipmilan), or \"agent\" in every entry of \"fencing.hosts\"");
+		goto out;
+	}
+	*key = "fencing.retry_min_ms";
+	if (c->retry_min_ms > c->retry_max_ms) {
+		snprintf(err, errsz,
+			 "\"fencing.retry_min_ms\" must not exceed \"fencing.retry_max_ms\"");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(params);
+	json_decref(hosts);
+	return rc;
+}
+
+/* s with {hostname} and {name} replaced, into out. */
+static void expand(const char *s, const char *hostname, const char *name, char *out, size_t n)
+{
+	size_t o = 0;
+
+	while (*s && o + 1 < n) {
+		const char *with = NULL;
+		size_t skip = 0;
+
+		if (!strncmp(s, "{hostname}", 10))
+			with = hostname, skip = 10;
+		else if (!strncmp(s, "{name}", 6))
+			with = name, skip = 6;
+		if (with) {
+			o += (size_t)snprintf(out + o, n - o, "%s", with);
+			if (o >= n)
+				o = n - 1;
+			s += skip;
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* Append "key=value\n" (a value as the agent reads it) to t, or take a key
+ * that vigil reads itself. -1 if the parameters do not fit. */
+static int target_add(struct fence_target *t, const char *k, json_t *v, const char *hostname,
+		      const char *name)
+{
+	char val[1024];
+	size_t len = strlen(t->params);
+	int w;
+
+	if (json_is_false(v))
+		return 0; /* a flag left off */
+	if (json_is_true(v))
+		snprintf(val, sizeof(val), "1");
+	else if (json_is_integer(v))
+		snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+	else
+		expand(json_string_value(v), hostname, name, val, sizeof(val));
+	if (!strcmp(k, KEY_AGENT))
+		return snprintf(t->agent, sizeof(t->agent), "%s", val) >= (int)sizeof(t->agent);
+	if (!strcmp(k, "password"))
+		return snprintf(t->password, sizeof(t->password), "%s", val) >=
+		       (int)sizeof(t->password);
+	if (!strcmp(k, KEY_PASS_FILE))
+		return snprintf(t->password_file, sizeof(t->password_file), "%s", val) >=
+		       (int)sizeof(t->password_file);
+	if (!strcmp(k, KEY_PASS_CRED))
+		return snprintf(t->password_credential, sizeof(t->password_credential), "%s",
+				val) >= (int)sizeof(t->password_credential);
+	w = snprintf(t->params + len, sizeof(t->params) - len, "%s=%s\n", k, val);
+	return w < 0 || (size_t)w >= sizeof(t->params) - len ? -1 : 0;
+}
+
+int fence_target_for(const struct fence_config *c, const char *hostname, const char *name,
+		     struct fence_target *t, char *err, size_t errsz)
+{
+	json_t *params = json_loads(c->params[0] ? c->params : "{}", 0, NULL);
+	json_t *hosts = json_loads(c->hosts[0] ? c->hosts : "{}", 0, NULL);
+	json_t *h = json_object_get(hosts, hostname), *v;
+	const char *k;
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (!h && name)
+		h = json_object_get(hosts, name);
+	if (!json_is_object(params) || !json_is_object(hosts)) {
+		snprintf(err, errsz, "the fencing configuration is unreadable");
+		goto out;
+	}
+	/* The defaults, each overridden by the host's own value; then the host's others. */
+	expand(c->agent, hostname, name ? name : hostname, t->agent, sizeof(t->agent));
+	json_object_foreach(params, k, v)
+	{
+		json_t *own = h ? json_object_get(h, k) : NULL;
+
+		if (target_add(t, k, own ? own : v, hostname, name ? name : hostname))
+			goto toolong;
+	}
+	if (h)
+		json_object_foreach(h, k, v)
+		{
+			if (!json_object_get(params, k) &&
+			    target_add(t, k, v, hostname, name ? name : hostname))
+				goto toolong;
+		}
+	if (!t->agent[0]) {
+		snprintf(
+			err, errsz,
+			"no fence agent for %s: set \"fencing.agent\", or \"agent\" in its entry of "
+			"\"fencing.hosts\"",
+			hostname);
+		goto out;
+	}
+	if (c->mode == FENCE_MODE_POWER && !h && !json_object_size(params)) {
+		snprintf(err, errsz,
+			 "%s has no entry in \"fencing.hosts\" and there are no "
+			 "default \"fencing.params\"",
+			 hostname);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+toolong:
+	snprintf(err, errsz, "the fence parameters of %s are longer than %d bytes", hostname,
+		 FENCE_PARAMS_MAX - 1);
+out:
+	json_decref(params);
+	json_decref(hosts);
+	return rc;
+}
+
+int fence_stdin(const struct fence_target *t, enum fence_op op, const char *password, char *out,
+		size_t n)
+{
+	int w;
+
+	if (!password && t->password[0])
+		password = t->password;
+	w = snprintf(out, n, "action=%s\n%s%s%s%s", fence_op_name(op), t->params,
+		     password ? "password=" : "", password ? password : "", password ? "\n" : "");
+
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+enum fence_result fence_classify(enum fence_op op, int exited, int code, int timed_out)
+{
+	if (timed_out)
+		return FENCE_R_TIMEOUT;
+	if (!exited)
+		return FENCE_R_ERROR;
+	if (op == FENCE_OP_STATUS)
+		return code == 0 ? FENCE_R_ON : code == 2 ? FENCE_R_OFF : FENCE_R_ERROR;
+	return code == 0 ? FENCE_R_DONE : FENCE_R_ERROR;
+}
+
+static const struct {
+	const char *says, *means;
+} hints[] = {
+	{"Activate Session command failed", "the BMC refused the credentials (username, password, "
+					    "privilege level)"},
+	{"RAKP", "the BMC refused the credentials (username, password, privilege level)"},
+	{"Unable to establish", "no IPMI session with the BMC (address, port, network, lanplus)"},
+};
+
+void fence_output_reason(const char *output, const char *secret, char *out, size_t n)
+{
+	const char *p = output ? output : "", *best = NULL, *e;
+	size_t bl = 0;
+
+	/* The last line that says something: not a Python warning, not the
+	 * source line such a warning quotes (indented). */
+	for (; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		if (e > p && !isspace((unsigned char)*p) &&
+		    !memmem(p, (size_t)(e - p), "Warning", 7))
+			best = p, bl = (size_t)(e - p);
+	}
+	if (best) {
+		/* "2026-12-01 10:35:52,974 ERROR: Failed: …" -> "Failed: …" */
+		const char *m = memmem(best, bl, "ERROR: ", 7);
+
+		if (m)
+			bl -= (size_t)(m + 7 - best), best = m + 7;
+	}
+	snprintf(out, n, "%.*s", (int)bl, best ? best : "");
+	/* What ipmitool says in the agent's verbose output, in plain words first. */
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (output && strstr(output, hints[i].says)) {
+			snprintf(out, n, "%s (%.*s)", hints[i].means, (int)bl, best ? best : "");
+			break;
+		}
+	if (secret && *secret) {
+		char *s;
+
+		while ((s = strstr(out, secret))) {
+			size_t sl = strlen(secret);
+
+			memmove(s + 3, s + sl, strlen(s + sl) + 1);
+			memcpy(s, "***", 3);
+		}
+	}
+}
+
+/* ---- modes ------------------------------------------------------------------------- */
+
+/* power: status first (a host already off needs no "off"), off, then status
+ * until it says off. Everything else fails the round. */
+static int power_after(int phase, enum fence_result r)
+{
+	switch (phase) {
+	case FENCE_PH_CHECK:
+		return r == FENCE_R_OFF	 ? FENCE_PH_FENCED
+		       : r == FENCE_R_ON ? FENCE_PH_OFF
+					 : FENCE_PH_FAIL;
+	case FENCE_PH_OFF:
+		return r == FENCE_R_DONE ? FENCE_PH_CONFIRM : FENCE_PH_FAIL;
+	case FENCE_PH_CONFIRM:
+		/* A BMC may be slow to answer while the power changes: keep asking
+		 * until the confirmation deadline. */
+		return r == FENCE_R_OFF ? FENCE_PH_FENCED : FENCE_PH_CONFIRM;
+	}
+	return FENCE_PH_FAIL;
+}
+
+static enum fence_op power_op(int phase)
+{
+	return phase == FENCE_PH_OFF ? FENCE_OP_OFF : FENCE_OP_STATUS;
+}
+
+static const struct fence_mode modes[] = {
+	{"none", FSM_FENCE_NONE, 0, NULL, NULL},
+	{"power", FSM_FENCE_WAITING, 0, power_op, power_after},
+	{"assume-off", FSM_FENCE_ASSUMED, 1, NULL, NULL},
+};
+
+const struct fence_mode *fence_mode_get(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(modes[i].name, name))
+			return &modes[i];
+	return &modes[0];
+}
+
+/* ---- the stage ---------------------------------------------------------------------- */
+
+void fence_stage_init(struct fence_stage *s, const struct fence_config *c)
+{
+	memset(s, 0, sizeof(*s));
+	/* Entries that wait for a fence were decided by a fencing mode; a leader
+	 * configured without one still fences them (and fails loudly if it has
+	 * no agent), never sends them unconfirmed. */
+	s->mode = fence_mode_get(fence_mode_name(c->mode));
+	if (!s->mode->after)
+		s->mode = fence_mode_get("power");
+	s->retry_min_ms = c->retry_min_ms ? c->retry_min_ms : 1;
+	s->retry_max_ms = c->retry_max_ms < s->retry_min_ms ? s->retry_min_ms : c->retry_max_ms;
+	s->status_interval_ms = c->status_interval_ms;
+	s->confirm_timeout_ms = c->confirm_timeout_ms;
+	s->gen = 1;
+}
+
+void fence_stage_reset(struct fence_stage *s)
+{
+	s->gen++;
+	s->nattempts = 0;
+}
+
+int fence_needed(const struct fsm_outbox *o)
+{
+	return o->stopped && o->status == OUTBOX_PENDING &&
+	       (o->fence == FSM_FENCE_WAITING || o->fence == FSM_FENCE_FENCING ||
+		o->fence == FSM_FENCE_FAILED);
+}
+
+const struct fence_attempt *fence_attempt(const struct fence_stage *s, uint64_t outbox_id)
+{
+	for (size_t i = 0; i < s->nattempts; i++)
+		if (s->attempts[i].outbox_id == outbox_id)
+			return &s->attempts[i];
+	return NULL;
+}
+
+static struct fence_attempt *attempt_for(struct fence_stage *s, uint64_t id, uint64_t now)
+{
+	struct fence_attempt *a = (struct fence_attempt *)fence_attempt(s, id);
+
+	if (a)
+		return a;
+	if (s->nattempts == FENCE_TRACKED)
+		return NULL; /* 256 hosts being fenced at once: the rest wait their turn */
+	a = &s->attempts[s->nattempts++];
+	memset(a, 0, sizeof(*a));
+	a->outbox_id = id;
+	a->phase = FENCE_PH_CHECK;
+	a->started_ns = now;
+	return a;
+}
+
+/* Drop the records of entries no longer being fenced; say so for those the
+ * host's return (or maintenance) cancelled. */
+static void sweep(struct fence_stage *s, const struct fsm *f)
+{
+	size_t i = 0;
+
+	while (i < s->nattempts) {
+		struct fence_attempt *a = &s->attempts[i];
+		const struct fsm_outbox *o = fsm_outbox_get(f, a->outbox_id);
+
+		if (a->running || (o && fence_needed(o))) {
+			i++;
+			continue;
+		}
+		if (o && o->fence == FSM_FENCE_CANCELLED)
+			log_event(LOG_LVL_WARN, "fence_cancelled",
+				  "outbox=%llu hostname=%s calls=%llu",
+				  (unsigned long long)a->outbox_id, o->hostname,
+				  (unsigned long long)a->calls);
+		*a = s->attempts[--s->nattempts];
+	}
+}
+
+int fence_next(struct fence_stage *s, const struct fsm *f, uint64_t now, struct fence_job *job,
+	       char **cmd)
+{
+	*cmd = NULL;
+	sweep(s, f);
+	for (size_t i = 0; i < f->noutbox; i++) {
+		const struct fsm_outbox *o = &f->outbox[i];
+		const struct fsm_host *h;
+		struct fence_attempt *a;
+
+		if (!fence_needed(o) || !(a = attempt_for(s, o->id, now)) || a->running ||
+		    now < a->next_ns)
+			continue;
+		if (a->phase == FENCE_PH_FENCED || a->phase == FENCE_PH_FAIL)
+			a->phase = FENCE_PH_CHECK; /* "fenced" never committed, or backoff over */
+		h = fsm_host(f, o->host_id);
+		memset(job, 0, sizeof(*job));
+		job->outbox_id = o->id;
+		job->host_id = o->host_id;
+		snprintf(job->hostname, sizeof(job->hostname), "%s", o->hostname);
+		snprintf(job->name, sizeof(job->name), "%s", h ? h->name : o->hostname);
+		job->op = s->mode->op(a->phase);
+		job->gen = s->gen;
+		a->running = 1;
+		a->calls++;
+		if (!a->start_logged) {
+			a->start_logged = 1;
+			log_event(LOG_LVL_WARN, "fence_start",
+				  "outbox=%llu host=%s hostname=%s resumed=%d",
+				  (unsigned long long)o->id, job->name, o->hostname,
+				  o->fence != FSM_FENCE_WAITING);
+		}
+		if (o->fence == FSM_FENCE_WAITING)
+			*cmd = fsm_cmd_fence_start(o->id);
+		return 1;
+	}
+	return 0;
+}
+
+int fence_obsolete(const struct fence_stage *s, const struct fsm *f, const struct fence_job *job)
+{
+	const struct fsm_outbox *o = fsm_outbox_get(f, job->outbox_id);
+
+	return job->gen != s->gen || !o || !fence_needed(o);
+}
+
+/* A failed round: back off (doubling, +-25 % jitter), say why. */
+static char *round_failed(struct fence_stage *s, const struct fsm_outbox *o,
+			  struct fence_attempt *a, const char *why, uint64_t now, uint32_t rnd)
+{
+	a->phase = FENCE_PH_FAIL;
+	a->rounds_failed++;
+	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : s->retry_min_ms;
+	if (a->backoff_ms > s->retry_max_ms)
+		a->backoff_ms = s->retry_max_ms;
+	a->next_ns = now + (a->backoff_ms * 3 / 4 + rnd % (a->backoff_ms / 2 + 1)) * NS_PER_MS;
+	snprintf(a->message, sizeof(a->message), "%s", why);
+	log_event(LOG_LVL_ERR, "fence_failed",
+		  "outbox=%llu hostname=%s result=%s rounds=%llu retry_ms=%llu",
+		  (unsigned long long)o->id, o->hostname, fence_result_name(a->last),
+		  (unsigned long long)a->rounds_failed, (unsigned long long)a->backoff_ms);
+	log_err("fencing %s FAILED: %s; no notification until its power-off is confirmed; "
+		"retrying (`vigil fence test %s` runs the same agent's status)",
+		o->hostname, why, o->hostname);
+	return o->fence == FSM_FENCE_FAILED ? NULL : fsm_cmd_fence_failed(o->id, why);
+}
+
+char *fence_answer(struct fence_stage *s, const struct fsm *f, const struct fence_job *job,
+		   enum fence_result r, const char *message, uint64_t now, uint64_t now_real,
+		   uint32_t rnd)
+{
+	struct fence_attempt *a = (struct fence_attempt *)fence_attempt(s, job->outbox_id);
+	const struct fsm_outbox *o = fsm_outbox_get(f, job->outbox_id);
+	int phase;
+	char why[256];
+
+	if (job->gen != s->gen || !a)
+		return NULL; /* a call of an earlier term */
+	a->running = 0;
+	a->last = r;
+	s->calls_by_result[r]++;
+	if (!o || !fence_needed(o))
+		return NULL; /* fenced by now, or cancelled: sweep() says so */
+	phase = s->mode->after(a->phase, r);
+	if (a->phase == FENCE_PH_OFF && phase == FENCE_PH_CONFIRM) {
+		log_event(LOG_LVL_WARN, "fence_off", "outbox=%llu hostname=%s",
+			  (unsigned long long)o->id, o->hostname);
+		a->confirm_until_ns = now + s->confirm_timeout_ms * NS_PER_MS;
+		a->phase = FENCE_PH_CONFIRM;
+		a->next_ns = now;
+		return NULL;
+	}
+	if (phase == FENCE_PH_CONFIRM) {
+		if (now < a->confirm_until_ns) {
+			a->next_ns = now + s->status_interval_ms * NS_PER_MS;
+			return NULL;
+		}
+		snprintf(why, sizeof(why), "status %s %llu ms after a successful off%s%s",
+			 r == FENCE_R_ON ? "still on" : "unavailable",
+			 (unsigned long long)s->confirm_timeout_ms, message && *message ? ": " : "",
+			 message ? message : "");
+		return round_failed(s, o, a, why, now, rnd);
+	}
+	if (phase == FENCE_PH_FENCED) {
+		a->phase = FENCE_PH_FENCED;
+		a->next_ns = now + FENCE_COMMIT_WAIT_NS;
+		log_event(LOG_LVL_WARN, "fenced", "outbox=%llu hostname=%s calls=%llu ms=%llu",
+			  (unsigned long long)o->id, o->hostname, (unsigned long long)a->calls,
+			  (unsigned long long)((now - a->started_ns) / NS_PER_MS));
+		return fsm_cmd_fenced(o->id, now_real);
+	}
+	if (phase == FENCE_PH_FAIL) {
+		snprintf(why, sizeof(why), "%s %s: %s", fence_op_name(job->op),
+			 fence_result_name(r), message && *message ? message : "no reason given");
+		return round_failed(s, o, a, why, now, rnd);
+	}
+	a->phase = phase; /* CHECK said on: off next, at once */
+	a->next_ns = now;
+	return NULL;
+}
