@@ -12,9 +12,10 @@
 #   make bench-recovery  crash to Masakari's 202 on a 5-host cluster, real masakari-api
 #   make bench-compare  vigil vs Serf (lan, local) and tightened memberlist under the same faults
 #   make bench-sim   simulated 10/100/1000-node clusters: detection, msgs/node/s
+#   make bench-metrics  series per agent and render times of /metrics at 10..1000 peers (root)
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, systemd unit, man pages, sample config,
-#                    dashboard (PREFIX=/usr/local, DESTDIR); make uninstall
+#                    dashboard, alert rules (PREFIX=/usr/local, DESTDIR); make uninstall
 #
 # Out-of-tree: O=DIR (default build). Verbose: V=1.
 
@@ -100,11 +101,13 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 SIM_SRCS := $(wildcard tests/sim/*.c)
 SIM_BINS := $(patsubst tests/sim/%.c,$(O)/sim/%,$(SIM_SRCS))
 TEST_CFLAGS := $(CFLAGS) $(INC_all) -Ibpf -Itests/lib
-TEST_LDLIBS := $(LDLIBS) -lcmocka
+# (gnutls: test_masakari's HTTPS server checks the client certificates vigil presents)
+TEST_LDLIBS := $(LDLIBS) -lcmocka $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null)
 
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
 	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
 .PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery bench-compare \
+	bench-metrics \
 	vmlinux install uninstall format tests
 
 all: $(O)/vigil
@@ -197,6 +200,9 @@ bench-detect: $(O)/vigil $(TEST_BPF_OBJS)
 bench-sim: $(O)/sim/sim
 	$(Q)$(O)/sim/sim -scaling
 
+bench-metrics: $(O)/bench/bench_metrics
+	$(Q)$(O)/bench/bench_metrics
+
 bench-recovery: $(O)/vigil $(TEST_BPF_OBJS)
 	$(Q)O=$(O) VIGIL=$(O)/vigil tests/bench/bench-recovery.sh
 
@@ -252,6 +258,7 @@ install: $(O)/vigil
 	install -m 0644 docs/vigil.json docs/configuration.md $(DESTDIR)$(DOCDIR)/
 	install -m 0755 userspace/tools/masakari-local.sh $(DESTDIR)$(DATADIR)/masakari-local.sh
 	install -m 0644 docs/grafana/vigil.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+	install -m 0644 docs/prometheus/vigil-rules.yml $(DESTDIR)$(DATADIR)/prometheus-rules.yml
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vigil
 	@# Never overwrite an operator's configuration.
 	test -e $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.json || \
@@ -263,7 +270,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vigil $(DESTDIR)$(UNITDIR)/vigil.service \
 		$(DESTDIR)$(MANDIR)/man8/vigil.8 $(DESTDIR)$(MANDIR)/man5/vigil.json.5 \
 		$(DESTDIR)$(DOCDIR)/vigil.json $(DESTDIR)$(DOCDIR)/configuration.md \
-		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+		$(DESTDIR)$(DATADIR)/masakari-local.sh $(DESTDIR)$(DATADIR)/grafana-dashboard.json \
+		$(DESTDIR)$(DATADIR)/prometheus-rules.yml
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
 FORMAT_SRCS = $(shell find bpf include userspace tests -name '*.[ch]')

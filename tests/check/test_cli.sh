@@ -87,6 +87,32 @@ check "wait_period_ms 0: accepted (exit 0) ..." test "$(rc "$VIGIL" agent -confi
 check "... with a warning" grep -q 'warn: .*"wait_period_ms" is 0' "$VT_DIR/err"
 printf '{"key": "%s", "interface": "lo", "api_addr": "0.0.0.0:7500", "allow_public_bind": true}\n' "$k1" >"$VT_DIR/pub.json"
 check "allow_public_bind: true accepts a wildcard api_addr" "$VIGIL" agent -config "$VT_DIR/pub.json" -config-test
+# --- secrets outside the configuration file ------------------------------------
+printf '%s\n' "$k1" >"$VT_DIR/key"
+chmod 600 "$VT_DIR/key"
+printf 'mk-secret\n' >"$VT_DIR/pw"
+printf '{"interface": "lo", "key_file": "%s", "masakari": {"password_file": "%s"}}\n' "$VT_DIR/key" "$VT_DIR/pw" >"$VT_DIR/kf.json"
+check "key_file and masakari.password_file: valid" "$VIGIL" agent -config "$VT_DIR/kf.json" -config-test
+badcfg "key and key_file both" '{"key": "'"$k1"'", "key_file": "'"$VT_DIR/key"'"}' 'set one of "key", "key_file" and "key_credential"'
+badcfg "key_file missing: names the file" '{"key_file": "'"$VT_DIR/nokey"'"}' "\"key\": cannot read the secret in $VT_DIR/nokey"
+printf 'not base64 of a key\n' >"$VT_DIR/badkey"
+badcfg "key_file not a key" '{"key_file": "'"$VT_DIR/badkey"'"}' '"key" from .*badkey is not base64 of exactly 16 bytes'
+badcfg "key_credential without systemd" '{"key_credential": "vigil-key"}' 'CREDENTIALS_DIRECTORY is not set'
+mkdir -p "$VT_DIR/creds"
+cp "$VT_DIR/key" "$VT_DIR/creds/vigil-key"
+printf '{"interface": "lo", "key_credential": "vigil-key"}\n' >"$VT_DIR/kc.json"
+check "key_credential from \$CREDENTIALS_DIRECTORY (LoadCredential=): valid" \
+	env CREDENTIALS_DIRECTORY="$VT_DIR/creds" "$VIGIL" agent -config "$VT_DIR/kc.json" -config-test
+badcfg "masakari.password and password_file both" \
+	'{"masakari": {"password": "x", "password_file": "'"$VT_DIR/pw"'"}}' 'set one of "masakari.password"'
+printf '{"key": "%s", "interface": "lo", "masakari": {"auth_url": "http://keystone:5000/v3", "password": "p"}}\n' "$k1" >"$VT_DIR/open.json"
+chmod 644 "$VT_DIR/open.json"
+"$VIGIL" agent -config "$VT_DIR/open.json" -config-test >/dev/null 2>"$VT_DIR/open.err"
+check "a key in a file others can read: warned" grep -q "open.json holds the cluster key and is readable by everyone (mode 644)" "$VT_DIR/open.err"
+check "a password to an http:// Keystone: warned" grep -q "the Keystone password travels in clear" "$VT_DIR/open.err"
+chmod 600 "$VT_DIR/open.json"
+"$VIGIL" agent -config "$VT_DIR/kf.json" -config-test >/dev/null 2>"$VT_DIR/kf.err"
+check "secrets in their own files: no warning" test ! -s "$VT_DIR/kf.err"
 check "missing config file: exit 2" test "$(rc "$VIGIL" agent -config /nonexistent.json -config-test)" = 2
 check "missing config file: names it" grep -q "/nonexistent.json" "$VT_DIR/err"
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # test_api.sh - the agent's HTTP API and /metrics on a 3-host cluster:
-# every endpoint, malformed requests, `promtool check metrics`, and a real
-# Prometheus server scraping the agent and answering a query about it. Then
-# the operator's view of a host's trouble: members -status stalled, push-pull
-# reloaded by SIGHUP, and a crashed host in vigil status and vigil check.
+# every endpoint, malformed requests, `promtool check metrics`, the series
+# an agent exports with and without metrics_per_peer, the decided state on
+# a server's /metrics, and a real Prometheus server scraping the agent,
+# answering every query of the Grafana dashboard and loading the alert rules.
+# Then the operator's view of a host's trouble: members -status stalled,
+# push-pull reloaded by SIGHUP, and a crashed host in vigil status and check.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
@@ -14,13 +16,15 @@ vt_require api
 vt_init || { not_ok "api: setup"; exit 1; }
 vc_up 3 || { not_ok "api: building 3 hosts"; exit 1; }
 # hv1 is the cluster's one Raft server (its /metrics has the Raft and
-# Masakari families) and also serves /metrics on its cluster address.
+# Masakari families) and also serves /metrics on its cluster address; hv2
+# exports its peers one by one (metrics_per_peer).
 for i in 1 2 3; do
 	# No wait period, no hold: a crash ends in a pending notification
 	# (nothing listens on 127.0.0.1:1) at the end of the test.
 	extra="\"servers\": [\"hv1@${VC_IP[1]}\"], \"masakari\": {\"url\": \"http://127.0.0.1:1/v1\"},"
 	extra="$extra \"wait_period_ms\": 0, \"min_healthy_hosts\": 0,"
 	[ "$i" = 1 ] && extra="$extra \"role\": \"server\", \"metrics_addr\": \"${VC_IP[1]}:9100\","
+	[ "$i" = 2 ] && extra="$extra \"metrics_per_peer\": true,"
 	vc_write_cfg "$i" "$extra"
 done
 for i in 1 2 3; do vc_start "$i"; done
@@ -91,10 +95,35 @@ else
 	not_ok "promtool not installed (make deps installs prometheus)"
 fi
 for m in vigil_probes_sent_total vigil_acks_received_total vigil_xdp_drops_total \
-	vigil_peer_rtt_seconds_bucket vigil_members vigil_suspicions_total vigil_deaths_total \
-	vigil_event_loop_lag_max_seconds; do
+	vigil_rtt_seconds_bucket vigil_members vigil_suspicions_total vigil_deaths_total \
+	vigil_event_loop_lag_max_seconds vigil_peers_agent_stalled vigil_raft_voters \
+	vigil_raft_servers_configured vigil_raft_leader_changes_total vigil_host_state \
+	vigil_notifications_oldest_pending_age_seconds vigil_metrics_stale; do
 	check "/metrics has $m" grep -q "^$m" "$VT_DIR/metrics.txt"
 done
+# value NAME{LABELS}: the sample's value in hv1's text
+value() { awk -v s="$1" '$1 == s {print $2}' "$VT_DIR/metrics.txt"; }
+check "rendered for this scrape: vigil_metrics_stale 0" test "$(value vigil_metrics_stale)" = 0
+check "the server's voters: 1 of 1 configured" \
+	test "$(value vigil_raft_voters)" = 1 -a "$(value vigil_raft_servers_configured)" = 1
+check "the server has seen its leader: vigil_raft_leader_changes_total $(value vigil_raft_leader_changes_total)" \
+	test "$(value vigil_raft_leader_changes_total)" -ge 1
+hv3_member() {
+	code GET /metrics >/dev/null &&
+		grep -q '^vigil_host_state{host="hv3",hostname="hv3",state="member"} 1$' "$VT_DIR/body" &&
+		grep -q '^vigil_host_state{host="hv3",hostname="hv3",state="failed"} 0$' "$VT_DIR/body"
+}
+check "the decided state: vigil_host_state{host=\"hv3\",state=\"member\"} 1" vt_wait_for 10 hv3_member
+check "no per-peer series without metrics_per_peer" sh -c "! grep -q '^vigil_peer_' $VT_DIR/metrics.txt"
+check "the RTT histogram summed over the peers has their ACKs" \
+	test "$(value vigil_rtt_seconds_count)" -gt 0
+ip netns exec "${VC_NS[2]}" curl -s --noproxy '*' -o "$VT_DIR/metrics2.txt" "$API/metrics"
+check "metrics_per_peer: hv2 exports each peer's RTT histogram" \
+	grep -q '^vigil_peer_rtt_seconds_bucket{peer="hv1",le="+Inf"} ' "$VT_DIR/metrics2.txt"
+check "promtool check metrics accepts hv2's /metrics" sh -c "promtool check metrics < $VT_DIR/metrics2.txt"
+ip netns exec "${VC_NS[3]}" curl -s --noproxy '*' -o "$VT_DIR/metrics3.txt" "$API/metrics"
+series() { grep -c '^vigil_' "$1"; }
+diag "series: hv1 (server, 3 hosts) $(series "$VT_DIR/metrics.txt"), hv3 (client) $(series "$VT_DIR/metrics3.txt"), hv2 (client, metrics_per_peer, 2 peers) $(series "$VT_DIR/metrics2.txt")"
 
 # --- the Grafana dashboard --------------------------------------------------------
 DASH=docs/grafana/vigil.json
@@ -103,9 +132,9 @@ check "the Grafana dashboard is JSON" dash_ok
 missing=""
 for m in $(jq -r '.panels[].targets[]?.expr, .templating.list[].definition // empty' "$DASH" |
 	grep -o 'vigil_[a-z_]*' | sort -u); do
-	grep -q "^$m[ {]" "$VT_DIR/metrics.txt" || missing="$missing $m"
+	grep -q "^$m[ {]" "$VT_DIR/metrics.txt" "$VT_DIR/metrics2.txt" || missing="$missing $m"
 done
-check "every metric the dashboard uses is in /metrics${missing:+ (missing:$missing)}" test -z "$missing"
+check "every metric the dashboard uses is in /metrics (hv1, or hv2 with metrics_per_peer)${missing:+ (missing:$missing)}" test -z "$missing"
 
 # --- the metrics_addr listener: /metrics and /v1/health only ------------------------
 MX=http://${VC_IP[1]}:9100
@@ -126,13 +155,18 @@ check "api_addr: GET /v1/agent/leave: 405, agent still running" \
 # --- a real Prometheus scraping the agent ---------------------------------------
 if command -v prometheus >/dev/null; then
 	mkdir -p "$VT_DIR/prom"
+	cp docs/prometheus/vigil-rules.yml "$VT_DIR/prom/"
 	cat >"$VT_DIR/prom/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: ['vigil-rules.yml']
 scrape_configs:
   - job_name: vigil
     static_configs:
       - targets: ['127.0.0.1:7500']
+        labels:
+          cluster: vc
 EOF
 	vt_bg "$VT_DIR/prom.log" ip netns exec "${VC_NS[1]}" prometheus \
 		--config.file="$VT_DIR/prom/prometheus.yml" --storage.tsdb.path="$VT_DIR/prom/data" \
@@ -143,8 +177,8 @@ EOF
 	}
 	check "Prometheus scraped vigil: vigil_members{state=\"alive\"} = 3" vt_wait_for 40 query
 	hist() {
-		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/query?query=histogram_quantile(0.5,vigil_peer_rtt_seconds_bucket)" |
-			python3 -c "import json,sys; r=json.load(sys.stdin)['data']['result']; assert len(r)==2" 2>/dev/null
+		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/query?query=histogram_quantile(0.5,vigil_rtt_seconds_bucket)" |
+			python3 -c "import json,sys; r=json.load(sys.stdin)['data']['result']; assert len(r)==1 and float(r[0]['value'][1]) > 0" 2>/dev/null
 	}
 	check "Prometheus computes RTT quantiles from the kernel histogram" vt_wait_for 10 hist
 	# Each dashboard query, with Grafana's variables filled in, is valid PromQL.
@@ -153,11 +187,26 @@ EOF
 		n=$((n + 1))
 		e=${expr//\$__rate_interval/5s}
 		e=${e//\$instance/.*}
+		e=${e//\$cluster/vc}
 		in1 curl -s --noproxy '*' -G "http://127.0.0.1:9090/api/v1/query" --data-urlencode "query=$e" |
 			python3 -c "import json,sys; r=json.load(sys.stdin); assert r['status']=='success'" 2>/dev/null ||
 			bad="$bad [$expr]"
 	done < <(jq -r '.panels[].targets[]?.expr' "$DASH")
 	check "Prometheus accepts all $n dashboard queries${bad:+ (refused:$bad)}" test -z "$bad" -a "$n" -gt 10
+	rules_ok() {
+		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/rules" | python3 -c "
+import json, sys
+rules = [r for g in json.load(sys.stdin)['data']['groups'] for r in g['rules']]
+assert len(rules) > 10 and all(r['health'] == 'ok' and r['lastEvaluation'][:4] != '0001' for r in rules)" 2>/dev/null
+	}
+	check "Prometheus loads the alert rules and evaluates each without error" vt_wait_for 20 rules_ok
+	leader_ok() {
+		in1 curl -s --noproxy '*' "http://127.0.0.1:9090/api/v1/alerts" | python3 -c "
+import json, sys
+a = [x['labels']['alertname'] for x in json.load(sys.stdin)['data']['alerts']]
+assert 'VigilNoRaftLeader' not in a and 'VigilTargetsAbsent' not in a, a" 2>/dev/null
+	}
+	check "... and, the cluster having its leader, neither VigilNoRaftLeader nor VigilTargetsAbsent is pending" leader_ok
 else
 	not_ok "prometheus not installed (make deps installs it)"
 fi

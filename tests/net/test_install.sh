@@ -43,6 +43,7 @@ cat >"$D/want" <<'EOF'
 755 ./usr/local/share/vigil
 644 ./usr/local/share/vigil/grafana-dashboard.json
 755 ./usr/local/share/vigil/masakari-local.sh
+644 ./usr/local/share/vigil/prometheus-rules.yml
 EOF
 tree "$D/root" >"$D/got"
 check "installed files and modes are exactly the expected ones" cmp -s "$D/want" "$D/got"
@@ -54,6 +55,7 @@ check "the sample in /etc is the documented one" cmp docs/vigil.json "$D/root/et
 check "the Masakari launcher is the source tree's" cmp userspace/tools/masakari-local.sh "$R/share/vigil/masakari-local.sh"
 dash_ok() { jq -e .panels "$R/share/vigil/grafana-dashboard.json" >/dev/null; }
 check "the dashboard is JSON" dash_ok
+check "the alert rules are the documented ones" cmp docs/prometheus/vigil-rules.yml "$R/share/vigil/prometheus-rules.yml"
 
 # --- the operator's configuration survives a reinstall ----------------------------
 echo '{"node_name": "mine"}' >"$D/root/etc/vigil/vigil.json"

@@ -85,6 +85,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.data_dir, "/var/lib/vigil");
 	assert_string_equal(cfg.api_addr, "127.0.0.1:7500");
 	assert_string_equal(cfg.metrics_addr, "");
+	assert_int_equal(cfg.metrics_per_peer, 0);
 	assert_int_equal(cfg.allow_public_bind, 0);
 	assert_int_equal(cfg.heartbeat_interval_ms, 100);
 	assert_int_equal(cfg.pushpull_interval_ms, 30000);
@@ -142,6 +143,7 @@ static const char full_config[] =
 	"  \"data_dir\": \"/tmp/vigil\",\n"
 	"  \"api_addr\": \"0.0.0.0:8500\",\n"
 	"  \"metrics_addr\": \"10.0.0.1:9100\",\n"
+	"  \"metrics_per_peer\": true,\n"
 	"  \"allow_public_bind\": true,\n"
 	"  \"heartbeat_interval_ms\": 20,\n"
 	"  \"pushpull_interval_ms\": 0,\n"
@@ -214,6 +216,7 @@ static void test_full_config(void **state)
 	assert_string_equal(cfg.data_dir, "/tmp/vigil");
 	assert_string_equal(cfg.api_addr, "0.0.0.0:8500");
 	assert_string_equal(cfg.metrics_addr, "10.0.0.1:9100");
+	assert_int_equal(cfg.metrics_per_peer, 1);
 	assert_int_equal(cfg.allow_public_bind, 1);
 	assert_int_equal(cfg.heartbeat_interval_ms, 20);
 	assert_int_equal(cfg.pushpull_interval_ms, 0);

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "masakari.h"
@@ -475,6 +476,135 @@ static void test_nova_faults(void **state)
 	assert_int_equal(srv.nova_put_calls, 1);
 }
 
+/* ---- TLS: masakari.ca_file, cert_file, key_file -------------------------- */
+
+static struct {
+	char dir[64];
+	char *srv_key, *srv_crt, *cli_crt;
+	struct MHD_Daemon *d;
+	uint16_t port;
+	int client_verified; /* the last request came with a client certificate we trust */
+} tls;
+
+static char *slurp(const char *dir, const char *name)
+{
+	char path[128], *buf = calloc(1, 16384);
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	n = file_read(path, buf, 16384);
+	assert_true(n > 0);
+	return buf;
+}
+
+static enum MHD_Result tls_handler(void *cls, struct MHD_Connection *c, const char *url,
+				   const char *method, const char *version, const char *upload,
+				   size_t *upload_size, void **con_cls)
+{
+	const union MHD_ConnectionInfo *ci;
+	unsigned status = 1;
+	static const char body[] = "{\"notification\": {\"notification_uuid\": \"tls-uuid\"}}";
+
+	(void)cls, (void)url, (void)method, (void)version, (void)upload;
+	if (!*con_cls) {
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	tls.client_verified =
+		ci &&
+		gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) == 0 &&
+		status == 0 &&
+		gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, NULL);
+	return answer(c, 202, body, NULL);
+}
+
+static int tls_setup(void **state)
+{
+	char cmd[1024];
+
+	(void)state;
+	snprintf(tls.dir, sizeof(tls.dir), "/tmp/vigil-tls.XXXXXX");
+	if (!mkdtemp(tls.dir))
+		return -1;
+	/* a server certificate for 127.0.0.1, and a client one, each its own CA */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+		 "-nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		 "-keyout srv.key -out srv.crt 2>/dev/null && "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		 "-days 2 -subj /CN=vigil -keyout cli.key -out cli.crt 2>/dev/null",
+		 tls.dir);
+	if (system(cmd))
+		return -1;
+	tls.srv_key = slurp(tls.dir, "srv.key");
+	tls.srv_crt = slurp(tls.dir, "srv.crt");
+	tls.cli_crt = slurp(tls.dir, "cli.crt");
+	tls.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0, NULL, NULL,
+				 tls_handler, NULL, MHD_OPTION_HTTPS_MEM_KEY, tls.srv_key,
+				 MHD_OPTION_HTTPS_MEM_CERT, tls.srv_crt, MHD_OPTION_HTTPS_MEM_TRUST,
+				 tls.cli_crt, MHD_OPTION_END);
+	if (!tls.d)
+		return -1;
+	tls.port = MHD_get_daemon_info(tls.d, MHD_DAEMON_INFO_BIND_PORT)->port;
+	return 0;
+}
+
+static int tls_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	MHD_stop_daemon(tls.d);
+	free(tls.srv_key);
+	free(tls.srv_crt);
+	free(tls.cli_crt);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tls.dir);
+	return system(cmd) ? -1 : 0;
+}
+
+static enum notify_result tls_send(const char *ca, const char *cert, const char *key,
+				   struct mk_reply *r)
+{
+	struct mk_notification n;
+	struct mk_config cfg = {.timeout_ms = 2000};
+	struct mk_client c;
+
+	snprintf(cfg.url, sizeof(cfg.url), "https://127.0.0.1:%u/v1", tls.port);
+	if (ca)
+		snprintf(cfg.ca_file, sizeof(cfg.ca_file), "%s/%s", tls.dir, ca);
+	if (cert) {
+		snprintf(cfg.cert_file, sizeof(cfg.cert_file), "%s/%s", tls.dir, cert);
+		snprintf(cfg.key_file, sizeof(cfg.key_file), "%s/%s", tls.dir, key);
+	}
+	mk_client_init(&c, &cfg);
+	mk_notification_init(&n, "compute-07", 1, 0, 1764547200000000000ULL);
+	tls.client_verified = 0;
+	return mk_send(&c, &n, r);
+}
+
+/* An https:// Masakari: its certificate is checked against masakari.ca_file
+ * (a server whose CA is not trusted gets nothing), and the client
+ * certificate of masakari.cert_file / key_file is presented. */
+static void test_tls_ca_and_client_certificate(void **state)
+{
+	struct mk_reply r;
+
+	(void)state;
+	assert_int_equal(tls_send(NULL, NULL, NULL, &r), NOTIFY_RETRY); /* not the system's CA */
+	assert_int_equal(r.http_status, 0);
+	assert_int_equal(tls_send("cli.crt", NULL, NULL, &r), NOTIFY_RETRY); /* a wrong CA */
+	assert_int_equal(tls_send("srv.crt", NULL, NULL, &r), NOTIFY_DELIVERED);
+	assert_string_equal(r.uuid, "tls-uuid");
+	assert_false(tls.client_verified);
+	assert_int_equal(tls_send("srv.crt", "cli.crt", "cli.key", &r), NOTIFY_DELIVERED);
+	assert_true(tls.client_verified);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +624,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keystone_failure_is_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keystone_catalog_without_masakari, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tls_ca_and_client_certificate, tls_setup,
+						tls_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

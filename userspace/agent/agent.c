@@ -4,8 +4,9 @@
  * membership socket (netio.c), push-pull (pushpull.c), the reporter
  * (reporter.c), on servers Raft (server.c), the timers and the signals are
  * its sources. It loads (or reuses) the pinned XDP program, bumps the
- * heartbeat counter that ACKs carry, and publishes its view to the HTTP
- * API thread (api.c). Every module gets what it needs, not this struct.
+ * heartbeat counter that ACKs carry, and renders its view for the HTTP
+ * API thread (api.c) when a request asks. Every module gets what it needs,
+ * not this struct.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,7 +36,7 @@
 #include "status.h"
 #include "util.h"
 
-#define PUBLISH_MS     100
+#define STATUS_MS      100
 #define LEARN_MS       2000 /* a server teaches its membership the decided hosts */
 #define LEAVE_GRACE_MS 200
 #define MAINT_QUEUE    16
@@ -53,14 +54,17 @@ struct agent {
 	struct netio net;
 	struct pushpull pp;
 	struct reporter rep;
-	struct server *server; /* Raft, on servers; NULL on clients */
-	struct api_state pub;  /* published for the HTTP thread */
+	struct server *server;	/* Raft, on servers; NULL on clients */
+	struct api_state pub;	/* the texts the HTTP threads ask the loop for */
+	struct metrics metrics; /* what /metrics keeps between renders */
 	struct api_server *api, *metrics_api;
 	/* loop sources */
-	uv_timer_t tick_timer, heartbeat_timer, join_timer, publish_timer, learn_timer;
+	uv_timer_t tick_timer, heartbeat_timer, join_timer, learn_timer;
+	uv_timer_t status_timer;   /* systemd STATUS=, leader changes */
 	uv_timer_t watchdog_timer; /* systemd WATCHDOG=1 at half of WatchdogSec= */
 	uv_signal_t sig_term, sig_int, sig_hup;
-	uv_async_t leave_async, maint_async, call_async; /* requests from the HTTP thread */
+	uv_async_t leave_async, maint_async, call_async,
+		render_async; /* requests from the HTTP thread */
 	/* state */
 	uint64_t epoch; /* this start's boot epoch: incarnations and REPORT/MAINT begin there */
 	uint64_t heartbeat;
@@ -148,10 +152,11 @@ static void watchdog_start(struct agent *a)
 	log_info("systemd watchdog: every %llu ms", (unsigned long long)(usec / 2000));
 }
 
-/* ---- publishing for the HTTP thread --------------------------------------------- */
+/* ---- the texts of the HTTP API, rendered when a request asks ------------------- */
 
-static void publish(struct agent *a)
+static char *render_doc(void *ctx, enum api_doc d)
 {
+	struct agent *a = ctx;
 	struct agent_view v = {
 		.cfg = &a->cfg,
 		.memb = &a->memb,
@@ -165,8 +170,21 @@ static void publish(struct agent *a)
 		.xdp_mode = a->loader.attached,
 	};
 
-	notify_status(a);
-	api_publish(&a->pub, status_members_json(&v), status_json(&v), metrics_render(&v));
+	switch (d) {
+	case API_MEMBERS:
+		return status_members_json(&v);
+	case API_STATUS:
+		return status_json(&v);
+	default:
+		return metrics_render(&a->metrics, &v);
+	}
+}
+
+static void on_render_async(uv_async_t *h)
+{
+	struct agent *a = h->data;
+
+	api_answer(&a->pub, render_doc, a, 0);
 }
 
 /* ---- loop sources ---------------------------------------------------------------- */
@@ -213,9 +231,12 @@ static void on_heartbeat(uv_timer_t *t)
 	maps_set_self(&a->loader.maps, (uint32_t)a->memb.self.incarnation, a->heartbeat);
 }
 
-static void on_publish(uv_timer_t *t)
+static void on_status(uv_timer_t *t)
 {
-	publish(t->data);
+	struct agent *a = t->data;
+
+	notify_status(a);
+	metrics_watch(&a->metrics, a->server);
 }
 
 static void send_joins(struct agent *a)
@@ -316,6 +337,11 @@ static void agent_stop(struct agent *a, const char *why)
 static void api_leave(void *ctx)
 {
 	uv_async_send(&((struct agent *)ctx)->leave_async);
+}
+
+static void api_render(void *ctx)
+{
+	uv_async_send(&((struct agent *)ctx)->render_async);
 }
 
 static void on_leave_async(uv_async_t *h)
@@ -451,6 +477,7 @@ static void reload(struct agent *a)
 	a->memb.cfg = c.memb;
 	a->cfg.memb = c.memb;
 	a->cfg.log_level = c.log_level;
+	a->cfg.metrics_per_peer = c.metrics_per_peer;
 	/* The timers with periods of their own, restarted if those changed;
 	 * the heartbeat ticks at once, so the change leaves no gap in it. */
 	if (c.heartbeat_interval_ms != a->cfg.heartbeat_interval_ms) {
@@ -464,7 +491,7 @@ static void reload(struct agent *a)
 	memcpy(a->cfg.key, c.key, sizeof(c.key));
 	memcpy(a->cfg.key_next, c.key_next, sizeof(c.key_next));
 	a->cfg.has_key_next = c.has_key_next;
-	log_info("configuration reloaded (log level, timing, keys)");
+	log_info("configuration reloaded (log level, timing, keys, metrics_per_peer)");
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -590,7 +617,12 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 static int agent_run(struct agent *a)
 {
 	struct api_ops ops = {
-		.call = api_call, .maintenance = api_maintenance, .leave = api_leave, .ctx = a};
+		.call = api_call,
+		.maintenance = api_maintenance,
+		.leave = api_leave,
+		.render = api_render,
+		.ctx = a,
+	};
 	struct sockaddr_storage self;
 	struct memb_env env;
 	struct vigil_self me;
@@ -605,6 +637,10 @@ static int agent_run(struct agent *a)
 		return -1;
 	}
 	api_state_init(&a->pub);
+	if (metrics_init(&a->metrics)) {
+		log_err("out of memory");
+		return -1;
+	}
 	/* A peer that dies mid-write (Raft, push-pull, HTTP) must cost an EPIPE,
 	 * not the agent: SIGPIPE's default action would end the process. */
 	signal(SIGPIPE, SIG_IGN);
@@ -669,6 +705,8 @@ static int agent_run(struct agent *a)
 	a->call_async.data = a;
 	uv_async_init(a->loop, &a->leave_async, on_leave_async);
 	a->leave_async.data = a;
+	uv_async_init(a->loop, &a->render_async, on_render_async);
+	a->render_async.data = a;
 	a->rep = (struct reporter){
 		.cluster_id = a->cfg.cluster_id,
 		.node_id = a->cfg.node_id,
@@ -686,7 +724,7 @@ static int agent_run(struct agent *a)
 
 	timer_start(a, &a->tick_timer, on_tick, MEMB_TICK_MS, MEMB_TICK_MS);
 	timer_start(a, &a->heartbeat_timer, on_heartbeat, 0, a->cfg.heartbeat_interval_ms);
-	timer_start(a, &a->publish_timer, on_publish, 0, PUBLISH_MS);
+	timer_start(a, &a->status_timer, on_status, 0, STATUS_MS);
 	timer_start(a, &a->learn_timer, on_learn, LEARN_MS, LEARN_MS);
 	timer_start(a, &a->join_timer, NULL, 0, 0);
 	if (a->cfg.njoin) {
@@ -698,7 +736,8 @@ static int agent_run(struct agent *a)
 	signal_start(a, &a->sig_int, SIGINT);
 	signal_start(a, &a->sig_hup, SIGHUP);
 
-	publish(a);
+	/* Texts to serve should the loop never answer. */
+	api_answer(&a->pub, render_doc, a, 1);
 	config_api_token_path(&a->cfg, path, sizeof(path));
 	if (api_token_load(path, token))
 		return -1;
@@ -737,6 +776,7 @@ static int agent_run(struct agent *a)
 	/* The pinned link keeps the program answering after we exit. */
 	loader_close(&a->loader);
 	api_state_free(&a->pub);
+	metrics_free(&a->metrics);
 	log_info("agent stopped");
 	return 0;
 }

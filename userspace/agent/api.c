@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * api.c - the agent's HTTP API. libmicrohttpd serves it from its own thread;
- * the event loop publishes JSON snapshots (api_state) under a lock, so a
- * slow or hostile client can never stall failure detection.
+ * the event loop renders the texts when a request asks (api_state, under a
+ * lock), so a slow or hostile client can never stall failure detection, and
+ * a loop that stalls delays a request by API_WAIT_MS at most.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "api.h"
 #include "log.h"
+#include "prom.h"
 #include "util.h"
 #include "wire.h"
 
@@ -67,33 +69,82 @@ static int authorized(struct api_server *s, struct MHD_Connection *c)
 	return t && strlen(t) == n && sodium_memcmp(t, s->token, n) == 0;
 }
 
+/* The HTTP threads wait for the loop on condition variables of
+ * CLOCK_MONOTONIC, until wait_until(ms): a clock step cannot stretch a wait. */
+static void cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(c, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static struct timespec wait_until(unsigned ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 void api_state_init(struct api_state *st)
 {
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_init(&st->lock, NULL);
+	cond_init(&st->answered);
 }
 
-void api_publish(struct api_state *st, char *members, char *status, char *metrics)
+void api_answer(struct api_state *st, char *(*render)(void *ctx, enum api_doc d), void *ctx,
+		int all)
 {
+	uint64_t upto[API_DOCS];
+	char *text[API_DOCS] = {NULL};
+	int want[API_DOCS];
+
 	pthread_mutex_lock(&st->lock);
-	free(st->members);
-	free(st->status);
-	st->members = members;
-	st->status = status;
-	if (metrics) {
-		free(st->metrics);
-		st->metrics = metrics;
+	for (int d = 0; d < API_DOCS; d++) {
+		upto[d] = st->doc[d].asked;
+		want[d] = all || upto[d] > st->doc[d].answered;
 	}
-	st->published_ns = now_mono_ns();
+	pthread_mutex_unlock(&st->lock);
+	/* Rendered outside the lock: the HTTP threads keep serving the rest. */
+	for (int d = 0; d < API_DOCS; d++)
+		if (want[d])
+			text[d] = render(ctx, (enum api_doc)d);
+	pthread_mutex_lock(&st->lock);
+	for (int d = 0; d < API_DOCS; d++) {
+		struct api_text *t = &st->doc[d];
+
+		if (!want[d])
+			continue;
+		if (text[d]) {
+			free(t->text);
+			t->text = text[d];
+			t->rendered_ns = now_mono_ns();
+		}
+		if (upto[d] > t->answered)
+			t->answered = upto[d];
+	}
+	st->loop_late = 0;
+	st->answers++;
+	pthread_cond_broadcast(&st->answered);
 	pthread_mutex_unlock(&st->lock);
 }
 
 void api_state_free(struct api_state *st)
 {
-	free(st->members);
-	free(st->status);
-	free(st->metrics);
-	st->members = st->status = st->metrics = NULL;
+	for (int d = 0; d < API_DOCS; d++) {
+		free(st->doc[d].text);
+		st->doc[d].text = NULL;
+	}
 }
 
 static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, const char *body,
@@ -125,39 +176,126 @@ static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, cons
 	return ret;
 }
 
-static enum MHD_Result reply_published(struct MHD_Connection *c, struct api_state *st, char **which,
-				       const char *type)
+/*
+ * Wake the loop and wait until *done reaches want, at most API_WAIT_MS, and
+ * not at all while the loop is known to be late (a request timed out and
+ * it has not answered since: a stalled loop costs each request nothing).
+ * Called and returns with st->lock held; 1 if it came.
+ */
+static int wait_loop(struct api_server *s, const uint64_t *done, uint64_t want)
 {
+	struct api_state *st = s->st;
+	struct timespec until;
+
+	s->ops.render(s->ops.ctx);
+	if (st->loop_late)
+		return 0;
+	until = wait_until(API_WAIT_MS);
+	while (*done < want)
+		if (pthread_cond_timedwait(&st->answered, &st->lock, &until) == ETIMEDOUT &&
+		    *done < want) {
+			st->loop_late = 1;
+			return 0;
+		}
+	return 1;
+}
+
+/* Ask the loop for a fresh text d and wait for it (wait_loop); 1 if fresh. */
+static int ask_loop(struct api_server *s, enum api_doc d)
+{
+	struct api_text *t = &s->st->doc[d];
+
+	return wait_loop(s, &t->answered, ++t->asked);
+}
+
+/* /metrics ends with what only the HTTP thread knows: whether the loop
+ * answered this scrape, and how old the samples are. */
+static char *metrics_text(struct api_state *st, int fresh, double age_s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs(st->doc[API_METRICS].text ? st->doc[API_METRICS].text : "", f);
+	prom_metric(f, "vigil_metrics_stale", "gauge",
+		    "1 if the event loop did not answer this request in time (it stalled): the "
+		    "samples are the last it rendered.",
+		    !fresh);
+	prom_metric(f, "vigil_metrics_age_seconds", "gauge",
+		    "Time since the event loop rendered these samples.", age_s);
+	prom_metric(f, "vigil_metrics_stale_total", "counter",
+		    "Requests for /metrics served a stale text: the event loop did not answer "
+		    "in time.",
+		    (double)st->metrics_stale);
+	fclose(f);
+	return buf;
+}
+
+/* A text the loop renders, fresh if the loop answers in time; else the last
+ * one, with Age and "Warning: 110" (RFC 7234: the response is stale). */
+static enum MHD_Result reply_rendered(struct MHD_Connection *c, struct api_server *s,
+				      enum api_doc d, const char *type)
+{
+	struct api_state *st = s->st;
+	struct MHD_Response *r;
 	enum MHD_Result ret;
+	char *body, age[32];
+	double age_s;
+	int fresh;
 
 	pthread_mutex_lock(&st->lock);
-	ret = reply_typed(c, MHD_HTTP_OK, *which ? *which : "null", type);
+	fresh = ask_loop(s, d);
+	if (!fresh && d == API_METRICS)
+		st->metrics_stale++;
+	age_s = st->doc[d].rendered_ns ? (double)(now_mono_ns() - st->doc[d].rendered_ns) / 1e9 : 0;
+	if (d == API_METRICS)
+		body = metrics_text(st, fresh, age_s);
+	else
+		body = strdup(st->doc[d].text ? st->doc[d].text : "null");
 	pthread_mutex_unlock(&st->lock);
+	if (!body)
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	if (!fresh) {
+		snprintf(age, sizeof(age), "%.0f", age_s);
+		MHD_add_response_header(r, "Age", age);
+		MHD_add_response_header(r, "Warning", "110 - \"Response is Stale\"");
+	}
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
 	return ret;
 }
 
 /*
- * 200 while the event loop runs; 503 while leaving, or when the loop has not
- * published for API_STALL_MS: failure detection, reports and Raft stand
- * still then, while this thread still answers (and the kernel still
- * answers probes, so peers see the host "agent stalled", not dead).
+ * 200 while the event loop runs; 503 while leaving, or when the loop does not
+ * answer within API_WAIT_MS (at once while it is known to be late): failure
+ * detection, reports and Raft stand still then, while this thread still
+ * answers (and the kernel still answers probes, so peers see the host
+ * "agent stalled", not dead).
  */
-static enum MHD_Result health(struct MHD_Connection *c, struct api_state *st)
+static enum MHD_Result health(struct MHD_Connection *c, struct api_server *s)
 {
+	struct api_state *st = s->st;
+	uint64_t t0 = now_mono_ns();
 	const char *why = "";
 	char body[160];
-	uint64_t age_ms;
 
 	pthread_mutex_lock(&st->lock);
-	age_ms = (now_mono_ns() - st->published_ns) / NSEC_PER_MSEC;
 	if (st->stopping)
 		why = "leaving";
-	else if (age_ms > API_STALL_MS)
+	else if (!wait_loop(s, &st->answers, st->answers + 1))
 		why = "stalled";
 	pthread_mutex_unlock(&st->lock);
-	snprintf(body, sizeof(body),
-		 "{\"healthy\": %s, \"reason\": \"%s\", \"last_publish_ms\": %llu}",
-		 *why ? "false" : "true", why, (unsigned long long)age_ms);
+	snprintf(body, sizeof(body), "{\"healthy\": %s, \"reason\": \"%s\", \"loop_ms\": %llu}",
+		 *why ? "false" : "true", why,
+		 (unsigned long long)((now_mono_ns() - t0) / NSEC_PER_MSEC));
 	return reply(c, *why ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, body);
 }
 
@@ -205,7 +343,7 @@ static enum MHD_Result call_loop(struct api_server *s, struct MHD_Connection *c,
 	snprintf(call->reason, sizeof(call->reason), "%s", reason ? reason : "");
 	call->on = on;
 	call->refs = 2;
-	pthread_cond_init(&call->cond, NULL);
+	cond_init(&call->cond);
 	rc = s->ops.call(s->ops.ctx, call);
 	if (rc) {
 		pthread_cond_destroy(&call->cond);
@@ -214,8 +352,7 @@ static enum MHD_Result call_loop(struct api_server *s, struct MHD_Connection *c,
 				   rc == -ESHUTDOWN ? "the agent is stopping"
 						    : "too many requests in flight, retry");
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += API_CALL_WAIT_MS / 1000;
+	until = wait_until(API_CALL_WAIT_MS);
 	pthread_mutex_lock(&s->st->lock);
 	while (!call->done)
 		if (pthread_cond_timedwait(&call->cond, &s->st->lock, &until))
@@ -304,14 +441,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	if (!strcmp(url, "/v1/members"))
-		return reply_published(c, s->st, &s->st->members, "application/json");
+		return reply_rendered(c, s, API_MEMBERS, "application/json");
 	if (!strcmp(url, "/v1/status"))
-		return reply_published(c, s->st, &s->st->status, "application/json");
+		return reply_rendered(c, s, API_STATUS, "application/json");
 	if (!strcmp(url, "/metrics"))
-		return reply_published(c, s->st, &s->st->metrics,
-				       "text/plain; version=0.0.4; charset=utf-8");
+		return reply_rendered(c, s, API_METRICS,
+				      "text/plain; version=0.0.4; charset=utf-8");
 	if (!strcmp(url, "/v1/health"))
-		return health(c, s->st);
+		return health(c, s);
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 

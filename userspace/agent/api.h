@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * api.h - the agent's HTTP API (libmicrohttpd, its own thread). It never
- * touches the event loop's data: the loop publishes JSON texts into an
- * api_state under its lock, and the API hands requests back through
- * callbacks that only queue them.
+ * touches the event loop's data: a request for a text the loop renders
+ * (/v1/members, /v1/status, /metrics) asks the loop for it and waits, at
+ * most API_WAIT_MS, for the loop to publish it into an api_state under its
+ * lock (api_answer); a loop that does not answer in time gets the last text
+ * it rendered served, said to be stale, and no request waits for it again
+ * until it has answered. Changes are handed to the loop through callbacks
+ * that only queue them, or, when only the loop knows their outcome, as an
+ * api_call it answers (bounded as well).
  */
 #ifndef VIGIL_API_H
 #define VIGIL_API_H
@@ -11,20 +16,33 @@
 #include <pthread.h>
 #include <stdint.h>
 
-/* What the loop publishes for the HTTP thread. */
-struct api_state {
-	pthread_mutex_t lock;
-	char *members;	       /* GET /v1/members */
-	char *status;	       /* GET /v1/status */
-	char *metrics;	       /* GET /metrics */
-	int stopping;	       /* /v1/health answers 503 */
-	uint64_t published_ns; /* monotonic time of the last api_publish() */
+/* How long a request waits for the loop to render the text it asks for. */
+#define API_WAIT_MS 1000
+
+/* The texts the loop renders on request. */
+enum api_doc {
+	API_MEMBERS = 0, /* GET /v1/members */
+	API_STATUS,	 /* GET /v1/status */
+	API_METRICS,	 /* GET /metrics */
+	API_DOCS,
 };
 
-/* /v1/health answers 503 "stalled" when the loop has not published (every
- * 100 ms) for this long: as long as a peer waits to call an agent stalled
- * (agent_stall_ms' default). */
-#define API_STALL_MS 2000
+struct api_text {
+	char *text;		  /* the last one rendered (malloc'd); NULL before the first */
+	uint64_t rendered_ns;	  /* CLOCK_MONOTONIC when */
+	uint64_t asked, answered; /* requests for it made; served by a render */
+};
+
+/* What the loop and the HTTP threads share, under lock. */
+struct api_state {
+	pthread_mutex_t lock;
+	pthread_cond_t answered; /* the loop published what was asked */
+	struct api_text doc[API_DOCS];
+	int loop_late;		/* a request timed out; the loop has not answered since */
+	uint64_t answers;	/* api_answer() calls: the loop ran */
+	uint64_t metrics_stale; /* /metrics requests served a stale text */
+	int stopping;		/* /v1/health answers 503 */
+};
 
 /* A request the event loop answers while the HTTP thread waits (bounded):
  * an operator's command whose outcome only the loop knows. The HTTP thread
@@ -57,14 +75,19 @@ struct api_ops {
 	int (*maintenance)(void *ctx, const char *host, int on);
 	/* leave the cluster gracefully and exit */
 	void (*leave)(void *ctx);
+	/* texts are asked for: wake the loop, which calls api_answer */
+	void (*render)(void *ctx);
 	void *ctx;
 };
 
 struct api_server;
 
 void api_state_init(struct api_state *st);
-/* Replace the published texts (taken over; a NULL metrics keeps the old one). */
-void api_publish(struct api_state *st, char *members, char *status, char *metrics);
+/* From the loop: render each text asked for since the last call (every
+ * text if all), publish it and wake the requests waiting for it. render
+ * returns the text (malloc'd; NULL keeps the last one). */
+void api_answer(struct api_state *st, char *(*render)(void *ctx, enum api_doc d), void *ctx,
+		int all);
 void api_state_free(struct api_state *st);
 
 /* The token requests that change something must carry (X-Vigil-Token), read

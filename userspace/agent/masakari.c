@@ -59,6 +59,9 @@ static int http_post(const struct mk_client *c, const char *url, const char *tok
 		.headers = hdrs,
 		.timeout_ms = (long)c->cfg.timeout_ms,
 		.capture_header = "X-Subject-Token",
+		.ca_file = c->cfg.ca_file,
+		.cert_file = c->cfg.cert_file,
+		.key_file = c->cfg.key_file,
 	};
 
 	if (token && *token) {

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * metrics.c - Prometheus text exposition (version 0.0.4) of the agent, its
- * Raft server and the XDP program: rendered in the event loop from the
- * member table, the replicated state and the BPF maps; served by the HTTP
- * thread as a published string. Every metric is written through prom.h.
+ * Raft server and the XDP program: rendered in the event loop, when a
+ * scrape asks for it, from the member table, the replicated state and the
+ * BPF maps. Its size does not grow with the cluster unless
+ * metrics_per_peer asks for the peers one by one. Every metric is written
+ * through prom.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctrsum.h"
 #include "fence.h"
 #include "metrics.h"
 #include "outbox.h"
@@ -74,7 +77,50 @@ static void xdp_section(FILE *f, const struct vigil_maps *maps)
 	}
 }
 
-static void peer_section(FILE *f, const struct memb *m, const struct vigil_maps *maps)
+/* Bucket b of the kernel's histogram holds RTTs below 2^(b+1) ns; those
+ * below 1 µs are folded into the first bucket shown. */
+#define RTT_FIRST_BUCKET 9
+/* What the RTT totals sum per peer: ACKs, the RTTs' sum (ns), the buckets. */
+#define RTT_ACKS  0
+#define RTT_SUM	  1
+#define RTT_HIST  2
+#define RTT_WIDTH (RTT_HIST + VIGIL_RTT_BUCKETS)
+
+/* The samples of RTT histogram name (counts v, laid out as RTT_*), of one
+ * peer, or of all peers if peer is NULL. */
+static void rtt_samples(FILE *f, const char *name, const uint64_t *v, const char *peer)
+{
+	char sample[64], le[32];
+	uint64_t cum = 0;
+
+	snprintf(sample, sizeof(sample), "%s_bucket", name);
+	for (int b = 0; b < VIGIL_RTT_BUCKETS; b++) {
+		cum += v[RTT_HIST + b];
+		if (b < RTT_FIRST_BUCKET)
+			continue;
+		snprintf(le, sizeof(le), "%.9g", (double)(1ULL << (b + 1)) / 1e9);
+		if (peer)
+			prom_sample(f, sample, (double)cum, "peer", peer, "le", le, NULL);
+		else
+			prom_sample(f, sample, (double)cum, "le", le, NULL);
+	}
+	if (peer)
+		prom_sample(f, sample, (double)v[RTT_ACKS], "peer", peer, "le", "+Inf", NULL);
+	else
+		prom_sample(f, sample, (double)v[RTT_ACKS], "le", "+Inf", NULL);
+	snprintf(sample, sizeof(sample), "%s_sum", name);
+	prom_sample(f, sample, (double)v[RTT_SUM] / 1e9, peer ? "peer" : NULL, peer, NULL);
+	snprintf(sample, sizeof(sample), "%s_count", name);
+	prom_sample(f, sample, (double)v[RTT_ACKS], peer ? "peer" : NULL, peer, NULL);
+}
+
+static int peer_live(const struct member *mb)
+{
+	return mb->state == MEMB_ALIVE || mb->state == MEMB_SUSPECT;
+}
+
+/* One series set per peer (metrics_per_peer): about 31 series each. */
+static void peer_gauges(FILE *f, const struct memb *m, uint64_t now)
 {
 	static const struct {
 		const char *name, *help;
@@ -86,34 +132,7 @@ static void peer_section(FILE *f, const struct memb *m, const struct vigil_maps 
 		{"vigil_peer_agent_stalled",
 		 "1 if the peer's kernel answers but its agent stalled."},
 	};
-	uint64_t now = now_mono_ns();
-	char le[32];
 
-	prom_family(f, "vigil_peer_rtt_seconds", "histogram",
-		    "Round-trip time of probes to each peer, measured in-kernel (log2 buckets).");
-	for (size_t i = 0; i < m->n; i++) {
-		const struct member *mb = m->members[i];
-		struct vigil_peer p;
-		uint64_t cum = 0;
-
-		if (maps_peer_get(maps, mb->id, VIGIL_CHAN_AGENT, &p))
-			continue;
-		for (int b = 0; b < VIGIL_RTT_BUCKETS; b++) {
-			cum += p.rtt_hist[b];
-			/* Bucket b holds RTTs below 2^(b+1) ns. */
-			if (b < 9)
-				continue; /* below 1 µs: folded into the first bucket */
-			snprintf(le, sizeof(le), "%.9g", (double)(1ULL << (b + 1)) / 1e9);
-			prom_sample(f, "vigil_peer_rtt_seconds_bucket", (double)cum, "peer",
-				    mb->name, "le", le, NULL);
-		}
-		prom_sample(f, "vigil_peer_rtt_seconds_bucket", (double)p.acks, "peer", mb->name,
-			    "le", "+Inf", NULL);
-		prom_sample(f, "vigil_peer_rtt_seconds_sum", (double)p.rtt_sum_ns / 1e9, "peer",
-			    mb->name, NULL);
-		prom_sample(f, "vigil_peer_rtt_seconds_count", (double)p.acks, "peer", mb->name,
-			    NULL);
-	}
 	for (size_t g = 0; g < ARRAY_SIZE(gauges); g++) {
 		prom_family(f, gauges[g].name, "gauge", gauges[g].help);
 		for (size_t i = 0; i < m->n; i++) {
@@ -134,13 +153,79 @@ static void peer_section(FILE *f, const struct memb *m, const struct vigil_maps 
 							  : 0;
 				break;
 			case 3:
-				v = mb->state == MEMB_ALIVE || mb->state == MEMB_SUSPECT;
+				v = peer_live(mb);
 				break;
 			default:
 				v = mb->agent_stalled;
 			}
 			prom_sample(f, gauges[g].name, v, "peer", mb->name, NULL);
 		}
+	}
+}
+
+/* The peers: aggregates over all of them, whatever their number, and with
+ * per_peer a series set for each. */
+static void peer_section(FILE *f, struct metrics *mx, const struct memb *m,
+			 const struct vigil_maps *maps, int per_peer)
+{
+	uint64_t now = now_mono_ns(), rtt[RTT_WIDTH];
+	uint64_t stalled = 0, srtt_max = 0, age_max = 0;
+
+	if (per_peer)
+		prom_family(f, "vigil_peer_rtt_seconds", "histogram",
+			    "Round-trip time of probes to each peer, measured in-kernel (log2 "
+			    "buckets).");
+	for (size_t i = 0; i < m->n; i++) {
+		const struct member *mb = m->members[i];
+		struct vigil_peer p;
+
+		if (peer_live(mb)) {
+			stalled += mb->agent_stalled != 0;
+			if (mb->srtt_ns > srtt_max)
+				srtt_max = mb->srtt_ns;
+			if (mb->last_ack_ns && now > mb->last_ack_ns &&
+			    now - mb->last_ack_ns > age_max)
+				age_max = now - mb->last_ack_ns;
+		}
+		if (maps_peer_get(maps, mb->id, VIGIL_CHAN_AGENT, &p))
+			continue;
+		rtt[RTT_ACKS] = p.acks;
+		rtt[RTT_SUM] = p.rtt_sum_ns;
+		memcpy(rtt + RTT_HIST, p.rtt_hist, sizeof(p.rtt_hist));
+		ctrsum_part(&mx->rtt, mb->id, rtt);
+		if (per_peer)
+			rtt_samples(f, "vigil_peer_rtt_seconds", rtt, mb->name);
+	}
+	ctrsum_end(&mx->rtt);
+	prom_family(f, "vigil_rtt_seconds", "histogram",
+		    "Round-trip time of this agent's probes to all its peers, measured in-kernel "
+		    "(log2 buckets; peers forgotten or restarted never make it go back).");
+	rtt_samples(f, "vigil_rtt_seconds", mx->rtt.total, NULL);
+	prom_metric(f, "vigil_peers_agent_stalled", "gauge",
+		    "Live peers whose kernel answers while their agent stalled.", (double)stalled);
+	prom_metric(f, "vigil_peers_srtt_max_seconds", "gauge",
+		    "Largest smoothed RTT to a live peer (in-kernel).", (double)srtt_max / 1e9);
+	prom_metric(f, "vigil_peers_last_ack_age_max_seconds", "gauge",
+		    "Longest time since a live peer's kernel last answered.",
+		    (double)age_max / 1e9);
+	if (per_peer)
+		peer_gauges(f, m, now);
+}
+
+/* The hosts as the replicated state decided them: one series per host and
+ * state, bounded by the cluster's hosts. */
+static void hosts_section(FILE *f, const struct fsm *fsm)
+{
+	prom_family(f, "vigil_host_state", "gauge",
+		    "Each host's state as the servers decided it (replicated through Raft): 1 for "
+		    "its state, 0 for the others.");
+	for (size_t i = 0; i < fsm->nhosts; i++) {
+		const struct fsm_host *h = &fsm->hosts[i];
+
+		for (int st = FSM_MEMBER; st <= FSM_LEFT; st++)
+			prom_sample(f, "vigil_host_state", h->state == (enum fsm_host_state)st,
+				    "host", h->name, "hostname", h->hostname, "state",
+				    fsm_host_state_name((enum fsm_host_state)st), NULL);
 	}
 }
 
@@ -178,10 +263,12 @@ static void fence_section(FILE *f, const struct server_view *sv)
 		    NULL);
 }
 
-static void server_section(FILE *f, struct server *s)
+static void server_section(FILE *f, struct metrics *mx, struct server *s, int nservers)
 {
 	struct server_view sv;
 	size_t pending = 0, held = 0;
+	uint64_t oldest = 0, now = now_real_ns();
+	unsigned voters = 0;
 
 	if (s)
 		server_view(s, &sv);
@@ -189,9 +276,22 @@ static void server_section(FILE *f, struct server *s)
 		    s && raft_state(sv.raft) == RAFT_LEADER);
 	if (!s)
 		return;
-	prom_family(f, "vigil_consensus_messages_refused_total", "counter",
-		    "Signed REPORT and MAINT messages refused: replayed, or sent too far from this "
-		    "server's clock.");
+	for (unsigned i = 0; i < sv.raft->configuration.n; i++)
+		voters += sv.raft->configuration.servers[i].role == RAFT_VOTER;
+	prom_metric(f, "vigil_raft_voters", "gauge",
+		    "Voters in the Raft configuration this server knows (the leader's is the "
+		    "cluster's).",
+		    voters);
+	prom_metric(f, "vigil_raft_servers_configured", "gauge",
+		    "Servers in this server's configured servers list.", nservers);
+	prom_metric(f, "vigil_raft_leader_changes_total", "counter",
+		    "Raft leaders this server has seen: a new leader, or one re-elected in a new "
+		    "term.",
+		    (double)mx->leader.changes);
+	prom_family(
+		f, "vigil_consensus_messages_refused_total", "counter",
+		"Signed REPORT and MAINT messages refused, by reason: replayed, an epoch too far "
+		"ahead of this server's clock, too many senders, or malformed.");
 	for (int r = REPLAY_REPLAY; r <= REPLAY_FULL; r++)
 		prom_sample(f, "vigil_consensus_messages_refused_total", (double)sv.refused[r],
 			    "reason", replay_result_name((enum replay_result)r), NULL);
@@ -211,11 +311,20 @@ static void server_section(FILE *f, struct server *s)
 	prom_metric(f, "vigil_raft_commit_index", "gauge", "Raft commit index.",
 		    (double)sv.raft->commit_index);
 	for (size_t i = 0; i < sv.fsm->noutbox; i++) {
-		pending += sv.fsm->outbox[i].status == OUTBOX_PENDING;
-		held += sv.fsm->outbox[i].status == OUTBOX_HELD;
+		const struct fsm_outbox *o = &sv.fsm->outbox[i];
+
+		if (o->status == OUTBOX_PENDING) {
+			pending++;
+			if (!oldest || o->generated_at < oldest)
+				oldest = o->generated_at;
+		}
+		held += o->status == OUTBOX_HELD;
 	}
 	prom_metric(f, "vigil_notifications_pending", "gauge",
 		    "Verdicts not yet delivered to Masakari.", (double)pending);
+	prom_metric(f, "vigil_notifications_oldest_pending_age_seconds", "gauge",
+		    "Age of the oldest notification not yet delivered to Masakari; 0 if none.",
+		    oldest && now > oldest ? (double)(now - oldest) / 1e9 : 0);
 	prom_metric(f, "vigil_notifications_held", "gauge",
 		    "Notifications held: too few healthy hosts would remain (alert).",
 		    (double)held);
@@ -228,9 +337,34 @@ static void server_section(FILE *f, struct server *s)
 		prom_sample(f, "vigil_notifications_sent_total",
 			    (double)sv.outbox->sent_by_result[r], "result",
 			    notify_result_name((enum notify_result)r), NULL);
+	hosts_section(f, sv.fsm);
 }
 
-char *metrics_render(const struct agent_view *v)
+int metrics_init(struct metrics *mx)
+{
+	memset(mx, 0, sizeof(*mx));
+	return ctrsum_init(&mx->rtt, RTT_WIDTH);
+}
+
+void metrics_free(struct metrics *mx)
+{
+	ctrsum_free(&mx->rtt);
+}
+
+void metrics_watch(struct metrics *mx, struct server *s)
+{
+	struct server_view sv;
+	const char *addr;
+	raft_id id = 0;
+
+	if (!s)
+		return;
+	server_view(s, &sv);
+	raft_leader(sv.raft, &id, &addr);
+	leader_watch_see(&mx->leader, id, sv.raft->current_term);
+}
+
+char *metrics_render(struct metrics *mx, const struct agent_view *v)
 {
 	const struct memb *m = v->memb;
 	const struct memb_stats *s = &m->stats;
@@ -304,9 +438,9 @@ char *metrics_render(const struct agent_view *v)
 		    (double)v->max_loop_lag_ns / 1e9);
 	prom_metric(f, "vigil_uptime_seconds", "gauge", "Seconds since the agent started.",
 		    (double)(now_mono_ns() - v->started_ns) / 1e9);
-	server_section(f, v->server);
+	server_section(f, mx, v->server, v->cfg->raft.nservers);
 	xdp_section(f, v->maps);
-	peer_section(f, m, v->maps);
+	peer_section(f, mx, m, v->maps, v->cfg->metrics_per_peer);
 	fclose(f);
 	return buf;
 }

@@ -26,7 +26,10 @@ static int request(struct mk_client *auth, const char *method, const char *url, 
 			       .url = url,
 			       .body = body,
 			       .headers = hdrs,
-			       .timeout_ms = (long)auth->cfg.timeout_ms};
+			       .timeout_ms = (long)auth->cfg.timeout_ms,
+			       .ca_file = auth->cfg.ca_file,
+			       .cert_file = auth->cfg.cert_file,
+			       .key_file = auth->cfg.key_file};
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (mk_authenticate(auth, attempt, msg, n))

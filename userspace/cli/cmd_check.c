@@ -155,9 +155,13 @@ static int run(int argc, char **argv)
 			check_status(&ck, st, pending_s, health);
 	} else {
 		/* A stalled agent's status is as old as the stall: not judged. */
-		problem(&ck, CHECK_CRIT, "agent %s (its event loop last ran %lld ms ago)",
-			*str(h, "reason") ? str(h, "reason") : "unhealthy",
-			num(h, "last_publish_ms"));
+		if (!strcmp(str(h, "reason"), "stalled"))
+			problem(&ck, CHECK_CRIT,
+				"agent stalled: its event loop did not answer (waited %lld ms)",
+				num(h, "loop_ms"));
+		else
+			problem(&ck, CHECK_CRIT, "agent %s",
+				*str(h, "reason") ? str(h, "reason") : "unhealthy");
 	}
 	json_decref(h);
 	m = json_object_get(st, "members");

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "config.h"
+#include "secret.h"
 #include "log.h"
 #include "wire.h"
 #include "util.h"
@@ -125,14 +127,21 @@ static const struct cfg_directive directives[] = {
 	    "Cluster key, base64 of 16 random bytes (`vigil keygen`). Signs every message."),
 	KEY("key_next", key_next, has_key_next,
 	    "Second accepted key, for rotation without downtime (docs/operations.md)."),
+	STR("key_file", key_file, "",
+	    "A file whose first line is the key (instead of \"key\" in this file), mode 0600."),
+	STR("key_credential", key_credential, "",
+	    "The key from a systemd credential of this name ($CREDENTIALS_DIRECTORY; "
+	    "LoadCredential= in the unit) instead of \"key\"."),
+	STR("key_next_file", key_next_file, "", "As key_file, for key_next."),
+	STR("key_next_credential", key_next_credential, "", "As key_credential, for key_next."),
 	STR("bpffs", bpffs, "/sys/fs/bpf/vigil",
 	    "Directory on a bpf filesystem; maps and the XDP link are pinned in <bpffs>/<cluster>."),
 	ENUM("xdp_mode", xdp_mode, xdp_mode_parse, "auto, native, generic", "auto",
 	     "XDP attach mode; auto tries native and falls back to generic."),
 	UINT("rate_limit_pps", rate_limit_pps, 1, 1000000, "100",
-	     "PINGs answered per second per source address (in-kernel)."),
+	     "PINGs answered per second per prober channel (sender and channel, under the MAC; in-kernel)."),
 	UINT("rate_limit_burst", rate_limit_burst, 1, 1000000, "200",
-	     "Burst of PINGs answered per source address before the rate applies."),
+	     "Burst of PINGs answered per prober channel before the rate applies."),
 	UINT("ack_max_age_ms", ack_max_age_ms, 100, 60000, "10000",
 	     "ACKs echoing a send time older than this are refused as stale."),
 	ENUM("log_level", log_level, log_level_parse, "error, warn, info, debug", "info",
@@ -148,6 +157,10 @@ static const struct cfg_directive directives[] = {
 	    "(X-Vigil-Token); made at first start, mode 0600. Empty: <data_dir>/api-token."),
 	STR("metrics_addr", metrics_addr, "",
 	    "A second listen address serving only /metrics (and /v1/health). Empty: none."),
+	BOOL("metrics_per_peer", metrics_per_peer, "false",
+	     "Also export a series set per peer on /metrics (RTT histogram, smoothed RTT, jitter, "
+	     "last ACK age, up, agent stalled: about 31 series per peer); false exports the "
+	     "aggregates over all peers only."),
 	BOOL("allow_public_bind", allow_public_bind, "false",
 	     "Allow bind_addr, api_addr and metrics_addr on public or wildcard addresses."),
 	BOOL("leave_on_terminate", leave_on_terminate, "false",
@@ -204,7 +217,19 @@ static const struct cfg_directive directives[] = {
 	STR("masakari.auth_url", masakari.auth_url, "",
 	    "Keystone v3 URL (…/v3). Empty: no authentication (masakari.url must be set)."),
 	STR("masakari.username", masakari.username, "masakari", "Keystone user."),
-	STR("masakari.password", masakari.password, "", "Keystone password."),
+	STR("masakari.password", masakari.password, "",
+	    "Keystone password (prefer masakari.password_file or masakari.password_credential)."),
+	STR("masakari.password_file", masakari.password_file, "",
+	    "A file whose first line is the Keystone password, mode 0600."),
+	STR("masakari.password_credential", masakari.password_credential, "",
+	    "The Keystone password from a systemd credential of this name."),
+	STR("masakari.ca_file", masakari.ca_file, "",
+	    "PEM bundle of the CAs to trust for https:// Keystone, Masakari and Nova URLs. Empty: "
+	    "the system's."),
+	STR("masakari.cert_file", masakari.cert_file, "",
+	    "PEM client certificate for those URLs (mutual TLS). Empty: none."),
+	STR("masakari.key_file", masakari.key_file, "",
+	    "The client certificate's PEM private key."),
 	STR("masakari.project_name", masakari.project_name, "service", "Keystone project."),
 	STR("masakari.user_domain_name", masakari.user_domain_name, "Default",
 	    "Keystone domain of the user."),
@@ -392,7 +417,6 @@ static int set_value(struct vigil_config *c, const struct cfg_directive *d, json
 		return 0;
 	}
 	case CFG_KEY: {
-		static const uint8_t zero_key[VIGIL_KEY_LEN];
 		uint8_t buf[64];
 
 		if (!json_is_string(v))
@@ -404,12 +428,6 @@ static int set_value(struct vigil_config *c, const struct cfg_directive *d, json
 				    "\"%s\" must be base64 of exactly %d bytes (`vigil keygen` "
 				    "makes one)",
 				    d->name, VIGIL_KEY_LEN);
-		if (!memcmp(buf, zero_key, VIGIL_KEY_LEN))
-			return fail(
-				err, errsz, name, text, d->name,
-				"\"%s\" is all zeros: anyone could sign with it (`vigil keygen` "
-				"makes a random one)",
-				d->name);
 		memcpy(base + d->off, buf, VIGIL_KEY_LEN);
 		*(int *)(void *)(base + d->aux_off) = 1;
 		return 0;
@@ -645,6 +663,96 @@ static int fence_finish(struct vigil_config *c, const char *name, const char *te
 	return fail(err, errsz, name, text, key, "%s", msg);
 }
 
+/* A key kept outside the configuration file (KEY_file or KEY_credential):
+ * read now, so that -config-test and a reload see what the agent would. */
+static int key_secret(const char *name, const char *text, char *err, size_t errsz, const char *key,
+		      const char *file, const char *cred, uint8_t out[VIGIL_KEY_LEN], int *has)
+{
+	char s[128], why[300];
+	uint8_t buf[64];
+	int n;
+
+	if (!*file && !*cred)
+		return 0;
+	if (*has || (*file && *cred))
+		return fail(err, errsz, name, text, key,
+			    "set one of \"%s\", \"%s_file\" and \"%s_credential\"", key, key, key);
+	if (secret_read(file, cred, s, sizeof(s), why, sizeof(why)))
+		return fail(err, errsz, name, text, key, "\"%s\": %s", key, why);
+	n = base64_decode(s, buf, sizeof(buf));
+	secret_wipe(s, sizeof(s));
+	if (n != VIGIL_KEY_LEN) {
+		secret_wipe(buf, sizeof(buf));
+		return fail(err, errsz, name, text, key,
+			    "\"%s\" from %s is not base64 of exactly %d bytes (`vigil keygen` "
+			    "makes one)",
+			    key, *file ? file : cred, VIGIL_KEY_LEN);
+	}
+	memcpy(out, buf, VIGIL_KEY_LEN);
+	secret_wipe(buf, sizeof(buf));
+	*has = 1;
+	return 0;
+}
+
+static int secrets_load(struct vigil_config *c, const char *name, const char *text, char *err,
+			size_t errsz)
+{
+	struct mk_config *m = &c->masakari;
+	char why[300];
+
+	if (key_secret(name, text, err, errsz, "key", c->key_file, c->key_credential, c->key,
+		       &c->has_key) ||
+	    key_secret(name, text, err, errsz, "key_next", c->key_next_file, c->key_next_credential,
+		       c->key_next, &c->has_key_next))
+		return -1;
+	if (!m->password_file[0] && !m->password_credential[0])
+		return 0;
+	if (m->password[0] || (m->password_file[0] && m->password_credential[0]))
+		return fail(err, errsz, name, text, "masakari.password",
+			    "set one of \"masakari.password\", \"masakari.password_file\" and "
+			    "\"masakari.password_credential\"");
+	if (secret_read(m->password_file, m->password_credential, m->password, sizeof(m->password),
+			why, sizeof(why)))
+		return fail(err, errsz, name, text, "masakari.password", "%s", why);
+	return 0;
+}
+
+int config_warn(const struct vigil_config *c, const char *path)
+{
+	const struct mk_config *m = &c->masakari;
+	int inline_key = (c->has_key && !c->key_file[0] && !c->key_credential[0]) ||
+			 (c->has_key_next && !c->key_next_file[0] && !c->key_next_credential[0]);
+	int inline_password = m->password[0] && !m->password_file[0] && !m->password_credential[0];
+	struct stat st;
+
+	int n = 0;
+
+	if (path && (inline_key || inline_password) && !stat(path, &st) && (st.st_mode & 077) &&
+	    ++n)
+		log_warn("%s holds %s and is readable by %s (mode %03o): chmod 600 it, or keep the "
+			 "secrets in key_file / masakari.password_file (or systemd credentials)",
+			 path, inline_key ? "the cluster key" : "the Keystone password",
+			 st.st_mode & 007 ? "everyone" : "its group",
+			 (unsigned)(st.st_mode & 0777));
+	if (m->password[0] && !strncmp(m->auth_url, "http://", 7) && ++n)
+		log_warn("masakari.auth_url is http://: the Keystone password travels in clear "
+			 "text; use https:// (masakari.ca_file names the CAs to trust)");
+	if (!c->verdict.wait_period_ms && ++n)
+		log_warn("%s: \"wait_period_ms\" is 0: a host is declared failed (and its VMs "
+			 "evacuated) as soon as a majority misses it, even if it is only "
+			 "rebooting; for tests and demonstrations only",
+			 path);
+	if (c->heartbeat_interval_ms >= c->memb.agent_stall_ms && ++n)
+		log_warn("%s: \"heartbeat_interval_ms\" (%u) is not below \"agent_stall_ms\" "
+			 "(%u): peers would show this agent stalled between two beats",
+			 path, c->heartbeat_interval_ms, c->memb.agent_stall_ms);
+	if (c->raft.nservers == 1 && ++n)
+		log_warn("%s: one server in \"servers\": no verdict while it is down; use 3 or "
+			 "5 outside a lab",
+			 path);
+	return n;
+}
+
 /* Derived values and cross-key checks. */
 static int config_finish(struct vigil_config *c, const char *name, const char *text, char *err,
 			 size_t errsz)
@@ -662,6 +770,20 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 	if (!c->cluster[0] || strchr(c->cluster, '/'))
 		return fail(err, errsz, name, text, "cluster",
 			    "\"cluster\" must be a non-empty name without '/'");
+	if (secrets_load(c, name, text, err, errsz))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		static const uint8_t zero[VIGIL_KEY_LEN];
+		static const char *const keys[] = {"key", "key_next"};
+
+		if ((i ? c->has_key_next : c->has_key) &&
+		    !memcmp(i ? c->key_next : c->key, zero, VIGIL_KEY_LEN))
+			return fail(
+				err, errsz, name, text, keys[i],
+				"\"%s\" is all zeros: anyone could sign with it (`vigil keygen` "
+				"makes a random one)",
+				keys[i]);
+	}
 	if (c->has_key_next && !c->has_key)
 		return fail(err, errsz, name, text, "key_next",
 			    "\"key_next\" needs \"key\" to be set too");
@@ -841,26 +963,6 @@ int config_check_agent(const struct vigil_config *c, const char *name, char *err
 	return 0;
 }
 
-int config_warn(const struct vigil_config *c, const char *name)
-{
-	int n = 0;
-
-	if (!c->verdict.wait_period_ms && ++n)
-		log_warn("%s: \"wait_period_ms\" is 0: a host is declared failed (and its VMs "
-			 "evacuated) as soon as a majority misses it, even if it is only "
-			 "rebooting; for tests and demonstrations only",
-			 name);
-	if (c->heartbeat_interval_ms >= c->memb.agent_stall_ms && ++n)
-		log_warn("%s: \"heartbeat_interval_ms\" (%u) is not below \"agent_stall_ms\" "
-			 "(%u): peers would show this agent stalled between two beats",
-			 name, c->heartbeat_interval_ms, c->memb.agent_stall_ms);
-	if (c->raft.nservers == 1 && ++n)
-		log_warn("%s: one server in \"servers\": no verdict while it is down; use 3 or "
-			 "5 outside a lab",
-			 name);
-	return n;
-}
-
 void config_api_token_path(const struct vigil_config *c, char *out, size_t size)
 {
 	if (c->api_token_file[0])
@@ -883,16 +985,27 @@ void config_keyring(const struct vigil_config *c, struct vigil_keyring *kr)
 }
 
 /*
- * Does SIGHUP apply this key? The agent's reload() applies the keys, the
- * log level, its own two timers and every membership timing key (struct
- * memb_config); the rest is read once at start. `vigil config`, vigil.json(5)
+ * Does SIGHUP apply this key? The agent's reload() applies the keys (from
+ * wherever they come), the log level, its own two timers, metrics_per_peer
+ * and every membership timing key (struct memb_config); the rest is read
+ * once at start. `vigil config`, vigil.json(5)
  * and docs/operations.md say so from here, and reload() names the changed
  * keys it cannot apply.
  */
 static int reloadable(const struct cfg_directive *d)
 {
-	static const char *const names[] = {"key", "key_next", "log_level", "heartbeat_interval_ms",
-					    "pushpull_interval_ms"};
+	static const char *const names[] = {
+		"key",
+		"key_file",
+		"key_credential",
+		"key_next",
+		"key_next_file",
+		"key_next_credential",
+		"log_level",
+		"heartbeat_interval_ms",
+		"pushpull_interval_ms",
+		"metrics_per_peer",
+	};
 
 	if (d->off >= OFF(memb) && d->off < OFF(memb) + SZ(memb))
 		return 1;

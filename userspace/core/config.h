@@ -40,8 +40,12 @@ struct mk_config {
 	char user_domain_name[64];
 	char project_domain_name[64];
 	char region_name[64];
-	char interface[16];    /* endpoint interface in the catalog: public, internal, admin */
-	uint32_t timeout_ms;   /* per HTTP request */
+	char interface[16]; /* endpoint interface in the catalog: public, internal, admin */
+	char password_file[CFG_PATH_MAX]; /* the password, from a file ... */
+	char password_credential[64];	  /* ... or a systemd credential */
+	char ca_file[CFG_PATH_MAX];	  /* TLS: CAs to trust ("" = the system's) */
+	char cert_file[CFG_PATH_MAX], key_file[CFG_PATH_MAX]; /* TLS client certificate */
+	uint32_t timeout_ms;				      /* per HTTP request */
 	uint32_t retry_min_ms; /* first retry delay; doubles up to retry_max_ms, with jitter */
 	uint32_t retry_max_ms;
 };
@@ -76,6 +80,9 @@ struct vigil_config {
 	int has_key;
 	uint8_t key_next[VIGIL_KEY_LEN]; /* secondary key, accepted (rotation) */
 	int has_key_next;
+	/* the keys from files or systemd credentials instead (read at load) */
+	char key_file[CFG_PATH_MAX], key_credential[64];
+	char key_next_file[CFG_PATH_MAX], key_next_credential[64];
 	/* XDP */
 	char bpffs[CFG_PATH_MAX]; /* bpffs directory; pins go to <bpffs>/<cluster> */
 	int xdp_mode;		  /* enum xdp_mode */
@@ -91,6 +98,7 @@ struct vigil_config {
 	char data_dir[CFG_PATH_MAX];	   /* state the agent keeps across restarts */
 	char api_addr[64];		   /* HTTP API listen address */
 	char metrics_addr[64];		   /* second listener, /metrics only; "" = none */
+	int metrics_per_peer;		   /* per-peer series on /metrics (about 31 each) */
 	char api_token_file[CFG_PATH_MAX]; /* the API's token; "" = <data_dir>/api-token */
 	int allow_public_bind;		   /* permit public/wildcard listen addresses */
 	int leave_on_terminate;		   /* SIGTERM/SIGINT leave, not just stop */
@@ -139,9 +147,11 @@ int config_load(struct vigil_config *c, const char *path);
  * touching the system: a key and an interface. 0, or -1 with the reason in
  * err. (The agent checks the interface exists.) */
 int config_check_agent(const struct vigil_config *c, const char *name, char *err, size_t errsz);
-/* Log what is valid but unsafe in production (wait_period_ms 0, a single
- * server), naming the file; returns how many warnings. */
-int config_warn(const struct vigil_config *c, const char *name);
+/* Warn (log) about what the agent runs with but should not: secrets in a
+ * file others can read (path: the file c came from), a password sent over
+ * http://, wait_period_ms 0, a heartbeat slower than agent_stall_ms, a
+ * single server. Returns how many warnings. */
+int config_warn(const struct vigil_config *c, const char *path);
 /* Where the API token is: api_token_file, else <data_dir>/api-token. */
 void config_api_token_path(const struct vigil_config *c, char *out, size_t size);
 /* The keyring the configuration describes (slot 0 signs). */

@@ -87,6 +87,14 @@ int httpc_request(const struct httpc_req *rq, struct httpc_resp *resp, char *err
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, rq->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (rq->ca_file && *rq->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, rq->ca_file);
+	if (rq->cert_file && *rq->cert_file)
+		curl_easy_setopt(e, CURLOPT_SSLCERT, rq->cert_file);
+	if (rq->key_file && *rq->key_file)
+		curl_easy_setopt(e, CURLOPT_SSLKEY, rq->key_file);
 	rc = curl_easy_perform(e);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -18,6 +18,11 @@ struct httpc_req {
 	const char *const *headers; /* "Name: value" lines, NULL-terminated; may be NULL */
 	long timeout_ms;	    /* whole request, and connect */
 	const char *capture_header; /* a response header to keep ("X-Subject-Token"), or NULL */
+	/* TLS (https:// URLs): NULL or "" = the system's CA bundle, no client
+	 * certificate. The peer's certificate and name are always verified. */
+	const char *ca_file;   /* PEM bundle of the CAs to trust */
+	const char *cert_file; /* PEM client certificate */
+	const char *key_file;  /* its PEM private key */
 };
 
 struct httpc_resp {

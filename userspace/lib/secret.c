@@ -38,7 +38,7 @@ int secret_read(const char *file, const char *credential, char *out, size_t n, c
 	}
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, errsz, "cannot read the password from %s: %s", path, strerror(errno));
+		snprintf(err, errsz, "cannot read the secret in %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!fgets(out, (int)n, f))
@@ -47,7 +47,7 @@ int secret_read(const char *file, const char *credential, char *out, size_t n, c
 	len = strcspn(out, "\r\n");
 	out[len] = '\0';
 	if (!len) {
-		snprintf(err, errsz, "the password file %s is empty", path);
+		snprintf(err, errsz, "%s is empty", path);
 		return -1;
 	}
 	return 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * secret.h - a secret (a BMC password) read when it is needed: from a file,
+ * secret.h - a secret (a key, a password) read when it is needed: from a file,
  * or from a systemd credential ($CREDENTIALS_DIRECTORY/NAME, LoadCredential=
  * or LoadCredentialEncrypted= in the unit). Never logged by vigil.
  */
