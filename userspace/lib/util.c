@@ -36,6 +36,28 @@ uint64_t now_real_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
+void utc_format(uint64_t realtime_ns, int digits, int zulu, char *out, size_t n)
+{
+	time_t sec = (time_t)(realtime_ns / NSEC_PER_SEC);
+	unsigned long frac = (unsigned long)(realtime_ns % NSEC_PER_SEC);
+	struct tm tm;
+	int len;
+
+	if (digits < 0)
+		digits = 0;
+	if (digits > 9)
+		digits = 9;
+	for (int i = digits; i < 9; i++)
+		frac /= 10;
+	gmtime_r(&sec, &tm);
+	len = snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (len > 0 && (size_t)len < n && digits)
+		len += snprintf(out + len, n - (size_t)len, ".%0*lu", digits, frac);
+	if (len > 0 && (size_t)len < n && zulu)
+		snprintf(out + len, n - (size_t)len, "Z");
+}
+
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void base64_encode(const uint8_t *in, size_t n, char *out)

@@ -18,6 +18,9 @@
 uint64_t now_mono_ns(void);
 /* CLOCK_REALTIME in ns. */
 uint64_t now_real_ns(void);
+/* CLOCK_REALTIME ns as UTC "YYYY-MM-DDTHH:MM:SS" with digits (0-9) of
+ * fraction after a '.', and a 'Z' if zulu; out should hold 32 bytes. */
+void utc_format(uint64_t realtime_ns, int digits, int zulu, char *out, size_t n);
 
 /* Standard base64 (RFC 4648, padded). encode writes a NUL-terminated string
  * into out (size >= 4 * ceil(n / 3) + 1); decode returns the byte count or -1. */
