@@ -51,7 +51,9 @@ check "operations.md lists what SIGHUP reloads, as \`vigil config\` marks it ($(
 	test "$reloaded" = "$listed"
 
 k=$($VIGIL keygen)
-sed "s#REPLACE-WITH-OUTPUT-OF-vigil-keygen==#$k#" docs/vigil.json >"$tmp/sample.json"
+printf 'a-password\n' >"$tmp/pw"
+sed "s#REPLACE-WITH-OUTPUT-OF-vigil-keygen==#$k#; s#/etc/vigil/masakari-password#$tmp/pw#" docs/vigil.json >"$tmp/sample.json"
+chmod 600 "$tmp/sample.json"
 check "the sample docs/vigil.json is valid" "$VIGIL" config -config "$tmp/sample.json" -config-test
 # ... and one file for every host of the zone: no host's own name in it, and
 # its servers are hypervisors it joins (operations.md: servers are members).
