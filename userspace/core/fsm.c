@@ -6,7 +6,6 @@
 
 #include <jansson.h>
 
-#include "fence.h"
 #include "fsm.h"
 #include "log.h"
 #include "replay.h"
@@ -141,14 +140,35 @@ static uint64_t jnum(json_t *o, const char *k)
 	return (uint64_t)json_integer_value(json_object_get(o, k));
 }
 
+const struct fsm_fence_mode *fsm_fence_mode(const char *name)
+{
+	static const struct fsm_fence_mode modes[] = {
+		{"none", FSM_FENCE_NONE, 0},
+		{"power", FSM_FENCE_WAITING, 0},
+		{"assume-off", FSM_FENCE_ASSUMED, 1},
+	};
+
+	for (size_t i = 0; name && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(modes[i].name, name))
+			return &modes[i];
+	return &modes[0];
+}
+
+int fsm_fence_needed(const struct fsm_outbox *o)
+{
+	return o->stopped && o->status == OUTBOX_PENDING &&
+	       (o->fence == FSM_FENCE_WAITING || o->fence == FSM_FENCE_FENCING ||
+		o->fence == FSM_FENCE_FAILED);
+}
+
 /* A new STOPPED entry waits as its verdict's fencing mode says. */
 static void fence_verdict(struct fsm_outbox *o, const char *mode)
 {
-	const struct fence_mode *m = fence_mode_get(mode);
+	const struct fsm_fence_mode *m = fsm_fence_mode(mode);
 
 	if (!o)
 		return;
-	o->fence = (enum fsm_fence)m->initial;
+	o->fence = m->initial;
 	o->power_off_confirmed = m->power_off_confirmed;
 }
 
@@ -169,7 +189,7 @@ static int fence_cancel(struct fsm_outbox *o)
 static int fence_apply(struct fsm *f, const char *op, json_t *c)
 {
 	struct fsm_outbox *o = fsm_outbox_get(f, jnum(c, "outbox"));
-	int waiting = o && fence_needed(o);
+	int waiting = o && fsm_fence_needed(o);
 
 	if (!strcmp(op, "fence_start")) {
 		if (waiting && o->fence == FSM_FENCE_WAITING)
