@@ -318,7 +318,9 @@ int sched_realtime(int prio)
 
 	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp))
 		return -errno;
-	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+	/* (on fault: thread stacks and arenas are locked as they are used, not
+	 * reserved whole) */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
 		return -ENOMEM;
 	return 0;
 }
