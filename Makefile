@@ -246,7 +246,8 @@ $(FUZZ_SEEDS): tests/fuzz/seeds.c $(LIBS_CORE)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -Itests/fuzz -MMD -MP -MF $@.d -MT $@ $< $(LIBS_CORE) -o $@ $(LDLIBS)
 
-tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS) $(TEST_BPF_OBJS) $(SIM_BINS) $(REPLAY_BINS) $(FUZZ_XDP)
+tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS) $(TEST_BPF_OBJS) $(SIM_BINS) $(REPLAY_BINS) $(FUZZ_XDP) \
+	$(FUZZ_SEEDS)
 
 check: tests
 	$(Q)O=$(O) tests/run.sh check
