@@ -398,10 +398,11 @@ static enum fence_op power_op(int phase)
 	return phase == FENCE_PH_OFF ? FENCE_OP_OFF : FENCE_OP_STATUS;
 }
 
+/* (what each mode means for a new STOPPED entry is fsm.c's fsm_fence_mode) */
 static const struct fence_mode modes[] = {
-	{"none", FSM_FENCE_NONE, 0, NULL, NULL},
-	{"power", FSM_FENCE_WAITING, 0, power_op, power_after},
-	{"assume-off", FSM_FENCE_ASSUMED, 1, NULL, NULL},
+	{"none", NULL, NULL},
+	{"power", power_op, power_after},
+	{"assume-off", NULL, NULL},
 };
 
 const struct fence_mode *fence_mode_get(const char *name)
@@ -434,13 +435,6 @@ void fence_stage_reset(struct fence_stage *s)
 {
 	s->gen++;
 	s->nattempts = 0;
-}
-
-int fence_needed(const struct fsm_outbox *o)
-{
-	return o->stopped && o->status == OUTBOX_PENDING &&
-	       (o->fence == FSM_FENCE_WAITING || o->fence == FSM_FENCE_FENCING ||
-		o->fence == FSM_FENCE_FAILED);
 }
 
 const struct fence_attempt *fence_attempt(const struct fence_stage *s, uint64_t outbox_id)
@@ -477,7 +471,7 @@ static void sweep(struct fence_stage *s, const struct fsm *f)
 		struct fence_attempt *a = &s->attempts[i];
 		const struct fsm_outbox *o = fsm_outbox_get(f, a->outbox_id);
 
-		if (a->running || (o && fence_needed(o))) {
+		if (a->running || (o && fsm_fence_needed(o))) {
 			i++;
 			continue;
 		}
@@ -500,7 +494,7 @@ int fence_next(struct fence_stage *s, const struct fsm *f, uint64_t now, struct 
 		const struct fsm_host *h;
 		struct fence_attempt *a;
 
-		if (!fence_needed(o) || !(a = attempt_for(s, o->id, now)) || a->running ||
+		if (!fsm_fence_needed(o) || !(a = attempt_for(s, o->id, now)) || a->running ||
 		    now < a->next_ns)
 			continue;
 		if (a->phase == FENCE_PH_FENCED || a->phase == FENCE_PH_FAIL)
@@ -533,7 +527,7 @@ int fence_obsolete(const struct fence_stage *s, const struct fsm *f, const struc
 {
 	const struct fsm_outbox *o = fsm_outbox_get(f, job->outbox_id);
 
-	return job->gen != s->gen || !o || !fence_needed(o);
+	return job->gen != s->gen || !o || !fsm_fence_needed(o);
 }
 
 /* A failed round: back off (doubling, +-25 % jitter), say why. */
@@ -571,7 +565,7 @@ char *fence_answer(struct fence_stage *s, const struct fsm *f, const struct fenc
 	a->running = 0;
 	a->last = r;
 	s->calls_by_result[r]++;
-	if (!o || !fence_needed(o))
+	if (!o || !fsm_fence_needed(o))
 		return NULL; /* fenced by now, or cancelled: sweep() says so */
 	phase = s->mode->after(a->phase, r);
 	if (a->phase == FENCE_PH_OFF && phase == FENCE_PH_CONFIRM) {

@@ -120,11 +120,9 @@ void fence_output_reason(const char *output, const char *secret, char *out, size
 /* A mode is what a verdict's STOPPED entry waits for, and how the leader
  * obtains it. A later mode (a watchdog's self-fence) is another row. */
 struct fence_mode {
-	const char *name;	 /* as in fencing.mode and in the verdict command */
-	int initial;		 /* enum fsm_fence of a new STOPPED entry */
-	int power_off_confirmed; /* of a new STOPPED entry (assume-off: 1) */
-	/* The stage (NULL: the mode has none). The call a phase makes, and
-	 * the phase after an answer, given the phase it answered. */
+	const char *name; /* as in fencing.mode and in the verdict command */
+	/* (how its new STOPPED entry waits: fsm_fence_mode) The stage (NULL: the mode has none).
+	 * The call a phase makes, and the phase after an answer, given the phase it answered. */
 	enum fence_op (*op)(int phase);
 	int (*after)(int phase, enum fence_result r);
 };
@@ -185,10 +183,6 @@ void fence_stage_init(struct fence_stage *s, const struct fence_config *c);
 /* Forget every attempt (a new term of leadership): answers to calls made
  * before are ignored. Counters are kept. */
 void fence_stage_reset(struct fence_stage *s);
-
-/* Does outbox entry o wait for fencing (a STOPPED of a fencing verdict,
- * not yet fenced, not cancelled)? */
-int fence_needed(const struct fsm_outbox *o);
 
 /* The next call due at now, into job; 1 if there is one, else 0. *cmd
  * receives a command to propose first ("fence_start"), or NULL. Held
