@@ -606,6 +606,8 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 		.keys = &a->keys,
 		.memb = &a->memb,
 		.fencing = &a->cfg.fencing,
+		.reconcile = &a->cfg.reconcile,
+		.cluster = a->cfg.cluster,
 	};
 
 	if (a->cfg.role != VIGIL_ROLE_SERVER)
@@ -689,6 +691,11 @@ static int agent_run(struct agent *a)
 		a->heartbeat = me.heartbeat;
 	config_keyring(&a->cfg, &a->keys);
 
+	/* libuv's pool runs Raft's disk I/O beside the leader's blocking calls
+	 * (the notifier, two fence agents, the reconciler): 4 threads, its
+	 * default, could all be taken by a slow OpenStack or BMC. Read by libuv
+	 * when it first queues work. */
+	setenv("UV_THREADPOOL_SIZE", "8", 0);
 	a->loop = uv_default_loop();
 	a->net = (struct netio){
 		.memb = &a->memb,

@@ -201,25 +201,37 @@ int mk_authenticate(struct mk_client *c, int renew, char *err, size_t errsz)
 
 /* ---- notifications ------------------------------------------------------ */
 
+/* An OpenStack error's message in root, or NULL. Errors look like
+ * {"conflictingRequest": {"code": 409, "message": …}}. */
+static const char *error_message(json_t *root)
+{
+	const char *k, *msg = NULL;
+	json_t *v;
+
+	json_object_foreach(root, k, v)
+	{
+		if (json_is_object(v) && json_string_value(json_object_get(v, "message")))
+			msg = json_string_value(json_object_get(v, "message"));
+	}
+	return msg;
+}
+
+void mk_answer_text(const struct httpc_resp *resp, char *out, size_t n)
+{
+	json_t *root = resp->body && resp->status >= 400 ? json_loads(resp->body, 0, NULL) : NULL;
+	const char *msg = root ? error_message(root) : NULL;
+
+	snprintf(out, n, "HTTP %ld%s%s", resp->status, msg ? ": " : "", msg ? msg : "");
+	json_decref(root);
+}
+
 static enum notify_result classify(const struct httpc_resp *resp, struct mk_reply *r)
 {
 	json_t *root = resp->body ? json_loads(resp->body, 0, NULL) : NULL;
-	const char *msg = NULL;
+	const char *msg = root && resp->status >= 400 ? error_message(root) : NULL;
 
 	r->http_status = resp->status;
-	if (root && resp->status >= 400) {
-		const char *k;
-		json_t *v;
-
-		/* Errors look like {"conflictingRequest": {"code": 409, "message": …}}. */
-		json_object_foreach(root, k, v)
-		{
-			if (json_is_object(v) && json_string_value(json_object_get(v, "message")))
-				msg = json_string_value(json_object_get(v, "message"));
-		}
-	}
-	snprintf(r->message, sizeof(r->message), "HTTP %ld%s%s", resp->status, msg ? ": " : "",
-		 msg ? msg : "");
+	mk_answer_text(resp, r->message, sizeof(r->message));
 	if (resp->status == 202 || resp->status == 200 || resp->status == 201) {
 		const char *uuid = json_string_value(json_object_get(
 			json_object_get(root, "notification"), "notification_uuid"));
@@ -241,10 +253,63 @@ static enum notify_result classify(const struct httpc_resp *resp, struct mk_repl
 	return res;
 }
 
+int mk_request(struct mk_client *c, const char *method, const char *url, const char *version,
+	       const char *body, struct httpc_resp *resp, char *msg, size_t n)
+{
+	char tokhdr[8300], vhdr[96], nvhdr[96], full[700];
+	const char *hdrs[8] = {"Content-Type: application/json", "Accept: application/json",
+			       "User-Agent: vigil/" VIGIL_VERSION};
+	struct httpc_req rq = {.method = method,
+			       .url = url,
+			       .body = body,
+			       .headers = hdrs,
+			       .timeout_ms = (long)c->cfg.timeout_ms,
+			       .ca_file = c->cfg.ca_file,
+			       .cert_file = c->cfg.cert_file,
+			       .key_file = c->cfg.key_file};
+	size_t k = 3;
+
+	memset(resp, 0, sizeof(*resp));
+	if (version) {
+		snprintf(vhdr, sizeof(vhdr), "OpenStack-API-Version: %s", version);
+		hdrs[k++] = vhdr;
+		if (!strncmp(version, "compute ", 8)) {
+			snprintf(nvhdr, sizeof(nvhdr), "X-OpenStack-Nova-API-Version: %s",
+				 version + 8);
+			hdrs[k++] = nvhdr;
+		}
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (mk_authenticate(c, attempt, msg, n))
+			return -1;
+		if (*url == '/') { /* Masakari's: its endpoint is known once authenticated */
+			if (!c->endpoint[0]) {
+				snprintf(msg, n, "no Masakari endpoint configured");
+				return -1;
+			}
+			snprintf(full, sizeof(full), "%s%s", c->endpoint, url);
+			rq.url = full;
+		}
+		hdrs[k] = NULL;
+		if (need_auth(c)) {
+			snprintf(tokhdr, sizeof(tokhdr), "X-Auth-Token: %s", c->token);
+			hdrs[k] = tokhdr;
+		}
+		if (httpc_request(&rq, resp, msg, n)) {
+			httpc_resp_free(resp);
+			return -1;
+		}
+		/* Token revoked or expired early: authenticate again, once. */
+		if (resp->status != 401 || !need_auth(c) || attempt)
+			return 0;
+		httpc_resp_free(resp);
+	}
+	return 0;
+}
+
 enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r)
 {
 	struct httpc_resp resp;
-	char url[300];
 	json_t *body;
 	char *text;
 	enum notify_result res = NOTIFY_RETRY;
@@ -256,34 +321,10 @@ enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
 			 n->cluster_status, "host_status", n->host_status);
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (need_auth(c) && !token_fresh(c) &&
-		    keystone_auth(c, r->message, sizeof(r->message))) {
-			res = NOTIFY_RETRY;
-			break;
-		}
-		if (!c->endpoint[0]) {
-			snprintf(r->message, sizeof(r->message), "no Masakari endpoint configured");
-			res = NOTIFY_RETRY;
-			break;
-		}
-		snprintf(url, sizeof(url), "%s/notifications", c->endpoint);
-		if (http_post(c, url, need_auth(c) ? c->token : NULL, text, &resp, r->message,
-			      sizeof(r->message))) {
-			res = NOTIFY_RETRY;
-			httpc_resp_free(&resp);
-			break;
-		}
-		if (resp.status == 401 && need_auth(c) && attempt == 0) {
-			/* Token revoked or expired early: authenticate again, once. */
-			c->token[0] = '\0';
-			httpc_resp_free(&resp);
-			continue;
-		}
+	if (!mk_request(c, "POST", "/notifications", NULL, text, &resp, r->message,
+			sizeof(r->message))) {
 		res = classify(&resp, r);
 		httpc_resp_free(&resp);
-		break;
 	}
 	free(text);
 	return res;

@@ -44,6 +44,16 @@ enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
  * one has not expired, after a 401). 0 (also without auth_url), or -1 with
  * the reason in err. Nova's force_down (nova.c) shares it. */
 int mk_authenticate(struct mk_client *c, int renew, char *err, size_t errsz);
+/* One request to an OpenStack API (url absolute, or a path "/..." of
+ * Masakari's endpoint) with the client's token
+ * (a 401 renews it and tries once more), TLS options and timeout; version
+ * is an OpenStack-API-Version value ("compute 2.53") or NULL. 0 with the
+ * answer in resp (httpc_resp_free it), or -1 with the reason in msg. */
+struct httpc_resp;
+int mk_request(struct mk_client *c, const char *method, const char *url, const char *version,
+	       const char *body, struct httpc_resp *resp, char *msg, size_t n);
+/* "HTTP 409: <the error's message>" of an answer, into out. */
+void mk_answer_text(const struct httpc_resp *resp, char *out, size_t n);
 /* Build n for host at the given UTC time (ns since the epoch). */
 void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns);

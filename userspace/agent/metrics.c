@@ -263,6 +263,56 @@ static void fence_section(FILE *f, const struct server_view *sv)
 		    NULL);
 }
 
+/* The zone kept in sync (reconcile.*): what the leader found at its last
+ * read, per finding and per host with one (bounded by the zone's hosts),
+ * and its rounds and changes. Other servers show zeros. */
+static void zone_section(FILE *f, const struct reconciler *rc)
+{
+	static const char *const results[] = {"done", "failed"};
+
+	prom_metric(f, "vigil_reconcile_enabled", "gauge",
+		    "1 if this server keeps the zone's Masakari segment in sync while leader.",
+		    rc->cfg->enabled);
+	prom_family(f, "vigil_zone_hosts", "gauge",
+		    "Hosts of the zone with a finding (the leader's last read): unprotected (in "
+		    "the aggregate, no vigil agent), not_in_aggregate, not_in_segment, "
+		    "needs_operator (maintenance set by Masakari after a recovery), not_in_vigil.");
+	for (int k = 0; k < AZ_FINDINGS; k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < rc->nrows; i++)
+			n += !!(rc->rows[i].findings & (1u << k));
+		prom_sample(f, "vigil_zone_hosts", (double)n, "finding",
+			    az_finding_name((enum az_finding)k), NULL);
+	}
+	prom_family(f, "vigil_zone_host_finding", "gauge",
+		    "1 for each host and finding of the zone (the leader's last read).");
+	for (size_t i = 0; i < rc->nrows; i++)
+		for (int k = 0; k < AZ_FINDINGS; k++)
+			if (rc->rows[i].findings & (1u << k))
+				prom_sample(f, "vigil_zone_host_finding", 1, "hostname",
+					    rc->rows[i].hostname, "finding",
+					    az_finding_name((enum az_finding)k), NULL);
+	prom_metric(f, "vigil_reconcile_failing", "gauge",
+		    "1 if the leader's last reconciliation round failed (Masakari or Nova "
+		    "unreachable, a change refused).",
+		    rc->leader && rc->error[0]);
+	prom_family(f, "vigil_reconcile_rounds_total", "counter",
+		    "Reconciliation rounds by result (this server while leader).");
+	prom_sample(f, "vigil_reconcile_rounds_total", (double)rc->rounds_ok, "result", "done",
+		    NULL);
+	prom_sample(f, "vigil_reconcile_rounds_total", (double)rc->rounds_failed, "result",
+		    "failed", NULL);
+	prom_family(f, "vigil_reconcile_actions_total", "counter",
+		    "Changes made by reconciliation, by action and result (this server while "
+		    "leader).");
+	for (int k = 0; k <= AZ_VIGIL_FORGET; k++)
+		for (int r = 0; r < 2; r++)
+			prom_sample(f, "vigil_reconcile_actions_total", (double)rc->actions[k][r],
+				    "action", az_kind_name((enum az_kind)k), "result", results[r],
+				    NULL);
+}
+
 static void server_section(FILE *f, struct metrics *mx, struct server *s, int nservers)
 {
 	struct server_view sv;
@@ -338,6 +388,7 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 			    (double)sv.outbox->sent_by_result[r], "result",
 			    notify_result_name((enum notify_result)r), NULL);
 	hosts_section(f, sv.fsm);
+	zone_section(f, sv.reconciler);
 }
 
 int metrics_init(struct metrics *mx)

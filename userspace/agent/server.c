@@ -46,6 +46,8 @@ struct server {
 	struct notifier notifier;
 	/* fencing before a STOPPED may go, while leader */
 	struct fencer fencer;
+	/* the zone's Masakari segment and Nova aggregate kept in sync, while leader */
+	struct reconciler reconciler;
 	/* shutdown */
 	void (*done)(void *ctx);
 	void *done_ctx;
@@ -306,6 +308,7 @@ static void on_decide(uv_timer_t *t)
 
 	/* Before the leadership check: a deposed leader stops fencing. */
 	fencer_step(&s->fencer, !s->closing && raft_state(&s->raft) == RAFT_LEADER);
+	reconciler_step(&s->reconciler, !s->closing && raft_state(&s->raft) == RAFT_LEADER);
 	if (s->closing || raft_state(&s->raft) != RAFT_LEADER)
 		return;
 	if (!s->proposing) {
@@ -320,6 +323,23 @@ static void on_decide(uv_timer_t *t)
 		}
 	}
 	notifier_step(&s->notifier, &s->fsm);
+}
+
+/* Is host id's agent reporting (the reconciler forgets only a stopped one)? */
+static int reporting(void *ctx, uint32_t id)
+{
+	struct server *s = ctx;
+
+	return reports_current(&s->reports, &s->vp, id, now_mono_ns());
+}
+
+/* A notification about hostname waits while the reconciler adds it to the
+ * segment. */
+static int segment_wait(void *ctx, const char *hostname)
+{
+	struct server *s = ctx;
+
+	return reconciler_waits(&s->reconciler, hostname);
 }
 
 /* ---- life cycle ------------------------------------------------------------------ */
@@ -432,6 +452,10 @@ struct server *server_start(const struct server_params *p)
 	reports_init(&s->reports);
 	notifier_init(&s->notifier, p->loop, p->masakari, record, s);
 	fencer_init(&s->fencer, p->loop, p->fencing, p->masakari, &s->fsm, record, s);
+	reconciler_init(&s->reconciler, p->loop, p->reconcile, p->cluster, p->masakari,
+			p->fencing->nova_url, &s->fsm, record, reporting, s);
+	s->notifier.out.wait = segment_wait;
+	s->notifier.out.wait_ctx = s;
 	if (!p->masakari->url[0] && !p->masakari->auth_url[0])
 		log_warn("this server has neither masakari.url nor masakari.auth_url: as Raft "
 			 "leader it will record verdicts but cannot notify Masakari (they stay "
@@ -467,12 +491,8 @@ static void timer_closed(uv_handle_t *h)
 	close_step(h->data);
 }
 
-static void notifier_closed(void *ctx)
-{
-	close_step(ctx);
-}
-
-static void fencer_closed(void *ctx)
+/* The notifier, the fencer or the reconciler is closed. */
+static void part_closed(void *ctx)
 {
 	close_step(ctx);
 }
@@ -491,12 +511,14 @@ void server_close(struct server *s, void (*done)(void *ctx), void *ctx)
 	s->closing = 1;
 	s->done = done;
 	s->done_ctx = ctx;
-	s->pending_close = 3; /* the decide timer, closed once Raft is; the notifier; the fencer */
+	/* the decide timer, closed once Raft is; the notifier; the fencer; the reconciler */
+	s->pending_close = 4;
 	s->decide_timer.data = s;
 	uv_timer_stop(&s->decide_timer);
 	raft_close(&s->raft, raft_closed);
-	notifier_close(&s->notifier, notifier_closed, s);
-	fencer_close(&s->fencer, fencer_closed, s);
+	notifier_close(&s->notifier, part_closed, s);
+	fencer_close(&s->fencer, part_closed, s);
+	reconciler_close(&s->reconciler, part_closed, s);
 }
 
 void server_view(struct server *s, struct server_view *v)
@@ -510,4 +532,5 @@ void server_view(struct server *s, struct server_view *v)
 	v->raft_refused = raft_transport_refused(&s->transport);
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
 	v->fencer = &s->fencer;
+	v->reconciler = &s->reconciler;
 }

@@ -20,6 +20,7 @@
 #include "fsm.h"
 #include "memb.h"
 #include "notifier.h"
+#include "reconciler.h"
 #include "replay.h"
 #include "wire.h"
 
@@ -36,6 +37,8 @@ struct server_params {
 	const struct vigil_keyring *keys;   /* verifies REPORT and MAINT; authenticates Raft */
 	const struct memb *memb;	    /* the membership: voters and graceful leaves */
 	const struct fence_config *fencing; /* how the leader fences before notifying */
+	const struct reconcile_config *reconcile; /* the zone's segment and aggregate */
+	const char *cluster;			  /* the segment's default name */
 };
 
 struct server;
@@ -58,7 +61,8 @@ struct server_view {
 	uint64_t proposals_failed;    /* Raft proposals that failed (full disk, lost leadership) */
 	const uint64_t *raft_refused; /* Raft connections refused, by enum raft_auth_refusal */
 	uint32_t wait_period_ms;
-	const struct fencer *fencer; /* the leader's fencing (mode in fencer->cfg) */
+	const struct fencer *fencer;	     /* the leader's fencing (mode in fencer->cfg) */
+	const struct reconciler *reconciler; /* the zone kept in sync (leader) */
 };
 void server_view(struct server *s, struct server_view *v);
 /* `vigil operator raft remove-peer WHO` (a server's name or Raft id): only on

@@ -99,6 +99,44 @@ static void fence_json(json_t *e, const struct fencer *fz, const struct fsm_outb
 						: o->fence_error));
 }
 
+/* 1, 0, or null (not known). */
+static json_t *tristate(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+/* The zone kept in sync: configuration, and the leader's last read. */
+static json_t *zone_json(const struct reconciler *rc)
+{
+	json_t *z =
+		json_pack("{s:b, s:s, s:s, s:b, s:o, s:s}", "enabled", rc->cfg->enabled, "segment",
+			  rc->segment, "aggregate", rc->cfg->aggregate, "leader", rc->leader,
+			  "last_read", utc_json(rc->leader ? rc->last_round_real : 0), "error",
+			  rc->leader ? rc->error : "");
+	json_t *hosts = json_array();
+
+	for (size_t i = 0; i < rc->nrows; i++) {
+		const struct az_row *r = &rc->rows[i];
+		json_t *fs = json_array();
+
+		for (int k = 0; k < AZ_FINDINGS; k++)
+			if (r->findings & (1u << k))
+				json_array_append_new(
+					fs, json_string(az_finding_name((enum az_finding)k)));
+		json_array_append_new(
+			hosts,
+			json_pack("{s:s, s:s, s:o, s:b, s:o, s:o}", "hostname", r->hostname,
+				  "vigil",
+				  r->state < 0 ? ""
+					       : fsm_host_state_name((enum fsm_host_state)r->state),
+				  "in_segment", tristate(r->in_segment), "on_maintenance",
+				  r->seg_maint, "in_aggregate", tristate(r->in_aggregate),
+				  "findings", fs));
+	}
+	json_object_set_new(z, "hosts", hosts);
+	return z;
+}
+
 /* The Raft state, the decided hosts and the outbox of a server. */
 static void server_json(json_t *st, struct server *s, const struct memb *m)
 {
@@ -155,13 +193,16 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
 		const struct fsm_host *h = &sv.fsm->hosts[i];
 
-		json_array_append_new(hosts, json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", h->name,
-						       "hostname", h->hostname, "state",
-						       fsm_host_state_name(h->state), "failed",
-						       h->failed, "failed_at",
-						       utc_json(h->failed ? h->failed_at : 0)));
+		json_array_append_new(hosts,
+				      json_pack("{s:s, s:s, s:s, s:b, s:o, s:b}", "name", h->name,
+						"hostname", h->hostname, "state",
+						fsm_host_state_name(h->state), "failed", h->failed,
+						"failed_at", utc_json(h->failed ? h->failed_at : 0),
+						"needs_operator",
+						h->state == FSM_MAINTENANCE && h->maint_masakari));
 	}
 	json_object_set_new(st, "hosts", hosts);
+	json_object_set_new(st, "reconcile", zone_json(sv.reconciler));
 	ob = json_array();
 	for (size_t i = 0; i < sv.fsm->noutbox; i++) {
 		const struct fsm_outbox *o = &sv.fsm->outbox[i];

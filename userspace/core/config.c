@@ -289,6 +289,26 @@ static const struct cfg_directive directives[] = {
 	STR("fencing.nova_url", fencing.nova_url, "",
 	    "Fixed Nova compute endpoint (…/v2.1) used without authentication. Empty: from "
 	    "Keystone, with the masakari.* credentials."),
+	BOOL("reconcile.enabled", reconcile.enabled, "false",
+	     "The Raft leader keeps the zone's Masakari segment (and, with reconcile.aggregate, "
+	     "vigil's hosts) in sync with the hosts, through the masakari.* credentials."),
+	STR("reconcile.segment", reconcile.segment, "",
+	    "Masakari failover segment of the zone. Empty: the cluster name."),
+	BOOL("reconcile.create_segment", reconcile.create_segment, "false",
+	     "Create the segment if it does not exist, and keep its recovery method."),
+	CHOICE("reconcile.recovery_method", reconcile.recovery_method,
+	       "auto, reserved_host, auto_priority, rh_priority", "auto",
+	       "Recovery method of a segment vigil creates (reconcile.create_segment)."),
+	STR("reconcile.aggregate", reconcile.aggregate, "",
+	    "Nova host aggregate (its name or availability zone) that decides which hosts are "
+	    "in the zone. Empty: vigil's hosts decide."),
+	UINT("reconcile.interval_ms", reconcile.interval_ms, 1000, 3600000, "30000",
+	     "Between two reconciliation rounds (also one at once on a membership change)."),
+	UINT("reconcile.grace_ms", reconcile.grace_ms, 0, 604800000, "600000",
+	     "A host out of the aggregate, left or unknown to vigil this long leaves the segment "
+	     "(and, out of the aggregate with its agent stopped, vigil)."),
+	UINT("reconcile.max_actions", reconcile.max_actions, 1, 1000, "10",
+	     "Changes one round makes at most."),
 };
 
 /*

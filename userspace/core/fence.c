@@ -10,6 +10,7 @@
 #include "fence.h"
 #include "fsm.h"
 #include "log.h"
+#include "util.h"
 
 #define NS_PER_MS 1000000ULL
 
@@ -536,10 +537,7 @@ static char *round_failed(struct fence_stage *s, const struct fsm_outbox *o,
 {
 	a->phase = FENCE_PH_FAIL;
 	a->rounds_failed++;
-	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : s->retry_min_ms;
-	if (a->backoff_ms > s->retry_max_ms)
-		a->backoff_ms = s->retry_max_ms;
-	a->next_ns = now + (a->backoff_ms * 3 / 4 + rnd % (a->backoff_ms / 2 + 1)) * NS_PER_MS;
+	a->next_ns = backoff_next(&a->backoff_ms, s->retry_min_ms, s->retry_max_ms, now, rnd);
 	snprintf(a->message, sizeof(a->message), "%s", why);
 	log_event(LOG_LVL_ERR, "fence_failed",
 		  "outbox=%llu hostname=%s result=%s rounds=%llu retry_ms=%llu",

@@ -261,6 +261,29 @@ static int maint_mark(struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t s
 	return 1;
 }
 
+/* Cancel host id's notifications still to be sent (pending or held). */
+static void cancel_unsent(struct fsm *f, uint32_t id)
+{
+	for (size_t i = 0; i < f->noutbox; i++) {
+		struct fsm_outbox *o = &f->outbox[i];
+
+		if (o->host_id == id && (o->status == OUTBOX_PENDING || o->status == OUTBOX_HELD))
+			fence_cancel(o);
+	}
+}
+
+/* Host h into maintenance (never notified about: what is still to be sent
+ * is cancelled) or out of it. */
+static void maintenance(struct fsm *f, struct fsm_host *h, int on)
+{
+	if (on) {
+		h->state = FSM_MAINTENANCE;
+		cancel_unsent(f, h->id);
+	} else if (h->state == FSM_MAINTENANCE) {
+		h->state = h->failed ? FSM_FAILED : FSM_MEMBER;
+	}
+}
+
 int fsm_apply(struct fsm *f, const void *buf, size_t len)
 {
 	json_t *c = json_loadb(buf, len, 0, NULL);
@@ -335,21 +358,27 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		h = maint_mark(f, (uint32_t)jnum(c, "sender"), jnum(c, "epoch"), jnum(c, "seq"))
 			    ? fsm_host_by_name(f, jstr(c, "host"))
 			    : NULL;
-		if (h && json_is_true(json_object_get(c, "on"))) {
-			h->state = FSM_MAINTENANCE;
-			/* Never notify about a host in maintenance. */
-			for (size_t i = 0; i < f->noutbox; i++) {
-				o = &f->outbox[i];
-				if (o->host_id == h->id &&
-				    (o->status == OUTBOX_PENDING || o->status == OUTBOX_HELD))
-					fence_cancel(o);
+		if (h) {
+			h->maint_masakari = 0; /* an operator's word through vigil */
+			maintenance(f, h, json_is_true(json_object_get(c, "on")));
+		}
+	} else if (!strcmp(op, "mk_maint")) {
+		if (h) {
+			h->mk_maint = json_is_true(json_object_get(c, "on"));
+			if (json_is_true(json_object_get(c, "pull"))) {
+				maintenance(f, h, h->mk_maint);
+				h->maint_masakari = h->mk_maint;
 			}
-		} else if (h && h->state == FSM_MAINTENANCE) {
-			h->state = h->failed ? FSM_FAILED : FSM_MEMBER;
 		}
 	} else if (!strcmp(op, "left")) {
 		if (h)
 			h->state = FSM_LEFT;
+	} else if (!strcmp(op, "forget")) {
+		if (h) {
+			cancel_unsent(f, h->id);
+			memmove(h, h + 1, (size_t)(&f->hosts[f->nhosts] - (h + 1)) * sizeof(*h));
+			f->nhosts--;
+		}
 	} else if (!strncmp(op, "fence", 5)) {
 		rc = fence_apply(f, op, c);
 	} else {
@@ -374,6 +403,9 @@ char *fsm_dump(const struct fsm *f)
 						h->hostname, "addr", h->addr, "state",
 						fsm_host_state_name(h->state), "failed", h->failed,
 						"failed_at", (json_int_t)h->failed_at));
+		json_object_update_new(json_array_get(hosts, i),
+				       json_pack("{s:b, s:b}", "mk_maint", h->mk_maint,
+						 "maint_masakari", h->maint_masakari));
 	}
 	for (size_t i = 0; i < f->noutbox; i++) {
 		const struct fsm_outbox *o = &f->outbox[i];
@@ -431,6 +463,8 @@ int fsm_load(struct fsm *f, const char *text)
 		h->state = st < 0 ? FSM_MEMBER : (enum fsm_host_state)st;
 		h->failed = json_is_true(json_object_get(v, "failed"));
 		h->failed_at = jnum(v, "failed_at");
+		h->mk_maint = json_is_true(json_object_get(v, "mk_maint"));
+		h->maint_masakari = json_is_true(json_object_get(v, "maint_masakari"));
 	}
 	json_array_foreach(json_object_get(root, "outbox"), i, v)
 	{
@@ -527,6 +561,18 @@ char *fsm_cmd_release(uint64_t outbox_id)
 char *fsm_cmd_left(uint32_t id)
 {
 	return dump_new(json_pack("{s:s, s:I}", "op", "left", "id", (json_int_t)id));
+}
+
+char *fsm_cmd_mk_maint(uint32_t id, int on, int pull)
+{
+	return dump_new(json_pack("{s:s, s:I, s:b, s:b}", "op", "mk_maint", "id", (json_int_t)id,
+				  "on", on, "pull", pull));
+}
+
+char *fsm_cmd_forget(uint32_t id, const char *reason)
+{
+	return dump_new(json_pack("{s:s, s:I, s:s}", "op", "forget", "id", (json_int_t)id, "reason",
+				  reason));
 }
 
 char *fsm_cmd_verdict_fence(uint32_t id, uint64_t at, int hold, size_t reporters, const char *fence)

@@ -32,6 +32,9 @@ struct fsm_host {
 	enum fsm_host_state state;
 	int failed;	    /* a verdict stands (also while in maintenance) */
 	uint64_t failed_at; /* CLOCK_REALTIME ns of the verdict */
+	/* the Masakari segment (core/azsync.h) */
+	int mk_maint;	    /* Masakari's on_maintenance when both sides last agreed */
+	int maint_masakari; /* in maintenance because Masakari is: an operator must clear it */
 };
 
 enum fsm_outbox_status {
@@ -137,6 +140,15 @@ char *fsm_cmd_maintenance(const char *hostname, int on, uint32_t sender, uint64_
 int fsm_maint_newer(const struct fsm *f, uint32_t sender, uint64_t epoch, uint64_t seq);
 char *fsm_cmd_release(uint64_t outbox_id);
 char *fsm_cmd_left(uint32_t id);
+/* The reconciler (core/azsync.h) saw vigil's maintenance of host id and
+ * Masakari's on_maintenance agree at `on`; with pull, Masakari changed it
+ * and vigil follows: maintenance on (cancelling what is still to be sent,
+ * as a MAINT does, and marked as needing an operator) or off. */
+char *fsm_cmd_mk_maint(uint32_t id, int on, int pull);
+/* Host id is gone for good (reason: why, for the log): it leaves the
+ * decided state, its notifications still to go are cancelled; a report
+ * from it later makes it a member again. */
+char *fsm_cmd_forget(uint32_t id, const char *reason);
 /* A verdict whose STOPPED waits as fencing mode `fence` says (fence.h;
  * NULL: none, as fsm_cmd_verdict). */
 char *fsm_cmd_verdict_fence(uint32_t id, uint64_t at, int hold, size_t reporters,

@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "outbox.h"
-
-#define NS_PER_MS 1000000ULL
+#include "util.h"
 
 const char *notify_result_name(enum notify_result r)
 {
@@ -56,7 +55,8 @@ const struct fsm_outbox *outbox_next(struct outbox_sender *s, const struct fsm *
 		const struct outbox_attempt *a;
 
 		/* A STOPPED of a fencing verdict waits for its committed "fenced". */
-		if (o->status != OUTBOX_PENDING || fsm_fence_needed(o))
+		if (o->status != OUTBOX_PENDING || fsm_fence_needed(o) ||
+		    (s->wait && s->wait(s->wait_ctx, o->hostname)))
 			continue;
 		a = outbox_attempt(s, o->id);
 		if (!a || now >= a->next_ns)
@@ -79,10 +79,6 @@ int outbox_answer(struct outbox_sender *s, uint64_t id, enum notify_result r, co
 		a->next_ns = now + OUTBOX_COMMIT_WAIT_NS;
 		return 1;
 	}
-	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : s->retry_min_ms;
-	if (a->backoff_ms > s->retry_max_ms)
-		a->backoff_ms = s->retry_max_ms;
-	/* +-25 % jitter so servers that change leader do not align. */
-	a->next_ns = now + (a->backoff_ms * 3 / 4 + rnd % (a->backoff_ms / 2 + 1)) * NS_PER_MS;
+	a->next_ns = backoff_next(&a->backoff_ms, s->retry_min_ms, s->retry_max_ms, now, rnd);
 	return 0;
 }

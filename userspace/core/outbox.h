@@ -50,6 +50,10 @@ struct outbox_attempt {
 struct outbox_sender {
 	/* configuration */
 	uint64_t retry_min_ms, retry_max_ms; /* first and longest retry delay */
+	/* Must a notification about hostname wait (its host is about to be
+	 * added to the Masakari segment, core/azsync.h)? NULL: never. */
+	int (*wait)(void *ctx, const char *hostname);
+	void *wait_ctx;
 	/* state */
 	struct outbox_attempt attempts[OUTBOX_TRACKED];
 	size_t nattempts;
@@ -59,7 +63,8 @@ struct outbox_sender {
 void outbox_sender_init(struct outbox_sender *s, uint32_t retry_min_ms, uint32_t retry_max_ms);
 /* The pending entry to send now (the first whose retry time has come), or
  * NULL. Held, delivered and cancelled entries are never sent, nor a STOPPED
- * whose verdict needs a fence until "fenced" has committed (fence.h). */
+ * whose verdict needs a fence until "fenced" has committed (fence.h), nor
+ * one that s->wait holds back. */
 const struct fsm_outbox *outbox_next(struct outbox_sender *s, const struct fsm *f, uint64_t now);
 /* Record the answer to a send of entry id at now (rnd: 32 random bits for
  * the retry jitter). Returns 1 if the entry is now delivered and must be

@@ -36,6 +36,17 @@ uint64_t now_real_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
+uint64_t backoff_next(uint64_t *backoff_ms, uint64_t min_ms, uint64_t max_ms, uint64_t now_ns,
+		      uint32_t rnd)
+{
+	uint64_t b = *backoff_ms ? *backoff_ms * 2 : min_ms;
+
+	if (b > max_ms)
+		b = max_ms;
+	*backoff_ms = b;
+	return now_ns + (b * 3 / 4 + rnd % (b / 2 + 1)) * NSEC_PER_MSEC;
+}
+
 void utc_format(uint64_t realtime_ns, int digits, int zulu, char *out, size_t n)
 {
 	time_t sec = (time_t)(realtime_ns / NSEC_PER_SEC);
