@@ -60,6 +60,12 @@ enum fence_result fencer_call(const struct fence_config *cfg, const char *hostna
 			      const char *name, enum fence_op op, char *msg, size_t n,
 			      uint64_t *elapsed_ns);
 
+/* `vigil fence test`'s record of its last status call for hostname, kept
+ * in <data_dir>/fence-tests/<hostname> ("UNIXTIME RESULT"), which `vigil
+ * check openstack` reads: 0, or -1 if there is none. */
+int fence_test_record(const char *data_dir, const char *hostname, int write, long long *when,
+		      char *result, size_t n);
+
 extern const struct cmd cmd_fence;
 
 #endif /* VIGIL_FENCER_H */

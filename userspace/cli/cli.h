@@ -48,6 +48,8 @@ struct json_t *cli_api_request(struct cli_api *api, const char *method, const ch
 void cli_print_members(FILE *out, struct json_t *arr);
 /* A fresh random cluster key in base64 (out: at least 32 bytes); 0 or -errno. */
 int cli_keygen(char *out);
+/* `vigil check openstack` (cmd_check_os.c): 0, or EXIT_CHECK on findings. */
+int check_openstack(const struct cmd_args *a);
 /* Print a JSON document indented, as every -j listing does. */
 void cli_print_json(struct json_t *j);
 
