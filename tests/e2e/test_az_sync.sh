@@ -108,7 +108,8 @@ events() { cat "$VT_DIR"/hv*.log | grep -c "event=reconcile $1" || true; }
 proc_group() { kill "-$1" -- "-$(cat "$OS_DIR/pids/$2.pid")"; }
 
 # --- 1. the segment made and filled ------------------------------------------------
-check "a Raft leader among hv1..hv3" vt_wait_for 30 vc_leader
+has_leader() { vc_leader >/dev/null; }
+check "a Raft leader among hv1..hv3" vt_wait_for 30 has_leader
 check "the leader created segment $AZ with compute-1..3" \
 	poll 60 seg_is "compute-1 compute-2 compute-3 "
 check "one segment_create, one host_add per host" \
@@ -117,7 +118,7 @@ check "one segment_create, one host_add per host" \
 # --- 2. a hypervisor of the aggregate without an agent ------------------------------
 os_client aggregate "$AZ" compute-4 >/dev/null
 check "compute-4 in the aggregate without an agent: unprotected (status)" poll 30 finding compute-4 unprotected
-check "... and on /metrics" \
+check "... and on /metrics" poll 10 \
 	metric 'vigil_zone_host_finding\{.*hostname="compute-4".*finding="unprotected".*\} 1'
 check "... not added to the segment" seg_is "compute-1 compute-2 compute-3 "
 vc_start 4
@@ -134,7 +135,7 @@ check "... and its end" poll 30 seg_maint compute-2 False
 os_client set-maintenance compute-2 True
 check "Masakari's on_maintenance of compute-2: vigil puts it in maintenance" poll 30 vigil_is compute-2 maintenance
 check "... and says it needs an operator" needs_operator compute-2
-check "... on /metrics too" \
+check "... on /metrics too" poll 10 \
 	metric 'vigil_zone_host_finding\{.*hostname="compute-2".*finding="needs_operator".*\} 1'
 maint disable compute-2
 check "cleared in vigil: Masakari follows" poll 30 seg_maint compute-2 False
@@ -145,7 +146,7 @@ proc_group STOP masakari-api
 maint enable compute-3
 failing() { leader_json | jq -e '.reconcile.error | test("Masakari")' >/dev/null; }
 check "masakari-api frozen: the leader's rounds fail and say so" poll 40 failing
-check "... vigil_reconcile_failing is 1" metric '^vigil_reconcile_failing(\{[^}]*\})? 1'
+check "... vigil_reconcile_failing is 1" poll 10 metric '^vigil_reconcile_failing(\{[^}]*\})? 1'
 proc_group CONT masakari-api
 check "masakari-api back: the maintenance set meanwhile reaches it" poll 60 seg_maint compute-3 True
 maint disable compute-3

@@ -40,6 +40,28 @@ static void print_refused(json_t *refused)
 	printf("%s\n", any ? " (Raft connections)" : "no Raft connection");
 }
 
+/* The zone kept in sync (reconcile.*): a line, and the hosts with findings. */
+static void zone_lines(json_t *z)
+{
+	json_t *h, *f;
+	size_t i, k;
+
+	if (!json_is_true(json_object_get(z, "enabled")))
+		return;
+	printf("reconcile   segment %s%s%s", str(z, "segment"),
+	       *str(z, "aggregate") ? ", aggregate " : "", str(z, "aggregate"));
+	if (!json_is_true(json_object_get(z, "leader")))
+		printf(" (the leader reconciles)\n");
+	else
+		printf(", last read %s%s%s\n", str(z, "last_read"),
+		       *str(z, "error") ? ", FAILING: " : "", str(z, "error"));
+	json_array_foreach(json_object_get(z, "hosts"), i, h)
+	{
+		json_array_foreach(json_object_get(h, "findings"), k, f)
+			printf("            %s: %s\n", str(h, "hostname"), json_string_value(f));
+	}
+}
+
 static void print_status(json_t *st)
 {
 	json_t *r = json_object_get(st, "raft"), *m = json_object_get(st, "members"), *o;
@@ -73,14 +95,19 @@ static void print_status(json_t *st)
 			       json_object_get(json_object_get(st, "fencing"), "nova_force_down"))
 			       ? ", then Nova force_down"
 			       : "");
+	zone_lines(json_object_get(st, "reconcile"));
 	json_array_foreach(json_object_get(st, "hosts"), i, o)
 	{
 		if (i == 0)
 			printf("\n%-16s %-24s %-12s %s\n", "Host", "Hypervisor", "State",
 			       "Failed at (UTC)");
-		printf("%-16s %-24s %-12s %s\n", str(o, "name"), str(o, "hostname"),
+		printf("%-16s %-24s %-12s %s%s\n", str(o, "name"), str(o, "hostname"),
 		       str(o, "state"),
-		       json_is_true(json_object_get(o, "failed")) ? str(o, "failed_at") : "-");
+		       json_is_true(json_object_get(o, "failed")) ? str(o, "failed_at") : "-",
+		       json_is_true(json_object_get(o, "needs_operator"))
+			       ? "  NEEDS AN OPERATOR (Masakari set it on maintenance: `vigil maint "
+				 "disable` once repaired)"
+			       : "");
 	}
 	json_array_foreach(json_object_get(st, "outbox"), i, o)
 	{
