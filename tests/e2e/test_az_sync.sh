@@ -8,8 +8,8 @@
 # aggregate/availability zone az-sync holds compute-1..3; no Masakari
 # segment exists: vigil's leader creates it.
 #  1. the segment appears with compute-1..3 (one host each, once);
-#  2. compute-4 added to the aggregate, no agent: "unprotected" (status and
-#     metric); its agent started: in the segment and in vigil, no longer
+#  2. compute-4 added to the aggregate, no agent: "unprotected" (status,
+#     metric, `vigil check openstack`); its agent started: in the segment and in vigil, no longer
 #     unprotected;
 #  3. maintenance set in vigil reaches Masakari and back; set in Masakari,
 #     vigil follows and says the host needs an operator; cleared in vigil,
@@ -121,6 +121,13 @@ check "compute-4 in the aggregate without an agent: unprotected (status)" poll 3
 check "... and on /metrics" poll 10 \
 	metric 'vigil_zone_host_finding\{.*hostname="compute-4".*finding="unprotected".*\} 1'
 check "... not added to the segment" seg_is "compute-1 compute-2 compute-3 "
+ip netns exec "${VC_NS[1]}" "$VIGIL" check openstack -config "${VC_CFG[1]}" >"$VT_DIR/preflight.txt" 2>&1
+rc=$?
+sed 's/^/# /' "$VT_DIR/preflight.txt"
+check "vigil check openstack: compute-4 unprotected, exit 1" \
+	sh -c "[ $rc = 1 ] && grep -qE '^  compute-4 +unprotected' '$VT_DIR/preflight.txt'"
+check "... compute-1..3 in the aggregate, the segment and vigil, Nova up" \
+	test "$(grep -cE '^compute-[123] +yes +yes +member .* up enabled$' "$VT_DIR/preflight.txt")" = 3
 vc_start 4
 check "its agent started: compute-4 joins vigil" poll 30 vigil_is compute-4 member
 check "... and the segment" poll 30 seg_is "compute-1 compute-2 compute-3 compute-4 "
