@@ -520,6 +520,11 @@ static void fsm_seeds(void)
 	line(&s, fsm_cmd_maintenance("hv2", 0, hv1, EPOCH, 44));
 	line(&s, fsm_cmd_left(hv1));
 	line(&s, fsm_cmd_member(hv1, "hv1", "compute-1", "10.0.0.1:7301"));
+	line(&s, fsm_cmd_mk_maint(hv2, 0, 0)); /* the zone's reconciler: agreed */
+	line(&s, fsm_cmd_mk_maint(3, 1, 1));   /* Masakari's maintenance pulled in */
+	line(&s, fsm_cmd_mk_maint(3, 0, 1));
+	line(&s, fsm_cmd_member(4, "hv4", "compute-4", ""));
+	line(&s, fsm_cmd_forget(4, "removed_from_aggregate"));
 	save("fsm", "commands", &s);
 
 	/* The state those commands leave, as a snapshot, then more commands. */
