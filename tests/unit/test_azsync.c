@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include "azsync.h"
 #include "fsm.h"
+#include "outbox.h"
 
 #define NS_S  1000000000ULL
 #define GRACE (60 * NS_S)
@@ -309,6 +310,40 @@ static void test_notified_host_added_first(void **state)
 	/* Unread segment: nothing known, nothing held back. */
 	view.seg_read = 0;
 	assert_false(az_waits(&p, &view, &mem, "compute-3"));
+}
+
+/* The notifier's side: a STOPPED about a host the reconciler is about to
+ * add is not sent (it would be a 400 "host not found"), then it is. */
+static struct az_params gate_params;
+
+static int gate(void *ctx, const char *hostname)
+{
+	(void)ctx;
+	return az_waits(&gate_params, &view, &mem, hostname);
+}
+
+static void test_notification_waits_for_the_segment(void **state)
+{
+	struct outbox_sender s;
+	const struct fsm_outbox *o;
+
+	(void)state;
+	gate_params = params(0);
+	member(&f, 1);
+	member(&f, 2);
+	seg_exists();
+	seg_add("compute-1", 0);
+	apply(&f, fsm_cmd_verdict(2, 1, 0, 1));
+	outbox_sender_init(&s, 100, 1000);
+	assert_non_null(outbox_next(&s, &f, 0)); /* no gate: sent at once */
+	s.wait = gate;
+	assert_null(outbox_next(&s, &f, 0));
+	/* The round adds it; the next read shows it; the notification goes. */
+	assert_non_null(find(plan(&gate_params, 0), AZ_HOST_ADD, "compute-2"));
+	seg_add("compute-2", 0);
+	o = outbox_next(&s, &f, 0);
+	assert_non_null(o);
+	assert_string_equal(o->hostname, "compute-2");
 }
 
 static void test_aggregate_decides_who_is_added(void **state)
@@ -666,6 +701,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vigil_hosts_added, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notified_host_added_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notification_waits_for_the_segment, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_aggregate_decides_who_is_added, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_host_removed_after_grace, setup,

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "masakari.h"
+#include "masakari_seg.h"
 #include "nova.h"
 #include "util.h"
 
@@ -46,7 +47,22 @@ static struct {
 	const char *nova_list_body;
 	int nova_put_calls;
 	char nova_put_url[256], nova_put_body[256], nova_version[64], nova_query[128];
+	/* Masakari's segments and hosts, Nova's aggregates (the reconciler) */
+	unsigned seg_status;
+	char seg_calls[1024]; /* "METHOD URL BODY\n" of each call */
 } srv;
+
+static const char *const segments_body =
+	"{\"segments\": [{\"name\": \"other\", \"uuid\": \"u-other\"}, "
+	"{\"name\": \"az1\", \"uuid\": \"u-az1\", \"recovery_method\": \"auto\"}]}";
+static const char *const hosts_body =
+	"{\"hosts\": [{\"name\": \"compute-1\", \"uuid\": \"h1\", \"on_maintenance\": false}, "
+	"{\"name\": \"compute-2\", \"uuid\": \"h2\", \"on_maintenance\": true}]}";
+static const char *const aggregates_body =
+	"{\"aggregates\": [{\"name\": \"agg-a\", \"availability_zone\": \"az1\", "
+	"\"hosts\": [\"compute-1\", \"compute-2\"]}, {\"name\": \"agg-b\", "
+	"\"availability_zone\": \"az1\", \"hosts\": [\"compute-2\", \"compute-3\"]}, "
+	"{\"name\": \"az2\", \"availability_zone\": \"az2\", \"hosts\": [\"compute-9\"]}]}";
 
 struct req {
 	char body[4096];
@@ -142,6 +158,22 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		snprintf(srv.nova_put_body, sizeof(srv.nova_put_body), "%.*s", (int)rq->len,
 			 rq->body);
 		return answer(c, srv.nova_put_status, "{\"service\": {}}", NULL);
+	}
+	if (!strncmp(url, "/v1/segments", 12) || !strcmp(url, "/compute/v2.1/os-aggregates")) {
+		size_t n = strlen(srv.seg_calls);
+
+		snprintf(srv.seg_calls + n, sizeof(srv.seg_calls) - n, "%s %s %.*s\n", method, url,
+			 (int)rq->len, rq->body);
+		if (!strcmp(url, "/compute/v2.1/os-aggregates"))
+			return answer(c, 200, aggregates_body, NULL);
+		if (!strcmp(method, "GET"))
+			return answer(c, 200, strstr(url, "/hosts") ? hosts_body : segments_body,
+				      NULL);
+		return answer(c, srv.seg_status,
+			      srv.seg_status == 409
+				      ? "{\"conflict\": {\"code\": 409, \"message\": \"exists\"}}"
+				      : "{}",
+			      NULL);
 	}
 	return answer(c, 404, "{}", NULL);
 }
@@ -476,6 +508,81 @@ static void test_nova_faults(void **state)
 	assert_int_equal(srv.nova_put_calls, 1);
 }
 
+/* ---- the reconciler's calls (masakari_seg.c) ------------------------------- */
+
+static void test_segment_calls(void **state)
+{
+	struct az_view v = {0};
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_result r;
+	char url[128];
+
+	(void)state;
+	keystone_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	/* The segment by name among others, its hosts and their maintenance. */
+	assert_int_equal(mk_segment_read(&c, "az1", &v, &r), 0);
+	assert_true(v.seg_read);
+	assert_string_equal(v.seg_uuid, "u-az1");
+	assert_string_equal(v.seg_method, "auto");
+	assert_int_equal(v.nseg, 2);
+	assert_string_equal(v.seg[1].name, "compute-2");
+	assert_string_equal(v.seg[1].uuid, "h2");
+	assert_true(v.seg[1].on_maintenance);
+	assert_false(v.seg[0].on_maintenance);
+	assert_int_equal(srv.auth_calls, 1); /* one token for both calls */
+	/* None of that name: read, and empty. */
+	assert_int_equal(mk_segment_read(&c, "az9", &v, &r), 0);
+	assert_true(v.seg_read);
+	assert_string_equal(v.seg_uuid, "");
+	assert_int_equal(v.nseg, 0);
+	/* Changes: their bodies as Masakari's schema wants them. */
+	srv.seg_calls[0] = '\0';
+	srv.seg_status = 201;
+	assert_int_equal(mk_host_add(&c, "u-az1", "compute-3", 1, &r), 0);
+	srv.seg_status = 200;
+	assert_int_equal(mk_host_maintenance(&c, "u-az1", "h2", 0, &r), 0);
+	srv.seg_status = 204;
+	assert_int_equal(mk_host_remove(&c, "u-az1", "h1", &r), 0);
+	assert_string_equal(
+		srv.seg_calls,
+		"POST /v1/segments/u-az1/hosts {\"host\":{\"name\":\"compute-3\",\"type\":"
+		"\"COMPUTE\",\"control_attributes\":\"SSH\",\"on_maintenance\":true}}\n"
+		"PUT /v1/segments/u-az1/hosts/h2 {\"host\":{\"on_maintenance\":false}}\n"
+		"DELETE /v1/segments/u-az1/hosts/h1 \n");
+	/* A segment that exists already is made; a host gone already is removed;
+	 * a refusal says why. */
+	srv.seg_status = 409;
+	assert_int_equal(mk_segment_create(&c, "az1", "auto", &r), 0);
+	srv.seg_status = 404;
+	assert_int_equal(mk_host_remove(&c, "u-az1", "h1", &r), 0);
+	srv.seg_status = 409;
+	assert_int_equal(mk_host_add(&c, "u-az1", "compute-3", 0, &r), -1);
+	assert_int_equal(r.http, 409);
+	assert_string_equal(r.msg, "HTTP 409: exists");
+	/* The aggregate by name or by zone: every aggregate of the zone, each
+	 * host once. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/compute/v2.1", srv.port);
+	assert_int_equal(nova_aggregate_read(&c, url, "az1", &v, &r), 0);
+	assert_true(v.agg_read && v.agg_found);
+	assert_int_equal(v.nagg, 3);
+	assert_true(az_in_aggregate(&v, "compute-3"));
+	assert_false(az_in_aggregate(&v, "compute-9"));
+	assert_int_equal(nova_aggregate_read(&c, url, "agg-b", &v, &r), 0);
+	assert_int_equal(v.nagg, 2);
+	assert_int_equal(nova_aggregate_read(&c, url, "nope", &v, &r), 0);
+	assert_false(v.agg_found);
+	az_view_free(&v);
+	/* Masakari down: not read, and why. */
+	snprintf(cfg.auth_url, sizeof(cfg.auth_url), "http://127.0.0.1:1/v3");
+	mk_client_init(&c, &cfg);
+	assert_int_equal(mk_segment_read(&c, "az1", &v, &r), -1);
+	assert_false(v.seg_read);
+	assert_non_null(strstr(r.msg, "Couldn't connect"));
+	az_view_free(&v);
+}
+
 /* ---- TLS: masakari.ca_file, cert_file, key_file -------------------------- */
 
 static struct {
@@ -611,6 +718,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_body_is_hostmonitor_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nova_force_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nova_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segment_calls, setup, teardown),
 		cmocka_unit_test(test_started_and_confirmed),
 		cmocka_unit_test_setup_teardown(test_classification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_answer_times_out, setup, teardown),
