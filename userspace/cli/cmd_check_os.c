@@ -169,6 +169,11 @@ static const char *const fixes[AZ_FINDINGS] = {
 			    "after reconcile.grace_ms)",
 };
 
+static int by_hostname(const void *x, const void *y)
+{
+	return strcmp(((const struct az_row *)x)->hostname, ((const struct az_row *)y)->hostname);
+}
+
 int check_openstack(const struct cmd_args *a)
 {
 	static struct vigil_config c;
@@ -214,6 +219,8 @@ int check_openstack(const struct cmd_args *a)
 	if (decided_hosts(a, &f, err, sizeof(err)))
 		finding(&pf, "-", err, "start the agent, or point -http-addr at a server");
 	nrows = az_rows(&p, &f, &v, &rows);
+	if (nrows > 1)
+		qsort(rows, (size_t)nrows, sizeof(*rows), by_hostname);
 	for (long i = 0; i < nrows; i++) {
 		const struct az_row *w = &rows[i];
 		const struct fsm_host *h = fsm_host_by_name(&f, w->hostname);
