@@ -354,11 +354,7 @@ def recover(host):
     sid = service(host)["id"]
     call("compute", "PUT", "/os-services/%s" % sid, {"status": "enabled", "forced_down": False},
          version="compute 2.53")
-    for s in call("instance-ha", "GET", "/segments")["segments"]:
-        for h in call("instance-ha", "GET", "/segments/%s/hosts" % s["uuid"])["hosts"]:
-            if h["name"] == host:
-                call("instance-ha", "PUT", "/segments/%s/hosts/%s" % (s["uuid"], h["uuid"]),
-                     {"host": {"on_maintenance": False}})
+    set_maintenance(host, "False")
 
 
 def main(argv):
