@@ -28,11 +28,10 @@ void mk_client_init(struct mk_client *c, const struct mk_config *cfg)
 		snprintf(c->endpoint, sizeof(c->endpoint), "%s", cfg->url);
 }
 
-void mk_notification_init(struct mk_notification *n, uint64_t id, const char *host, int stopped,
+void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns)
 {
 	memset(n, 0, sizeof(*n));
-	snprintf(n->id, sizeof(n->id), "%llu", (unsigned long long)id);
 	snprintf(n->hostname, sizeof(n->hostname), "%s", host);
 	snprintf(n->event, sizeof(n->event), "%s", stopped ? "STOPPED" : "STARTED");
 	snprintf(n->cluster_status, sizeof(n->cluster_status), "%s",
@@ -242,39 +241,21 @@ static enum notify_result classify(const struct httpc_resp *resp, struct mk_repl
 	return res;
 }
 
-char *mk_body(const struct mk_notification *n)
-{
-	json_t *body;
-	char *text;
-
-	/* hostmonitor's payload, and the entry's id: Masakari refuses as a
-	 * duplicate any notification of the host whose payload equals one
-	 * generated within duplicate_notification_detection_interval, whatever
-	 * became of it. With the id, that is a resend of this entry (a new
-	 * leader's), never the host's next failure. */
-	body = json_pack("{s:{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}}", "notification", "type",
-			 "COMPUTE_HOST", "hostname", n->hostname, "generated_time",
-			 n->generated_time, "payload", "event", n->event, "cluster_status",
-			 n->cluster_status, "host_status", n->host_status, "vigil_outbox_id",
-			 n->id);
-	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	return text;
-}
-
 enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r)
 {
 	struct httpc_resp resp;
 	char url[300];
+	json_t *body;
 	char *text;
 	enum notify_result res = NOTIFY_RETRY;
 
 	memset(r, 0, sizeof(*r));
-	text = mk_body(n);
-	if (!text) {
-		snprintf(r->message, sizeof(r->message), "out of memory");
-		return NOTIFY_RETRY;
-	}
+	body = json_pack("{s:{s:s, s:s, s:s, s:{s:s, s:s, s:s}}}", "notification", "type",
+			 "COMPUTE_HOST", "hostname", n->hostname, "generated_time",
+			 n->generated_time, "payload", "event", n->event, "cluster_status",
+			 n->cluster_status, "host_status", n->host_status);
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (need_auth(c) && !token_fresh(c) &&

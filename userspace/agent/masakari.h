@@ -14,7 +14,6 @@
 
 /* What one notification carries (docs/operations.md explains host_status). */
 struct mk_notification {
-	char id[24]; /* the outbox entry's id, in the payload as vigil_outbox_id */
 	char hostname[64];
 	char event[16];		 /* STOPPED or STARTED */
 	char cluster_status[16]; /* OFFLINE or ONLINE */
@@ -38,9 +37,6 @@ struct mk_client {
 };
 
 void mk_client_init(struct mk_client *c, const struct mk_config *cfg);
-/* The request body of POST /v1/notifications for n (malloc'd JSON text,
- * NULL without memory). */
-char *mk_body(const struct mk_notification *n);
 /* Send one notification. Never blocks longer than about 2 * timeout_ms. */
 enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
 			   struct mk_reply *r);
@@ -48,9 +44,8 @@ enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
  * one has not expired, after a 401). 0 (also without auth_url), or -1 with
  * the reason in err. Nova's force_down (nova.c) shares it. */
 int mk_authenticate(struct mk_client *c, int renew, char *err, size_t errsz);
-/* Build n, outbox entry id, for host at the given UTC time (ns since the
- * epoch). */
-void mk_notification_init(struct mk_notification *n, uint64_t id, const char *host, int stopped,
+/* Build n for host at the given UTC time (ns since the epoch). */
+void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns);
 
 #endif /* VIGIL_MASAKARI_H */

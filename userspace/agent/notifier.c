@@ -87,7 +87,7 @@ void notifier_step(struct notifier *n, const struct fsm *f)
 		return;
 	j->n = n;
 	j->outbox_id = o->id;
-	mk_notification_init(&j->note, o->id, o->hostname, o->stopped, o->power_off_confirmed,
+	mk_notification_init(&j->note, o->hostname, o->stopped, o->power_off_confirmed,
 			     o->generated_at);
 	j->work.data = j;
 	log_event(LOG_LVL_INFO, "notify", "outbox=%llu hostname=%s kind=%s again=%d",
