@@ -6,9 +6,14 @@
  * between Masakari's 202 and the commit of "delivered" is replaced by one
  * whose resend Masakari recognises, so Masakari ends up with one record.
  *
- * Masakari is modelled by its duplicate rule (masakari/api: a notification
- * for the same host, type and generated_time within the detection interval
- * is refused with 409 while an earlier one is still new or running).
+ * Masakari is modelled by its duplicate rule (masakari 14.0.2, ha/api.py
+ * _is_duplicate_notification): a notification is refused with 409 when one
+ * of the same host and type with an equal payload was generated no earlier
+ * than duplicate_notification_detection_interval (180 s) before it,
+ * whatever its status; and vigil's client by what it does with a 409
+ * (agent/masakari.c, tests/unit/test_masakari.c): the entry is Masakari's
+ * already if it holds a notification of the host with this payload
+ * generated since the entry's own time, else it is blocked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,30 +32,54 @@
 
 /* ---- a model of Masakari's notification store -------------------------------- */
 
+#define MK_DUP_INTERVAL_NS (180 * NS_S)
+
 struct mk_model {
 	struct {
 		char hostname[64];
-		char generated_time[64];
+		char payload[64]; /* event, host_status, cluster_status */
+		uint64_t generated;
 	} rec[16];
 	int n;
 };
 
-/* POST /v1/notifications as the payload mk_send builds it. */
-static enum notify_result mk_model_post(struct mk_model *mk, const struct fsm_outbox *o)
+/* POST /v1/notifications of entry o with generated_time sent (ns), and the
+ * client's look-up after a 409. */
+static enum notify_result mk_model_post(struct mk_model *mk, const struct fsm_outbox *o,
+					uint64_t sent)
 {
 	struct mk_notification note;
+	char payload[64];
+	int dup = 0, held = 0;
 
 	mk_notification_init(&note, o->hostname, o->stopped, o->power_off_confirmed,
 			     o->generated_at);
-	for (int i = 0; i < mk->n; i++)
-		if (!strcmp(mk->rec[i].hostname, note.hostname) &&
-		    !strcmp(mk->rec[i].generated_time, note.generated_time))
-			return NOTIFY_DUPLICATE; /* still "new": no engine runs here */
+	snprintf(payload, sizeof(payload), "%s %s %s", note.event, note.host_status,
+		 note.cluster_status);
+	for (int i = 0; i < mk->n; i++) {
+		if (strcmp(mk->rec[i].hostname, note.hostname) ||
+		    strcmp(mk->rec[i].payload, payload))
+			continue;
+		dup |= mk->rec[i].generated + MK_DUP_INTERVAL_NS >= sent;
+		held |= mk->rec[i].generated >= o->generated_at;
+	}
+	if (dup)
+		return held ? NOTIFY_DUPLICATE : NOTIFY_BLOCKED;
+	assert_true(mk->n < 16);
 	snprintf(mk->rec[mk->n].hostname, sizeof(mk->rec[0].hostname), "%s", note.hostname);
-	snprintf(mk->rec[mk->n].generated_time, sizeof(mk->rec[0].generated_time), "%s",
-		 note.generated_time);
+	snprintf(mk->rec[mk->n].payload, sizeof(mk->rec[0].payload), "%s", payload);
+	mk->rec[mk->n].generated = sent;
 	mk->n++;
 	return NOTIFY_DELIVERED;
+}
+
+/* What the notifier sends as generated_time: the entry's own, or the time
+ * of sending once Masakari's window blocked it. */
+static uint64_t sent_time(const struct outbox_sender *s, const struct fsm_outbox *o, uint64_t real)
+{
+	const struct outbox_attempt *a = outbox_attempt(s, o->id);
+
+	return a && a->fresh_time ? real : o->generated_at;
 }
 
 /* ---- the rules alone ----------------------------------------------------------- */
@@ -174,6 +203,59 @@ static void test_retrying_entry_does_not_block_others(void **state)
 	fsm_free(&f);
 }
 
+/* A host that fails, comes back and fails again within Masakari's duplicate
+ * window: its second STOPPED is blocked by the first, kept, and sent with
+ * the time of sending until the window has passed; a new leader's resend
+ * with the entry's own time is then recognised as delivered. */
+static void test_second_failure_within_masakari_window(void **state)
+{
+	const uint64_t t0 = 1764547200123456789ULL;
+	struct outbox_sender s, s2;
+	struct mk_model mk = {0};
+	const struct fsm_outbox *o;
+	struct fsm f;
+	uint64_t mono = 0;
+
+	(void)state;
+	one_verdict(&f); /* hv5 failed at t0 */
+	outbox_sender_init(&s, 500, 30000);
+	assert_int_equal(mk_model_post(&mk, &f.outbox[0], t0), NOTIFY_DELIVERED);
+	commit(&f, fsm_cmd_delivered(1, "uuid-1", "delivered"));
+	commit(&f, fsm_cmd_recovered(5, t0 + 60 * NS_S)); /* STARTED */
+	assert_int_equal(mk_model_post(&mk, &f.outbox[1], t0 + 60 * NS_S), NOTIFY_DELIVERED);
+	commit(&f, fsm_cmd_delivered(2, "uuid-2", "delivered"));
+	commit(&f, fsm_cmd_verdict(5, t0 + 90 * NS_S, 0, 4));
+	assert_int_equal(f.noutbox, 3);
+
+	/* Sent at t0 + 90 s, t0 + 120 s, ... until t0 + 180 s has passed. */
+	for (uint64_t real = t0 + 90 * NS_S;; real += 30 * NS_S) {
+		enum notify_result r;
+
+		o = outbox_next(&s, &f, mono);
+		assert_non_null(o);
+		assert_int_equal(o->id, 3);
+		r = mk_model_post(&mk, o, sent_time(&s, o, real));
+		if (real <= t0 + 180 * NS_S) {
+			assert_int_equal(r, NOTIFY_BLOCKED);
+			assert_int_equal(outbox_answer(&s, o->id, r, "blocked", mono, 0), 0);
+			assert_true(outbox_attempt(&s, 3)->fresh_time);
+			mono = outbox_attempt(&s, 3)->next_ns;
+			continue;
+		}
+		assert_int_equal(r, NOTIFY_DELIVERED);
+		assert_int_equal(outbox_answer(&s, o->id, r, "", mono, 0), 1);
+		break;
+	}
+	assert_int_equal(s.sent_by_result[NOTIFY_BLOCKED], 4);
+	/* A new leader (no attempts) resends with the entry's own time. */
+	outbox_sender_init(&s2, 500, 30000);
+	o = outbox_next(&s2, &f, 0);
+	assert_int_equal(mk_model_post(&mk, o, sent_time(&s2, o, t0 + 240 * NS_S)),
+			 NOTIFY_DUPLICATE);
+	assert_int_equal(mk.n, 3);
+	fsm_free(&f);
+}
+
 /* ---- through Raft: a leader dies between 202 and "delivered" ------------------ */
 
 /* What a leader's notifier does in one step: send the due entry, and on a
@@ -186,7 +268,7 @@ static int leader_step(struct cluster *c, unsigned l, struct outbox_sender *s, s
 
 	if (!o)
 		return 0;
-	r = mk_model_post(mk, o);
+	r = mk_model_post(mk, o, sent_time(s, o, 1764547200123456789ULL + now));
 	if (outbox_answer(s, o->id, r, "", now, 0))
 		assert_int_equal(
 			raft_fsm_propose(raft_fixture_get(&c->fx, l),
@@ -250,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_failures_stay_pending_with_backoff),
 		cmocka_unit_test(test_only_pending_entries_are_sent),
 		cmocka_unit_test(test_retrying_entry_does_not_block_others),
+		cmocka_unit_test(test_second_failure_within_masakari_window),
 		cmocka_unit_test_setup_teardown(test_leader_killed_after_send_exactly_once,
 						cluster_setup, cluster_teardown),
 	};

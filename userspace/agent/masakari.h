@@ -18,7 +18,10 @@ struct mk_notification {
 	char event[16];		 /* STOPPED or STARTED */
 	char cluster_status[16]; /* OFFLINE or ONLINE */
 	char host_status[16];	 /* NORMAL or UNKNOWN */
-	char generated_time[64]; /* UTC, "YYYY-MM-DDTHH:MM:SS.ffffff", fixed per notification */
+	char generated_time[64]; /* UTC, "YYYY-MM-DDTHH:MM:SS.ffffff", as sent */
+	char entry_time[32];	 /* the entry's own time, "YYYY-MM-DDTHH:MM:SS": Masakari
+				  * holds this entry if it holds a notification of the host
+				  * with this payload generated since then */
 };
 
 struct mk_reply {
@@ -44,8 +47,12 @@ enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
  * one has not expired, after a 401). 0 (also without auth_url), or -1 with
  * the reason in err. Nova's force_down (nova.c) shares it. */
 int mk_authenticate(struct mk_client *c, int renew, char *err, size_t errsz);
-/* Build n for host at the given UTC time (ns since the epoch). */
+/* Build n for host at the given UTC time (ns since the epoch): the outbox
+ * entry's generated_at. */
 void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns);
+/* Send n with another generated_time (the time of sending, once Masakari's
+ * duplicate window blocked the entry's own); it keeps its entry_time. */
+void mk_notification_sent_at(struct mk_notification *n, uint64_t realtime_ns);
 
 #endif /* VIGIL_MASAKARI_H */
