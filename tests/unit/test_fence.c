@@ -216,8 +216,7 @@ static const char *host_status(const struct fsm_outbox *o)
 {
 	static struct mk_notification n;
 
-	mk_notification_init(&n, o->id, o->hostname, o->stopped, o->power_off_confirmed,
-			     o->generated_at);
+	mk_notification_init(&n, o->hostname, o->stopped, o->power_off_confirmed, o->generated_at);
 	return n.host_status;
 }
 

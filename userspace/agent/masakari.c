@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "httpc.h"
@@ -28,11 +29,10 @@ void mk_client_init(struct mk_client *c, const struct mk_config *cfg)
 		snprintf(c->endpoint, sizeof(c->endpoint), "%s", cfg->url);
 }
 
-void mk_notification_init(struct mk_notification *n, uint64_t id, const char *host, int stopped,
+void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns)
 {
 	memset(n, 0, sizeof(*n));
-	snprintf(n->id, sizeof(n->id), "%llu", (unsigned long long)id);
 	snprintf(n->hostname, sizeof(n->hostname), "%s", host);
 	snprintf(n->event, sizeof(n->event), "%s", stopped ? "STOPPED" : "STARTED");
 	snprintf(n->cluster_status, sizeof(n->cluster_status), "%s",
@@ -41,6 +41,12 @@ void mk_notification_init(struct mk_notification *n, uint64_t id, const char *ho
 	 * otherwise UNKNOWN (docs/operations.md). A returning host is NORMAL. */
 	snprintf(n->host_status, sizeof(n->host_status), "%s",
 		 !stopped || power_off_confirmed ? "NORMAL" : "UNKNOWN");
+	utc_format(realtime_ns, 6, 0, n->generated_time, sizeof(n->generated_time));
+	utc_format(realtime_ns, 0, 0, n->entry_time, sizeof(n->entry_time));
+}
+
+void mk_notification_sent_at(struct mk_notification *n, uint64_t realtime_ns)
+{
 	utc_format(realtime_ns, 6, 0, n->generated_time, sizeof(n->generated_time));
 }
 
@@ -244,7 +250,7 @@ static enum notify_result classify(const struct httpc_resp *resp, struct mk_repl
 	enum notify_result res = NOTIFY_RETRY;
 
 	if (resp->status == 409)
-		res = NOTIFY_DUPLICATE; /* duplicate, or host already under maintenance */
+		res = NOTIFY_DUPLICATE; /* duplicate (checked by mk_send), or host on maintenance */
 	else if (resp->status == 400 && msg && strstr(msg, "could not be found"))
 		res = NOTIFY_HOST_UNKNOWN;
 	else if (resp->status >= 400 && resp->status < 500 && resp->status != 401 &&
@@ -308,42 +314,163 @@ int mk_request(struct mk_client *c, const char *method, const char *url, const c
 	return 0;
 }
 
-char *mk_body(const struct mk_notification *n)
+/* GET endpoint + path (with the token, if any): the decoded JSON of a 200,
+ * or NULL with the reason in err. */
+static json_t *get_json(struct mk_client *c, const char *path, char *err, size_t errsz)
 {
-	json_t *body;
-	char *text;
+	struct httpc_resp resp;
+	json_t *root = NULL;
 
-	/* hostmonitor's payload, and the entry's id: Masakari refuses as a
-	 * duplicate any notification of the host whose payload equals one
-	 * generated within duplicate_notification_detection_interval, whatever
-	 * became of it. With the id, that is a resend of this entry (a new
-	 * leader's), never the host's next failure. */
-	body = json_pack("{s:{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}}", "notification", "type",
-			 "COMPUTE_HOST", "hostname", n->hostname, "generated_time",
-			 n->generated_time, "payload", "event", n->event, "cluster_status",
-			 n->cluster_status, "host_status", n->host_status, "vigil_outbox_id",
-			 n->id);
-	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	return text;
+	if (mk_request(c, "GET", path, NULL, NULL, &resp, err, errsz))
+		return NULL;
+	if (resp.status == 200)
+		root = json_loads(resp.body ? resp.body : "", 0, NULL);
+	if (!root)
+		snprintf(err, errsz, "GET %.200s answered HTTP %ld%s", path, resp.status,
+			 resp.status == 200 ? " (unreadable)" : "");
+	httpc_resp_free(&resp);
+	return root;
+}
+
+/* Masakari's uuid of host n->hostname (its segments' hosts): 0, 1 if no
+ * segment has it, -1 with the reason in err. */
+static int host_uuid(struct mk_client *c, const char *hostname, char *out, size_t n, char *err,
+		     size_t errsz)
+{
+	char path[512], *esc;
+	json_t *segs, *hosts, *s, *h;
+	size_t i, j;
+	int rc = 1;
+
+	segs = get_json(c, "/segments?limit=1000", err, errsz);
+	if (!segs)
+		return -1;
+	esc = curl_easy_escape(NULL, hostname, 0);
+	json_array_foreach(json_object_get(segs, "segments"), i, s)
+	{
+		const char *su = json_string_value(json_object_get(s, "uuid"));
+
+		if (!su || rc != 1)
+			continue;
+		snprintf(path, sizeof(path), "/segments/%s/hosts?name=%s", su, esc ? esc : "");
+		hosts = get_json(c, path, err, errsz);
+		if (!hosts) {
+			rc = -1;
+			break;
+		}
+		json_array_foreach(json_object_get(hosts, "hosts"), j, h)
+		{
+			const char *name = json_string_value(json_object_get(h, "name"));
+			const char *hu = json_string_value(json_object_get(h, "uuid"));
+
+			if (name && hu && !strcmp(name, hostname)) {
+				snprintf(out, n, "%s", hu);
+				rc = 0;
+				break;
+			}
+		}
+		json_decref(hosts);
+	}
+	curl_free(esc);
+	json_decref(segs);
+	return rc;
+}
+
+static int same(json_t *payload, const char *key, const char *want)
+{
+	const char *v = json_string_value(json_object_get(payload, key));
+
+	return v && !strcmp(v, want);
+}
+
+/* After a 409 "duplicate": does Masakari hold this entry, i.e. a notification
+ * of the host with this payload generated at or after the entry's own time?
+ * 1 (its uuid in r->uuid), 0, or -1 with the reason in err. Masakari's rule
+ * (14.0.2, ha/api.py) refuses any notification of a host whose payload
+ * equals one generated within duplicate_notification_detection_interval
+ * before it, whatever became of that one: a resend of this entry, or the
+ * host's previous failure. */
+static int holds_entry(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r,
+		       char *err, size_t errsz)
+{
+	char hu[64], path[512];
+	json_t *root, *x;
+	size_t i;
+	int rc;
+
+	rc = host_uuid(c, n->hostname, hu, sizeof(hu), err, errsz);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	snprintf(path, sizeof(path),
+		 "/notifications?source_host_uuid=%s&type=COMPUTE_HOST&generated-since=%s", hu,
+		 n->entry_time);
+	root = get_json(c, path, err, errsz);
+	if (!root)
+		return -1;
+	rc = 0;
+	json_array_foreach(json_object_get(root, "notifications"), i, x)
+	{
+		json_t *p = json_object_get(x, "payload");
+		const char *u = json_string_value(json_object_get(x, "notification_uuid"));
+
+		if (same(p, "event", n->event) && same(p, "host_status", n->host_status) &&
+		    same(p, "cluster_status", n->cluster_status)) {
+			snprintf(r->uuid, sizeof(r->uuid), "%s", u ? u : "");
+			rc = 1;
+			break;
+		}
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* A 409 that says "duplicate": this entry's earlier send got through
+ * (duplicate), or the host's previous failure blocks it (blocked). */
+static enum notify_result duplicate_or_blocked(struct mk_client *c, const struct mk_notification *n,
+					       struct mk_reply *r)
+{
+	char err[256] = "";
+
+	switch (holds_entry(c, n, r, err, sizeof(err))) {
+	case 1:
+		return NOTIFY_DUPLICATE;
+	case 0:
+		snprintf(r->message, sizeof(r->message),
+			 "HTTP 409: Masakari holds an earlier notification of %s with the same "
+			 "payload, generated within its duplicate_notification_detection_interval, "
+			 "and not this one; sent again with the time of sending until that has "
+			 "passed",
+			 n->hostname);
+		return NOTIFY_BLOCKED;
+	default:
+		snprintf(r->message, sizeof(r->message),
+			 "HTTP 409 (duplicate), and looking for it among Masakari's notifications "
+			 "failed: %s",
+			 err);
+		return NOTIFY_RETRY;
+	}
 }
 
 enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r)
 {
 	struct httpc_resp resp;
+	json_t *body;
 	char *text;
 	enum notify_result res = NOTIFY_RETRY;
 
 	memset(r, 0, sizeof(*r));
-	text = mk_body(n);
-	if (!text) {
-		snprintf(r->message, sizeof(r->message), "out of memory");
-		return NOTIFY_RETRY;
-	}
+	body = json_pack("{s:{s:s, s:s, s:s, s:{s:s, s:s, s:s}}}", "notification", "type",
+			 "COMPUTE_HOST", "hostname", n->hostname, "generated_time",
+			 n->generated_time, "payload", "event", n->event, "cluster_status",
+			 n->cluster_status, "host_status", n->host_status);
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
 	if (!mk_request(c, "POST", "/notifications", NULL, text, &resp, r->message,
 			sizeof(r->message))) {
 		res = classify(&resp, r);
 		httpc_resp_free(&resp);
+		if (res == NOTIFY_DUPLICATE && strstr(r->message, " is duplicate"))
+			res = duplicate_or_blocked(c, n, r);
 	}
 	free(text);
 	return res;

@@ -14,12 +14,14 @@
 
 /* What one notification carries (docs/operations.md explains host_status). */
 struct mk_notification {
-	char id[24]; /* the outbox entry's id, in the payload as vigil_outbox_id */
 	char hostname[64];
 	char event[16];		 /* STOPPED or STARTED */
 	char cluster_status[16]; /* OFFLINE or ONLINE */
 	char host_status[16];	 /* NORMAL or UNKNOWN */
-	char generated_time[64]; /* UTC, "YYYY-MM-DDTHH:MM:SS.ffffff", fixed per notification */
+	char generated_time[64]; /* UTC, "YYYY-MM-DDTHH:MM:SS.ffffff", as sent */
+	char entry_time[32];	 /* the entry's own time, "YYYY-MM-DDTHH:MM:SS": Masakari
+				  * holds this entry if it holds a notification of the host
+				  * with this payload generated since then */
 };
 
 struct mk_reply {
@@ -38,9 +40,6 @@ struct mk_client {
 };
 
 void mk_client_init(struct mk_client *c, const struct mk_config *cfg);
-/* The request body of POST /v1/notifications for n (malloc'd JSON text,
- * NULL without memory). */
-char *mk_body(const struct mk_notification *n);
 /* Send one notification. Never blocks longer than about 2 * timeout_ms. */
 enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
 			   struct mk_reply *r);
@@ -58,9 +57,12 @@ int mk_request(struct mk_client *c, const char *method, const char *url, const c
 	       const char *body, struct httpc_resp *resp, char *msg, size_t n);
 /* "HTTP 409: <the error's message>" of an answer, into out. */
 void mk_answer_text(const struct httpc_resp *resp, char *out, size_t n);
-/* Build n, outbox entry id, for host at the given UTC time (ns since the
- * epoch). */
-void mk_notification_init(struct mk_notification *n, uint64_t id, const char *host, int stopped,
+/* Build n for host at the given UTC time (ns since the epoch): the outbox
+ * entry's generated_at. */
+void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns);
+/* Send n with another generated_time (the time of sending, once Masakari's
+ * duplicate window blocked the entry's own); it keeps its entry_time. */
+void mk_notification_sent_at(struct mk_notification *n, uint64_t realtime_ns);
 
 #endif /* VIGIL_MASAKARI_H */

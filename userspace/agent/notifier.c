@@ -60,7 +60,7 @@ static void after(uv_work_t *w, int status)
 		return;
 	}
 	backoff = outbox_attempt(&n->out, j->outbox_id)->backoff_ms;
-	if (j->result == NOTIFY_RETRY)
+	if (j->result == NOTIFY_RETRY || j->result == NOTIFY_BLOCKED)
 		log_warn("notification %llu for %s not delivered (%s); retry in %llu ms",
 			 (unsigned long long)j->outbox_id, j->note.hostname, j->reply.message,
 			 (unsigned long long)backoff);
@@ -75,6 +75,7 @@ static void after(uv_work_t *w, int status)
 void notifier_step(struct notifier *n, const struct fsm *f)
 {
 	const struct fsm_outbox *o;
+	const struct outbox_attempt *a;
 	struct notify_job *j;
 
 	if (n->job || n->closing)
@@ -87,12 +88,14 @@ void notifier_step(struct notifier *n, const struct fsm *f)
 		return;
 	j->n = n;
 	j->outbox_id = o->id;
-	mk_notification_init(&j->note, o->id, o->hostname, o->stopped, o->power_off_confirmed,
+	mk_notification_init(&j->note, o->hostname, o->stopped, o->power_off_confirmed,
 			     o->generated_at);
+	a = outbox_attempt(&n->out, o->id);
+	if (a && a->fresh_time)
+		mk_notification_sent_at(&j->note, now_real_ns());
 	j->work.data = j;
 	log_event(LOG_LVL_INFO, "notify", "outbox=%llu hostname=%s kind=%s again=%d",
-		  (unsigned long long)o->id, o->hostname, j->note.event,
-		  outbox_attempt(&n->out, o->id) != NULL);
+		  (unsigned long long)o->id, o->hostname, j->note.event, a != NULL);
 	if (uv_queue_work(n->loop, &j->work, work, after)) {
 		free(j);
 		return;

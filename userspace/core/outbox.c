@@ -8,8 +8,8 @@
 
 const char *notify_result_name(enum notify_result r)
 {
-	static const char *const names[] = {"delivered", "duplicate", "host_unknown", "rejected",
-					    "retry"};
+	static const char *const names[] = {"delivered", "duplicate", "host_unknown",
+					    "rejected",	 "blocked",   "retry"};
 
 	return (unsigned)r < NOTIFY_RESULTS ? names[r] : "?";
 }
@@ -79,6 +79,10 @@ int outbox_answer(struct outbox_sender *s, uint64_t id, enum notify_result r, co
 		a->next_ns = now + OUTBOX_COMMIT_WAIT_NS;
 		return 1;
 	}
+	/* Masakari's window (on generated_time) covers the host's previous
+	 * failure: only a later time gets this one past it. */
+	if (r == NOTIFY_BLOCKED)
+		a->fresh_time = 1;
 	a->next_ns = backoff_next(&a->backoff_ms, s->retry_min_ms, s->retry_max_ms, now, rnd);
 	return 0;
 }

@@ -7,11 +7,14 @@
  * unit tests drive the same code with libraft's fixture.
  *
  * Exactly once: a notification exists only as a committed outbox entry. The
- * leader sends pending entries, always with the entry's own generated_at (so
+ * leader sends pending entries with the entry's own generated_at (so
  * Masakari's duplicate check recognises a resend), and marks them delivered
  * through the log. A leader that dies after sending but before "delivered"
- * commits is replaced by one that sends again; Masakari answers 409 and that
- * counts as delivered.
+ * commits is replaced by one that sends again; Masakari answers 409, the
+ * client finds the entry among Masakari's notifications, and that counts as
+ * delivered. A 409 for an entry Masakari does not hold (its duplicate window
+ * still covers the host's previous failure) is "blocked": kept, and sent
+ * again with the time of sending until Masakari takes it.
  */
 #ifndef VIGIL_OUTBOX_H
 #define VIGIL_OUTBOX_H
@@ -27,6 +30,7 @@ enum notify_result {
 	NOTIFY_DUPLICATE,     /* 409: it has it already (an earlier send got through) */
 	NOTIFY_HOST_UNKNOWN,  /* 400 host not found: a configuration error; kept, retried */
 	NOTIFY_REJECTED,      /* another 4xx: kept, retried, shown loudly */
+	NOTIFY_BLOCKED,	      /* 409, but Masakari holds the host's previous failure, not this */
 	NOTIFY_RETRY,	      /* 5xx, timeout, connection or authentication failure */
 };
 #define NOTIFY_RESULTS (NOTIFY_RETRY + 1)
@@ -43,6 +47,7 @@ struct outbox_attempt {
 	uint64_t backoff_ms; /* last retry delay */
 	uint64_t tries;
 	enum notify_result last;
+	int fresh_time;	   /* once blocked: sent with the time of sending, not generated_at */
 	char message[512]; /* the last answer, for status and logs */
 };
 
