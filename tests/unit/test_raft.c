@@ -403,6 +403,31 @@ static void test_delivered_and_dump_roundtrip(void **state)
 	fsm_free(&g);
 }
 
+/* A snapshot whose next_outbox_id is not above its notifications' ids (an
+ * older writer, a damaged file): a new notification must not reuse an id,
+ * or "delivered" for it would mark the old one and leave it pending. */
+static void test_restore_never_reuses_outbox_ids(void **state)
+{
+	struct fsm f;
+	struct fsm_outbox *o;
+
+	(void)state;
+	fsm_init(&f);
+	assert_int_equal(
+		fsm_load(&f, "{\"hosts\":[{\"id\":2,\"name\":\"hv2\",\"hostname\":\"compute-2\","
+			     "\"state\":\"member\"}],\"outbox\":[{\"id\":1,\"host_id\":2,"
+			     "\"hostname\":\"compute-2\",\"event\":\"STARTED\",\"status\":"
+			     "\"delivered\"}],\"next_outbox_id\":1}"),
+		0);
+	commit(&f, fsm_cmd_verdict(2, 1234, 0, 3));
+	assert_int_equal(f.noutbox, 2);
+	o = &f.outbox[1];
+	assert_int_not_equal(o->id, 1);
+	commit(&f, fsm_cmd_delivered(o->id, "uuid-2", "delivered"));
+	assert_int_equal(f.outbox[1].status, OUTBOX_DELIVERED);
+	fsm_free(&f);
+}
+
 /* ---- through Raft ------------------------------------------------------------ */
 
 static void test_raft_verdict_replicated(void **state)
@@ -728,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_hold_when_too_few_healthy),
 		cmocka_unit_test(test_recovery_sends_started),
 		cmocka_unit_test(test_delivered_and_dump_roundtrip),
+		cmocka_unit_test(test_restore_never_reuses_outbox_ids),
 		cmocka_unit_test_setup_teardown(test_raft_verdict_replicated, cluster_setup,
 						cluster_teardown),
 		cmocka_unit_test_setup_teardown(test_raft_leader_change_keeps_outbox, cluster_setup,

@@ -439,6 +439,11 @@ int fsm_load(struct fsm *f, const char *text)
 		snprintf(o->fence_error, sizeof(o->fence_error), "%s", jstr(v, "fence_error"));
 	}
 	f->next_outbox_id = jnum(root, "next_outbox_id");
+	/* Never hand out an id a restored notification has: "delivered" would
+	 * mark the older one and leave the new one pending for ever. */
+	for (i = 0; i < f->noutbox; i++)
+		if (f->outbox[i].id >= f->next_outbox_id && f->outbox[i].id != UINT64_MAX)
+			f->next_outbox_id = f->outbox[i].id + 1;
 	if (!f->next_outbox_id)
 		f->next_outbox_id = 1;
 	f->verdicts = jnum(root, "verdicts");
