@@ -428,6 +428,33 @@ static void test_restore_never_reuses_outbox_ids(void **state)
 	fsm_free(&f);
 }
 
+/* A string longer than its field is cut at a character boundary: cut inside
+ * a UTF-8 sequence it is no JSON string, and the snapshot would lose the
+ * notification that holds it. */
+static void test_long_utf8_survives_snapshot(void **state)
+{
+	struct fsm f, g;
+	char uuid[80], cmd[160], *a;
+
+	(void)state;
+	fsm_init(&f);
+	fsm_init(&g);
+	add_members(&f, 2);
+	commit(&f, fsm_cmd_verdict(2, 1234, 0, 1));
+	memset(uuid, 'a', 62);
+	snprintf(uuid + 62, sizeof(uuid) - 62, "\xc3\xa9z"); /* 62 bytes, then e-acute */
+	snprintf(cmd, sizeof(cmd), "{\"op\":\"delivered\",\"outbox\":1,\"uuid\":\"%s\"}", uuid);
+	assert_int_equal(fsm_apply(&f, cmd, strlen(cmd)), 0);
+	assert_int_equal(strlen(f.outbox[0].uuid), 62);
+	a = fsm_dump(&f);
+	assert_int_equal(fsm_load(&g, a), 0);
+	assert_int_equal(g.noutbox, 1);
+	assert_int_equal(g.outbox[0].status, OUTBOX_DELIVERED);
+	free(a);
+	fsm_free(&f);
+	fsm_free(&g);
+}
+
 /* ---- through Raft ------------------------------------------------------------ */
 
 static void test_raft_verdict_replicated(void **state)
@@ -754,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_recovery_sends_started),
 		cmocka_unit_test(test_delivered_and_dump_roundtrip),
 		cmocka_unit_test(test_restore_never_reuses_outbox_ids),
+		cmocka_unit_test(test_long_utf8_survives_snapshot),
 		cmocka_unit_test_setup_teardown(test_raft_verdict_replicated, cluster_setup,
 						cluster_teardown),
 		cmocka_unit_test_setup_teardown(test_raft_leader_change_keeps_outbox, cluster_setup,
