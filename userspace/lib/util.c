@@ -266,7 +266,8 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd))
+	/* the mode asked for, whatever the umask or a stale tmp file had */
+	if (fchmod(fd, mode) || write(fd, buf, len) != (ssize_t)len || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (close(fd) && !err)
 		err = -errno;
