@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "backup.h"
 #include "fsm.h"
 #include "fuzz.h"
 #include "packet.h"
@@ -521,6 +522,28 @@ static void fsm_seeds(void)
 	line(&s, fsm_cmd_left(hv1));
 	line(&s, fsm_cmd_member(hv1, "hv1", "compute-1", "10.0.0.1:7301"));
 	save("fsm", "commands", &s);
+	/* Forgotten: one that left, then refused for one with a notification
+	 * still to go and for a member without a verdict; a restore of the
+	 * state before. */
+	fsm_init(&f);
+	for (char *p = (char *)s.b + 1, *nl; (nl = strchr(p, '\n')); p = nl + 1)
+		fsm_apply(&f, p, (size_t)(nl - p));
+	dump = fsm_dump(&f);
+	fsm_free(&f);
+	s.len = 0;
+	add8(&s, 0);
+	line(&s, fsm_cmd_member(hv1, "hv1", "compute-1", "10.0.0.1:7301"));
+	line(&s, fsm_cmd_member(hv2, "hv2", "compute-2", "10.0.0.2:7301"));
+	line(&s, fsm_cmd_member(3, "hv3", "compute-3", ""));
+	line(&s, fsm_cmd_member(4, "hv4", "compute-4", ""));
+	line(&s, fsm_cmd_left(4));
+	line(&s, fsm_cmd_forget(4, &(struct fsm_request){hv1, EPOCH, 45, "hv1", "RMA 4711", T0}));
+	line(&s, fsm_cmd_verdict(3, T0, 0, 2));
+	line(&s, fsm_cmd_forget(3, &(struct fsm_request){hv1, EPOCH, 46, "hv1", "", T0}));
+	line(&s, fsm_cmd_forget(hv2, &(struct fsm_request){hv1, EPOCH, 47, "hv1", "", T0}));
+	line(&s, fsm_cmd_restore(dump, "hv1", "back to the morning's", T0 + 4));
+	free(dump);
+	save("fsm", "forget-restore", &s);
 
 	/* The state those commands leave, as a snapshot, then more commands. */
 	fsm_init(&f);
@@ -676,6 +699,63 @@ static void xdp_seeds(void)
 	save("xdp", "arp", &s);
 }
 
+/* ---- fuzz_backup ------------------------------------------------------------ */
+
+static void backup_seeds(void)
+{
+	struct backup_meta m = {
+		.cluster = "az1", .node = "hv2", .term = 3, .index = 42, .time_ns = T0 + 5};
+	struct fsm_request rq = {hv1, EPOCH, 45, "hv1", "kernel upgrade", T0 + 2};
+	struct seed s = {.len = 0};
+	char *cmds[] = {
+		fsm_cmd_member(hv1, "hv1", "compute-1", "10.0.0.1:7301"),
+		fsm_cmd_member(hv2, "hv2", "compute-2", "10.0.0.2:7301"),
+		fsm_cmd_member(3, "hv3", "compute-3", ""),
+		fsm_cmd_member(4, "hv4", "compute-4", ""),
+		fsm_cmd_verdict(3, T0, 0, 2),
+		fsm_cmd_delivered(1, "88657e4d-0c61-4a9e-a1b6-6c4b3f1d2e01", "delivered"),
+		fsm_cmd_verdict(4, T0 + 1, 1, 2),
+		fsm_cmd_maint("compute-2", 1, &rq),
+	};
+	struct fsm f;
+	char *doc;
+
+	m.cluster_id = az1;
+	fsm_init(&f);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!cmds[i] || fsm_apply(&f, cmds[i], strlen(cmds[i])))
+			exit(1);
+		free(cmds[i]);
+	}
+	/* A file as `vigil operator snapshot save` writes it, as is and
+	 * fixed up (to reach the restore after any mutation); one of an
+	 * empty state; one cut short. */
+	doc = backup_encode(&f, &m);
+	if (!doc)
+		exit(1);
+	add8(&s, 0);
+	addf(&s, "%s", doc);
+	save("backup", "saved", &s);
+	s.b[0] = 1;
+	save("backup", "saved-fixed", &s);
+	s.len = 0;
+	add8(&s, 0);
+	add(&s, doc, strlen(doc) / 2);
+	save("backup", "truncated", &s);
+	free(doc);
+	fsm_free(&f);
+	fsm_init(&f);
+	doc = backup_encode(&f, &m);
+	if (!doc)
+		exit(1);
+	s.len = 0;
+	add8(&s, 0);
+	addf(&s, "%s", doc);
+	save("backup", "empty", &s);
+	free(doc);
+	fsm_free(&f);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -699,6 +779,7 @@ int main(int argc, char **argv)
 	state_seeds();
 	report_seeds();
 	fsm_seeds();
+	backup_seeds();
 	config_seeds(argc > 2 ? argv[2] : NULL);
 	xdp_seeds();
 	printf("%d seeds written under %s\n", written, root);
