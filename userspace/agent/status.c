@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* status.c - the member table and the status document, as JSON. */
 #include <net/if.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -99,11 +100,28 @@ static void fence_json(json_t *e, const struct fencer *fz, const struct fsm_outb
 						: o->fence_error));
 }
 
-/* The Raft state, the decided hosts and the outbox of a server. */
+/* Masakari's last answer about host id, as this leader had it when it
+ * delivered the host's latest notification ("" if none or not the leader).
+ * Masakari's own on_maintenance flag shows here as "on_maintenance" where
+ * the notifier tells that refusal apart. */
+static const char *masakari_answer(const struct server_view *sv, uint32_t id)
+{
+	const struct fsm_outbox *last = NULL;
+	const struct outbox_attempt *at;
+
+	for (size_t i = 0; i < sv->fsm->noutbox; i++)
+		if (sv->fsm->outbox[i].host_id == id && (!last || sv->fsm->outbox[i].id > last->id))
+			last = &sv->fsm->outbox[i];
+	at = last ? outbox_attempt(sv->outbox, last->id) : NULL;
+	return at && at->tries ? notify_result_name(at->last) : "";
+}
+
+/* The Raft state, the decided hosts, the audit list and the outbox of a
+ * server. */
 static void server_json(json_t *st, struct server *s, const struct memb *m)
 {
 	struct server_view sv;
-	json_t *r, *hosts, *ob, *conf, *refused;
+	json_t *r, *hosts, *ob, *conf, *refused, *audit;
 	const char *laddr = NULL, *lname = "";
 	raft_id lid = 0;
 
@@ -154,14 +172,29 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 	hosts = json_array();
 	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
 		const struct fsm_host *h = &sv.fsm->hosts[i];
+		const char *masakari = masakari_answer(&sv, h->id);
 
-		json_array_append_new(hosts, json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", h->name,
-						       "hostname", h->hostname, "state",
-						       fsm_host_state_name(h->state), "failed",
-						       h->failed, "failed_at",
-						       utc_json(h->failed ? h->failed_at : 0)));
+		json_array_append_new(
+			hosts,
+			json_pack("{s:s, s:s, s:s, s:b, s:o, s:s, s:s, s:o, s:s, s:b}", "name",
+				  h->name, "hostname", h->hostname, "state",
+				  fsm_host_state_name(h->state), "failed", h->failed, "failed_at",
+				  utc_json(h->failed ? h->failed_at : 0), "maint_by", h->maint_by,
+				  "maint_reason", h->maint_reason, "maint_at",
+				  utc_json(h->maint_at), "masakari", masakari,
+				  "masakari_on_maintenance", !strcmp(masakari, "on_maintenance")));
 	}
 	json_object_set_new(st, "hosts", hosts);
+	audit = json_array();
+	for (size_t i = 0; i < sv.fsm->naudit; i++) {
+		const struct fsm_audit *a = &sv.fsm->audit[i];
+
+		json_array_append_new(
+			audit, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "action", a->action,
+					 "host", a->host, "hostname", a->hostname, "was", a->was,
+					 "by", a->by, "reason", a->reason, "at", utc_json(a->at)));
+	}
+	json_object_set_new(st, "audit", audit);
 	ob = json_array();
 	for (size_t i = 0; i < sv.fsm->noutbox; i++) {
 		const struct fsm_outbox *o = &sv.fsm->outbox[i];

@@ -40,6 +40,23 @@ static void print_refused(json_t *refused)
 	printf("%s\n", any ? " (Raft connections)" : "no Raft connection");
 }
 
+/* A decided host's note: who put it into maintenance, and why; Masakari's
+ * own on_maintenance flag when the leader's notifier met it (vigil's
+ * maintenance and Masakari's are two flags: docs/operations.md section 3). */
+static void print_note(json_t *h)
+{
+	int any = 0;
+
+	if (!strcmp(str(h, "state"), "maintenance") && *str(h, "maint_by")) {
+		printf("maintenance by %s at %s%s%s", str(h, "maint_by"), str(h, "maint_at"),
+		       *str(h, "maint_reason") ? ": " : "", str(h, "maint_reason"));
+		any = 1;
+	}
+	if (json_is_true(json_object_get(h, "masakari_on_maintenance")))
+		printf("%sMasakari: on_maintenance (refuses its notifications)", any++ ? "; " : "");
+	printf("%s\n", any ? "" : "-");
+}
+
 static void print_status(json_t *st)
 {
 	json_t *r = json_object_get(st, "raft"), *m = json_object_get(st, "members"), *o;
@@ -76,11 +93,21 @@ static void print_status(json_t *st)
 	json_array_foreach(json_object_get(st, "hosts"), i, o)
 	{
 		if (i == 0)
-			printf("\n%-16s %-24s %-12s %s\n", "Host", "Hypervisor", "State",
-			       "Failed at (UTC)");
-		printf("%-16s %-24s %-12s %s\n", str(o, "name"), str(o, "hostname"),
+			printf("\n%-16s %-24s %-12s %-27s %s\n", "Host", "Hypervisor", "State",
+			       "Failed at (UTC)", "Note");
+		printf("%-16s %-24s %-12s %-27s ", str(o, "name"), str(o, "hostname"),
 		       str(o, "state"),
 		       json_is_true(json_object_get(o, "failed")) ? str(o, "failed_at") : "-");
+		print_note(o);
+	}
+	json_array_foreach(json_object_get(st, "audit"), i, o)
+	{
+		if (i == 0)
+			printf("\n%-27s %-8s %-16s %-12s %-16s %s\n", "Audit (UTC)", "Action",
+			       "Host", "Was", "By", "Reason");
+		printf("%-27s %-8s %-16s %-12s %-16s %s\n", str(o, "at"), str(o, "action"),
+		       *str(o, "host") ? str(o, "host") : "-", *str(o, "was") ? str(o, "was") : "-",
+		       str(o, "by"), *str(o, "reason") ? str(o, "reason") : "-");
 	}
 	json_array_foreach(json_object_get(st, "outbox"), i, o)
 	{
