@@ -10,6 +10,7 @@
  * Usage: seeds CORPUS_DIR [SAMPLE_CONFIG]
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,12 +192,34 @@ static size_t report(uint8_t *buf, size_t cap, uint32_t sender, const char *name
 	return len;
 }
 
-static size_t maint(struct vigil_maint *m, uint32_t sender, const char *host, int on, uint64_t seq)
+/* A MAINT or FORGET (type) into buf (VIGIL_MAX_MSG bytes), signed. */
+static size_t request(uint8_t *buf, uint8_t type, uint32_t sender, const char *host, int on,
+		      uint64_t seq, const char *reason)
 {
-	struct wire_maint w = {.on = on, .epoch = EPOCH, .seq = seq};
+	struct wire_maint w = {.type = type, .on = on, .epoch = EPOCH, .seq = seq};
+	size_t len;
 
 	snprintf(w.host, sizeof(w.host), "%s", host);
-	wire_maint_encode(m, az1, sender, &w);
+	snprintf(w.reason, sizeof(w.reason), "%s", reason);
+	len = wire_maint_encode(buf, VIGIL_MAX_MSG, az1, sender, &w);
+	signed_msg(buf, len);
+	return len;
+}
+
+static size_t maint(uint8_t *buf, uint32_t sender, const char *host, int on, uint64_t seq)
+{
+	return request(buf, VIGIL_MSG_MAINT, sender, host, on, seq, "");
+}
+
+/* The leader's ANSWER to a request. */
+static size_t answer(struct vigil_answer *m, uint8_t request, const char *host, uint8_t result,
+		     uint8_t state, uint64_t seq)
+{
+	struct wire_answer a = {
+		.request = request, .result = result, .state = state, .epoch = EPOCH, .seq = seq};
+
+	snprintf(a.host, sizeof(a.host), "%s", host);
+	wire_answer_encode(m, az1, hv2, &a);
 	signed_msg(m, sizeof(*m));
 	return sizeof(*m);
 }
@@ -209,7 +232,7 @@ static void wire_seeds(void)
 	struct wire_update u[VIGIL_GOSSIP_MAX_UPDATES];
 	struct vigil_probe p;
 	struct vigil_relay r;
-	struct vigil_maint mt;
+	struct vigil_answer an;
 	uint32_t ids[VIGIL_REPORT_MAX_IDS];
 	struct sockaddr_in6 *sin6;
 	struct seed s = {.len = 0};
@@ -223,7 +246,7 @@ static void wire_seeds(void)
 	ids[0] = hv2;
 	save_msg("wire", "13.5-report", 0, buf,
 		 report(buf, sizeof(buf), hv1, "hv1", "compute-1", 42, ids, 1));
-	save_msg("wire", "13.5-maint", 0, &mt, maint(&mt, hv1, "compute-2", 1, 43));
+	save_msg("wire", "13.5-maint", 0, buf, maint(buf, hv1, "compute-2", 1, 43));
 
 	/* A JOIN from an IPv6 member that does not know its address, a
 	 * RELAY_ANS, a full GOSSIP, an empty and a full REPORT, a MAINT off. */
@@ -249,7 +272,19 @@ static void wire_seeds(void)
 		ids[i] = 0x100 + i;
 	save_msg("wire", "report-full", 0, buf,
 		 report(buf, sizeof(buf), hv1, "hv1", "compute-1", 45, ids, VIGIL_REPORT_MAX_IDS));
-	save_msg("wire", "maint-off", 0, &mt, maint(&mt, hv1, "compute-2", 0, 46));
+	save_msg("wire", "maint-off", 0, buf, maint(buf, hv1, "compute-2", 0, 46));
+	save_msg(
+		"wire", "maint-reason", 0, buf,
+		request(buf, VIGIL_MSG_MAINT, hv1, "compute-2", 1, 47, "kernel upgrade, CHG-1234"));
+	save_msg("wire", "forget-reason", 0, buf,
+		 request(buf, VIGIL_MSG_FORGET, hv1, "compute-4", 0, 48,
+			 "decommissioned: RMA 4711"));
+	save_msg("wire", "answer-applied", 0, &an,
+		 answer(&an, VIGIL_MSG_MAINT, "compute-2", VIGIL_ANS_APPLIED,
+			VIGIL_HOST_MAINTENANCE, 47));
+	save_msg("wire", "answer-pending", 0, &an,
+		 answer(&an, VIGIL_MSG_FORGET, "compute-4", VIGIL_ANS_PENDING, VIGIL_HOST_FAILED,
+			48));
 
 	/* Edge cases, sealed by the harness: a bare header and MAC, a probe
 	 * signed with slot 1, a message one byte too long for a datagram. */
@@ -430,16 +465,15 @@ static void report_datagram(struct seed *s, uint8_t ctl, const void *m, size_t n
 
 static void report_seeds(void)
 {
-	static uint8_t buf[VIGIL_MAX_MSG];
-	struct vigil_maint mt;
+	static uint8_t buf[VIGIL_MAX_MSG], mt[VIGIL_MAX_MSG];
 	uint32_t ids[4] = {0x103}; /* hv4 in SMALL mode */
 	struct seed s = {.len = 0};
 
 	/* 13.5: hv1's REPORT and MAINT as signed there. */
 	add8(&s, 0);
 	report_datagram(&s, 0, buf, report(buf, sizeof(buf), hv1, "hv1", "compute-1", 42, ids, 0));
-	report_datagram(&s, 0, &mt, maint(&mt, hv1, "compute-1", 1, 43));
-	report_datagram(&s, 0, &mt, maint(&mt, hv1, "compute-1", 0, 44));
+	report_datagram(&s, 0, mt, maint(mt, hv1, "compute-1", 1, 43));
+	report_datagram(&s, 0, mt, maint(mt, hv1, "compute-1", 0, 44));
 	save("report", "13.5", &s);
 
 	/* hv1..hv4 report; hv1..hv3 find hv4 unreachable for the wait
@@ -468,7 +502,8 @@ static void report_seeds(void)
 	save("report", "verdict-held", &s);
 
 	/* Three hosts, one leaves (the leader sees it left) and stops
-	 * reporting; maintenance on a member. */
+	 * reporting; maintenance on a member; the one that left, and the one
+	 * in maintenance, forgotten. */
 	s.len = 0;
 	add8(&s, 2);
 	for (uint8_t h = 0; h < 3; h++)
@@ -479,11 +514,17 @@ static void report_seeds(void)
 	add8(&s, 2 | 2 << 2 | VIGIL_ST_LEFT << 5);
 	add8(&s, 1);
 	add8(&s, 200); /* 2 s: hv3's report expires */
-	memset(&mt, 0, sizeof(mt));
-	mt.hdr.type = VIGIL_MSG_MAINT;
-	mt.on = 1 | 0 << 1; /* compute-1 */
-	report_datagram(&s, SEAL | SMALL, &mt, sizeof(mt));
+	memset(mt, 0, VIGIL_MAINT_LEN(0));
+	mt[offsetof(struct vigil_hdr, type)] = VIGIL_MSG_MAINT;
+	mt[offsetof(struct vigil_maint, on)] = 1 | 0 << 1; /* compute-1 */
+	report_datagram(&s, SEAL | SMALL, mt, VIGIL_MAINT_LEN(0));
 	save("report", "left-maintenance", &s);
+	mt[offsetof(struct vigil_hdr, type)] = VIGIL_MSG_FORGET;
+	mt[offsetof(struct vigil_maint, on)] = 2 << 1; /* compute-3 */
+	report_datagram(&s, SEAL | SMALL, mt, VIGIL_MAINT_LEN(0));
+	mt[offsetof(struct vigil_maint, on)] = 0 << 1; /* compute-1 */
+	report_datagram(&s, SEAL | SMALL, mt, VIGIL_MAINT_LEN(0));
+	save("report", "forget", &s);
 }
 
 /* ---- fuzz_fsm --------------------------------------------------------------- */
@@ -522,6 +563,7 @@ static void fsm_seeds(void)
 	line(&s, fsm_cmd_left(hv1));
 	line(&s, fsm_cmd_member(hv1, "hv1", "compute-1", "10.0.0.1:7301"));
 	save("fsm", "commands", &s);
+
 	/* Forgotten: one that left, then refused for one with a notification
 	 * still to go and for a member without a verdict; a restore of the
 	 * state before. */

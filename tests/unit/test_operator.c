@@ -3,9 +3,10 @@
  * test_operator.c - the operator's tools in the decided state: `vigil
  * forget` (fsm.c: when a host may be forgotten, what the audit list keeps),
  * `vigil maint` (already so; who and why), a snapshot restore (what it
- * cannot undo), and the snapshot file (backup.c: what it refuses, and
- * why).
+ * cannot undo), the snapshot file (backup.c: what it refuses, and why),
+ * and the requests an agent keeps until the leader answers (opreq.c).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include "backup.h"
 #include "fsm.h"
+#include "opreq.h"
 #include "util.h"
 
 #define T0 1764547200000000000ULL /* 2025-12-01T00:00:00Z */
@@ -452,6 +454,63 @@ static void test_state_check(void **state)
 		0);
 }
 
+/* ---- requests waiting for the leader's answer ----------------------------------- */
+
+static struct wire_maint request(uint8_t type, const char *host, int on, uint64_t seq)
+{
+	struct wire_maint w = {.type = type, .on = on, .epoch = 100, .seq = seq};
+
+	snprintf(w.host, sizeof(w.host), "%s", host);
+	return w;
+}
+
+/* Sent again every second with the same (epoch, seq), given up after 4 s;
+ * an answer matches only the request it echoes. */
+static void test_requests_resent_matched_expired(void **state)
+{
+	struct wire_maint a = request(VIGIL_MSG_MAINT, "hv2", 1, 5),
+			  b = request(VIGIL_MSG_FORGET, "hv3", 0, 6);
+	struct wire_answer ans = {.request = VIGIL_MSG_FORGET, .epoch = 100, .seq = 6};
+	struct opreq_table t = {.n = 0};
+	uint64_t now = 10 * NSEC_PER_SEC;
+	struct opreq r;
+	int ctx_a, ctx_b;
+
+	(void)state;
+	assert_int_equal(opreq_add(&t, &a, &ctx_a, now), 0);
+	assert_int_equal(opreq_add(&t, &b, &ctx_b, now + 100 * MS), 0);
+	assert_int_equal(opreq_next(&t, now + 999 * MS, &r), OPREQ_NONE);
+	assert_int_equal(opreq_next(&t, now + OPREQ_RESEND_MS * MS, &r), OPREQ_RESEND);
+	assert_int_equal(r.w.seq, 5);
+	assert_int_equal(opreq_next(&t, now + OPREQ_RESEND_MS * MS, &r), OPREQ_NONE);
+	/* an answer to another host, type or seq matches nothing */
+	snprintf(ans.host, sizeof(ans.host), "hv2");
+	assert_int_equal(opreq_answered(&t, &ans, &r), -1);
+	ans.request = VIGIL_MSG_MAINT;
+	ans.on = 1;
+	ans.seq = 6;
+	assert_int_equal(opreq_answered(&t, &ans, &r), -1);
+	assert_int_equal(t.unmatched, 2);
+	ans.seq = 5;
+	assert_int_equal(opreq_answered(&t, &ans, &r), 0);
+	assert_ptr_equal(r.ctx, &ctx_a);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(opreq_answered(&t, &ans, &r), -1); /* answered once */
+	/* b: resent, then given up 4 s after it was first sent */
+	assert_int_equal(opreq_next(&t, now + 2 * NSEC_PER_SEC, &r), OPREQ_RESEND);
+	assert_int_equal(opreq_next(&t, now + 100 * MS + OPREQ_WAIT_MS * MS - 1, &r), OPREQ_RESEND);
+	assert_int_equal(opreq_next(&t, now + 100 * MS + OPREQ_WAIT_MS * MS, &r), OPREQ_EXPIRED);
+	assert_ptr_equal(r.ctx, &ctx_b);
+	assert_int_equal(t.n, 0);
+	/* bounded */
+	for (int i = 0; i < OPREQ_MAX; i++)
+		assert_int_equal(opreq_add(&t, &a, NULL, now), 0);
+	assert_int_equal(opreq_add(&t, &a, NULL, now), -EBUSY);
+	for (int i = 0; i < OPREQ_MAX; i++)
+		assert_int_equal(opreq_pop(&t, &r), 1);
+	assert_int_equal(opreq_pop(&t, &r), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_file_round_trip),
 		cmocka_unit_test(test_snapshot_file_refused),
 		cmocka_unit_test(test_state_check),
+		cmocka_unit_test(test_requests_resent_matched_expired),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

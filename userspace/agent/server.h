@@ -36,14 +36,19 @@ struct server_params {
 	const struct vigil_keyring *keys;   /* verifies REPORT and MAINT; authenticates Raft */
 	const struct memb *memb;	    /* the membership: voters and graceful leaves */
 	const struct fence_config *fencing; /* how the leader fences before notifying */
+	/* the leader's ANSWER to an operator's MAINT or FORGET: sign it and send
+	 * it to `to` (NULL: the request came from this agent itself) */
+	void (*answer)(void *ctx, const struct sockaddr *to, void *msg, size_t len);
+	void *ctx;
 };
 
 struct server;
 
 /* Start Raft (bootstrapping from raft->servers on first start). NULL (logged) on failure. */
 struct server *server_start(const struct server_params *p);
-/* A REPORT or MAINT datagram, as received (verified here). */
-void server_receive(struct server *s, const void *buf, size_t len);
+/* A REPORT, MAINT or FORGET datagram, as received from `from` (verified
+ * here; from NULL: sent by this agent itself). */
+void server_receive(struct server *s, const void *buf, size_t len, const struct sockaddr *from);
 /* Leave Raft cleanly; done(ctx) runs once everything is closed and s freed.
  * Never from inside a Raft callback. */
 void server_close(struct server *s, void (*done)(void *ctx), void *ctx);
@@ -65,5 +70,13 @@ void server_view(struct server *s, struct server_view *v);
  * the leader, never itself, never a server that runs. An HTTP status, and
  * what to tell the operator in msg. */
 unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t n);
+/* `vigil operator snapshot restore`: replace the decided state by state
+ * (fsm_dump's text, as core/backup.h read it from a file; reason goes into
+ * the audit list). Only on the leader. 0 when proposed: done(ctx, arg,
+ * code, msg) then says, exactly once, what came of it (200 restored, or
+ * why not); else an HTTP status now, and why in msg. */
+unsigned server_restore(struct server *s, const char *state, const char *reason,
+			void (*done)(void *ctx, void *arg, unsigned code, const char *msg),
+			void *ctx, void *arg, char *msg, size_t n);
 
 #endif /* VIGIL_SERVER_H */

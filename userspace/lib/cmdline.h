@@ -7,9 +7,13 @@
 #ifndef VIGIL_CMDLINE_H
 #define VIGIL_CMDLINE_H
 
-/* Exit codes: 0 ok, 1 the check failed (e.g. no answer), 2 usage or setup error. */
-#define EXIT_CHECK 1
-#define EXIT_USAGE 2
+/* Exit codes: 0 ok, 1 the check failed (e.g. no answer), 2 usage or setup error.
+ * An operator's request the Raft leader answers (maint, forget) adds: */
+#define EXIT_CHECK     1
+#define EXIT_USAGE     2
+#define EXIT_UNKNOWN   3 /* no such host in the decided state */
+#define EXIT_NO_LEADER 4 /* no Raft leader answered: not applied as far as one knows */
+#define EXIT_ALREADY   5 /* it was so already: nothing changed */
 
 /* One command of the vigil binary: its name, usage and help live with it. */
 struct cmd {
