@@ -63,6 +63,7 @@ int httpc_request(const struct httpc_req *rq, struct httpc_resp *resp, char *err
 	struct sink sink = {resp, rq->capture_header};
 	struct curl_slist *h = NULL;
 	CURLcode rc;
+	long sent = 0;
 	CURL *e;
 
 	memset(resp, 0, sizeof(*resp));
@@ -88,6 +89,8 @@ int httpc_request(const struct httpc_req *rq, struct httpc_resp *resp, char *err
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	rc = curl_easy_perform(e);
+	if (curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK)
+		resp->sent = sent > 0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
 	else
