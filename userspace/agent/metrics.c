@@ -228,6 +228,11 @@ static void server_section(FILE *f, struct server *s)
 		prom_sample(f, "vigil_notifications_sent_total",
 			    (double)sv.outbox->sent_by_result[r], "result",
 			    notify_result_name((enum notify_result)r), NULL);
+	prom_family(f, "vigil_leadership_transfers_total", "counter",
+		    "Raft leadership this server handed over, by reason (delivery: its "
+		    "deliveries to Masakari kept failing).");
+	prom_sample(f, "vigil_leadership_transfers_total", (double)sv.outbox->transfers, "reason",
+		    "delivery", NULL);
 }
 
 char *metrics_render(const struct agent_view *v)
