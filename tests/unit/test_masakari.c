@@ -127,18 +127,21 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			      NULL);
 	}
 	if (!strncmp(url, "/v1/segments/", 13)) {
-		const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
-
+		/* Like masakari 14.0.2: ?name= is accepted and ignored; every
+		 * host of the segment comes back. */
 		srv.hosts_calls++;
-		if (!strcmp(url, "/v1/segments/sb/hosts") && name && !strcmp(name, "compute-07") &&
-		    *srv.host_uuid) {
+		if (!strcmp(url, "/v1/segments/sb/hosts") && *srv.host_uuid) {
 			snprintf(catalog, sizeof(catalog),
-				 "{\"hosts\": [{\"uuid\": \"%s\", \"name\": \"compute-07\", "
-				 "\"on_maintenance\": true}]}",
+				 "{\"hosts\": [{\"uuid\": \"h-06\", \"name\": \"compute-06\"}, "
+				 "{\"uuid\": \"%s\", \"name\": \"compute-07\", "
+				 "\"on_maintenance\": true}, {\"uuid\": \"h-08\", \"name\": "
+				 "\"compute-08\"}]}",
 				 srv.host_uuid);
 			return answer(c, 200, catalog, NULL);
 		}
-		return answer(c, 200, "{\"hosts\": []}", NULL);
+		return answer(c, 200,
+			      "{\"hosts\": [{\"uuid\": \"h-01\", \"name\": \"compute-01\"}]}",
+			      NULL);
 	}
 	if (!strcmp(url, "/v1/notifications") && !strcmp(method, "GET")) {
 		const char *h =

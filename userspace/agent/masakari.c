@@ -388,13 +388,16 @@ const char *mk_host_segment(const struct mk_client *c, const char *host)
 }
 
 /* Resolve host's uuid through every segment (a host name is unique in
- * Masakari) into the cache: 0, 1 if no segment has it, -1 (why in err). */
+ * Masakari) into the cache: 0, 1 if no segment has it, -1 (why in err).
+ * Masakari 14.0.2 accepts ?name= but does not filter on it: every host of
+ * the segment comes back, and the name is matched here. */
 static int resolve_host(struct mk_client *c, const char *host, char *err, size_t errsz)
 {
 	char url[600], *esc;
 	json_t *segs, *seg, *hosts, *hv;
 	struct mk_host_ref *h;
-	size_t i;
+	const char *huuid = NULL;
+	size_t i, j;
 	int rc = 1;
 
 	if (endpoint_url(c, "/segments", url, sizeof(url), err, errsz) ||
@@ -405,7 +408,6 @@ static int resolve_host(struct mk_client *c, const char *host, char *err, size_t
 	{
 		const char *suuid = json_string_value(json_object_get(seg, "uuid"));
 		const char *sname = json_string_value(json_object_get(seg, "name"));
-		const char *huuid;
 
 		if (!suuid)
 			continue;
@@ -415,10 +417,16 @@ static int resolve_host(struct mk_client *c, const char *host, char *err, size_t
 			rc = -1;
 			break;
 		}
-		hv = json_array_get(json_object_get(hosts, "hosts"), 0);
-		huuid = json_string_value(json_object_get(hv, "uuid"));
-		if (huuid && json_string_value(json_object_get(hv, "name")) &&
-		    !strcmp(json_string_value(json_object_get(hv, "name")), host)) {
+		json_array_foreach(json_object_get(hosts, "hosts"), j, hv)
+		{
+			const char *name = json_string_value(json_object_get(hv, "name"));
+
+			huuid = json_string_value(json_object_get(hv, "uuid"));
+			if (huuid && name && !strcmp(name, host))
+				break;
+			huuid = NULL;
+		}
+		if (huuid) {
 			h = cached_host(c, host);
 			if (!h) {
 				h = &c->hosts[c->next_host];
