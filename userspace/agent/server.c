@@ -575,5 +575,6 @@ void server_view(struct server *s, struct server_view *v)
 	v->proposals_failed = s->proposals_failed;
 	v->raft_refused = raft_transport_refused(&s->transport);
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
+	v->contradicted = raft_state(&s->raft) == RAFT_LEADER ? s->reports.contradicted : 0;
 	v->fencer = &s->fencer;
 }
