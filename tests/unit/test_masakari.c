@@ -487,6 +487,30 @@ static void test_keystone_catalog_without_masakari(void **state)
 	assert_non_null(strstr(r.message, "instance-ha"));
 }
 
+/* masakari.url with auth_url: the fixed endpoint wins over the catalog (here
+ * without any instance-ha in the region), and gets the Keystone token, as
+ * vigil.json(5) says. */
+static void test_fixed_url_with_keystone_token(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+	char want[64];
+
+	(void)state;
+	keystone_cfg(&cfg);
+	snprintf(cfg.region_name, sizeof(cfg.region_name), "nowhere");
+	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%u/v1", srv.port);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%u/v1", srv.port);
+	assert_string_equal(c.endpoint, want);
+	assert_int_equal(srv.auth_calls, 1);
+	assert_string_equal(srv.token_seen, "token-1");
+}
+
 /* ---- finding a notification ------------------------------------------------ */
 
 /* A list of one notification of compute-07 as Masakari shows it. */
@@ -872,6 +896,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keystone_renews_before_expiry, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_keystone_failure_is_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixed_url_with_keystone_token, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_keystone_catalog_without_masakari, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tls_ca_and_client_certificate, tls_setup,
