@@ -83,7 +83,7 @@ started() { vc_notifications compute-5 | grep -q " STARTED NORMAL ONLINE "; }
 check "1 hv5 back: STARTED / NORMAL / ONLINE sent" vt_wait_for 30 started
 
 # --- 2: crash the leader's host --------------------------------------------------
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "consensus: no Raft leader"; exit 1; }
 diag "leader is hv$L"
 vc_crash "$L"
 check "2 crash the leader's host hv$L: a new leader notifies" vt_wait_for 40 one_stopped "compute-$L"
@@ -92,8 +92,7 @@ check "2 exactly one STOPPED for compute-$L ($(stopped "compute-$L"))" test "$(s
 restore "$L"
 
 # --- 3: leader agent killed between outbox and delivery ----------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "consensus: no Raft leader"; exit 1; }
 mark=$(wc -l <"$VT_DIR/hv$L.log")
 declare -A mark3
 for i in 1 2 3; do mark3[$i]=$(wc -l <"$VT_DIR/hv$i.log"); done
@@ -139,8 +138,7 @@ vc_start "$L" # its host never went down: only the agent comes back
 restore 4
 
 # --- 4: masakari-api down while a host dies -----------------------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "consensus: no Raft leader"; exit 1; }
 V=
 for i in 1 2 3; do [ "$i" != "$L" ] && V=$i; done
 b4=$(stopped "compute-$V")
@@ -162,8 +160,7 @@ check "4 exactly one new STOPPED for compute-$V" test "$(stopped "compute-$V")" 
 restore "$V"
 
 # --- 5: partition 2 | 3 -------------------------------------------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "consensus: no Raft leader"; exit 1; }
 # The minority holds one server (not the leader) and one client.
 M1=1
 [ "$L" = 1 ] && M1=2

@@ -67,7 +67,7 @@ metric() { # I NAME{LABELS}: hv I's metric
 since() { tail -n +"$2" "$VT_DIR/hv$1.log"; } # I LINE: hv I's log from LINE on
 
 # --- 1: the leader cannot reach masakari-api ------------------------------------------
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "delivery: no Raft leader"; exit 1; }
 diag "leader is hv$L; its packets to masakari-api are dropped from now on"
 ip netns exec "${VC_NS[$L]}" nft -f - <<EOF
 table inet vigil_cut {
@@ -109,8 +109,7 @@ check "2 masakari-engine's recovery of compute-4 (its STOPPED finished, the host
 vc_heal 4
 vc_start 4
 vt_wait_for 20 vc_converged
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "delivery: no Raft leader"; exit 1; }
 for i in 1 2 3; do mark[$i]=$(wc -l <"$VT_DIR/hv$i.log"); done
 started_refused() { # the leader shows compute-4's STARTED refused
 	vc_status "$(vc_leader)" | python3 -c "
@@ -130,7 +129,7 @@ sys.exit(len(o) != 2 or o[-1]['status'] != 'pending' or o[-1]['last_result'] != 
 }
 check "2 hv4 dies again: its STOPPED stays pending, refused, with the command that clears the flag" \
 	vt_wait_for 40 stopped_refused
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "delivery: no Raft leader"; exit 1; }
 vc_status "$L" | python3 -c "
 import json, sys
 for o in json.load(sys.stdin)['outbox']:

@@ -50,8 +50,7 @@ check "1 vigil status: the entry is fenced" test "$(vb_entry compute-4 fence)" =
 vb_restore 4
 
 # --- 2: partition 2 | 3 ----------------------------------------------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "fencing: no Raft leader"; exit 1; }
 M1=1
 [ "$L" = 1 ] && M1=2
 MIN="$M1 5"
@@ -88,8 +87,7 @@ vb_start 5
 check "2 healed and powered on: all converge" vt_wait_for 40 vc_converged
 
 # --- 3: the leader dies between its "off" and "fenced" ------------------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "fencing: no Raft leader"; exit 1; }
 t0=$(date +%s.%N)
 offs6=$(vb_offs 6)
 vc_crash 6

@@ -82,7 +82,7 @@ wait "$FLOOD" 2>/dev/null
 check "flood: hv1 still running" kill -0 "${VC_PID[1]}"
 
 # --- 2: stop the leader while its delivery hangs -------------------------------------
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "hardening: no Raft leader"; exit 1; }
 mark=$(wc -l <"$VT_DIR/hv$L.log")
 vc_masakari_freeze
 V=4
