@@ -50,8 +50,7 @@ check "1 vigil status: the entry is fenced" test "$(vb_entry compute-4 fence)" =
 vb_restore 4
 
 # --- 2: partition 2 | 3 ----------------------------------------------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "fencing: no Raft leader"; exit 1; }
 M1=1
 [ "$L" = 1 ] && M1=2
 MIN="$M1 5"
@@ -86,10 +85,16 @@ vb_on 5
 vb_start "$M1"
 vb_start 5
 check "2 healed and powered on: all converge" vt_wait_for 40 vc_converged
+# Back and in service, the fenced hosts are never fenced again for the same
+# verdict (a fence in flight, a new leader, a retry must not repeat it).
+started_both() { vc_notifications "compute-$M1" | grep -q " STARTED " && vc_notifications compute-5 | grep -q " STARTED "; }
+vt_wait_for 30 started_both
+sleep 3
+check "2 powered on and back: one power-off each, never repeated ($(vb_offs "$M1"), $(vb_offs 5))" \
+	test "$(vb_offs "$M1")" = 1 -a "$(vb_offs 5)" = 1
 
 # --- 3: the leader dies between its "off" and "fenced" ------------------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "fencing: no Raft leader"; exit 1; }
 t0=$(date +%s.%N)
 offs6=$(vb_offs 6)
 vc_crash 6

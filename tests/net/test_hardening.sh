@@ -7,6 +7,7 @@
 #   2 the Raft leader stopped (SIGTERM) while its delivery to a frozen
 #     masakari-api is in flight: it exits 0, having waited for the delivery
 #     (it freed the state the delivery used, before)
+#   3 the same with `vigil leave` on the next leader: exit 0 too
 # The agents run with MALLOC_PERTURB_, so memory used after it was freed
 # holds garbage, not the old values: a use after free shows.
 # vigil-test: timeout=400
@@ -82,7 +83,7 @@ wait "$FLOOD" 2>/dev/null
 check "flood: hv1 still running" kill -0 "${VC_PID[1]}"
 
 # --- 2: stop the leader while its delivery hangs -------------------------------------
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "hardening: no Raft leader"; exit 1; }
 mark=$(wc -l <"$VT_DIR/hv$L.log")
 vc_masakari_freeze
 V=4
@@ -99,6 +100,31 @@ if vt_wait_for 30 sending; then
 	check "2 ... it logged its orderly stop" grep -q "agent stopped" "$VT_DIR/hv$L.log"
 else
 	not_ok "2 the leader never started its delivery for compute-$V"
+fi
+vc_masakari_thaw
+
+# --- 3: a leader told to leave while its delivery hangs ----------------------------
+# `vigil leave` ends with exit 0, which the unit's RestartPreventExitStatus
+# keeps stopped: a crash there would restart it instead.
+vc_start "$L"
+vc_heal "$V"
+vc_start "$V"
+vt_wait_for 30 vc_converged
+L2=$(vc_leader_wait) || { not_ok "hardening: no Raft leader"; exit 1; }
+V3=1
+while [ "$V3" = "$L2" ] || [ "$V3" = "$L" ]; do V3=$((V3 + 1)); done
+mark=$(wc -l <"$VT_DIR/hv$L2.log")
+vc_masakari_freeze
+vc_crash "$V3"
+sending3() { tail -n +"$mark" "$VT_DIR/hv$L2.log" | grep -q "event=notify .*hostname=compute-$V3 kind=STOPPED"; }
+if vt_wait_for 30 sending3; then
+	sleep 0.3
+	vc_leave "$L2"
+	rc=$?
+	check "3 leader hv$L2 left (vigil leave) during a delivery: exit 0 (not a crash)" test "$rc" = 0
+	check "3 ... it logged its orderly stop" sh -c "tail -n +$mark '$VT_DIR/hv$L2.log' | grep -q 'agent stopped'"
+else
+	not_ok "3 the leader hv$L2 never started its delivery for compute-$V3"
 fi
 vc_masakari_thaw
 

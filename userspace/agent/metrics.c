@@ -330,6 +330,10 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 		    (double)held);
 	prom_metric(f, "vigil_failure_verdicts_total", "counter", "Failure verdicts committed.",
 		    (double)sv.fsm->verdicts);
+	prom_metric(f, "vigil_verdicts_contradicted", "gauge",
+		    "Hosts a majority reports unreachable whose verdict this leader holds: its own "
+		    "kernel heard them answer within the wait period (alert).",
+		    (double)sv.contradicted);
 	fence_section(f, &sv);
 	prom_family(f, "vigil_notifications_sent_total", "counter",
 		    "Masakari answers by result (this server while leader).");
@@ -338,6 +342,11 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 			    (double)sv.outbox->sent_by_result[r], "result",
 			    notify_result_name((enum notify_result)r), NULL);
 	hosts_section(f, sv.fsm);
+	prom_family(f, "vigil_leadership_transfers_total", "counter",
+		    "Raft leadership this server handed over, by reason (delivery: its "
+		    "deliveries to Masakari kept failing).");
+	prom_sample(f, "vigil_leadership_transfers_total", (double)sv.outbox->transfers, "reason",
+		    "delivery", NULL);
 }
 
 int metrics_init(struct metrics *mx)

@@ -63,6 +63,7 @@ struct server_view {
 	uint64_t proposals_failed;    /* Raft proposals that failed (full disk, lost leadership) */
 	const uint64_t *raft_refused; /* Raft connections refused, by enum raft_auth_refusal */
 	uint32_t wait_period_ms;
+	size_t contradicted; /* verdicts held: the leader's kernel hears the host (verdict.h) */
 	const struct fencer *fencer; /* the leader's fencing (mode in fencer->cfg) */
 };
 void server_view(struct server *s, struct server_view *v);

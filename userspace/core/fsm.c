@@ -44,6 +44,7 @@ void fsm_init(struct fsm *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->next_outbox_id = 1;
+	f->created_from = 1;
 }
 
 void fsm_free(struct fsm *f)
@@ -346,6 +347,7 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		return -1;
 	}
 	f->applied++;
+	f->created_from = f->next_outbox_id;
 	if (json_object_get(c, "id") && strcmp(op, "delivered") && strcmp(op, "release"))
 		h = fsm_host(f, (uint32_t)jnum(c, "id"));
 
@@ -581,6 +583,7 @@ static void load_json(struct fsm *f, json_t *root)
 			f->next_outbox_id = f->outbox[i].id + 1;
 	if (!f->next_outbox_id)
 		f->next_outbox_id = 1;
+	f->created_from = f->next_outbox_id;
 	f->verdicts = jnum(root, "verdicts");
 	f->fences = jnum(root, "fences");
 	json_array_foreach(json_object_get(root, "maint_marks"), i, v)
@@ -925,6 +928,9 @@ static int restore_apply(struct fsm *f, json_t *c)
 	}
 	audit_from(&a, "restore", c);
 	audit_push(&g, &a);
+	/* a notification the restore brings may have been sent in another
+	 * history: none counts as created by this command (outbox_created) */
+	g.created_from = g.next_outbox_id;
 	fsm_free(f);
 	*f = g;
 	return 0;
