@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* status.c - the member table and the status document, as JSON. */
 #include <net/if.h>
-#include <string.h>
 
 #include <jansson.h>
 
@@ -100,11 +99,10 @@ static void fence_json(json_t *e, const struct fencer *fz, const struct fsm_outb
 						: o->fence_error));
 }
 
-/* Masakari's last answer about host id, as this leader had it when it
- * delivered the host's latest notification ("" if none or not the leader).
- * Masakari's own on_maintenance flag shows here as "on_maintenance" where
- * the notifier tells that refusal apart. */
-static const char *masakari_answer(const struct server_view *sv, uint32_t id)
+/* This leader's attempts at the latest notification about host id (NULL if
+ * none, or not the leader): Masakari's last answer about the host, its own
+ * on_maintenance flag included (NOTIFY_ON_MAINTENANCE). */
+static const struct outbox_attempt *masakari_answer(const struct server_view *sv, uint32_t id)
 {
 	const struct fsm_outbox *last = NULL;
 	const struct outbox_attempt *at;
@@ -113,7 +111,7 @@ static const char *masakari_answer(const struct server_view *sv, uint32_t id)
 		if (sv->fsm->outbox[i].host_id == id && (!last || sv->fsm->outbox[i].id > last->id))
 			last = &sv->fsm->outbox[i];
 	at = last ? outbox_attempt(sv->outbox, last->id) : NULL;
-	return at && at->tries ? notify_result_name(at->last) : "";
+	return at && at->tries ? at : NULL;
 }
 
 /* The Raft state, the decided hosts, the audit list and the outbox of a
@@ -172,7 +170,7 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 	hosts = json_array();
 	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
 		const struct fsm_host *h = &sv.fsm->hosts[i];
-		const char *masakari = masakari_answer(&sv, h->id);
+		const struct outbox_attempt *at = masakari_answer(&sv, h->id);
 
 		json_array_append_new(
 			hosts,
@@ -181,8 +179,9 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 				  fsm_host_state_name(h->state), "failed", h->failed, "failed_at",
 				  utc_json(h->failed ? h->failed_at : 0), "maint_by", h->maint_by,
 				  "maint_reason", h->maint_reason, "maint_at",
-				  utc_json(h->maint_at), "masakari", masakari,
-				  "masakari_on_maintenance", !strcmp(masakari, "on_maintenance")));
+				  utc_json(h->maint_at), "masakari",
+				  at ? notify_result_name(at->last) : "", "masakari_on_maintenance",
+				  at && at->last == NOTIFY_ON_MAINTENANCE));
 	}
 	json_object_set_new(st, "hosts", hosts);
 	audit = json_array();
