@@ -12,8 +12,9 @@
 #   2 masakari-engine recovered hv4 and left it on_maintenance (the
 #     launcher's `recover` writes what the engine would); nobody clears the
 #     flag; hv4 returns and dies again -> Masakari refuses with 409 "on
-#     maintenance": pending, "refused" in vigil status, an error naming the
-#     command that clears the flag, metric on_maintenance; no record made.
+#     maintenance": pending, "refused" in vigil status (and the flag noted in
+#     its host table), an error naming the command that clears the flag,
+#     metric on_maintenance; no record made.
 #     The flag cleared through the API -> delivered: one record per event
 # vigil-test: timeout=420
 set -u
@@ -136,6 +137,15 @@ for o in json.load(sys.stdin)['outbox']:
     print('#', o['id'], o['hostname'], o['event'], o['status'], o['last_result'], o['last_error'][:150])"
 status_refused() { ip netns exec "${VC_NS[$L]}" "$VIGIL" status -config "${VC_CFG[$L]}" | grep -q '^[0-9]* *compute-4 *STOPPED *refused'; }
 check "2 vigil status shows it refused" status_refused
+# masakari_flag I: hv I's status -j says whether Masakari keeps compute-4 on_maintenance
+masakari_flag() {
+	vc_status "$1" | python3 -c "
+import json, sys
+print([h['masakari_on_maintenance'] for h in json.load(sys.stdin)['hosts'] if h['hostname'] == 'compute-4'][0])"
+}
+host_note() { ip netns exec "${VC_NS[$L]}" "$VIGIL" status -config "${VC_CFG[$L]}" | grep -q '^hv4 *compute-4 .*Masakari: on_maintenance (refuses its notifications)'; }
+check "2 vigil status's host table notes Masakari's on_maintenance (vigil's own state aside)" host_note
+check "2 ... and -j says masakari_on_maintenance" test "$(masakari_flag "$L")" = True
 logged_refused() { since "$L" "${mark[$L]}" | grep -q 'error: event=notify_refused .*hostname=compute-4 kind=STOPPED reason=on_maintenance http=409'; }
 check "2 the leader logs the refusal as an error (event=notify_refused reason=on_maintenance)" logged_refused
 check "2 ... and what to do (REFUSED by Masakari ... openstack segment host update)" \
@@ -147,6 +157,8 @@ check "2 not recorded delivered: Masakari still holds one STOPPED for compute-4"
 check "2 an operator clears on_maintenance through the API" \
 	"${MK[@]}" maintenance "$VC_MK_DIR" compute-4 false
 check "2 the second STOPPED is delivered" vt_wait_for 30 more_than compute-4 STOPPED 1
+flag_cleared() { [ "$(masakari_flag "$(vc_leader)")" = False ]; }
+check "2 ... and status no longer notes the flag" vt_wait_for 10 flag_cleared
 all_delivered() {
 	vc_status "$(vc_leader)" | python3 -c "
 import json, sys
