@@ -14,7 +14,8 @@
 #                                          server, audited; every member sees
 #                                          it left and does not relearn it; it
 #                                          comes back a member when it returns
-#   4 snapshot save, every server's Raft state wiped, restore
+#   4 snapshot save (on the leader; a follower only with -stale), every
+#     server's Raft state wiped, restore
 #                                          -> refused when truncated, edited,
 #                                          of another cluster, on a follower;
 #                                          then the saved state on every server
@@ -35,7 +36,7 @@ for i in 1 2 3 4 5; do
 	[ "$i" -le 3 ] && role=server
 	vc_write_cfg "$i" "$SERVERS, \"role\": \"$role\", \"hypervisor_hostname\": \"compute-$i\",
   \"wait_period_ms\": 1500, \"min_healthy_hosts\": 0, \"raft_election_timeout_ms\": 500,
-  \"masakari\": {\"url\": \"http://127.0.0.1:1/v1\"},"
+  \"masakari\": {\"url\": \"http://127.0.0.1:1/v1\", \"retry_min_ms\": 10000},"
 done
 for i in 1 2 3 4 5; do vc_start "$i"; done
 check "5 agents converge" vt_wait_for 30 vc_converged
@@ -148,9 +149,16 @@ check "3 hv5 comes back: alive everywhere, a member of the decided state again" 
 vig 4 maint enable hv4 -reason "before the backup"
 check "4 hv4 into maintenance before the save" test "$RC" = 0
 SNAP=$VT_DIR/snap.json
-vig 2 operator snapshot save "$SNAP"
-check "4 snapshot save on a server: exit 0, describes it" \
-	sh -c "test $RC = 0 && grep -q 'saved $SNAP (mode 0600): cluster vc, taken by hv2' $VT_DIR/out"
+L=$(vc_leader)
+F=$((L % 3 + 1))
+vig "$F" operator snapshot save "$VT_DIR/follower.json"
+check "4 snapshot save on a follower: exit 1, names the leader, offers -stale" \
+	sh -c "test $RC = 1 && grep -q 'not the Raft leader.*-stale' $VT_DIR/err"
+vig "$F" operator snapshot save "$VT_DIR/follower.json" -stale
+check "4 ... with -stale: its state" sh -c "test $RC = 0 && grep -q 'taken by hv$F' $VT_DIR/out"
+vig "$L" operator snapshot save "$SNAP"
+check "4 snapshot save on the leader: exit 0, describes it" \
+	sh -c "test $RC = 0 && grep -q 'saved $SNAP (mode 0600): cluster vc, taken by hv$L' $VT_DIR/out"
 check "4 the file: mode 0600, format 1, cluster vc, a sha256, the state" python3 -c "
 import json, os, stat
 assert stat.S_IMODE(os.stat('$SNAP').st_mode) == 0o600
@@ -159,8 +167,6 @@ assert d['vigil_snapshot'] == 1 and d['cluster'] == 'vc' and len(d['sha256']) ==
 assert any(h['name'] == 'hv4' and h['state'] == 'maintenance' for h in d['state']['hosts'])"
 vig 4 operator snapshot save "$VT_DIR/client.json"
 check "4 snapshot save on a client: refused" sh -c "test $RC != 0 && grep -q 'client' $VT_DIR/err"
-L=$(vc_leader)
-F=$((L % 3 + 1))
 head -c 300 "$SNAP" >"$VT_DIR/truncated.json"
 sed 's/before the backup/before the backuq/' "$SNAP" >"$VT_DIR/edited.json"
 python3 -c "

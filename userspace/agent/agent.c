@@ -528,8 +528,16 @@ static void snapshot_save(struct agent *a, struct api_call *c)
 {
 	struct backup_meta m = {.cluster_id = a->cfg.cluster_id, .time_ns = now_real_ns()};
 	struct server_view v;
-	char *text;
+	char *text, msg[192], err[320];
 
+	/* A follower's state trails the leader's by what it has not applied
+	 * yet, a request just answered perhaps: only -stale takes it. */
+	if (!c->on && !server_leads(a->server, msg, sizeof(msg))) {
+		snprintf(err, sizeof(err),
+			 "%s, or -stale for this server's state as far as it applied the log", msg);
+		api_call_answer(&a->pub, c, 409, json_pack("{s:s}", "error", err));
+		return;
+	}
 	server_view(a->server, &v);
 	snprintf(m.cluster, sizeof(m.cluster), "%s", a->cfg.cluster);
 	snprintf(m.node, sizeof(m.node), "%s", a->cfg.node_name);

@@ -478,8 +478,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or PUT");
 		if (!authorized(s, c))
 			return forbidden(c);
-		if (save)
-			return call_loop(s, c, "snapshot-save", "", 0, NULL);
+		if (save) {
+			const char *stale =
+				MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "stale");
+
+			return call_loop(s, c, "snapshot-save", "", stale && !strcmp(stale, "1"),
+					 NULL);
+		}
 		if (up->too_big)
 			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 					   "snapshot larger than 16 MiB, or out of memory");

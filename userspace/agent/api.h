@@ -56,7 +56,7 @@ struct api_call {
 			* "snapshot-save", "snapshot-restore" */
 	char arg[128]; /* whom it is about */
 	char reason[256];
-	int on;	     /* maintenance: on or off */
+	int on;	     /* maintenance: on or off; snapshot-save: stale */
 	char *input; /* the request's body (NUL-terminated), or NULL */
 	/* the answer */
 	unsigned code; /* HTTP status */

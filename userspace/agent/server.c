@@ -235,18 +235,17 @@ static raft_id peer_id(const struct raft_configuration *conf, const char *who)
 	return 0;
 }
 
-/* 1, and what to tell the operator in msg, if this server does not lead. */
-static int not_leader(struct server *s, char *msg, size_t n)
+int server_leads(struct server *s, char *msg, size_t n)
 {
 	const char *laddr = NULL;
 	raft_id lid = 0;
 
 	if (raft_state(&s->raft) == RAFT_LEADER)
-		return 0;
+		return 1;
 	raft_leader(&s->raft, &lid, &laddr);
 	snprintf(msg, n, "this server is not the Raft leader; run the command on the leader (%s)",
 		 laddr ? laddr : "none elected");
-	return 1;
+	return 0;
 }
 
 unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t n)
@@ -255,7 +254,7 @@ unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t
 	raft_id id;
 	int rc;
 
-	if (not_leader(s, msg, n))
+	if (!server_leads(s, msg, n))
 		return 409;
 	id = peer_id(&s->raft.configuration, who);
 	if (!id) {
@@ -565,7 +564,7 @@ unsigned server_restore(struct server *s, const char *state, const char *reason,
 	char *cmd;
 	int rc;
 
-	if (not_leader(s, msg, n))
+	if (!server_leads(s, msg, n))
 		return 409;
 	r = calloc(1, sizeof(*r));
 	cmd = fsm_cmd_restore(state, s->p.node_name, reason, now_real_ns());

@@ -71,6 +71,9 @@ void server_view(struct server *s, struct server_view *v);
  * the leader, never itself, never a server that runs. An HTTP status, and
  * what to tell the operator in msg. */
 unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t n);
+/* Does this server lead? If not, what to tell the operator (who does) in
+ * msg (n bytes). */
+int server_leads(struct server *s, char *msg, size_t n);
 /* `vigil operator snapshot restore`: replace the decided state by state
  * (fsm_dump's text, as core/backup.h read it from a file; reason goes into
  * the audit list). Only on the leader. 0 when proposed: done(ctx, arg,

@@ -16,7 +16,7 @@
 static int run(int argc, char **argv)
 {
 	const char *reason = NULL, *verb, *host;
-	struct cmd_option opts[] = {{"reason", &reason}, {NULL, NULL}};
+	struct cmd_option opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
 	struct cli_api api;
 	struct cmd_args a;
 	char path[128];

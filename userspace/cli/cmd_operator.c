@@ -7,7 +7,8 @@
  *   raft remove-peer NAME    remove a server that is gone for good (on the leader)
  *   raft recover [NAME...]   on a stopped server, after the quorum is lost for
  *                            good: a new configuration of the surviving voters
- *   snapshot save FILE       the decided state, from a server, to FILE (0600)
+ *   snapshot save FILE       the decided state, from the leader (-stale: from
+ *                            any server, as far as it applied), to FILE (0600)
  *   snapshot restore FILE    replace the decided state by FILE's (on the leader)
  */
 #include <errno.h>
@@ -169,11 +170,12 @@ static void describe(json_t *d)
 	       (long long)num(d, "notifications"));
 }
 
-static int snapshot_save(struct cli_api *api, const char *file)
+static int snapshot_save(struct cli_api *api, const char *file, int stale)
 {
 	long status = 0;
-	json_t *d = cli_api_call(api, "GET", "/v1/operator/snapshot", NULL, CLI_REQUEST_WAIT_MS,
-				 &status);
+	json_t *d = cli_api_call(api, "GET",
+				 stale ? "/v1/operator/snapshot?stale=1" : "/v1/operator/snapshot",
+				 NULL, CLI_REQUEST_WAIT_MS, &status);
 	char *text;
 	int rc;
 
@@ -239,7 +241,9 @@ static int snapshot_restore(struct cli_api *api, const char *file, const char *r
 static int run(int argc, char **argv)
 {
 	const char *reason = NULL;
-	struct cmd_option opts[] = {{"reason", &reason}, {NULL, NULL}};
+	int stale = 0;
+	struct cmd_option opts[] = {
+		{"reason", &reason, NULL}, {"stale", NULL, &stale}, {NULL, NULL, NULL}};
 	struct cli_api api;
 	struct cmd_args a;
 	char **ops;
@@ -252,7 +256,7 @@ static int run(int argc, char **argv)
 	    (!strcmp(ops[1], "save") || !strcmp(ops[1], "restore"))) {
 		if (cli_api_open(&a, &api))
 			return EXIT_USAGE;
-		return !strcmp(ops[1], "save") ? snapshot_save(&api, ops[2])
+		return !strcmp(ops[1], "save") ? snapshot_save(&api, ops[2], stale)
 					       : snapshot_restore(&api, ops[2], reason);
 	}
 	if (a.nargs < 2 || strcmp(ops[0], "raft"))
@@ -272,7 +276,8 @@ const struct cmd cmd_operator = {
 	"operator",
 	run,
 	"operator raft list-peers [-j] | raft remove-peer NAME | raft recover [NAME[@ADDR]...] | "
-	"snapshot save FILE | snapshot restore FILE [-reason TEXT] [-config FILE] [-http-addr ADDR]",
+	"snapshot save FILE [-stale] | snapshot restore FILE [-reason TEXT] [-config FILE] "
+	"[-http-addr ADDR]",
 	"Raft among the servers: list the voters, remove a server gone for good, recover a "
 	"lost quorum (agent stopped); save the decided state to a file, restore it",
 };

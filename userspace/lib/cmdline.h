@@ -51,7 +51,8 @@ int cmd_parse(int argc, char **argv, unsigned mask, const struct cmd *c, struct 
  * alone if the option is not given). */
 struct cmd_option {
 	const char *name;
-	const char **value;
+	const char **value; /* -NAME VALUE: set to VALUE ... */
+	int *flag;	    /* ... or, if value is NULL, -NAME alone: set to 1 */
 };
 #define CMD_OPT_MAX 8
 /* cmd_parse, and the command's own options (extra ends with a NULL name). */
