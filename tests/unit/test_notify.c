@@ -313,8 +313,10 @@ static void test_transfer_rule(void **state)
 {
 	struct outbox_sender s;
 	uint64_t t = 1000 * NS_S;
+	struct fsm f;
 
 	(void)state;
+	one_verdict(&f); /* a STOPPED to deliver throughout */
 	outbox_sender_init(&s, 500, 30000);
 	outbox_lead(&s);
 	/* Failures of this leader's path, spread over 40 s: due once there are
@@ -322,15 +324,15 @@ static void test_transfer_rule(void **state)
 	for (int i = 0; i < 4; i++)
 		outbox_answer(&s, 1, i % 2 ? NOTIFY_RETRY : NOTIFY_UNCERTAIN, "", t + i * 10 * NS_S,
 			      0);
-	assert_false(outbox_transfer_due(&s, t + 39 * NS_S)); /* 4 failures */
+	assert_false(outbox_transfer_due(&s, &f, t + 39 * NS_S)); /* 4 failures */
 	outbox_answer(&s, 2, NOTIFY_RETRY, "", t + 39 * NS_S, 0);
-	assert_true(outbox_transfer_due(&s, t + 39 * NS_S));
+	assert_true(outbox_transfer_due(&s, &f, t + 39 * NS_S));
 	/* 5 failures in under 30 s are not enough. */
 	outbox_lead(&s);
 	for (int i = 0; i < 10; i++)
 		outbox_answer(&s, 1, NOTIFY_RETRY, "", t + i * NS_S, 0);
-	assert_false(outbox_transfer_due(&s, t + 29 * NS_S));
-	assert_true(outbox_transfer_due(&s, t + 30 * NS_S));
+	assert_false(outbox_transfer_due(&s, &f, t + 29 * NS_S));
+	assert_true(outbox_transfer_due(&s, &f, t + 30 * NS_S));
 	/* Any answer from Masakari restarts the count: a configuration error
 	 * or a refusal is not this leader's path failing. */
 	static const enum notify_result answered[] = {NOTIFY_HOST_UNKNOWN,   NOTIFY_REJECTED,
@@ -338,25 +340,48 @@ static void test_transfer_rule(void **state)
 						      NOTIFY_FOUND,	     NOTIFY_DUPLICATE};
 	for (size_t k = 0; k < sizeof(answered) / sizeof(answered[0]); k++) {
 		outbox_answer(&s, 3, answered[k], "", t + 31 * NS_S, 0);
-		assert_false(outbox_transfer_due(&s, t + 100 * NS_S));
+		assert_false(outbox_transfer_due(&s, &f, t + 100 * NS_S));
 		for (int i = 0; i < 5; i++)
 			outbox_answer(&s, 1, NOTIFY_RETRY, "", t + 32 * NS_S + i * NS_S, 0);
-		assert_false(outbox_transfer_due(&s, t + 61 * NS_S));
-		assert_true(outbox_transfer_due(&s, t + 62 * NS_S));
+		assert_false(outbox_transfer_due(&s, &f, t + 61 * NS_S));
+		assert_true(outbox_transfer_due(&s, &f, t + 62 * NS_S));
 	}
 	/* Handed over: not again for 5 minutes, whatever fails meanwhile; a
 	 * new term starts its own count but keeps that time. */
 	outbox_transferred(&s, t + 62 * NS_S);
 	assert_int_equal(s.transfers, 1);
-	assert_false(outbox_transfer_due(&s, t + 62 * NS_S));
+	assert_false(outbox_transfer_due(&s, &f, t + 62 * NS_S));
 	outbox_lead(&s);
 	for (int i = 0; i < 100; i++)
 		outbox_answer(&s, 1, NOTIFY_RETRY, "", t + 63 * NS_S + i * NS_S, 0);
-	assert_false(outbox_transfer_due(&s, t + 361 * NS_S));
-	assert_true(outbox_transfer_due(&s, t + 362 * NS_S));
+	assert_false(outbox_transfer_due(&s, &f, t + 361 * NS_S));
+	assert_true(outbox_transfer_due(&s, &f, t + 362 * NS_S));
 	/* A new term forgets the run. */
 	outbox_lead(&s);
-	assert_false(outbox_transfer_due(&s, t + 1000 * NS_S));
+	assert_false(outbox_transfer_due(&s, &f, t + 1000 * NS_S));
+	fsm_free(&f);
+}
+
+/* The failures that made a transfer due do not move the leader once
+ * nothing is left to deliver (here the entry was cancelled: its host was
+ * put in maintenance). */
+static void test_no_transfer_without_work(void **state)
+{
+	struct outbox_sender s;
+	uint64_t t = 1000 * NS_S;
+	struct fsm f;
+
+	(void)state;
+	one_verdict(&f);
+	outbox_sender_init(&s, 500, 30000);
+	outbox_lead(&s);
+	for (int i = 0; i < 10; i++)
+		outbox_answer(&s, 1, NOTIFY_RETRY, "", t + i * 5 * NS_S, 0);
+	assert_true(outbox_transfer_due(&s, &f, t + 45 * NS_S));
+	commit(&f, fsm_cmd_maintenance("compute-5", 1, 1, 1, 1)); /* an operator's choice */
+	assert_int_equal(f.outbox[0].status, OUTBOX_CANCELLED);
+	assert_false(outbox_transfer_due(&s, &f, t + 45 * NS_S));
+	fsm_free(&f);
 }
 
 /* ---- through Raft: a leader dies between 202 and "delivered" ------------------ */
@@ -516,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_before_resend),
 		cmocka_unit_test(test_deliver_sequence),
 		cmocka_unit_test(test_transfer_rule),
+		cmocka_unit_test(test_no_transfer_without_work),
 		cmocka_unit_test_setup_teardown(test_leader_killed_after_send_exactly_once,
 						cluster_setup, cluster_teardown),
 		cmocka_unit_test_setup_teardown(test_second_failure_refused_until_cleared,

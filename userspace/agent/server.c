@@ -648,7 +648,7 @@ static void on_decide(uv_timer_t *t)
 	}
 	if (s->transferring)
 		return;
-	if (outbox_transfer_due(&s->notifier.out, now)) {
+	if (outbox_transfer_due(&s->notifier.out, &s->fsm, now)) {
 		hand_over(s, now);
 		return;
 	}

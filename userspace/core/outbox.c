@@ -96,9 +96,18 @@ enum notify_result outbox_deliver(const struct outbox_ops *ops, void *ctx, int u
 	return found > 0 ? NOTIFY_FOUND : found ? NOTIFY_RETRY : NOTIFY_ON_MAINTENANCE;
 }
 
-int outbox_transfer_due(const struct outbox_sender *s, uint64_t now)
+/* Is a notification of f waiting for this leader to deliver it? */
+static int to_deliver(const struct fsm *f)
 {
-	return s->run >= OUTBOX_TRANSFER_FAILURES &&
+	for (size_t i = 0; i < f->noutbox; i++)
+		if (f->outbox[i].status == OUTBOX_PENDING && !fsm_fence_needed(&f->outbox[i]))
+			return 1;
+	return 0;
+}
+
+int outbox_transfer_due(const struct outbox_sender *s, const struct fsm *f, uint64_t now)
+{
+	return s->run >= OUTBOX_TRANSFER_FAILURES && to_deliver(f) &&
 	       now - s->run_since_ns >= OUTBOX_TRANSFER_AFTER_NS &&
 	       (!s->transferred || now - s->transferred_ns >= OUTBOX_TRANSFER_QUIET_NS);
 }

@@ -124,8 +124,10 @@ struct outbox_ops {
 enum notify_result outbox_deliver(const struct outbox_ops *ops, void *ctx, int unsure);
 
 /* Should this leader hand leadership over now, its deliveries failing
- * (OUTBOX_TRANSFER_*)? Then call outbox_transferred once it has asked. */
-int outbox_transfer_due(const struct outbox_sender *s, uint64_t now);
+ * (OUTBOX_TRANSFER_*) while f still holds a notification to deliver (one
+ * cancelled or delivered meanwhile is no reason to move)? Then call
+ * outbox_transferred once it has asked. */
+int outbox_transfer_due(const struct outbox_sender *s, const struct fsm *f, uint64_t now);
 void outbox_transferred(struct outbox_sender *s, uint64_t now);
 
 #endif /* VIGIL_OUTBOX_H */
