@@ -150,6 +150,7 @@ static void fence_verdict(struct fsm_outbox *o, const char *mode)
 		return;
 	o->fence = (enum fsm_fence)m->initial;
 	o->power_off_confirmed = m->power_off_confirmed;
+	snprintf(o->fence_mode, sizeof(o->fence_mode), "%s", m->name);
 }
 
 /* An entry made obsolete before it was sent; its fencing, if any, stops.
@@ -179,6 +180,8 @@ static int fence_apply(struct fsm *f, const char *op, json_t *c)
 			o->fence = FSM_FENCE_FENCED;
 			o->power_off_confirmed = 1;
 			o->fenced_at = jnum(c, "at");
+			snprintf(o->fenced_by, sizeof(o->fenced_by), "%s",
+				 jstr(c, "by")[0] ? jstr(c, "by") : "power");
 			f->fences++;
 		}
 	} else if (!strcmp(op, "fence_failed")) {
@@ -348,10 +351,12 @@ char *fsm_dump(const struct fsm *f)
 						    "generated_at", (json_int_t)o->generated_at,
 						    "status", fsm_outbox_status_name(o->status),
 						    "uuid", o->uuid, "result", o->result));
-		json_object_update_new(
-			json_array_get(ob, i),
-			json_pack("{s:s, s:I, s:s}", "fence", fsm_fence_name(o->fence), "fenced_at",
-				  (json_int_t)o->fenced_at, "fence_error", o->fence_error));
+		json_object_update_new(json_array_get(ob, i),
+				       json_pack("{s:s, s:I, s:s, s:s, s:s}", "fence",
+						 fsm_fence_name(o->fence), "fenced_at",
+						 (json_int_t)o->fenced_at, "fence_error",
+						 o->fence_error, "fence_mode", o->fence_mode,
+						 "fenced_by", o->fenced_by));
 	}
 	json_object_set_new(root, "hosts", hosts);
 	json_object_set_new(root, "outbox", ob);
@@ -417,6 +422,8 @@ int fsm_load(struct fsm *f, const char *text)
 		o->fence = st < 0 ? FSM_FENCE_NONE : (enum fsm_fence)st;
 		o->fenced_at = jnum(v, "fenced_at");
 		snprintf(o->fence_error, sizeof(o->fence_error), "%s", jstr(v, "fence_error"));
+		snprintf(o->fence_mode, sizeof(o->fence_mode), "%s", jstr(v, "fence_mode"));
+		snprintf(o->fenced_by, sizeof(o->fenced_by), "%s", jstr(v, "fenced_by"));
 	}
 	f->next_outbox_id = jnum(root, "next_outbox_id");
 	if (!f->next_outbox_id)
@@ -505,8 +512,17 @@ char *fsm_cmd_fence_start(uint64_t outbox_id)
 
 char *fsm_cmd_fenced(uint64_t outbox_id, uint64_t at)
 {
-	return dump_new(json_pack("{s:s, s:I, s:I}", "op", "fenced", "outbox",
-				  (json_int_t)outbox_id, "at", (json_int_t)at));
+	return fsm_cmd_fenced_by(outbox_id, at, NULL);
+}
+
+char *fsm_cmd_fenced_by(uint64_t outbox_id, uint64_t at, const char *by)
+{
+	json_t *c = json_pack("{s:s, s:I, s:I}", "op", "fenced", "outbox", (json_int_t)outbox_id,
+			      "at", (json_int_t)at);
+
+	if (c && by)
+		json_object_set_new(c, "by", json_string(by));
+	return dump_new(c);
 }
 
 char *fsm_cmd_fence_failed(uint64_t outbox_id, const char *reason)
