@@ -21,6 +21,7 @@
 #include "memb.h"
 #include "notifier.h"
 #include "replay.h"
+#include "shb.h"
 #include "wire.h"
 
 /* What a server needs, and nothing else. */
@@ -36,6 +37,7 @@ struct server_params {
 	const struct vigil_keyring *keys;   /* verifies REPORT and MAINT; authenticates Raft */
 	const struct memb *memb;	    /* the membership: voters and graceful leaves */
 	const struct fence_config *fencing; /* how the leader fences before notifying */
+	const struct shb_tracker *storage;  /* the storage heartbeat's records; NULL: none */
 };
 
 struct server;
@@ -58,7 +60,8 @@ struct server_view {
 	uint64_t proposals_failed;    /* Raft proposals that failed (full disk, lost leadership) */
 	const uint64_t *raft_refused; /* Raft connections refused, by enum raft_auth_refusal */
 	uint32_t wait_period_ms;
-	const struct fencer *fencer; /* the leader's fencing (mode in fencer->cfg) */
+	const struct fencer *fencer;	   /* the leader's fencing (mode in fencer->cfg) */
+	const struct shb_tracker *storage; /* the storage heartbeat's records; NULL: none */
 };
 void server_view(struct server *s, struct server_view *v);
 /* `vigil operator raft remove-peer WHO` (a server's name or Raft id): only on
