@@ -276,20 +276,19 @@ static void test_watchdog_rule(void **state)
 	static const struct {
 		const char *cfg, *says; /* says NULL: accepted */
 	} cases[] = {
-		/* defaults: 30000 >= 10000 + 10000 + 5000 */
+		/* the defaults, exactly at the bound: 30000 >= 10000 + 15000 + 5000 */
 		{"\"watchdog_device\": \"/dev/watchdog\", \"isolation_response\": \"reset\",\n"
 		 "\"fencing\": {\"mode\": \"watchdog\"}",
 		 NULL},
-		/* exactly the bound */
 		{"\"watchdog_device\": \"/dev/watchdog\", \"isolation_response\": \"reset\",\n"
-		 "\"wait_period_ms\": 25000, \"fencing\": {\"mode\": \"watchdog\"}",
+		 "\"wait_period_ms\": 45000, \"fencing\": {\"mode\": \"watchdog\"}",
 		 NULL},
 		/* one ms short: refused, on the wait period's line, with the sum */
 		{"\"watchdog_device\": \"/dev/watchdog\", \"isolation_response\": \"reset\",\n"
-		 "\"wait_period_ms\": 24999, \"fencing\": {\"mode\": \"watchdog\"}",
-		 "t.json:3: \"wait_period_ms\" = 24999 is too short for \"fencing.mode\" watchdog: "
+		 "\"wait_period_ms\": 29999, \"fencing\": {\"mode\": \"watchdog\"}",
+		 "t.json:3: \"wait_period_ms\" = 29999 is too short for \"fencing.mode\" watchdog: "
 		 "it must be at least isolation_timeout_ms + watchdog_timeout_ms + "
-		 "fencing.watchdog_margin_ms = 10000 + 10000 + 5000 = 25000 ms"},
+		 "fencing.watchdog_margin_ms = 10000 + 15000 + 5000 = 30000 ms"},
 		{"\"watchdog_device\": \"/dev/watchdog\", \"isolation_response\": \"reset\",\n"
 		 "\"isolation_timeout_ms\": 4000, \"watchdog_timeout_ms\": 3000,\n"
 		 "\"wait_period_ms\": 8000, \"fencing\": {\"mode\": \"watchdog\", "

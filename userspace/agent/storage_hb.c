@@ -89,7 +89,12 @@ static int scan(struct storage_hb *h, struct shb_record **out, size_t *n, uint64
 		if (l <= sl || strcmp(e->d_name + l - sl, SHB_SUFFIX))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", h->dir, e->d_name);
-		/* (non-blocking: a FIFO planted here must not hang the reader) */
+		/* Regular files only, opened non-blocking: a FIFO or device planted
+		 * here must neither hang the reader nor be opened at all. */
+		if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+			(*bad)++;
+			continue;
+		}
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			continue;

@@ -295,7 +295,7 @@ static const struct cfg_directive directives[] = {
 	STR("watchdog_device", isolation.watchdog_device, "",
 	    "Hardware watchdog fed from the loop that judges isolation (/dev/watchdog); empty: "
 	    "none."),
-	UINT("watchdog_timeout_ms", isolation.watchdog_timeout_ms, 1000, 600000, "10000",
+	UINT("watchdog_timeout_ms", isolation.watchdog_timeout_ms, 1000, 600000, "15000",
 	     "The watchdog's timeout, set on the device (whole seconds): it resets the host this "
 	     "long after the last feed."),
 	STR("storage_heartbeat_dir", isolation.storage_dir, "",
