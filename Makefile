@@ -13,6 +13,8 @@
 #   make bench-compare  vigil vs Serf (lan, local) and tightened memberlist under the same faults
 #   make bench-sim   simulated 10/100/1000-node clusters: detection, msgs/node/s
 #   make bench-metrics  series per agent and render times of /metrics at 10..1000 peers (root)
+#   make fuzz        every libFuzzer harness for FUZZ_SECONDS (60) each, then the XDP
+#                    packet generator for FUZZ_XDP_SECONDS (300), one at a time, niced
 #   make vmlinux     regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   make install     install binary, systemd unit, man pages, sample config,
 #                    dashboard, alert rules (PREFIX=/usr/local, DESTDIR); make uninstall
@@ -104,11 +106,38 @@ TEST_CFLAGS := $(CFLAGS) $(INC_all) -Ibpf -Itests/lib
 # (gnutls: test_masakari's HTTPS server checks the client certificates vigil presents)
 TEST_LDLIBS := $(LDLIBS) -lcmocka $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null)
 
+# --- fuzzing ----------------------------------------------------------------
+# The harnesses of tests/fuzz/ (one fuzz_TARGET.c each) link the core and lib
+# layers compiled again with clang, coverage-instrumented, under
+# AddressSanitizer and UBSan, in $(O)/fuzz/. Linked with libFuzzer they are
+# `make fuzz`; linked with tests/fuzz/replay.c they replay the committed
+# corpus (tests/fuzz/corpus/TARGET/) in `make check`. fuzz_xdp, the XDP
+# program's packet generator, is an ordinary test binary.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_XDP_SECONDS ?= 300
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror \
+	-Wno-unused-parameter -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_INC := $(INC_core) -Itests/fuzz -Itests/lib
+FUZZ_LIB_SRCS := $(call layer_srcs,lib) $(call layer_srcs,core)
+FUZZ_LIB_OBJS := $(patsubst userspace/%.c,$(O)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_LIB := $(O)/fuzz/libvigil-fuzz.a
+FUZZ_SRCS := $(filter-out tests/fuzz/fuzz_xdp.c,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/obj/%.o,$(FUZZ_SRCS) tests/fuzz/replay.c)
+FUZZ_BINS := $(patsubst %,$(O)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+REPLAY_BINS := $(patsubst %,$(O)/fuzz/replay_%,$(FUZZ_TARGETS))
+FUZZ_XDP := $(O)/fuzz/fuzz_xdp
+FUZZ_SEEDS := $(O)/fuzz/seeds
+
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) \
-	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d)
+	$(UNIT_BINS:=.d) $(BPFT_BINS:=.d) $(BENCH_BINS:=.d) $(SIM_BINS:=.d) \
+	$(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(FUZZ_XDP).d $(FUZZ_SEEDS).d
 .PHONY: all clean demo deps check test bench-xdp bench-detect bench-sim bench-recovery bench-compare \
 	bench-metrics \
-	vmlinux install uninstall format tests
+	vmlinux install uninstall format tests fuzz fuzz-seeds
 
 all: $(O)/vigil
 
@@ -183,13 +212,56 @@ $(O)/tests/%.bpf.o: tests/bpf/%.bpf.c
 
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(O)/tests/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 
-tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS) $(TEST_BPF_OBJS) $(SIM_BINS)
+# Fuzzing: the sanitized core, the harnesses, libFuzzer or the replay main.
+$(O)/fuzz/obj/%.o: userspace/%.c
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC) -MMD -MP -c $< -o $@
+
+$(O)/fuzz/obj/%.o: tests/fuzz/%.c
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC) -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fuzz_%.o $(FUZZ_LIB)
+	$(call msg,LINK-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+$(O)/fuzz/replay_%: $(O)/fuzz/obj/fuzz_%.o $(O)/fuzz/obj/replay.o $(FUZZ_LIB)
+	$(call msg,LINK-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+$(FUZZ_XDP): tests/fuzz/fuzz_xdp.c $(LIBS_ALL) | $(SKELS)
+	$(call msg,CC-TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -Itests/fuzz -MMD -MP -MF $@.d -MT $@ $< $(LIBS_ALL) -o $@ $(LDLIBS)
+
+$(FUZZ_SEEDS): tests/fuzz/seeds.c $(LIBS_CORE)
+	$(call msg,CC-TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -Itests/fuzz -MMD -MP -MF $@.d -MT $@ $< $(LIBS_CORE) -o $@ $(LDLIBS)
+
+tests: $(O)/vigil $(UNIT_BINS) $(BPFT_BINS) $(TEST_BPF_OBJS) $(SIM_BINS) $(REPLAY_BINS) $(FUZZ_XDP) \
+	$(FUZZ_SEEDS)
 
 check: tests
 	$(Q)O=$(O) tests/run.sh check
 
 test: tests
 	$(Q)O=$(O) tests/run.sh all
+
+fuzz: $(FUZZ_BINS) $(FUZZ_XDP)
+	$(Q)O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_XDP_SECONDS=$(FUZZ_XDP_SECONDS) \
+		tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# Rewrite the seed corpus (tests/fuzz/corpus/*/seed-*) from the codec.
+fuzz-seeds: $(FUZZ_SEEDS)
+	$(Q)$(FUZZ_SEEDS) tests/fuzz/corpus docs/vigil.json
 
 bench-xdp: $(O)/vigil $(O)/bench/bench_xdp
 	$(Q)O=$(O) tests/bench/bench-xdp.sh
@@ -221,14 +293,17 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 # Debian 12 packages: build, tests (namespaces, nftables, stress-ng, promtool,
-# prometheus, the fencing tests' BMCs: ipmi_sim, ipmitool, fence_ipmilan) and
-# benchmarks (bench-compare: serf, Go and memberlist's sources, gnuplot).
-# masakari-api is installed by its test launcher.
+# prometheus, the fencing tests' BMCs: ipmi_sim, ipmitool, fence_ipmilan),
+# fuzzing (libclang-rt: libFuzzer and the sanitizers' runtimes, only
+# recommended by clang) and benchmarks (bench-compare: serf, Go and
+# memberlist's sources, gnuplot). masakari-api is installed by its test
+# launcher.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev libsodium-dev \
-	libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng prometheus procps psmisc curl \
-	python3 ca-certificates socat jq groff-base man-db clang-format coreutils \
-	openipmi ipmitool fence-agents serf golang-go golang-github-hashicorp-memberlist-dev gnuplot-nox
+	libclang-rt-14-dev libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng \
+	prometheus procps psmisc curl python3 ca-certificates socat jq groff-base man-db \
+	clang-format coreutils openipmi ipmitool fence-agents serf golang-go \
+	golang-github-hashicorp-memberlist-dev gnuplot-nox
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600

@@ -174,6 +174,11 @@ fi
 echo
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed: ${failed_names[*]} (logs in $logdir)"
+	# the failing checks again, so a log cut in the middle still names them
+	for n in "${failed_names[@]}"; do
+		grep -m 20 -e '^not ok - ' -e '^\[  FAILED  \]' -e '^\[  ERROR   \]' "$logdir/$n.log" 2>/dev/null | sed "s/^/  $n: /"
+		tail -n 5 "$logdir/$n.log" 2>/dev/null | sed "s/^/  $n (last lines): /"
+	done
 else
 	rm -rf "$logdir"
 fi

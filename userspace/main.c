@@ -8,15 +8,16 @@
 #include "demo.h"
 #include "fencer.h"
 #include "loader.h"
+#include "log.h"
 #include "util.h"
 #include "vigil_abi.h"
 
 extern const struct cmd cmd_help, cmd_version;
 
 static const struct cmd *const commands[] = {
-	&cmd_agent,    &cmd_members, &cmd_status, &cmd_maint,	&cmd_leave,
-	&cmd_operator, &cmd_ping,    &cmd_xdp,	  &cmd_maps,	&cmd_fence,
-	&cmd_demo,     &cmd_keygen,  &cmd_config, &cmd_version, &cmd_help,
+	&cmd_agent,    &cmd_members, &cmd_status,  &cmd_check, &cmd_maint, &cmd_leave,
+	&cmd_operator, &cmd_ping,    &cmd_xdp,	   &cmd_maps,  &cmd_fence, &cmd_demo,
+	&cmd_keygen,   &cmd_config,  &cmd_version, &cmd_help,
 };
 
 static const struct cmd *find_cmd(const char *name)
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
 {
 	const struct cmd *c;
 
+	log_init();
 	loader_route_libbpf_logs();
 	if (argc < 2) {
 		usage(stderr);

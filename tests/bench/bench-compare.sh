@@ -51,8 +51,9 @@ MLNODE=${MLNODE:-${O:-build}/bench/memberlist-node}
 # memberlist tuned to vigil's crash-to-dead median (docs/benchmarks.md says why).
 TIGHT_ARGS=${TIGHT_ARGS:--probe-interval 90ms -probe-timeout 45ms -suspicion-mult 3 -gossip-interval 50ms}
 # The harness's own quick actions (crash, stamping serf's log) run above the
-# FIFO hogs, so that they happen when they should.
-RT=(chrt -f 50)
+# FIFO hogs and above vigil's own loop (sched_priority, 50 by default), so
+# that they happen when they should.
+RT=(chrt -f 60)
 
 T_START=$(date +%s)
 vt_require bench_compare
@@ -182,14 +183,16 @@ reconverge() {
 }
 
 # crash_later DELAY I: after DELAY seconds, cut host I off at the switch, then
-# SIGKILL its agents; the time the port went down (ms) is written to
-# $VT_DIR/t0. It runs above the FIFO hogs, and it is started before them and
+# SIGKILL its agents; the time just before the port goes down (ms) is written
+# to $VT_DIR/t0 (taking it after `ip` returns would be late: under FIFO hogs
+# the link change waits for an RCU grace period the hogs delay by seconds,
+# while the port is already down). It runs above the FIFO hogs, and it is started before them and
 # waited for until it runs at that priority (touches $VT_DIR/armed): the
 # harness itself may not get a CPU for seconds while they run.
 crash_later() {
 	rm -f "$VT_DIR/t0" "$VT_DIR/armed"
 	# shellcheck disable=SC2046,SC2016 # one PID per word; expanded by sh
-	"${RT[@]}" sh -c ': >"$5"; sleep "$1"; ip -n "$2" link set "$3" down && date +%s%3N >"$4"; shift 5; kill -KILL "$@"' \
+	"${RT[@]}" sh -c ': >"$5"; sleep "$1"; date +%s%3N >"$4"; ip -n "$2" link set "$3" down; shift 5; kill -KILL "$@"' \
 		_ "$1" "$VC_SW" "p$2" "$VT_DIR/t0" "$VT_DIR/armed" $(host_pids "$2") &
 	CRASHER=$!
 	VT_PIDS+=("$CRASHER")

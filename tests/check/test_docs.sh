@@ -22,10 +22,46 @@ for key in $keys; do
 done
 check "every configuration key is in docs/configuration.md${missing:+ (missing:$missing)}" test -z "$missing"
 check "every configuration key is in vigil.json(5)${missing_man:+ (missing:$missing_man)}" test -z "$missing_man"
+# ... with what the binary says of it: the line after ".TP / .B KEY" is the
+# type, range or values, default and reloading `vigil config` prints (roff
+# escapes undone), so the page cannot drift from the directive table. (The
+# page may explain a key at more length than the table's help.)
+drift=$($VIGIL config | python3 -c '
+import re, sys
+ref = sys.stdin.read().splitlines()
+want = {}
+for i in range(0, len(ref) - 1, 2):
+    key, rest = ref[i].split(None, 1)
+    want[key] = rest + "."
+man = open(sys.argv[1]).read().splitlines()
+unroff = lambda t: (t.replace("\\&...\\&", "\u2026").replace("\\-", "-").replace("\\(aq", "\x27")
+                    .replace("\\(ga", "`").replace("\\(dq", "\"").replace("\\&", ""))
+for i in range(1, len(man) - 1):
+    m = re.match(r"^\.B ([a-z_.]+)$", man[i])
+    if man[i - 1] == ".TP" and m and m.group(1) in want and unroff(man[i + 1]) != want[m.group(1)]:
+        print(m.group(1), end=" ")
+' docs/man/vigil.json.5)
+check "every key's type, default and reloading in vigil.json(5) are what \`vigil config\` prints${drift:+ (differ: $drift)}" test -z "$drift"
+
+# What SIGHUP reloads: operations.md's list is the binary's.
+reloaded=$($VIGIL config | awk '/SIGHUP reloads it/{print $1}' | sort)
+listed=$(sed -n '/^What `SIGHUP` reloads, exactly/,/^Everything else needs a restart/{/^Everything/!p}' docs/operations.md |
+	grep -o '`[a-z_.]*`' | tr -d '`' | grep -v '^keys$' | sort -u)
+check "operations.md lists what SIGHUP reloads, as \`vigil config\` marks it ($(echo "$reloaded" | wc -l) keys)" \
+	test "$reloaded" = "$listed"
 
 k=$($VIGIL keygen)
-sed "s#REPLACE-WITH-OUTPUT-OF-vigil-keygen==#$k#" docs/vigil.json >"$tmp/sample.json"
+printf 'a-password\n' >"$tmp/pw"
+sed "s#REPLACE-WITH-OUTPUT-OF-vigil-keygen==#$k#; s#/etc/vigil/masakari-password#$tmp/pw#" docs/vigil.json >"$tmp/sample.json"
+chmod 600 "$tmp/sample.json"
 check "the sample docs/vigil.json is valid" "$VIGIL" config -config "$tmp/sample.json" -config-test
+# ... and one file for every host of the zone: no host's own name in it, and
+# its servers are hypervisors it joins (operations.md: servers are members).
+check "the sample is the same for every host: no node_name, hypervisor_hostname empty, servers among the joined hosts" \
+	python3 -c "
+import json; c = json.load(open('docs/vigil.json'))
+assert 'node_name' not in c and c['hypervisor_hostname'] == '', 'a host name is hard-coded'
+assert sorted(s.split('@')[1] for s in c['servers']) == sorted(c['join']), (c['servers'], c['join'])"
 
 cmds=$($VIGIL help | awk '/^commands:/{on=1; next} on && /^  [a-z]/{print $1}')
 missing=""
@@ -33,6 +69,17 @@ for c in $cmds; do
 	grep -q "^\.B vigil $c" docs/man/vigil.8 || missing="$missing $c"
 done
 check "every command is in vigil(8)${missing:+ (missing:$missing)}" test -z "$missing"
+# ... with every option its usage line (`vigil help CMD`) shows, in its SYNOPSIS
+# entry (".B vigil CMD" up to ".br", roff's \- undone).
+missing=""
+for c in $cmds; do
+	synopsis=$(sed -n "/^\.B vigil $c\( .*\)\?\$/,/^\.br\$/p" docs/man/vigil.8 | sed 's/\\-/-/g')
+	for o in $($VIGIL help "$c" | head -1 | grep -oE '(^| |\[)--?[a-z][a-z-]*' | tr -d ' ['); do
+		grep -qE -- "(^| )$o( |$)" <<<"$synopsis" || missing="$missing $c:$o"
+	done
+done
+check "vigil(8)'s SYNOPSIS has every option of every command's usage${missing:+ (missing:$missing)}" \
+	test -z "$missing"
 
 # Events: what the code logs (log_event(LEVEL, "NAME", ...)) and what
 # operations.md's table lists ("| `NAME` | level |").

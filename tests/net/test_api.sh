@@ -5,6 +5,8 @@
 # an agent exports with and without metrics_per_peer, the decided state on
 # a server's /metrics, and a real Prometheus server scraping the agent,
 # answering every query of the Grafana dashboard and loading the alert rules.
+# Then the operator's view of a host's trouble: members -status stalled,
+# push-pull reloaded by SIGHUP, and a crashed host in vigil status and check.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
@@ -17,7 +19,10 @@ vc_up 3 || { not_ok "api: building 3 hosts"; exit 1; }
 # Masakari families) and also serves /metrics on its cluster address; hv2
 # exports its peers one by one (metrics_per_peer).
 for i in 1 2 3; do
+	# No wait period, no hold: a crash ends in a pending notification
+	# (nothing listens on 127.0.0.1:1) at the end of the test.
 	extra="\"servers\": [\"hv1@${VC_IP[1]}\"], \"masakari\": {\"url\": \"http://127.0.0.1:1/v1\"},"
+	extra="$extra \"wait_period_ms\": 0, \"min_healthy_hosts\": 0,"
 	[ "$i" = 1 ] && extra="$extra \"role\": \"server\", \"metrics_addr\": \"${VC_IP[1]}:9100\","
 	[ "$i" = 2 ] && extra="$extra \"metrics_per_peer\": true,"
 	vc_write_cfg "$i" "$extra"
@@ -205,5 +210,63 @@ assert 'VigilNoRaftLeader' not in a and 'VigilTargetsAbsent' not in a, a" 2>/dev
 else
 	not_ok "prometheus not installed (make deps installs it)"
 fi
+
+# --- the operator's view: members -status, status, check -------------------------
+# names I ARGS...: the members hv I lists with vigil members ARGS, space-separated
+names() {
+	local i=$1
+	shift
+	ip netns exec "${VC_NS[$i]}" "$VIGIL" members -config "${VC_CFG[$i]}" -j "$@" |
+		python3 -c "import json,sys; print(' '.join(sorted(m['name'] for m in json.load(sys.stdin))))"
+}
+in1 "$VIGIL" check -config "${VC_CFG[1]}" >"$VT_DIR/check.txt"
+check "check on the server: exit 0, OK with the leader" \
+	sh -c "test $? = 0 && grep -q '^OK: vigil hv1: agent running, XDP attached, Raft leader hv1 | alive=3 ' $VT_DIR/check.txt"
+check "check on a client: exit 0, OK" sh -c "ip netns exec ${VC_NS[2]} $VIGIL check -config ${VC_CFG[2]} | grep -q '^OK: vigil hv2: agent running, XDP attached |'"
+in1 "$VIGIL" status -config "${VC_CFG[1]}" >"$VT_DIR/status.txt"
+check "status on the server with a leader: exit 0, names the leader" \
+	sh -c "test $? = 0 && grep -q '^raft  *leader, term [0-9]*, leader hv1 (' $VT_DIR/status.txt"
+# hv3's agent frozen: its kernel answers, so it is alive, its agent stalled.
+kill -STOP "${VC_PID[3]}"
+stalled3() { test "$(names 1 -status stalled)" = hv3; }
+check "hv3's agent frozen: members -status stalled lists hv3 alone" vt_wait_for 8 stalled3
+check "... -status alive lists it too (its kernel answers)" test "$(names 1 -status alive)" = "hv1 hv2 hv3"
+check "... -status 'suspect|dead': none" test "$(names 1 -status 'suspect|dead')" = ""
+kill -CONT "${VC_PID[3]}"
+check "-role server lists hv1 alone, -role client hv2 and hv3" \
+	sh -c "test \"$(names 1 -role server)\" = hv1 && test \"$(names 1 -role client)\" = 'hv2 hv3'"
+
+# pushpull_interval_ms applied by SIGHUP (it was 30 s): exchanges every 200 ms.
+pp() { vc_status 1 | python3 -c "import json,sys; print(json.load(sys.stdin)['pushpull_exchanges'])"; }
+before=$(pp)
+sed -i 's/"log_level": "info"/"log_level": "info", "pushpull_interval_ms": 200/' "${VC_CFG[1]}"
+kill -HUP "${VC_PID[1]}"
+sleep 3
+after=$(pp)
+check "SIGHUP applies pushpull_interval_ms 200 ($before then $after exchanges 3 s later)" \
+	test $((after - before)) -ge 8
+
+# hv3 crashes: the verdict's time and the notification's generated time are
+# in status; the notification stays pending (no Masakari): check says so.
+vc_crash 3
+failed3() {
+	vc_status 1 | python3 -c "
+import json, sys; s = json.load(sys.stdin)
+h = [h for h in s['hosts'] if h['name'] == 'hv3'][0]
+assert h['failed'] and h['failed_at'].endswith('Z'), h
+o = s['outbox'][0]
+assert o['hostname'] == 'hv3' and o['status'] == 'pending' and o['generated_at'] == h['failed_at'], o" 2>/dev/null
+}
+check "hv3 crashed: status -j has its failed_at and the outbox entry's generated_at" vt_wait_for 20 failed3
+in1 "$VIGIL" status -config "${VC_CFG[1]}" >"$VT_DIR/status.txt"
+check "status text: hv3 failed at a UTC time" grep -qE '^hv3 +hv3 +failed +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' "$VT_DIR/status.txt"
+check "status text: the pending notification with its generated time" \
+	grep -qE '^1 +hv3 +STOPPED +pending +[a-z]+ +[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z ' "$VT_DIR/status.txt"
+sleep 2
+in1 "$VIGIL" check -config "${VC_CFG[1]}" -pending 1 >"$VT_DIR/check.txt"
+check "check -pending 1: exit 2, CRIT naming the pending notification" \
+	sh -c "test $? = 2 && grep -q '^CRIT: vigil hv1: notification 1 for hv3 pending for [0-9]* s' $VT_DIR/check.txt"
+check "check with the default -pending (60 s): not about the notification yet" \
+	sh -c "! ip netns exec ${VC_NS[1]} $VIGIL check -config ${VC_CFG[1]} | grep -q 'notification'"
 
 exit $((VT_FAILS > 0))

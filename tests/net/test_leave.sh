@@ -4,7 +4,8 @@
 # servers with a short wait period, hv4 a client): the agent asked to leave
 # tells its members and exits 0; every member shows it "left", none ever
 # suspects it, and the servers record no failure. Then a server leaves too:
-# the leader removes it from the Raft voters, adds it back when it returns,
+# it stays a voter (never fewer than the servers list) until the operator
+# removes it (`vigil operator raft remove-peer`), is added back when it returns,
 # adds a new server that was in nobody's "servers" list, and then removes a
 # crashed server once it has a failure verdict.
 set -u
@@ -70,13 +71,35 @@ sleep 2
 check "no member ever suspected hv3" no_failure_about hv3
 check "still no failure verdict" test "$(verdicts 1)" = 0
 
-# --- the voters follow: removed on leave, added back on return, a new server added -
+# --- the voters: kept on leave, removed by the operator, added back on return --------
 voters() { # number of Raft voters as the current leader sees them
 	local l
 	l=$(vc_leader) || return 1
 	vc_status "$l" | python3 -c "import json,sys; print(json.load(sys.stdin)['raft']['voters'])"
 }
 voters_are() { [ "$(voters)" = "$1" ]; }
+sleep 2
+check "hv3 left but stays a voter: never fewer voters than the servers list (3)" voters_are 3
+L=$(vc_leader)
+F=1
+[ "$L" = 1 ] && F=2
+op() { # I ARGS...: vigil operator raft ARGS on hv I
+	local i=$1
+	shift
+	ip netns exec "${VC_NS[$i]}" "$VIGIL" operator raft "$@" -config "${VC_CFG[$i]}"
+}
+op "$F" remove-peer hv3 >/dev/null 2>"$VT_DIR/rp-follower.err"
+check "remove-peer on a follower: refused" test $? != 0
+check "... naming the way: run it on the leader" grep -q "not the Raft leader" "$VT_DIR/rp-follower.err"
+op "$L" remove-peer "hv$F" >/dev/null 2>"$VT_DIR/rp-alive.err"
+check "remove-peer of a server that runs: refused" test $? != 0
+check "... saying it runs" grep -q "is alive" "$VT_DIR/rp-alive.err"
+op "$L" list-peers >"$VT_DIR/peers.txt" 2>&1
+sed 's/^/# /' "$VT_DIR/peers.txt"
+check "list-peers shows hv3 left and still a voter" grep -q "^hv3 .* left *true" "$VT_DIR/peers.txt"
+op "$L" remove-peer hv3 >"$VT_DIR/rp.out" 2>&1
+check "remove-peer hv3 on the leader: exit 0" test $? = 0
+check "... it waited for the removal to commit" grep -q "hv3 is no longer in the Raft configuration" "$VT_DIR/rp.out"
 check "the leader removed hv3 from the Raft voters (2 left)" vt_wait_for 10 voters_are 2
 vc_start 3
 check "hv3 restarted: a voter again (3)" vt_wait_for 20 voters_are 3

@@ -88,6 +88,8 @@ for s in 1 2 3; do
 	check "2 hv$s rebooted: the voters are hv1 hv2 hv3" vt_wait_for 20 voters_are "$s" hv1 hv2 hv3
 done
 
+ip netns exec "${VC_NS[1]}" "$VIGIL" operator raft list-peers -config "${VC_CFG[1]}" 2>&1 | sed 's/^/# /'
+
 # ... and the rebooted client's later crash is notified
 vc_crash 4
 check "1 hv4 crashes after its reboot: notified" vt_wait_for 40 one_stopped compute-4

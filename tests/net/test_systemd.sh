@@ -64,11 +64,39 @@ caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr 'A-Z' 'a-z' | sed 's/c
 check "the unit sets a capability bounding set ($caps)" test -n "$caps"
 # From nothing attached, then a restart that reopens the pinned program.
 ip netns exec "$NS" "$VIGIL" xdp detach -config "$CFG" >/dev/null 2>&1
+# The unit sets LimitMEMLOCK=infinity; where this machine's hard limit cannot
+# be raised (a container), the agent runs real-time without locked memory
+# and says so.
+MEMLOCK=
+prlimit --memlock=unlimited:unlimited true 2>/dev/null && MEMLOCK="prlimit --memlock=unlimited:unlimited --"
 for run in first restart; do
 	vt_bg "$VT_DIR/caps-$run.log" ip netns exec "$NS" \
-		setpriv --bounding-set=-all,"$caps" --inh-caps=-all -- "$VIGIL" agent -config "$CFG"
+		$MEMLOCK setpriv --bounding-set=-all,"$caps" --inh-caps=-all -- "$VIGIL" agent -config "$CFG"
 	pid=$VT_LAST_PID
 	check "agent with only the unit's capabilities: $run start" vt_wait_for 10 api_up
+	if [ "$run" = first ]; then
+		# sched_priority (default 50): the loop real-time, what serves others not
+		check "the event loop runs SCHED_FIFO 50 (CAP_SYS_NICE)" \
+			sh -c "chrt -p $pid | grep -q 'policy: SCHED_FIFO' && chrt -p $pid | grep -q 'priority: 50'"
+		http_normal() {
+			local t
+			for t in /proc/"$pid"/task/*; do
+				t=${t##*/}
+				[ "$t" = "$pid" ] && continue
+				chrt -p "$t" 2>/dev/null | grep -q "SCHED_OTHER" && return 0
+			done
+			return 1
+		}
+		check "the thread that served the API runs ordinary (SCHED_OTHER)" http_normal
+		if [ -n "$MEMLOCK" ]; then
+			check "its memory is locked (LimitMEMLOCK=infinity, as the unit sets)" \
+				sh -c "grep -q '^VmLck: *[1-9]' /proc/$pid/status"
+		else
+			check "its memory could not be locked here (LimitMEMLOCK $(ulimit -Hl) KiB, hard): it says so" \
+				grep -q "but memory not locked" "$VT_DIR/caps-first.log"
+		fi
+		diag "$(grep -E '^(VmRSS|VmLck)' /proc/$pid/status | tr -s ' \t' ' ' | tr '\n' ' ')"
+	fi
 	kill -TERM "$pid"
 	wait "$pid"
 	check "agent with only the unit's capabilities: $run exit 0" test $? = 0

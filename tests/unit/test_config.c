@@ -87,14 +87,16 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.metrics_addr, "");
 	assert_int_equal(cfg.metrics_per_peer, 0);
 	assert_int_equal(cfg.allow_public_bind, 0);
+	assert_int_equal(cfg.sched_priority, 50);
+	assert_int_equal(cfg.leave_on_terminate, 0);
 	assert_int_equal(cfg.heartbeat_interval_ms, 100);
 	assert_int_equal(cfg.pushpull_interval_ms, 30000);
 	assert_int_equal(cfg.memb.probe_interval_ms, 100);
 	assert_int_equal(cfg.memb.probes_per_interval, 3);
-	assert_int_equal(cfg.memb.probe_timeout_ms, 80);
-	assert_int_equal(cfg.memb.indirect_timeout_ms, 120);
+	assert_int_equal(cfg.memb.probe_timeout_ms, 40);
+	assert_int_equal(cfg.memb.indirect_timeout_ms, 60);
 	assert_int_equal(cfg.memb.indirect_probes, 3);
-	assert_int_equal(cfg.memb.suspicion_min_ms, 250);
+	assert_int_equal(cfg.memb.suspicion_min_ms, 200);
 	assert_int_equal(cfg.memb.suspicion_max_ms, 3000);
 	assert_int_equal(cfg.memb.suspicion_confirm, 3);
 	assert_int_equal(cfg.memb.gossip_interval_ms, 50);
@@ -347,6 +349,59 @@ static void test_key_next_without_key(void **state)
 		   "test.json:3:", "\"key_next\" needs \"key\"");
 }
 
+/* A key any reader of the code knows, or the same key twice, protects nothing. */
+static void test_weak_keys(void **state)
+{
+	load_fails("{\n  \"key\": \"AAAAAAAAAAAAAAAAAAAAAA==\"\n}",
+		   "test.json:2:", "\"key\" is all zeros");
+	load_fails("{ \"key\": \"" KEY_A "\",\n  \"key_next\": \"AAAAAAAAAAAAAAAAAAAAAA==\"\n}",
+		   "test.json:2:", "\"key_next\" is all zeros");
+	load_fails("{ \"key\": \"" KEY_A "\",\n  \"key_next\": \"" KEY_A "\"\n}",
+		   "test.json:2:", "\"key_next\" is the same as \"key\"");
+	load_ok("{ \"key\": \"" KEY_A "\", \"key_next\": \"" KEY_B "\" }");
+}
+
+/* The servers list: odd, distinct names, ids and addresses; not empty on a server. */
+static void test_servers_list(void **state)
+{
+	load_fails("{\n  \"role\": \"server\"\n}",
+		   "test.json:2:", "\"role\" is server but \"servers\" is empty");
+	load_fails("{\n  \"servers\": [\"a@10.0.0.1\", \"b@10.0.0.2\"]\n}",
+		   "test.json:2:", "\"servers\" lists 2 servers: use an odd number");
+	load_fails(
+		"{ \"servers\": [\"a@10.0.0.1\", \"b@10.0.0.2\", \"c@10.0.0.3\", \"d@10.0.0.4\"] }",
+		"lists 4 servers");
+	load_fails("{ \"servers\": [\"a@10.0.0.1\", \"b@10.0.0.2\", \"a@10.0.0.3\"] }",
+		   "\"servers\"[0] and [2] both name \"a\"");
+	/* the port does not make another host: Raft uses raft_port */
+	load_fails("{ \"servers\": [\"a@10.0.0.1\", \"b@10.0.0.2:7300\", \"c@10.0.0.2:7400\"] }",
+		   "\"servers\"[1] and [2] have the same address 10.0.0.2");
+	load_fails("{ \"servers\": [\"a@[fd00::1]\", \"b@10.0.0.2\", \"c@[fd00::1]:7300\"] }",
+		   "\"servers\"[0] and [2] have the same address fd00::1");
+	load_ok("{ \"role\": \"server\", \"node_name\": \"a\", \"servers\": [\"a@10.0.0.1\"] }");
+	load_ok("{ \"servers\": [\"a@10.0.0.1\", \"b@10.0.0.2\", \"c@[fd00::1]\", \"d@[fd00::2]\", "
+		"\"e@10.0.0.5\"] }");
+	assert_int_equal(cfg.raft.nservers, 5);
+}
+
+/* What the agent needs beyond a valid file; what it warns about. */
+static void test_check_agent(void **state)
+{
+	load_ok("{ \"interface\": \"eth0\" }");
+	assert_int_equal(config_check_agent(&cfg, "f.json", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "f.json: no \"key\""));
+	load_ok("{ \"key\": \"" KEY_A "\" }");
+	assert_int_equal(config_check_agent(&cfg, "f.json", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "f.json: no \"interface\""));
+	load_ok("{ \"key\": \"" KEY_A "\", \"interface\": \"eth0\" }");
+	assert_int_equal(config_check_agent(&cfg, "f.json", err, sizeof(err)), 0);
+	log_set_level(LOG_LVL_ERR); /* quiet: only the counts are checked */
+	assert_int_equal(config_warn(&cfg, "f.json"), 0);
+	load_ok("{ \"wait_period_ms\": 0, \"servers\": [\"a@10.0.0.1\"] }");
+	log_set_level(LOG_LVL_ERR);
+	assert_int_equal(config_warn(&cfg, "f.json"), 2);
+}
+
 static void test_bad_enum(void **state)
 {
 	load_fails("{\n  \"xdp_mode\": \"offload\"\n}", "test.json:2:", "\"xdp_mode\"",
@@ -354,6 +409,12 @@ static void test_bad_enum(void **state)
 	load_fails("{\n  \"xdp_mode\": \"\"\n}", "auto, native, generic");
 	load_fails("{\n  \"log_level\": \"verbose\"\n}",
 		   "test.json:2:", "error, warn, info, debug");
+	/* a string of listed values */
+	load_fails("{\n  \"masakari\": {\n    \"interface\": \"intern\"\n  }\n}", "test.json:3:",
+		   "\"masakari.interface\" = \"intern\" must be one of: public, internal, admin");
+	load_fails("{ \"masakari\": { \"interface\": \"\" } }", "public, internal, admin");
+	load_ok("{ \"masakari\": { \"interface\": \"admin\" } }");
+	assert_string_equal(cfg.masakari.interface, "admin");
 	load_ok("{ \"xdp_mode\": \"native\", \"log_level\": \"warn\" }");
 	assert_int_equal(cfg.xdp_mode, XDP_MODE_NATIVE);
 	assert_int_equal(cfg.log_level, LOG_LVL_WARN);
@@ -485,6 +546,9 @@ int main(void)
 		cmocka_unit_test(test_port_range),
 		cmocka_unit_test(test_bad_key),
 		cmocka_unit_test(test_key_next_without_key),
+		cmocka_unit_test(test_weak_keys),
+		cmocka_unit_test(test_servers_list),
+		cmocka_unit_test(test_check_agent),
 		cmocka_unit_test(test_bad_enum),
 		cmocka_unit_test(test_invalid_json),
 		cmocka_unit_test(test_derived),

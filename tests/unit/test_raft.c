@@ -403,6 +403,58 @@ static void test_delivered_and_dump_roundtrip(void **state)
 	fsm_free(&g);
 }
 
+/* A snapshot whose next_outbox_id is not above its notifications' ids (an
+ * older writer, a damaged file): a new notification must not reuse an id,
+ * or "delivered" for it would mark the old one and leave it pending. */
+static void test_restore_never_reuses_outbox_ids(void **state)
+{
+	struct fsm f;
+	struct fsm_outbox *o;
+
+	(void)state;
+	fsm_init(&f);
+	assert_int_equal(
+		fsm_load(&f, "{\"hosts\":[{\"id\":2,\"name\":\"hv2\",\"hostname\":\"compute-2\","
+			     "\"state\":\"member\"}],\"outbox\":[{\"id\":1,\"host_id\":2,"
+			     "\"hostname\":\"compute-2\",\"event\":\"STARTED\",\"status\":"
+			     "\"delivered\"}],\"next_outbox_id\":1}"),
+		0);
+	commit(&f, fsm_cmd_verdict(2, 1234, 0, 3));
+	assert_int_equal(f.noutbox, 2);
+	o = &f.outbox[1];
+	assert_int_not_equal(o->id, 1);
+	commit(&f, fsm_cmd_delivered(o->id, "uuid-2", "delivered"));
+	assert_int_equal(f.outbox[1].status, OUTBOX_DELIVERED);
+	fsm_free(&f);
+}
+
+/* A string longer than its field is cut at a character boundary: cut inside
+ * a UTF-8 sequence it is no JSON string, and the snapshot would lose the
+ * notification that holds it. */
+static void test_long_utf8_survives_snapshot(void **state)
+{
+	struct fsm f, g;
+	char uuid[80], cmd[160], *a;
+
+	(void)state;
+	fsm_init(&f);
+	fsm_init(&g);
+	add_members(&f, 2);
+	commit(&f, fsm_cmd_verdict(2, 1234, 0, 1));
+	memset(uuid, 'a', 62);
+	snprintf(uuid + 62, sizeof(uuid) - 62, "\xc3\xa9z"); /* 62 bytes, then e-acute */
+	snprintf(cmd, sizeof(cmd), "{\"op\":\"delivered\",\"outbox\":1,\"uuid\":\"%s\"}", uuid);
+	assert_int_equal(fsm_apply(&f, cmd, strlen(cmd)), 0);
+	assert_int_equal(strlen(f.outbox[0].uuid), 62);
+	a = fsm_dump(&f);
+	assert_int_equal(fsm_load(&g, a), 0);
+	assert_int_equal(g.noutbox, 1);
+	assert_int_equal(g.outbox[0].status, OUTBOX_DELIVERED);
+	free(a);
+	fsm_free(&f);
+	fsm_free(&g);
+}
+
 /* ---- through Raft ------------------------------------------------------------ */
 
 static void test_raft_verdict_replicated(void **state)
@@ -728,6 +780,8 @@ int main(void)
 		cmocka_unit_test(test_hold_when_too_few_healthy),
 		cmocka_unit_test(test_recovery_sends_started),
 		cmocka_unit_test(test_delivered_and_dump_roundtrip),
+		cmocka_unit_test(test_restore_never_reuses_outbox_ids),
+		cmocka_unit_test(test_long_utf8_survives_snapshot),
 		cmocka_unit_test_setup_teardown(test_raft_verdict_replicated, cluster_setup,
 						cluster_teardown),
 		cmocka_unit_test_setup_teardown(test_raft_leader_change_keeps_outbox, cluster_setup,

@@ -289,6 +289,26 @@ static void test_addr_is_public(void **state)
 	}
 }
 
+/* ---- UTC times ------------------------------------------------------------- */
+
+static void test_utc_format(void **state)
+{
+	/* 2026-12-01T10:00:00.123456789 UTC */
+	uint64_t t = 1796119200ULL * NSEC_PER_SEC + 123456789ULL;
+	char out[40];
+
+	utc_format(t, 3, 1, out, sizeof(out));
+	assert_string_equal(out, "2026-12-01T10:00:00.123Z");
+	utc_format(t, 6, 0, out, sizeof(out));
+	assert_string_equal(out, "2026-12-01T10:00:00.123456");
+	utc_format(t, 0, 1, out, sizeof(out));
+	assert_string_equal(out, "2026-12-01T10:00:00Z");
+	utc_format(t, 9, 0, out, sizeof(out));
+	assert_string_equal(out, "2026-12-01T10:00:00.123456789");
+	utc_format(t, 3, 1, out, 12); /* cut, still terminated */
+	assert_string_equal(out, "2026-12-01T");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_addr_parse_invalid),
 		cmocka_unit_test(test_addr_format),
 		cmocka_unit_test(test_addr_is_public),
+		cmocka_unit_test(test_utc_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

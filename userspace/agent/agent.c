@@ -473,9 +473,8 @@ static void reload(struct agent *a)
 			a->config_path);
 		return;
 	}
-	if (strcmp(c.node_name, a->cfg.node_name) || strcmp(c.cluster, a->cfg.cluster) ||
-	    strcmp(c.interface, a->cfg.interface) || c.port != a->cfg.port)
-		log_warn("node_name, cluster, interface and port change only on restart");
+	if (config_restart_keys(&a->cfg, &c, err, sizeof(err)))
+		log_warn("changed but applied only on restart: %s", err);
 	log_set_level((enum log_level)c.log_level);
 	config_keyring(&c, &kr);
 	if (maps_set_keys(&a->loader.maps, &kr) == 0) {
@@ -486,6 +485,16 @@ static void reload(struct agent *a)
 	a->cfg.memb = c.memb;
 	a->cfg.log_level = c.log_level;
 	a->cfg.metrics_per_peer = c.metrics_per_peer;
+	/* The timers with periods of their own, restarted if those changed;
+	 * the heartbeat ticks at once, so the change leaves no gap in it. */
+	if (c.heartbeat_interval_ms != a->cfg.heartbeat_interval_ms) {
+		a->cfg.heartbeat_interval_ms = c.heartbeat_interval_ms;
+		uv_timer_start(&a->heartbeat_timer, on_heartbeat, 0, c.heartbeat_interval_ms);
+	}
+	if (c.pushpull_interval_ms != a->cfg.pushpull_interval_ms) {
+		a->cfg.pushpull_interval_ms = c.pushpull_interval_ms;
+		pushpull_set_interval(&a->pp, c.pushpull_interval_ms);
+	}
 	memcpy(a->cfg.key, c.key, sizeof(c.key));
 	memcpy(a->cfg.key_next, c.key_next, sizeof(c.key_next));
 	a->cfg.has_key_next = c.has_key_next;
@@ -656,11 +665,25 @@ static int agent_run(struct agent *a)
 	struct memb_env env;
 	struct vigil_self me;
 	socklen_t sl;
-	char addr[80], err[512], path[PATH_MAX], token[API_TOKEN_MAX];
+	char addr[80], path[PATH_MAX], token[API_TOKEN_MAX];
 	long holder;
 	int rc;
 
 	a->started_ns = now_mono_ns();
+	/* Before any thread exists: they inherit it, and those that serve
+	 * others (HTTP, deliveries, fence agents) drop it again. */
+	if (a->cfg.sched_priority) {
+		rc = sched_realtime((int)a->cfg.sched_priority);
+		if (rc == -ENOMEM)
+			log_warn(
+				"SCHED_FIFO %u, but memory not locked (LimitMEMLOCK?): page faults "
+				"may delay detection",
+				a->cfg.sched_priority);
+		else if (rc)
+			log_warn("cannot run SCHED_FIFO %u (%s; CAP_SYS_NICE?): detection may slow "
+				 "down when the CPUs are saturated",
+				 a->cfg.sched_priority, strerror(-rc));
+	}
 	if (sodium_init() < 0) {
 		log_err("libsodium cannot start");
 		return -1;
@@ -673,15 +696,9 @@ static int agent_run(struct agent *a)
 	/* A peer that dies mid-write (Raft, push-pull, HTTP) must cost an EPIPE,
 	 * not the agent: SIGPIPE's default action would end the process. */
 	signal(SIGPIPE, SIG_IGN);
+	/* agent_check_config() found an address a moment ago. */
 	if (self_address(&a->cfg, &self, &sl)) {
-		log_err("no address on interface %s (or bad bind_addr); vigil needs one to be "
-			"reached at",
-			a->cfg.interface);
-		return -1;
-	}
-	/* An empty bind_addr is only known here, from the interface. */
-	if (config_check_bind(&a->cfg, "bind_addr", (struct sockaddr *)&self, err, sizeof(err))) {
-		log_err("%s (interface %s)", err, a->cfg.interface);
+		log_err("interface %s lost its address", a->cfg.interface);
 		return -1;
 	}
 	rc = mkdir_p(a->cfg.data_dir, 0700);
@@ -820,6 +837,37 @@ static int agent_run(struct agent *a)
 	return 0;
 }
 
+int agent_check_config(const struct vigil_config *c, const char *path)
+{
+	struct sockaddr_storage self;
+	char err[512];
+	socklen_t sl;
+
+	if (config_check_agent(c, path, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!if_nametoindex(c->interface)) {
+		log_err("%s: \"interface\" = \"%s\": no such interface on this host (`ip link` "
+			"lists them)",
+			path, c->interface);
+		return -1;
+	}
+	if (self_address(c, &self, &sl)) {
+		log_err("%s: no address on interface %s (or bad bind_addr); vigil needs one to be "
+			"reached at",
+			path, c->interface);
+		return -1;
+	}
+	/* An empty bind_addr is only known here, from the interface. */
+	if (config_check_bind(c, "bind_addr", (struct sockaddr *)&self, err, sizeof(err))) {
+		log_err("%s: %s (interface %s)", path, err, c->interface);
+		return -1;
+	}
+	config_warn(c, path);
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	static struct agent a;
@@ -830,9 +878,9 @@ static int run(int argc, char **argv)
 	if (args.nargs)
 		return cmd_usage(&cmd_agent);
 	a.config_path = args.config ? args.config : VIGIL_DEFAULT_CONFIG;
-	if (config_load(&a.cfg, a.config_path))
+	/* What -config-test accepts is what the start accepts. */
+	if (config_load(&a.cfg, a.config_path) || agent_check_config(&a.cfg, a.config_path))
 		return EXIT_USAGE;
-	config_warn(&a.cfg, a.config_path);
 	if (args.config_test) {
 		printf("%s: configuration is valid\n", a.config_path);
 		return 0;

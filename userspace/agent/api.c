@@ -134,6 +134,7 @@ void api_answer(struct api_state *st, char *(*render)(void *ctx, enum api_doc d)
 			t->answered = upto[d];
 	}
 	st->loop_late = 0;
+	st->answers++;
 	pthread_cond_broadcast(&st->answered);
 	pthread_mutex_unlock(&st->lock);
 }
@@ -176,29 +177,35 @@ static enum MHD_Result reply_typed(struct MHD_Connection *c, unsigned code, cons
 }
 
 /*
- * Ask the loop for a fresh text d and wait for it, at most API_WAIT_MS, and
+ * Wake the loop and wait until *done reaches want, at most API_WAIT_MS, and
  * not at all while the loop is known to be late (a request timed out and
  * it has not answered since: a stalled loop costs each request nothing).
- * Called and returns with st->lock held; 1 if the text is fresh.
+ * Called and returns with st->lock held; 1 if it came.
  */
-static int ask_loop(struct api_server *s, enum api_doc d)
+static int wait_loop(struct api_server *s, const uint64_t *done, uint64_t want)
 {
 	struct api_state *st = s->st;
-	struct api_text *t = &st->doc[d];
-	uint64_t mine = ++t->asked;
 	struct timespec until;
 
 	s->ops.render(s->ops.ctx);
 	if (st->loop_late)
 		return 0;
 	until = wait_until(API_WAIT_MS);
-	while (t->answered < mine)
+	while (*done < want)
 		if (pthread_cond_timedwait(&st->answered, &st->lock, &until) == ETIMEDOUT &&
-		    t->answered < mine) {
+		    *done < want) {
 			st->loop_late = 1;
 			return 0;
 		}
 	return 1;
+}
+
+/* Ask the loop for a fresh text d and wait for it (wait_loop); 1 if fresh. */
+static int ask_loop(struct api_server *s, enum api_doc d)
+{
+	struct api_text *t = &s->st->doc[d];
+
+	return wait_loop(s, &t->answered, ++t->asked);
 }
 
 /* /metrics ends with what only the HTTP thread knows: whether the loop
@@ -264,6 +271,32 @@ static enum MHD_Result reply_rendered(struct MHD_Connection *c, struct api_serve
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/*
+ * 200 while the event loop runs; 503 while leaving, or when the loop does not
+ * answer within API_WAIT_MS (at once while it is known to be late): failure
+ * detection, reports and Raft stand still then, while this thread still
+ * answers (and the kernel still answers probes, so peers see the host
+ * "agent stalled", not dead).
+ */
+static enum MHD_Result health(struct MHD_Connection *c, struct api_server *s)
+{
+	struct api_state *st = s->st;
+	uint64_t t0 = now_mono_ns();
+	const char *why = "";
+	char body[160];
+
+	pthread_mutex_lock(&st->lock);
+	if (st->stopping)
+		why = "leaving";
+	else if (!wait_loop(s, &st->answers, st->answers + 1))
+		why = "stalled";
+	pthread_mutex_unlock(&st->lock);
+	snprintf(body, sizeof(body), "{\"healthy\": %s, \"reason\": \"%s\", \"loop_ms\": %llu}",
+		 *why ? "false" : "true", why,
+		 (unsigned long long)((now_mono_ns() - t0) / NSEC_PER_MSEC));
+	return reply(c, *why ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, body);
 }
 
 static void call_release(struct api_call *call)
@@ -342,6 +375,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)version;
 	(void)upload;
+	sched_thread_normal(); /* (HTTP never competes with the loop) */
 	if (!*con_cls) {
 		/* First call for this request: headers only. */
 		*con_cls = c;
@@ -415,9 +449,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return reply_rendered(c, s, API_METRICS,
 				      "text/plain; version=0.0.4; charset=utf-8");
 	if (!strcmp(url, "/v1/health"))
-		return s->st->stopping ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					       "{\"healthy\": false, \"reason\": \"leaving\"}")
-				       : reply(c, MHD_HTTP_OK, "{\"healthy\": true}");
+		return health(c, s);
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 

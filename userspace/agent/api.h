@@ -39,6 +39,7 @@ struct api_state {
 	pthread_cond_t answered; /* the loop published what was asked */
 	struct api_text doc[API_DOCS];
 	int loop_late;		/* a request timed out; the loop has not answered since */
+	uint64_t answers;	/* api_answer() calls: the loop ran */
 	uint64_t metrics_stale; /* /metrics requests served a stale text */
 	int stopping;		/* /v1/health answers 503 */
 };

@@ -91,6 +91,8 @@ static void work(uv_work_t *w)
 	struct fencer *fz = run->fz;
 	char msg[256];
 
+	sched_thread_normal();
+
 	run->result = call(fz->cfg, run->job.hostname, run->job.name, run->job.op, &run->pc,
 			   run->message, sizeof(run->message));
 	/* Confirmed off: tell Nova before "fenced" lets the notification go,

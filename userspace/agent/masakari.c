@@ -2,8 +2,9 @@
 /*
  * masakari.c - POST /v1/notifications exactly as masakari-monitors'
  * hostmonitor does, with Keystone v3 password auth (token cached, renewed
- * before expiry or on 401, the instance-ha endpoint taken from the catalog)
- * or a fixed endpoint with no auth. libcurl does HTTP, jansson does JSON.
+ * before expiry or on 401, the instance-ha endpoint taken from the catalog
+ * unless masakari.url fixes it) or, without auth_url, a fixed endpoint with
+ * no auth. libcurl does HTTP, jansson does JSON.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +31,6 @@ void mk_client_init(struct mk_client *c, const struct mk_config *cfg)
 void mk_notification_init(struct mk_notification *n, const char *host, int stopped,
 			  int power_off_confirmed, uint64_t realtime_ns)
 {
-	time_t sec = (time_t)(realtime_ns / NSEC_PER_SEC);
-	struct tm tm;
-
 	memset(n, 0, sizeof(*n));
 	snprintf(n->hostname, sizeof(n->hostname), "%s", host);
 	snprintf(n->event, sizeof(n->event), "%s", stopped ? "STOPPED" : "STARTED");
@@ -42,11 +40,7 @@ void mk_notification_init(struct mk_notification *n, const char *host, int stopp
 	 * otherwise UNKNOWN (docs/operations.md). A returning host is NORMAL. */
 	snprintf(n->host_status, sizeof(n->host_status), "%s",
 		 !stopped || power_off_confirmed ? "NORMAL" : "UNKNOWN");
-	gmtime_r(&sec, &tm);
-	snprintf(n->generated_time, sizeof(n->generated_time),
-		 "%04d-%02d-%02dT%02d:%02d:%02d.%06lu", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned long)((realtime_ns % NSEC_PER_SEC) / 1000));
+	utc_format(realtime_ns, 6, 0, n->generated_time, sizeof(n->generated_time));
 }
 
 /* ---- HTTP --------------------------------------------------------------- */

@@ -244,7 +244,7 @@ static void fence_section(FILE *f, const struct server_view *sv)
 		size_t n = 0;
 
 		for (size_t i = 0; i < sv->fsm->noutbox; i++)
-			n += fence_needed(&sv->fsm->outbox[i]) &&
+			n += fsm_fence_needed(&sv->fsm->outbox[i]) &&
 			     sv->fsm->outbox[i].fence == states[k];
 		prom_sample(f, "vigil_fencing_hosts", (double)n, "state", fsm_fence_name(states[k]),
 			    NULL);

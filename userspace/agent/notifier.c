@@ -31,6 +31,7 @@ static void work(uv_work_t *w)
 {
 	struct notify_job *j = w->data;
 
+	sched_thread_normal();
 	j->result = mk_send(&j->n->mk, &j->note, &j->reply);
 }
 

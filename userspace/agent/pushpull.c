@@ -304,9 +304,18 @@ int pushpull_start(struct pushpull *pp, uv_loop_t *loop, const struct sockaddr *
 	}
 	uv_timer_init(loop, &pp->timer);
 	pp->timer.data = pp;
-	if (pp->interval_ms)
-		uv_timer_start(&pp->timer, on_pp_timer, pp->interval_ms, pp->interval_ms);
+	pushpull_set_interval(pp, pp->interval_ms);
 	return 0;
+}
+
+void pushpull_set_interval(struct pushpull *pp, uint32_t interval_ms)
+{
+	pp->interval_ms = interval_ms;
+	if (pp->closed)
+		return;
+	uv_timer_stop(&pp->timer);
+	if (interval_ms)
+		uv_timer_start(&pp->timer, on_pp_timer, interval_ms, interval_ms);
 }
 
 void pushpull_close(struct pushpull *pp)

@@ -28,6 +28,8 @@ struct pushpull {
 
 /* Listen on bind_addr (TCP) and start the periodic exchange. 0 or -1 (logged). */
 int pushpull_start(struct pushpull *pp, uv_loop_t *loop, const struct sockaddr *bind_addr);
+/* Exchange every interval_ms from now on (0: stop); at start and on reload. */
+void pushpull_set_interval(struct pushpull *pp, uint32_t interval_ms);
 /* One exchange with to, now. */
 int pushpull_with(struct pushpull *pp, const struct sockaddr *to);
 /* Stop: the listener, the timer and every exchange in progress are closed

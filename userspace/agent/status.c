@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* status.c - the member table and the status document, as JSON. */
+#include <net/if.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "loader.h"
 #include "outbox.h"
 #include "raft_auth.h"
 #include "status.h"
@@ -158,6 +160,17 @@ static const char *raft_role_name(int st)
 	return "unavailable";
 }
 
+/* A CLOCK_REALTIME time for people and scripts: UTC, microseconds, as
+ * Masakari's generated_time ("" for none). */
+static json_t *utc_json(uint64_t realtime_ns)
+{
+	char t[40] = "";
+
+	if (realtime_ns)
+		utc_format(realtime_ns, 6, 1, t, sizeof(t));
+	return json_string(t);
+}
+
 /* An outbox entry's fencing: the replicated state, and this leader's
  * calls and last failure (a follower shows the first failure recorded). */
 static void fence_json(json_t *e, const struct fencer *fz, const struct fsm_outbox *o)
@@ -174,7 +187,7 @@ static void fence_json(json_t *e, const struct fencer *fz, const struct fsm_outb
 	json_object_set_new(e, "fence_mode", json_string(o->fence_mode));
 	json_object_set_new(e, "fenced_by", json_string(o->fenced_by));
 	json_object_set_new(e, "fence_hold",
-			    json_string(fa && fa->held && fence_needed(o) ? fa->message : ""));
+			    json_string(fa && fa->held && fsm_fence_needed(o) ? fa->message : ""));
 }
 
 /* The Raft state, the decided hosts and the outbox of a server. */
@@ -182,7 +195,7 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 {
 	struct server_view sv;
 	json_t *r, *hosts, *ob, *conf, *refused;
-	const char *laddr = NULL;
+	const char *laddr = NULL, *lname = "";
 	raft_id lid = 0;
 
 	server_view(s, &sv);
@@ -203,6 +216,9 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 		const struct fsm_host *h = fsm_host(sv.fsm, (uint32_t)rs->id);
 		const char *name = mb ? mb->name : h ? h->name : "";
 
+		if (rs->id == lid)
+			lname = name;
+
 		/* name and membership state as this server sees them (the
 		 * decided state names one it has not heard of since it started;
 		 * "unknown": not heard of) */
@@ -218,6 +234,7 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 								     : "unknown",
 						      "leader", rs->id == lid));
 	}
+	json_object_set_new(r, "leader", json_string(lname));
 	json_object_set_new(r, "configuration", conf);
 	refused = json_object();
 	for (int i = RAFT_AUTH_OK + 1; i < RAFT_AUTH_REFUSALS; i++)
@@ -229,10 +246,11 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 	for (size_t i = 0; i < sv.fsm->nhosts; i++) {
 		const struct fsm_host *h = &sv.fsm->hosts[i];
 
-		json_array_append_new(hosts,
-				      json_pack("{s:s, s:s, s:s, s:b}", "name", h->name, "hostname",
-						h->hostname, "state", fsm_host_state_name(h->state),
-						"failed", h->failed));
+		json_array_append_new(hosts, json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", h->name,
+						       "hostname", h->hostname, "state",
+						       fsm_host_state_name(h->state), "failed",
+						       h->failed, "failed_at",
+						       utc_json(h->failed ? h->failed_at : 0)));
 	}
 	json_object_set_new(st, "hosts", hosts);
 	ob = json_array();
@@ -242,12 +260,13 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 		int failed = at && at->last != NOTIFY_DELIVERED && at->last != NOTIFY_DUPLICATE;
 
 		json_array_append_new(ob,
-				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id",
+				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o}", "id",
 						(json_int_t)o->id, "hostname", o->hostname, "event",
 						o->stopped ? "STOPPED" : "STARTED", "status",
 						fsm_outbox_status_name(o->status), "uuid", o->uuid,
 						"tries", (json_int_t)(at ? at->tries : 0),
-						"last_error", failed ? at->message : ""));
+						"last_error", failed ? at->message : "",
+						"generated_at", utc_json(o->generated_at)));
 		fence_json(json_array_get(ob, i), sv.fencer, o);
 	}
 	json_object_set_new(st, "outbox", ob);
@@ -256,6 +275,16 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 				      "nova_force_down", sv.fencer->cfg->nova_force_down));
 	if (sv.storage)
 		json_object_set_new(st, "storage_hosts", storage_hosts_json(sv.fsm, sv.storage));
+}
+
+/* Is the pinned XDP link still on the interface? Deleting and re-creating
+ * the interface (a network restart re-creating a bond or VLAN) or `vigil
+ * xdp detach` leaves the agent running while no probe is answered. */
+static int xdp_attached(const struct vigil_config *c)
+{
+	int ifindex = loader_link_ifindex(c->pin_dir);
+
+	return ifindex > 0 && (unsigned)ifindex == if_nametoindex(c->interface);
 }
 
 char *status_json(const struct agent_view *v)
@@ -281,6 +310,7 @@ char *status_json(const struct agent_view *v)
 	json_object_set_new(st, "bad_messages", json_integer((json_int_t)m->stats.bad_msgs));
 	json_object_set_new(st, "hypervisor_hostname", json_string(c->hypervisor_hostname));
 	json_object_set_new(st, "wait_period_ms", json_integer(c->verdict.wait_period_ms));
+	json_object_set_new(st, "xdp_attached", json_boolean(xdp_attached(c)));
 	if (v->isolator)
 		json_object_set_new(st, "isolation", isolation_json(v));
 	if (v->server)

@@ -14,8 +14,8 @@
 #include "log.h"
 #include "util.h"
 
-json_t *cli_http_json(const char *method, const char *addr, const char *path, const char *token,
-		      long timeout_ms, char *err, size_t errsz)
+json_t *cli_http_answer(const char *method, const char *addr, const char *path, const char *token,
+			long timeout_ms, long *status, char *err, size_t errsz)
 {
 	char url[256], why[256], hdr[160];
 	const char *headers[] = {token ? hdr : NULL, NULL};
@@ -25,18 +25,37 @@ json_t *cli_http_json(const char *method, const char *addr, const char *path, co
 	json_error_t jerr;
 	json_t *j = NULL;
 
+	*status = 0;
 	snprintf(url, sizeof(url), "http://%s%s", addr, path);
 	if (token)
 		snprintf(hdr, sizeof(hdr), "X-Vigil-Token: %s", token);
-	if (httpc_request(&rq, &r, why, sizeof(why)))
-		snprintf(err, errsz, "cannot reach %s", why);
-	else if (r.status != 200 && r.status != 202)
+	if (httpc_request(&rq, &r, why, sizeof(why))) {
+		snprintf(err, errsz, "%s %s", CLI_UNREACHABLE, why);
+		return NULL;
+	}
+	*status = r.status;
+	if (!(j = json_loads(r.body ? r.body : "", 0, &jerr)))
 		snprintf(err, errsz, "%s answered HTTP %ld: %s", url, r.status,
 			 r.body ? r.body : "");
-	else if (!(j = json_loads(r.body ? r.body : "", 0, &jerr)))
-		snprintf(err, errsz, "%s: bad JSON: %s", url, jerr.text);
 	httpc_resp_free(&r);
 	return j;
+}
+
+json_t *cli_http_json(const char *method, const char *addr, const char *path, const char *token,
+		      long timeout_ms, char *err, size_t errsz)
+{
+	long status;
+	json_t *j = cli_http_answer(method, addr, path, token, timeout_ms, &status, err, errsz);
+	char *text;
+
+	if (!j || status == 200 || status == 202)
+		return j;
+	text = json_dumps(j, JSON_COMPACT);
+	snprintf(err, errsz, "http://%s%s answered HTTP %ld: %s", addr, path, status,
+		 text ? text : "");
+	free(text);
+	json_decref(j);
+	return NULL;
 }
 
 int cli_api_open(const struct cmd_args *a, struct cli_api *api)
@@ -50,20 +69,20 @@ int cli_api_open(const struct cmd_args *a, struct cli_api *api)
 		snprintf(api->token, sizeof(api->token), "%s", token);
 	/* Without an address the configuration says where the API is; either
 	 * way it says where the token is, if it can be read (root only). */
-	if (!addr || a->config) {
-		if (config_load(&c, a->config)) {
-			if (!addr)
-				return -1;
-		} else {
-			if (!addr)
-				addr = c.api_addr;
-			config_api_token_path(&c, api->token_path, sizeof(api->token_path));
+	if ((!addr || a->config) && config_load(&c, a->config)) {
+		if (!addr) {
+			log_err("without reading the configuration (root only), VIGIL_HTTP_ADDR or "
+				"-http-addr say where the agent's API is (its api_addr, "
+				"127.0.0.1:7500 by default), and VIGIL_HTTP_TOKEN the token for "
+				"maint and leave");
+			return -1;
 		}
-	} else {
 		config_defaults(&c);
-		config_api_token_path(&c, api->token_path, sizeof(api->token_path));
+	} else if (addr && !a->config) {
+		config_defaults(&c);
 	}
-	snprintf(api->addr, sizeof(api->addr), "%s", addr);
+	snprintf(api->addr, sizeof(api->addr), "%s", addr ? addr : c.api_addr);
+	config_api_token_path(&c, api->token_path, sizeof(api->token_path));
 	return 0;
 }
 
@@ -97,7 +116,7 @@ json_t *cli_api_request(struct cli_api *api, const char *method, const char *pat
 	if (strcmp(method, "GET") && !(token = api_token(api)))
 		return NULL;
 	j = cli_http_json(method, api->addr, path, token, 5000, err, sizeof(err));
-	if (!j && !strncmp(err, "cannot reach", 12))
+	if (!j && !strncmp(err, CLI_UNREACHABLE, strlen(CLI_UNREACHABLE)))
 		log_err("%s (is `vigil agent` running? is api_addr right? VIGIL_HTTP_ADDR or "
 			"-http-addr name another)",
 			err);

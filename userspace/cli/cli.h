@@ -12,9 +12,19 @@
 struct json_t;
 
 /* The commands, each defined in its cmd_*.c. */
-extern const struct cmd cmd_members, cmd_status, cmd_maint, cmd_leave, cmd_ping, cmd_xdp, cmd_maps,
-	cmd_keygen, cmd_config, cmd_operator;
+extern const struct cmd cmd_members, cmd_status, cmd_check, cmd_maint, cmd_leave, cmd_ping, cmd_xdp,
+	cmd_maps, cmd_keygen, cmd_config, cmd_operator;
 
+/* How every command says the agent's API did not answer: CLI_UNREACHABLE
+ * " http://ADDR/PATH: why" (docs/operations.md quotes it). */
+#define CLI_UNREACHABLE "cannot reach the agent at"
+
+/* METHOD http://addr/path (with the API token if token is not NULL); the
+ * JSON body of the answer, whatever its HTTP status (in *status; 0 if none
+ * came), else NULL and the reason in err. Quiet. */
+struct json_t *cli_http_answer(const char *method, const char *addr, const char *path,
+			       const char *token, long timeout_ms, long *status, char *err,
+			       size_t errsz);
 /* METHOD http://addr/path (with the API token if token is not NULL); the
  * JSON body of a 200 or 202 answer, else NULL and the reason in err. Quiet:
  * the caller decides what to say. */

@@ -39,7 +39,7 @@ static int run(int argc, char **argv)
 			cli_http_json("GET", api.addr, "/v1/health", NULL, 1000, err, sizeof(err));
 
 		json_decref(h);
-		if (!h && !strncmp(err, "cannot reach", 12)) {
+		if (!h && !strncmp(err, CLI_UNREACHABLE, strlen(CLI_UNREACHABLE))) {
 			printf("graceful leave complete: the agent exited\n");
 			return 0;
 		}

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* cmd_status.c - `vigil status`: this agent, Raft, decided hosts, the outbox. */
+/*
+ * cmd_status.c - `vigil status`: this agent, Raft, decided hosts, the outbox.
+ * Exits 1 on a server that sees no Raft leader (nothing is decided or
+ * notified then), 2 if the agent cannot be asked.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -61,6 +65,23 @@ static void print_isolation(json_t *st)
 	}
 }
 
+/* The Raft connections refused, by reason: "none" or "unknown_key 2, ..." */
+static void print_refused(json_t *refused)
+{
+	const char *reason;
+	json_t *n;
+	int any = 0;
+
+	printf("refused     ");
+	json_object_foreach(refused, reason, n)
+	{
+		if (json_integer_value(n))
+			printf("%s%s %lld", any++ ? ", " : "", reason,
+			       (long long)json_integer_value(n));
+	}
+	printf("%s\n", any ? " (Raft connections)" : "no Raft connection");
+}
+
 static void print_status(json_t *st)
 {
 	json_t *r = json_object_get(st, "raft"), *m = json_object_get(st, "members"), *o;
@@ -70,11 +91,24 @@ static void print_status(json_t *st)
 	       str(st, "hypervisor_hostname"), str(st, "cluster"), str(st, "role"));
 	printf("members     %lld alive, %lld suspect, %lld dead, %lld left\n", num(m, "alive"),
 	       num(m, "suspect"), num(m, "dead"), num(m, "left"));
+	printf("xdp         %s, %s\n", str(st, "xdp_mode"),
+	       json_is_true(json_object_get(st, "xdp_attached"))
+		       ? "attached"
+		       : "NOT ATTACHED: this host answers no probe (`vigil xdp status`)");
 	printf("raft        %s", str(r, "role"));
-	if (json_object_get(r, "term"))
-		printf(", term %lld, leader %s, commit %lld, %lld voters", num(r, "term"),
-		       str(r, "leader_address"), num(r, "commit_index"), num(r, "voters"));
-	printf("\nwait period %lld ms\n", num(st, "wait_period_ms"));
+	if (json_object_get(r, "term")) {
+		printf(", term %lld, ", num(r, "term"));
+		if (num(r, "leader_id"))
+			printf("leader %s (%s)", *str(r, "leader") ? str(r, "leader") : "?",
+			       str(r, "leader_address"));
+		else
+			printf("NO LEADER (no verdict, no notification until one is elected)");
+		printf(", commit %lld, %lld voters\n", num(r, "commit_index"), num(r, "voters"));
+		print_refused(json_object_get(r, "connections_refused"));
+	} else {
+		printf("\n");
+	}
+	printf("wait period %lld ms\n", num(st, "wait_period_ms"));
 	if (json_object_get(st, "fencing"))
 		printf("fencing     %s%s\n", str(json_object_get(st, "fencing"), "mode"),
 		       json_is_true(
@@ -84,17 +118,21 @@ static void print_status(json_t *st)
 	json_array_foreach(json_object_get(st, "hosts"), i, o)
 	{
 		if (i == 0)
-			printf("\n%-16s %-24s %-12s\n", "Host", "Hypervisor", "State");
-		printf("%-16s %-24s %-12s%s\n", str(o, "name"), str(o, "hostname"), str(o, "state"),
-		       json_is_true(json_object_get(o, "failed")) ? " (failed)" : "");
+			printf("\n%-16s %-24s %-12s %s\n", "Host", "Hypervisor", "State",
+			       "Failed at (UTC)");
+		printf("%-16s %-24s %-12s %s\n", str(o, "name"), str(o, "hostname"),
+		       str(o, "state"),
+		       json_is_true(json_object_get(o, "failed")) ? str(o, "failed_at") : "-");
 	}
 	json_array_foreach(json_object_get(st, "outbox"), i, o)
 	{
 		if (i == 0)
-			printf("\n%-4s %-24s %-8s %-10s %-9s %-5s %s\n", "Id", "Hypervisor",
-			       "Event", "Status", "Fence", "Tries", "Last error");
-		printf("%-4lld %-24s %-8s %-10s %-9s %-5lld %s\n", num(o, "id"), str(o, "hostname"),
-		       str(o, "event"), str(o, "status"), str(o, "fence"), num(o, "tries"),
+			printf("\n%-4s %-24s %-8s %-10s %-9s %-5s %-27s %s\n", "Id", "Hypervisor",
+			       "Event", "Status", "Fence", "Tries", "Generated at (UTC)",
+			       "Last error");
+		printf("%-4lld %-24s %-8s %-10s %-9s %-5lld %-27s %s\n", num(o, "id"),
+		       str(o, "hostname"), str(o, "event"), str(o, "status"), str(o, "fence"),
+		       num(o, "tries"), str(o, "generated_at"),
 		       *str(o, "fence_hold") ? str(o, "fence_hold")
 		       : *str(o, "fence_error") && !strcmp(str(o, "fence"), "failed")
 			       ? str(o, "fence_error")
@@ -103,11 +141,20 @@ static void print_status(json_t *st)
 	print_isolation(st);
 }
 
+/* A server that sees no Raft leader: nothing is decided or notified. */
+static int no_leader(json_t *st)
+{
+	json_t *r = json_object_get(st, "raft");
+
+	return strcmp(str(r, "role"), "client") && !num(r, "leader_id");
+}
+
 static int run(int argc, char **argv)
 {
 	struct cli_api api;
 	struct cmd_args a;
 	json_t *st;
+	int rc;
 
 	if (cmd_parse(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR | OPT_JSON, &cmd_status, &a))
 		return EXIT_USAGE;
@@ -122,13 +169,14 @@ static int run(int argc, char **argv)
 		cli_print_json(st);
 	else
 		print_status(st);
+	rc = no_leader(st) ? EXIT_CHECK : 0;
 	json_decref(st);
-	return 0;
+	return rc;
 }
 
 const struct cmd cmd_status = {
 	"status",
 	run,
 	"status [-config FILE] [-http-addr ADDR] [-j]",
-	"this agent, the Raft state, decided hosts and the notification outbox",
+	"this agent, the Raft state, decided hosts and the outbox; exit 1 without a leader",
 };

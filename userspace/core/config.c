@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* config.c - table-driven JSON configuration, read with jansson. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,8 @@ struct cfg_directive {
 	const char *def; /* default as text; NULL = none (required where needed) */
 	size_t aux_off;	 /* CFG_KEY: offset of the has_* flag */
 	int (*parse)(const char *s);
-	const char *allowed; /* CFG_ENUM: the values, for messages */
+	const char *allowed; /* CFG_ENUM: the values, for messages; CFG_STRING: the only
+				values allowed ("a, b, c"), or NULL for any */
 	const char *help;
 };
 
@@ -44,6 +47,11 @@ struct cfg_directive {
 #define STR(name, f, def, help)                                                                    \
 	{                                                                                          \
 		name, CFG_STRING, OFF(f), SZ(f), 0, 0, def, 0, NULL, NULL, help                    \
+	}
+/* A string that must be one of the comma-separated allowed values. */
+#define CHOICE(name, f, allowed, def, help)                                                        \
+	{                                                                                          \
+		name, CFG_STRING, OFF(f), SZ(f), 0, 0, def, 0, NULL, allowed, help                 \
 	}
 #define UINT(name, f, lo, hi, def, help)                                                           \
 	{                                                                                          \
@@ -155,6 +163,10 @@ static const struct cfg_directive directives[] = {
 	     "aggregates over all peers only."),
 	BOOL("allow_public_bind", allow_public_bind, "false",
 	     "Allow bind_addr, api_addr and metrics_addr on public or wildcard addresses."),
+	UINT("sched_priority", sched_priority, 0, 99, "50",
+	     "The agent's event loop runs SCHED_FIFO at this priority, its memory locked, so "
+	     "that detection keeps its pace when VMs saturate the CPUs; 0: ordinary scheduling. "
+	     "Needs CAP_SYS_NICE (the unit grants it)."),
 	BOOL("leave_on_terminate", leave_on_terminate, "false",
 	     "SIGTERM and SIGINT leave the cluster before the agent exits; false: the agent "
 	     "stops and the host stays a member (restarts, upgrades). `vigil leave` always "
@@ -166,13 +178,13 @@ static const struct cfg_directive directives[] = {
 	UINT("probe_interval_ms", memb.probe_interval_ms, 10, 10000, "100", "Probe round period."),
 	UINT("probes_per_interval", memb.probes_per_interval, 1, 16, "3",
 	     "Members probed per round (constant: load per node does not grow with n)."),
-	UINT("probe_timeout_ms", memb.probe_timeout_ms, 5, 10000, "80",
+	UINT("probe_timeout_ms", memb.probe_timeout_ms, 5, 10000, "40",
 	     "Direct probe timeout (stretched by smoothed RTT and local health)."),
-	UINT("indirect_timeout_ms", memb.indirect_timeout_ms, 5, 10000, "120",
+	UINT("indirect_timeout_ms", memb.indirect_timeout_ms, 5, 10000, "60",
 	     "Time to wait for relays after a direct miss."),
 	UINT("indirect_probes", memb.indirect_probes, 0, 8, "3",
 	     "Relays asked to probe a member this node could not reach (k)."),
-	UINT("suspicion_min_ms", memb.suspicion_min_ms, 10, 600000, "250",
+	UINT("suspicion_min_ms", memb.suspicion_min_ms, 10, 600000, "200",
 	     "Suspicion timeout once suspicion_confirm members have confirmed."),
 	UINT("suspicion_max_ms", memb.suspicion_max_ms, 10, 600000, "3000",
 	     "Suspicion timeout with no independent confirmation."),
@@ -191,7 +203,9 @@ static const struct cfg_directive directives[] = {
 	LIST("servers", raft.servers, raft.nservers,
 	     "The Raft voters to bootstrap with, as NAME@ADDR (3 or 5; the same list on every "
 	     "agent)."),
-	UINT("raft_port", raft.port, 1, 65535, "7300", "TCP port of Raft among the servers."),
+	UINT("raft_port", raft.port, 1, 65535, "7300",
+	     "TCP port of Raft among the servers; connections are authenticated with the cluster "
+	     "key and encrypted."),
 	UINT("raft_election_timeout_ms", raft.election_timeout_ms, 100, 60000, "300",
 	     "Raft election timeout; a new leader is elected 1-2 times this long after the old one died."),
 	UINT("wait_period_ms", verdict.wait_period_ms, 0, 3600000, "30000",
@@ -201,7 +215,9 @@ static const struct cfg_directive directives[] = {
 	UINT("report_interval_ms", verdict.report_interval_ms, 50, 60000, "500",
 	     "How often every member reports the hosts it finds unreachable to the servers."),
 	STR("masakari.url", masakari.url, "",
-	    "Fixed Masakari endpoint (…/v1) used without authentication. Empty: from Keystone."),
+	    "Fixed Masakari endpoint (…/v1) instead of Keystone's catalog; it gets the Keystone "
+	    "token when masakari.auth_url is set, else no authentication. Empty: from the "
+	    "catalog."),
 	STR("masakari.auth_url", masakari.auth_url, "",
 	    "Keystone v3 URL (…/v3). Empty: no authentication (masakari.url must be set)."),
 	STR("masakari.username", masakari.username, "masakari", "Keystone user."),
@@ -225,8 +241,8 @@ static const struct cfg_directive directives[] = {
 	    "Keystone domain of the project."),
 	STR("masakari.region_name", masakari.region_name, "",
 	    "Region of the instance-ha endpoint in the catalog. Empty: any."),
-	STR("masakari.interface", masakari.interface, "internal",
-	    "Endpoint interface in the catalog: public, internal or admin."),
+	CHOICE("masakari.interface", masakari.interface, "public, internal, admin", "internal",
+	       "Endpoint interface in the catalog: public, internal or admin."),
 	UINT("masakari.timeout_ms", masakari.timeout_ms, 100, 600000, "5000",
 	     "Timeout of one HTTP request to Keystone or Masakari."),
 	UINT("masakari.retry_min_ms", masakari.retry_min_ms, 10, 600000, "500",
@@ -382,6 +398,21 @@ static int fail(char *err, size_t errsz, const char *name, const char *text, con
 	return -1;
 }
 
+/* Is s one of the values of allowed ("a, b, c")? */
+static int choice_allowed(const char *allowed, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (const char *p = allowed; *p; p += strspn(p, ", ")) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && !strncmp(p, s, n))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
 static int set_value(struct vigil_config *c, const struct cfg_directive *d, json_t *v,
 		     const char *name, const char *text, char *err, size_t errsz)
 {
@@ -399,6 +430,9 @@ static int set_value(struct vigil_config *c, const struct cfg_directive *d, json
 			return fail(err, errsz, name, text, d->name,
 				    "\"%s\" is too long (at most %zu characters)", d->name,
 				    d->size - 1);
+		if (d->allowed && !choice_allowed(d->allowed, s))
+			return fail(err, errsz, name, text, d->name,
+				    "\"%s\" = \"%s\" must be one of: %s", d->name, s, d->allowed);
 		memcpy(base + d->off, s, strlen(s) + 1);
 		return 0;
 	}
@@ -581,6 +615,77 @@ static int check_listen_addrs(const struct vigil_config *c, const char *name, co
 	return 0;
 }
 
+/* The same host? Raft uses raft_port whatever port an entry names, so only
+ * the addresses are compared. */
+static int same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/*
+ * The servers list, whose entries each parse as NAME@ADDR: an odd number
+ * of distinct servers (names, ids, addresses), and at least one on a
+ * server. An even count tolerates no more failures than one fewer, and a
+ * name or address listed twice would be one voter counted twice.
+ */
+static int check_servers(const struct vigil_config *c, const char *name, const char *text,
+			 char *err, size_t errsz)
+{
+	const struct raft_config *r = &c->raft;
+	struct sockaddr_storage ss[CFG_JOIN_MAX];
+	char names[CFG_JOIN_MAX][sizeof(r->servers[0])];
+	socklen_t sl;
+
+	if (c->role == VIGIL_ROLE_SERVER && !r->nservers)
+		return fail(err, errsz, name, text, "role",
+			    "\"role\" is server but \"servers\" is empty: list the cluster's 3 or "
+			    "5 Raft servers as NAME@ADDR, the same list on every agent");
+	if (r->nservers % 2 == 0 && r->nservers)
+		return fail(err, errsz, name, text, "servers",
+			    "\"servers\" lists %d servers: use an odd number (3 or 5); %d "
+			    "servers survive no more failures than %d",
+			    r->nservers, r->nservers, r->nservers - 1);
+	for (int i = 0; i < r->nservers; i++) {
+		const char *at = strchr(r->servers[i], '@');
+
+		snprintf(names[i], sizeof(names[i]), "%.*s", (int)(at - r->servers[i]),
+			 r->servers[i]);
+		addr_parse(at + 1, 1, &ss[i], &sl);
+		for (int j = 0; j < i; j++) {
+			char a[80];
+
+			if (!strcmp(names[i], names[j]))
+				return fail(err, errsz, name, text, "servers",
+					    "\"servers\"[%d] and [%d] both name \"%s\"", j, i,
+					    names[i]);
+			if (wire_name_id(names[i]) == wire_name_id(names[j]))
+				return fail(err, errsz, name, text, "servers",
+					    "\"servers\"[%d] \"%s\" and [%d] \"%s\" have the same "
+					    "node id %u: rename one",
+					    j, names[j], i, names[i], wire_name_id(names[i]));
+			if (same_address(&ss[i], &ss[j])) {
+				inet_ntop(
+					ss[i].ss_family,
+					ss[i].ss_family == AF_INET
+						? (void *)&((struct sockaddr_in *)&ss[i])->sin_addr
+						: (void *)&((struct sockaddr_in6 *)&ss[i])
+							  ->sin6_addr,
+					a, sizeof(a));
+				return fail(err, errsz, name, text, "servers",
+					    "\"servers\"[%d] and [%d] have the same address %s", j,
+					    i, a);
+			}
+		}
+	}
+	return 0;
+}
+
 /* The fencing section's own checks (fence.c), reported as a key's error. */
 static int fence_finish(struct vigil_config *c, const char *name, const char *text, char *err,
 			size_t errsz)
@@ -661,7 +766,7 @@ static int secrets_load(struct vigil_config *c, const char *name, const char *te
 	return 0;
 }
 
-void config_warn(const struct vigil_config *c, const char *path)
+int config_warn(const struct vigil_config *c, const char *path)
 {
 	const struct mk_config *m = &c->masakari;
 	int inline_key = (c->has_key && !c->key_file[0] && !c->key_credential[0]) ||
@@ -669,15 +774,32 @@ void config_warn(const struct vigil_config *c, const char *path)
 	int inline_password = m->password[0] && !m->password_file[0] && !m->password_credential[0];
 	struct stat st;
 
-	if (path && (inline_key || inline_password) && !stat(path, &st) && (st.st_mode & 077))
+	int n = 0;
+
+	if (path && (inline_key || inline_password) && !stat(path, &st) && (st.st_mode & 077) &&
+	    ++n)
 		log_warn("%s holds %s and is readable by %s (mode %03o): chmod 600 it, or keep the "
 			 "secrets in key_file / masakari.password_file (or systemd credentials)",
 			 path, inline_key ? "the cluster key" : "the Keystone password",
 			 st.st_mode & 007 ? "everyone" : "its group",
 			 (unsigned)(st.st_mode & 0777));
-	if (m->password[0] && !strncmp(m->auth_url, "http://", 7))
+	if (m->password[0] && !strncmp(m->auth_url, "http://", 7) && ++n)
 		log_warn("masakari.auth_url is http://: the Keystone password travels in clear "
 			 "text; use https:// (masakari.ca_file names the CAs to trust)");
+	if (!c->verdict.wait_period_ms && ++n)
+		log_warn("%s: \"wait_period_ms\" is 0: a host is declared failed (and its VMs "
+			 "evacuated) as soon as a majority misses it, even if it is only "
+			 "rebooting; for tests and demonstrations only",
+			 path);
+	if (c->heartbeat_interval_ms >= c->memb.agent_stall_ms && ++n)
+		log_warn("%s: \"heartbeat_interval_ms\" (%u) is not below \"agent_stall_ms\" "
+			 "(%u): peers would show this agent stalled between two beats",
+			 path, c->heartbeat_interval_ms, c->memb.agent_stall_ms);
+	if (c->raft.nservers == 1 && ++n)
+		log_warn("%s: one server in \"servers\": no verdict while it is down; use 3 or "
+			 "5 outside a lab",
+			 path);
+	return n;
 }
 
 /* Derived values and cross-key checks. */
@@ -699,9 +821,25 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 			    "\"cluster\" must be a non-empty name without '/'");
 	if (secrets_load(c, name, text, err, errsz))
 		return -1;
+	for (int i = 0; i < 2; i++) {
+		static const uint8_t zero[VIGIL_KEY_LEN];
+		static const char *const keys[] = {"key", "key_next"};
+
+		if ((i ? c->has_key_next : c->has_key) &&
+		    !memcmp(i ? c->key_next : c->key, zero, VIGIL_KEY_LEN))
+			return fail(
+				err, errsz, name, text, keys[i],
+				"\"%s\" is all zeros: anyone could sign with it (`vigil keygen` "
+				"makes a random one)",
+				keys[i]);
+	}
 	if (c->has_key_next && !c->has_key)
 		return fail(err, errsz, name, text, "key_next",
 			    "\"key_next\" needs \"key\" to be set too");
+	if (c->has_key_next && !memcmp(c->key, c->key_next, VIGIL_KEY_LEN))
+		return fail(err, errsz, name, text, "key_next",
+			    "\"key_next\" is the same as \"key\": a rotation needs a new key "
+			    "(`vigil keygen`); without one, remove key_next");
 	for (int i = 0; i < c->njoin; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl;
@@ -726,6 +864,8 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 				    "\"servers\"[%d] = \"%s\" is not NAME@ADDR", i,
 				    c->raft.servers[i]);
 	}
+	if (check_servers(c, name, text, err, errsz))
+		return -1;
 	if (check_listen_addrs(c, name, text, err, errsz))
 		return -1;
 	if (c->masakari.retry_min_ms > c->masakari.retry_max_ms)
@@ -859,6 +999,19 @@ int config_load(struct vigil_config *c, const char *path)
 	return 0;
 }
 
+int config_check_agent(const struct vigil_config *c, const char *name, char *err, size_t errsz)
+{
+	if (!c->has_key)
+		return fail(err, errsz, name, NULL, NULL,
+			    "no \"key\": the agent signs every message with it (make one with "
+			    "`vigil keygen`, the same on every host)");
+	if (!c->interface[0])
+		return fail(err, errsz, name, NULL, NULL,
+			    "no \"interface\": the agent attaches the XDP program to the "
+			    "cluster interface");
+	return 0;
+}
+
 void config_api_token_path(const struct vigil_config *c, char *out, size_t size)
 {
 	if (c->api_token_file[0])
@@ -880,6 +1033,90 @@ void config_keyring(const struct vigil_config *c, struct vigil_keyring *kr)
 	}
 }
 
+/*
+ * Does SIGHUP apply this key? The agent's reload() applies the keys (from
+ * wherever they come), the log level, its own two timers, metrics_per_peer
+ * and every membership timing key (struct memb_config); the rest is read
+ * once at start. `vigil config`, vigil.json(5)
+ * and docs/operations.md say so from here, and reload() names the changed
+ * keys it cannot apply.
+ */
+static int reloadable(const struct cfg_directive *d)
+{
+	static const char *const names[] = {
+		"key",
+		"key_file",
+		"key_credential",
+		"key_next",
+		"key_next_file",
+		"key_next_credential",
+		"log_level",
+		"heartbeat_interval_ms",
+		"pushpull_interval_ms",
+		"metrics_per_peer",
+	};
+
+	if (d->off >= OFF(memb) && d->off < OFF(memb) + SZ(memb))
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(d->name, names[i]))
+			return 1;
+	return 0;
+}
+
+/* Do a and b hold the same value of d? */
+static int same_value(const struct vigil_config *a, const struct vigil_config *b,
+		      const struct cfg_directive *d)
+{
+	const char *pa = (const char *)a + d->off, *pb = (const char *)b + d->off;
+
+	switch (d->type) {
+	case CFG_STRING:
+	case CFG_OBJECT: /* compact JSON text */
+		return !strcmp(pa, pb);
+	case CFG_LIST: {
+		int n = *(const int *)(const void *)((const char *)a + d->aux_off);
+
+		if (n != *(const int *)(const void *)((const char *)b + d->aux_off))
+			return 0;
+		for (int i = 0; i < n; i++)
+			if (strcmp(pa + (size_t)i * d->size, pb + (size_t)i * d->size))
+				return 0;
+		return 1;
+	}
+	case CFG_KEY:
+		return *(const int *)(const void *)((const char *)a + d->aux_off) ==
+			       *(const int *)(const void *)((const char *)b + d->aux_off) &&
+		       !memcmp(pa, pb, VIGIL_KEY_LEN);
+	case CFG_UINT:
+	case CFG_ENUM:
+	case CFG_BOOL:
+		return !memcmp(pa, pb, d->size);
+	}
+	return 0;
+}
+
+int config_restart_keys(const struct vigil_config *running, const struct vigil_config *next,
+			char *out, size_t size)
+{
+	size_t len = 0;
+	int n = 0;
+
+	if (size)
+		out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+		const struct cfg_directive *d = &directives[i];
+
+		if (reloadable(d) || same_value(running, next, d))
+			continue;
+		if (len < size)
+			len += (size_t)snprintf(out + len, size - len, "%s%s", n ? ", " : "",
+						d->name);
+		n++;
+	}
+	return n;
+}
+
 void config_print_reference(FILE *out)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
@@ -888,7 +1125,10 @@ void config_print_reference(FILE *out)
 		fprintf(out, "%-18s ", d->name);
 		switch (d->type) {
 		case CFG_STRING:
-			fprintf(out, "string");
+			if (d->allowed)
+				fprintf(out, "one of: %s", d->allowed);
+			else
+				fprintf(out, "string");
 			break;
 		case CFG_UINT:
 			fprintf(out, "integer [%lld, %lld]", d->min, d->max);
@@ -909,7 +1149,8 @@ void config_print_reference(FILE *out)
 			fprintf(out, "object");
 			break;
 		}
-		fprintf(out, "; default: %s\n    %s\n",
-			d->def ? (*d->def ? d->def : "\"\"") : "none", d->help);
+		fprintf(out, "; default: %s%s\n    %s\n",
+			d->def ? (*d->def ? d->def : "\"\"") : "none",
+			reloadable(d) ? "; SIGHUP reloads it" : "", d->help);
 	}
 }

@@ -33,7 +33,7 @@ int xdp_mode_parse(const char *s); /* -1 if unknown */
 
 /* Where and how the Raft leader notifies Masakari (keys masakari.*). */
 struct mk_config {
-	char url[256];	    /* fixed endpoint (…/v1), no auth; empty: Keystone catalog */
+	char url[256];	    /* fixed endpoint (…/v1), with the token if auth_url; "": catalog */
 	char auth_url[256]; /* Keystone v3, e.g. http://keystone:5000/v3 */
 	char username[64];
 	char password[128];
@@ -103,6 +103,7 @@ struct vigil_config {
 	char api_token_file[CFG_PATH_MAX]; /* the API's token; "" = <data_dir>/api-token */
 	int allow_public_bind;		   /* permit public/wildcard listen addresses */
 	int leave_on_terminate;		   /* SIGTERM/SIGINT leave, not just stop */
+	uint32_t sched_priority;	   /* SCHED_FIFO priority of the loop; 0 = normal */
 	uint32_t heartbeat_interval_ms;	   /* agent heartbeat counter period */
 	uint32_t pushpull_interval_ms;	   /* anti-entropy period; 0 = off */
 	struct memb_config memb;	   /* SWIM timing and fan-out */
@@ -136,15 +137,25 @@ int config_set(struct vigil_config *c, const char *key, const char *value, char 
 struct sockaddr;
 int config_check_bind(const struct vigil_config *c, const char *key, const struct sockaddr *sa,
 		      char *err, size_t errsz);
+/* The keys whose values differ between the running configuration and the
+ * next one but that SIGHUP does not apply (only a restart does), as
+ * "a, b, c" in out; returns how many. */
+int config_restart_keys(const struct vigil_config *running, const struct vigil_config *next,
+			char *out, size_t size);
 /* Print the directive table as a reference (used for docs and `vigil config`). */
 void config_print_reference(FILE *out);
 /* config_defaults + config_load_file (path NULL: the default), errors
  * logged, log level applied: what every command does first. 0 or -1. */
 int config_load(struct vigil_config *c, const char *path);
+/* What the agent and `vigil xdp attach` need beyond a valid file, without
+ * touching the system: a key and an interface. 0, or -1 with the reason in
+ * err. (The agent checks the interface exists.) */
+int config_check_agent(const struct vigil_config *c, const char *name, char *err, size_t errsz);
 /* Warn (log) about what the agent runs with but should not: secrets in a
  * file others can read (path: the file c came from), a password sent over
- * http://. */
-void config_warn(const struct vigil_config *c, const char *path);
+ * http://, wait_period_ms 0, a heartbeat slower than agent_stall_ms, a
+ * single server. Returns how many warnings. */
+int config_warn(const struct vigil_config *c, const char *path);
 /* Where the API token is: api_token_file, else <data_dir>/api-token. */
 void config_api_token_path(const struct vigil_config *c, char *out, size_t size);
 /* The keyring the configuration describes (slot 0 signs). */

@@ -471,11 +471,12 @@ static int watchdog_check(const struct fence_timing *t, const char **key, char *
 	return 0;
 }
 
+/* (what each mode means for a new STOPPED entry is fsm.c's fsm_fence_mode) */
 static const struct fence_mode modes[] = {
-	{"none", FSM_FENCE_NONE, 0, NULL, NULL, NULL, NULL},
-	{"power", FSM_FENCE_WAITING, 0, power_op, power_after, power_self, NULL},
-	{"assume-off", FSM_FENCE_ASSUMED, 1, NULL, NULL, NULL, NULL},
-	{"watchdog", FSM_FENCE_WAITING, 0, NULL, NULL, watchdog_self, watchdog_check},
+	{"none", NULL, NULL, NULL, NULL},
+	{"power", power_op, power_after, power_self, NULL},
+	{"assume-off", NULL, NULL, NULL, NULL},
+	{"watchdog", NULL, NULL, watchdog_self, watchdog_check},
 };
 
 const char *fence_evidence_name(enum fence_evidence e)
@@ -518,13 +519,6 @@ void fence_stage_reset(struct fence_stage *s)
 	s->nattempts = 0;
 }
 
-int fence_needed(const struct fsm_outbox *o)
-{
-	return o->stopped && o->status == OUTBOX_PENDING &&
-	       (o->fence == FSM_FENCE_WAITING || o->fence == FSM_FENCE_FENCING ||
-		o->fence == FSM_FENCE_FAILED);
-}
-
 const struct fence_attempt *fence_attempt(const struct fence_stage *s, uint64_t outbox_id)
 {
 	for (size_t i = 0; i < s->nattempts; i++)
@@ -539,7 +533,7 @@ static const struct fence_mode *entry_mode(const struct fence_stage *s, const st
 {
 	const struct fence_mode *m = o->fence_mode[0] ? fence_mode_get(o->fence_mode) : NULL;
 
-	return m && m->initial == FSM_FENCE_WAITING ? m : s->mode;
+	return m && fsm_fence_mode(o->fence_mode)->initial == FSM_FENCE_WAITING ? m : s->mode;
 }
 
 static struct fence_attempt *attempt_for(struct fence_stage *s, uint64_t id, uint64_t now)
@@ -568,7 +562,7 @@ static void sweep(struct fence_stage *s, const struct fsm *f)
 		struct fence_attempt *a = &s->attempts[i];
 		const struct fsm_outbox *o = fsm_outbox_get(f, a->outbox_id);
 
-		if (a->running || (o && fence_needed(o))) {
+		if (a->running || (o && fsm_fence_needed(o))) {
 			i++;
 			continue;
 		}
@@ -593,8 +587,8 @@ int fence_next(struct fence_stage *s, const struct fsm *f, uint64_t now, struct 
 		struct fence_attempt *a;
 
 		/* (a mode without calls waits for self-fence evidence: fence_self) */
-		if (!fence_needed(o) || !m->op || !(a = attempt_for(s, o->id, now)) || a->running ||
-		    now < a->next_ns)
+		if (!fsm_fence_needed(o) || !m->op || !(a = attempt_for(s, o->id, now)) ||
+		    a->running || now < a->next_ns)
 			continue;
 		if (a->phase == FENCE_PH_FENCED || a->phase == FENCE_PH_FAIL)
 			a->phase = FENCE_PH_CHECK; /* "fenced" never committed, or backoff over */
@@ -626,7 +620,7 @@ int fence_obsolete(const struct fence_stage *s, const struct fsm *f, const struc
 {
 	const struct fsm_outbox *o = fsm_outbox_get(f, job->outbox_id);
 
-	return job->gen != s->gen || !o || !fence_needed(o);
+	return job->gen != s->gen || !o || !fsm_fence_needed(o);
 }
 
 /* A failed round: back off (doubling, +-25 % jitter), say why. */
@@ -666,7 +660,7 @@ char *fence_answer(struct fence_stage *s, const struct fsm *f, const struct fenc
 	s->calls_by_result[r]++;
 	if (a->phase == FENCE_PH_FENCED)
 		return NULL; /* fence_self found it fenced meanwhile */
-	if (!o || !fence_needed(o) || !entry_mode(s, o)->after)
+	if (!o || !fsm_fence_needed(o) || !entry_mode(s, o)->after)
 		return NULL; /* fenced by now, or cancelled: sweep() says so */
 	phase = entry_mode(s, o)->after(a->phase, r);
 	if (a->phase == FENCE_PH_OFF && phase == FENCE_PH_CONFIRM) {
@@ -743,7 +737,7 @@ char *fence_self(struct fence_stage *s, const struct fsm *f, const struct fence_
 		const char *by;
 		int cut, held;
 
-		if (!fence_needed(o) || !m->self || !(a = attempt_for(s, o->id, now)))
+		if (!fsm_fence_needed(o) || !m->self || !(a = attempt_for(s, o->id, now)))
 			continue;
 		if (a->phase == FENCE_PH_FENCED && now < a->next_ns)
 			continue; /* "fenced" proposed: let it commit */
@@ -791,7 +785,7 @@ size_t fence_held(const struct fence_stage *s, const struct fsm *f)
 		const struct fsm_outbox *o = fsm_outbox_get(f, s->attempts[i].outbox_id);
 		int h = s->attempts[i].held;
 
-		n += o && fence_needed(o) &&
+		n += o && fsm_fence_needed(o) &&
 		     (h == FENCE_EV_RUNNING + 1 || h == FENCE_EV_ISOLATED + 1 ||
 		      h == HELD_NOT_CUT_OFF);
 	}

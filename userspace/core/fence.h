@@ -158,11 +158,9 @@ const char *fence_evidence_name(enum fence_evidence e);
 /* A mode is what a verdict's STOPPED entry waits for, and how the leader
  * obtains it: a fence agent's calls, evidence of a self-fence, or both. */
 struct fence_mode {
-	const char *name;	 /* as in fencing.mode and in the verdict command */
-	int initial;		 /* enum fsm_fence of a new STOPPED entry */
-	int power_off_confirmed; /* of a new STOPPED entry (assume-off: 1) */
-	/* The stage (NULL: the mode has none). The call a phase makes, and
-	 * the phase after an answer, given the phase it answered. */
+	const char *name; /* as in fencing.mode and in the verdict command */
+	/* (how its new STOPPED entry waits: fsm_fence_mode) The stage (NULL: the mode has none).
+	 * The call a phase makes, and the phase after an answer, given the phase it answered. */
 	enum fence_op (*op)(int phase);
 	int (*after)(int phase, enum fence_result r);
 	/* Self-fence (NULL: none): the "by" the entry's host counts as fenced
@@ -232,10 +230,6 @@ void fence_stage_init(struct fence_stage *s, const struct fence_config *c);
 /* Forget every attempt (a new term of leadership): answers to calls made
  * before are ignored. Counters are kept. */
 void fence_stage_reset(struct fence_stage *s);
-
-/* Does outbox entry o wait for fencing (a STOPPED of a fencing verdict,
- * not yet fenced, not cancelled)? */
-int fence_needed(const struct fsm_outbox *o);
 
 /* The next call due at now, into job; 1 if there is one, else 0. *cmd
  * receives a command to propose first ("fence_start"), or NULL. Held

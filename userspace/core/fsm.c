@@ -6,7 +6,6 @@
 
 #include <jansson.h>
 
-#include "fence.h"
 #include "fsm.h"
 #include "log.h"
 #include "replay.h"
@@ -136,19 +135,59 @@ static const char *jstr(json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* The string member k of o into dst (size bytes). A longer string is cut
+ * at a character boundary: cut inside a UTF-8 sequence it would be no JSON
+ * string, and the snapshot would silently drop the host or notification
+ * holding it. */
+static void jcopy(char *dst, size_t size, json_t *o, const char *k)
+{
+	const char *s = jstr(o, k);
+	size_t n = strlen(s);
+
+	if (n >= size) {
+		n = size - 1;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--; /* s[n] continues a character: drop all of it */
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 static uint64_t jnum(json_t *o, const char *k)
 {
 	return (uint64_t)json_integer_value(json_object_get(o, k));
 }
 
+const struct fsm_fence_mode *fsm_fence_mode(const char *name)
+{
+	static const struct fsm_fence_mode modes[] = {
+		{"none", FSM_FENCE_NONE, 0},
+		{"power", FSM_FENCE_WAITING, 0},
+		{"assume-off", FSM_FENCE_ASSUMED, 1},
+		{"watchdog", FSM_FENCE_WAITING, 0},
+	};
+
+	for (size_t i = 0; name && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(modes[i].name, name))
+			return &modes[i];
+	return &modes[0];
+}
+
+int fsm_fence_needed(const struct fsm_outbox *o)
+{
+	return o->stopped && o->status == OUTBOX_PENDING &&
+	       (o->fence == FSM_FENCE_WAITING || o->fence == FSM_FENCE_FENCING ||
+		o->fence == FSM_FENCE_FAILED);
+}
+
 /* A new STOPPED entry waits as its verdict's fencing mode says. */
 static void fence_verdict(struct fsm_outbox *o, const char *mode)
 {
-	const struct fence_mode *m = fence_mode_get(mode);
+	const struct fsm_fence_mode *m = fsm_fence_mode(mode);
 
 	if (!o)
 		return;
-	o->fence = (enum fsm_fence)m->initial;
+	o->fence = m->initial;
 	o->power_off_confirmed = m->power_off_confirmed;
 	snprintf(o->fence_mode, sizeof(o->fence_mode), "%s", m->name);
 }
@@ -170,7 +209,7 @@ static int fence_cancel(struct fsm_outbox *o)
 static int fence_apply(struct fsm *f, const char *op, json_t *c)
 {
 	struct fsm_outbox *o = fsm_outbox_get(f, jnum(c, "outbox"));
-	int waiting = o && fence_needed(o);
+	int waiting = o && fsm_fence_needed(o);
 
 	if (!strcmp(op, "fence_start")) {
 		if (waiting && o->fence == FSM_FENCE_WAITING)
@@ -180,14 +219,15 @@ static int fence_apply(struct fsm *f, const char *op, json_t *c)
 			o->fence = FSM_FENCE_FENCED;
 			o->power_off_confirmed = 1;
 			o->fenced_at = jnum(c, "at");
-			snprintf(o->fenced_by, sizeof(o->fenced_by), "%s",
-				 jstr(c, "by")[0] ? jstr(c, "by") : "power");
+			jcopy(o->fenced_by, sizeof(o->fenced_by), c, "by");
+			if (!o->fenced_by[0])
+				snprintf(o->fenced_by, sizeof(o->fenced_by), "power");
 			f->fences++;
 		}
 	} else if (!strcmp(op, "fence_failed")) {
 		if (waiting) {
 			o->fence = FSM_FENCE_FAILED;
-			snprintf(o->fence_error, sizeof(o->fence_error), "%s", jstr(c, "reason"));
+			jcopy(o->fence_error, sizeof(o->fence_error), c, "reason");
 		}
 	} else {
 		log_err("raft: unknown command \"%s\" skipped", op);
@@ -247,10 +287,10 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		if (!h)
 			h = host_add(f, (uint32_t)jnum(c, "id"));
 		if (h) {
-			snprintf(h->name, sizeof(h->name), "%s", jstr(c, "name"));
-			snprintf(h->hostname, sizeof(h->hostname), "%s", jstr(c, "hostname"));
+			jcopy(h->name, sizeof(h->name), c, "name");
+			jcopy(h->hostname, sizeof(h->hostname), c, "hostname");
 			if (jstr(c, "addr")[0])
-				snprintf(h->addr, sizeof(h->addr), "%s", jstr(c, "addr"));
+				jcopy(h->addr, sizeof(h->addr), c, "addr");
 			if (h->state == FSM_LEFT)
 				h->state = FSM_MEMBER;
 		}
@@ -289,8 +329,8 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		o = fsm_outbox_get(f, jnum(c, "outbox"));
 		if (o && o->status != OUTBOX_DELIVERED) {
 			o->status = OUTBOX_DELIVERED;
-			snprintf(o->uuid, sizeof(o->uuid), "%s", jstr(c, "uuid"));
-			snprintf(o->result, sizeof(o->result), "%s", jstr(c, "result"));
+			jcopy(o->uuid, sizeof(o->uuid), c, "uuid");
+			jcopy(o->result, sizeof(o->result), c, "result");
 		}
 	} else if (!strcmp(op, "release")) {
 		o = fsm_outbox_get(f, jnum(c, "outbox"));
@@ -392,9 +432,9 @@ int fsm_load(struct fsm *f, const char *text)
 
 		if (!h)
 			break;
-		snprintf(h->name, sizeof(h->name), "%s", jstr(v, "name"));
-		snprintf(h->hostname, sizeof(h->hostname), "%s", jstr(v, "hostname"));
-		snprintf(h->addr, sizeof(h->addr), "%s", jstr(v, "addr"));
+		jcopy(h->name, sizeof(h->name), v, "name");
+		jcopy(h->hostname, sizeof(h->hostname), v, "hostname");
+		jcopy(h->addr, sizeof(h->addr), v, "addr");
 		h->state = st < 0 ? FSM_MEMBER : (enum fsm_host_state)st;
 		h->failed = json_is_true(json_object_get(v, "failed"));
 		h->failed_at = jnum(v, "failed_at");
@@ -411,21 +451,26 @@ int fsm_load(struct fsm *f, const char *text)
 		memset(o, 0, sizeof(*o));
 		o->id = jnum(v, "id");
 		o->host_id = (uint32_t)jnum(v, "host_id");
-		snprintf(o->hostname, sizeof(o->hostname), "%s", jstr(v, "hostname"));
+		jcopy(o->hostname, sizeof(o->hostname), v, "hostname");
 		o->stopped = !strcmp(jstr(v, "event"), "STOPPED");
 		o->power_off_confirmed = json_is_true(json_object_get(v, "power_off_confirmed"));
 		o->generated_at = jnum(v, "generated_at");
 		o->status = st < 0 ? OUTBOX_PENDING : (enum fsm_outbox_status)st;
-		snprintf(o->uuid, sizeof(o->uuid), "%s", jstr(v, "uuid"));
-		snprintf(o->result, sizeof(o->result), "%s", jstr(v, "result"));
+		jcopy(o->uuid, sizeof(o->uuid), v, "uuid");
+		jcopy(o->result, sizeof(o->result), v, "result");
 		st = parse_state(jstr(v, "fence"), fence_names, FSM_FENCE_CANCELLED + 1);
 		o->fence = st < 0 ? FSM_FENCE_NONE : (enum fsm_fence)st;
 		o->fenced_at = jnum(v, "fenced_at");
-		snprintf(o->fence_error, sizeof(o->fence_error), "%s", jstr(v, "fence_error"));
-		snprintf(o->fence_mode, sizeof(o->fence_mode), "%s", jstr(v, "fence_mode"));
-		snprintf(o->fenced_by, sizeof(o->fenced_by), "%s", jstr(v, "fenced_by"));
+		jcopy(o->fence_error, sizeof(o->fence_error), v, "fence_error");
+		jcopy(o->fence_mode, sizeof(o->fence_mode), v, "fence_mode");
+		jcopy(o->fenced_by, sizeof(o->fenced_by), v, "fenced_by");
 	}
 	f->next_outbox_id = jnum(root, "next_outbox_id");
+	/* Never hand out an id a restored notification has: "delivered" would
+	 * mark the older one and leave the new one pending for ever. */
+	for (i = 0; i < f->noutbox; i++)
+		if (f->outbox[i].id >= f->next_outbox_id && f->outbox[i].id != UINT64_MAX)
+			f->next_outbox_id = f->outbox[i].id + 1;
 	if (!f->next_outbox_id)
 		f->next_outbox_id = 1;
 	f->verdicts = jnum(root, "verdicts");

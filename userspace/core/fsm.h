@@ -114,6 +114,19 @@ size_t fsm_counted(const struct fsm *f);
 size_t fsm_healthy(const struct fsm *f);
 
 /* Command builders (malloc'd JSON text). */
+/* What a verdict's fencing mode (fencing.mode, recorded in the verdict)
+ * means for the decided state: how its new STOPPED entry waits. fence.h
+ * performs the modes that have a stage. Unknown or NULL: "none". */
+struct fsm_fence_mode {
+	const char *name;
+	enum fsm_fence initial;	 /* the new STOPPED entry's fence state */
+	int power_off_confirmed; /* ... and whether it counts as off (assume-off) */
+};
+const struct fsm_fence_mode *fsm_fence_mode(const char *name);
+/* Does outbox entry o wait for fencing (a STOPPED of a fencing verdict, not
+ * yet fenced, not cancelled)? */
+int fsm_fence_needed(const struct fsm_outbox *o);
+
 char *fsm_cmd_member(uint32_t id, const char *name, const char *hostname, const char *addr);
 char *fsm_cmd_verdict(uint32_t id, uint64_t at, int hold, size_t reporters);
 char *fsm_cmd_recovered(uint32_t id, uint64_t at);

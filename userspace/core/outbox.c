@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fence.h"
 #include "outbox.h"
 
 #define NS_PER_MS 1000000ULL
@@ -57,7 +56,7 @@ const struct fsm_outbox *outbox_next(struct outbox_sender *s, const struct fsm *
 		const struct outbox_attempt *a;
 
 		/* A STOPPED of a fencing verdict waits for its committed "fenced". */
-		if (o->status != OUTBOX_PENDING || fence_needed(o))
+		if (o->status != OUTBOX_PENDING || fsm_fence_needed(o))
 			continue;
 		a = outbox_attempt(s, o->id);
 		if (!a || now >= a->next_ns)

@@ -14,21 +14,29 @@ int cmd_usage(const struct cmd *c)
 
 int cmd_parse(int argc, char **argv, unsigned mask, const struct cmd *c, struct cmd_args *a)
 {
+	return cmd_parse_ex(argc, argv, mask, NULL, c, a);
+}
+
+int cmd_parse_ex(int argc, char **argv, unsigned mask, const struct cmd_option *extra,
+		 const struct cmd *c, struct cmd_args *a)
+{
 	static const struct option all[] = {
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"config-test", no_argument, NULL, OPT_CONFIG_TEST},
 		{"http-addr", required_argument, NULL, OPT_HTTP_ADDR},
 		{"json", no_argument, NULL, OPT_JSON},
-		{NULL, 0, NULL, 0},
 	};
-	struct option opts[sizeof(all) / sizeof(all[0])];
+	struct option opts[sizeof(all) / sizeof(all[0]) + CMD_OPT_MAX + 1];
 	size_t n = 0;
 	int opt;
 
 	memset(a, 0, sizeof(*a));
-	for (size_t i = 0; all[i].name; i++)
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (mask & (unsigned)all[i].val)
 			opts[n++] = all[i];
+	/* A command's own options come back as OPT_EXTRA + their index. */
+	for (int i = 0; extra && extra[i].name && i < CMD_OPT_MAX; i++)
+		opts[n++] = (struct option){extra[i].name, required_argument, NULL, OPT_EXTRA + i};
 	memset(&opts[n], 0, sizeof(opts[n]));
 	optind = 1;
 	while ((opt = getopt_long_only(argc, argv, mask & OPT_JSON ? "j" : "", opts, NULL)) != -1) {
@@ -47,6 +55,10 @@ int cmd_parse(int argc, char **argv, unsigned mask, const struct cmd *c, struct 
 			a->json = 1;
 			break;
 		default:
+			if (opt >= OPT_EXTRA && opt < OPT_EXTRA + CMD_OPT_MAX) {
+				*extra[opt - OPT_EXTRA].value = optarg;
+				break;
+			}
 			cmd_usage(c);
 			return -1;
 		}

@@ -27,6 +27,7 @@ enum cmd_opt {
 	OPT_CONFIG_TEST = 1 << 1, /* -config-test */
 	OPT_HTTP_ADDR = 1 << 2,	  /* -http-addr ADDR */
 	OPT_JSON = 1 << 3,	  /* -j, -json */
+	OPT_EXTRA = 1 << 8,	  /* cmd_parse_ex: a command's own options, from here up */
 };
 
 struct cmd_args {
@@ -41,5 +42,16 @@ struct cmd_args {
 /* Parse the options in mask (single or double dash, anywhere among the
  * operands). On an unknown option prints c's usage and returns -1; else 0. */
 int cmd_parse(int argc, char **argv, unsigned mask, const struct cmd *c, struct cmd_args *a);
+
+/* An option of one command: -NAME VALUE, its text stored in *value (left
+ * alone if the option is not given). */
+struct cmd_option {
+	const char *name;
+	const char **value;
+};
+#define CMD_OPT_MAX 8
+/* cmd_parse, and the command's own options (extra ends with a NULL name). */
+int cmd_parse_ex(int argc, char **argv, unsigned mask, const struct cmd_option *extra,
+		 const struct cmd *c, struct cmd_args *a);
 
 #endif /* VIGIL_CMDLINE_H */

@@ -15,8 +15,14 @@ enum log_level log_get_level(void);
 /* Parse "error", "warn", "info", "debug"; returns -1 if unknown. */
 int log_level_parse(const char *s);
 const char *log_level_name(enum log_level lvl);
-/* Prefix every line with an ISO-8601 time (agents) or not (CLI tools). */
+/* Prefix every line with an ISO-8601 UTC time (agents) or not (CLI tools);
+ * never in the journal, which stamps lines itself. */
 void log_set_timestamps(int on);
+/* Is stderr the journal (JOURNAL_STREAM names its device and inode)? */
+int log_stderr_is_journal(void);
+/* At start: in the journal, prefix lines with their syslog priority
+ * ("<3>" err, "<4>" warning, "<6>" info, "<7>" debug). */
+void log_init(void);
 
 void vlog(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #include <stdarg.h>

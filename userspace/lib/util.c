@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +34,28 @@ uint64_t now_mono_ns(void)
 uint64_t now_real_ns(void)
 {
 	return clock_ns(CLOCK_REALTIME);
+}
+
+void utc_format(uint64_t realtime_ns, int digits, int zulu, char *out, size_t n)
+{
+	time_t sec = (time_t)(realtime_ns / NSEC_PER_SEC);
+	unsigned long frac = (unsigned long)(realtime_ns % NSEC_PER_SEC);
+	struct tm tm;
+	int len;
+
+	if (digits < 0)
+		digits = 0;
+	if (digits > 9)
+		digits = 9;
+	for (int i = digits; i < 9; i++)
+		frac /= 10;
+	gmtime_r(&sec, &tm);
+	len = snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (len > 0 && (size_t)len < n && digits)
+		len += snprintf(out + len, n - (size_t)len, ".%0*lu", digits, frac);
+	if (len > 0 && (size_t)len < n && zulu)
+		snprintf(out + len, n - (size_t)len, "Z");
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -286,6 +310,32 @@ int dir_lock(const char *dir, long *holder)
 		/* the lock holds all the same; the pid is for messages only */
 	}
 	return fd;
+}
+
+int sched_realtime(int prio)
+{
+	struct sched_param sp = {.sched_priority = prio};
+
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp))
+		return -errno;
+	/* (on fault: thread stacks and arenas are locked as they are used, not
+	 * reserved whole) */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+		return -ENOMEM;
+	return 0;
+}
+
+void sched_thread_normal(void)
+{
+	static __thread int done;
+	struct sched_param sp = {.sched_priority = 0};
+
+	if (done)
+		return;
+	done = 1;
+	/* (on Linux, pid 0 is the calling thread) */
+	if (sched_getscheduler(0) != SCHED_OTHER)
+		sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
 }
 
 long file_read(const char *path, char *buf, size_t size)

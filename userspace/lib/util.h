@@ -18,6 +18,9 @@
 uint64_t now_mono_ns(void);
 /* CLOCK_REALTIME in ns. */
 uint64_t now_real_ns(void);
+/* CLOCK_REALTIME ns as UTC "YYYY-MM-DDTHH:MM:SS" with digits (0-9) of
+ * fraction after a '.', and a 'Z' if zulu; out should hold 32 bytes. */
+void utc_format(uint64_t realtime_ns, int digits, int zulu, char *out, size_t n);
 
 /* Standard base64 (RFC 4648, padded). encode writes a NUL-terminated string
  * into out (size >= 4 * ceil(n / 3) + 1); decode returns the byte count or -1. */
@@ -46,6 +49,14 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode);
  * open, close-on-exec), -EWOULDBLOCK with the holder's pid in *holder, or
  * -errno. */
 int dir_lock(const char *dir, long *holder);
+/* Run the calling process's threads SCHED_FIFO at priority prio (children
+ * start ordinary: SCHED_RESET_ON_FORK) with all memory locked. 0, or -errno
+ * (nothing changed, or only the scheduling if locking failed: -ENOMEM). */
+int sched_realtime(int prio);
+/* The calling thread back to ordinary scheduling, once per thread: a thread
+ * that serves others (HTTP, a blocking client) must never compete with the
+ * loop or the VMs at a real-time priority. */
+void sched_thread_normal(void);
 /* Read a file of at most size - 1 bytes into buf, NUL-terminated; its
  * length, or -errno. */
 long file_read(const char *path, char *buf, size_t size);

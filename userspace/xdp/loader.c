@@ -197,6 +197,24 @@ fail:
 	return err;
 }
 
+/* The mode the kernel runs the XDP program of ifindex in (never auto);
+ * XDP_MODE_AUTO if it cannot tell. */
+static enum xdp_mode attached_mode(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return XDP_MODE_AUTO;
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_SKB:
+		return XDP_MODE_GENERIC;
+	case XDP_ATTACHED_DRV:
+		return XDP_MODE_NATIVE;
+	default:
+		return XDP_MODE_AUTO;
+	}
+}
+
 static int link_create(struct loader *l, enum xdp_mode mode)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts);
@@ -238,9 +256,23 @@ int loader_attach(struct loader *l, const struct loader_opts *o)
 			if (bpf_link_update(fd, l->prog_fd, NULL) == 0) {
 				l->link_fd = fd;
 				l->reused_link = 1;
-				l->attached = o->mode;
-				log_info("XDP program updated in place on %s (pinned link reused)",
-					 o->ifname);
+				l->attached = attached_mode(l->ifindex);
+				log_info(
+					"XDP program updated in place on %s (pinned link reused, %s "
+					"mode)",
+					o->ifname, xdp_mode_name(l->attached));
+				/* A link keeps the mode it was made with; changing it
+				 * takes a detach, and no probe is answered until the
+				 * new link is made. */
+				if (o->mode != XDP_MODE_AUTO && l->attached != XDP_MODE_AUTO &&
+				    o->mode != l->attached)
+					log_warn(
+						"xdp_mode is %s but the pinned link on %s runs in %s "
+						"mode, and keeps it: to change it, run `vigil xdp "
+						"detach` and restart the agent in a maintenance "
+						"window (the host answers no probe in between)",
+						xdp_mode_name(o->mode), o->ifname,
+						xdp_mode_name(l->attached));
 				return 0;
 			}
 			log_warn("pinned link %s cannot be updated (%s); replacing it", path,
@@ -328,6 +360,19 @@ int loader_detach(const char *pin_dir)
 	return found ? 0 : -ENOENT;
 }
 
+int loader_link_ifindex(const char *pin_dir)
+{
+	struct bpf_link_info info;
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, PIN_LINK);
+	err = pin_info(path, &info, sizeof(info));
+	if (err)
+		return err;
+	return info.type == BPF_LINK_TYPE_XDP ? (int)info.xdp.ifindex : -EINVAL;
+}
+
 int loader_status(const char *pin_dir, struct loader_status *st)
 {
 	struct bpf_link_info info;
@@ -353,11 +398,11 @@ int loader_status(const char *pin_dir, struct loader_status *st)
 		close(pfd);
 	}
 	if (st->attached) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+		enum xdp_mode m = attached_mode(st->ifindex);
 
-		if (bpf_xdp_query(st->ifindex, 0, &q) == 0)
-			st->xdp_flags = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE
-									  : XDP_FLAGS_DRV_MODE;
+		if (m != XDP_MODE_AUTO)
+			st->xdp_flags =
+				m == XDP_MODE_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	}
 	return 0;
 }
@@ -381,14 +426,11 @@ int loader_bringup(const struct vigil_config *c, struct loader *l)
 	struct vigil_keyring kr;
 	struct loader_opts o;
 	struct vigil_self me;
+	char msg[512];
 	int err;
 
-	if (!c->interface[0]) {
-		log_err("no \"interface\" in the configuration: vigil needs the cluster interface");
-		return -1;
-	}
-	if (!c->has_key) {
-		log_err("no \"key\" in the configuration; make one with `vigil keygen`");
+	if (config_check_agent(c, "configuration", msg, sizeof(msg))) {
+		log_err("%s", msg);
 		return -1;
 	}
 	loader_opts_from_config(c, &o);

@@ -53,6 +53,10 @@ struct loader_status {
 	uint32_t xdp_flags; /* XDP_FLAGS_* of the link */
 	char prog_name[16];
 };
+/* The interface index the XDP link pinned under pin_dir is attached to: 0
+ * if it was detached (its interface deleted, `vigil xdp detach`), -ENOENT if
+ * nothing is pinned, else -errno. Two system calls. */
+int loader_link_ifindex(const char *pin_dir);
 /* What is pinned under pin_dir, without loading anything. */
 int loader_status(const char *pin_dir, struct loader_status *st);
 
