@@ -6,8 +6,8 @@
 #   1 crash a host                         -> exactly one STOPPED for it
 #   2 crash the leader's host              -> the new leader notifies, once
 #   3 leader agent killed while its request to a frozen masakari-api is in
-#     flight (Masakari takes it after the thaw)       -> the new leader's
-#                                                        resend is a duplicate: once
+#     flight (Masakari takes it after the thaw)       -> the new leader looks
+#                                                        it up, finds it: once
 #   4 masakari-api down 60 s while a host dies -> delivered after, once
 #   5 partition 2 | 3                       -> only the majority notifies, only
 #                                              about the minority hosts
@@ -95,6 +95,8 @@ restore "$L"
 vt_wait_for 20 has_leader
 L=$(vc_leader)
 mark=$(wc -l <"$VT_DIR/hv$L.log")
+declare -A mark3
+for i in 1 2 3; do mark3[$i]=$(wc -l <"$VT_DIR/hv$i.log"); done
 # A frozen masakari-api: the leader's request waits in its socket.
 vc_masakari_freeze
 vc_crash 4
@@ -106,10 +108,33 @@ if vt_wait_for 30 sending; then
 else
 	not_ok "3 leader hv$L never started sending for compute-4"
 fi
+# The entry was not created in the new leader's term: it looks it up before
+# sending. Thawed once that lookup waits too, Masakari takes the killed
+# leader's request first (it queued first), then answers the lookup.
+looking() {
+	local i
+	for i in 1 2 3; do
+		[ "$i" = "$L" ] && continue
+		tail -n +"${mark3[$i]}" "$VT_DIR/hv$i.log" |
+			grep -q "event=notify .*hostname=compute-4 kind=STOPPED .*lookup=1" && return 0
+	done
+	return 1
+}
+check "3 the new leader looks compute-4's entry up before sending it" vt_wait_for 20 looking
 vc_masakari_thaw
 check "3 a new leader delivers it" vt_wait_for 40 one_stopped compute-4
 sleep 4
 check "3 exactly one STOPPED for compute-4 ($(stopped compute-4))" test "$(stopped compute-4)" = 1
+found() {
+	local i
+	for i in 1 2 3; do
+		[ "$i" = "$L" ] && continue
+		tail -n +"${mark3[$i]}" "$VT_DIR/hv$i.log" |
+			grep -q "event=notified .*hostname=compute-4 kind=STOPPED result=found http=200 uuid=." && return 0
+	done
+	return 1
+}
+check "3 ... recorded as found by the new leader's lookup (event=notified result=found)" found
 vc_start "$L" # its host never went down: only the agent comes back
 restore 4
 

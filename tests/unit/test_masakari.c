@@ -2,8 +2,10 @@
 /*
  * test_masakari.c - the Keystone and Masakari client against a small local
  * HTTP server that injects what the real API cannot be made to do on demand:
- * slow answers, 5xx, a token rejected with 401, a catalog to search. The real
- * masakari-api is exercised by tests/net/test_consensus.sh.
+ * slow answers, 5xx, a token rejected with 401, a catalog to search, both
+ * kinds of 409, and the segments, hosts and notifications a lookup reads
+ * (with generated_time at either precision). The real masakari-api is
+ * exercised by tests/net/test_consensus.sh and test_delivery.sh.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +43,13 @@ static struct {
 	char token_seen[128];
 	char last_body[4096];
 	int token_serial;
+	/* what a lookup reads: segments sa and sb, compute-07 (host_uuid) in sb */
+	unsigned seg_status, list_status;
+	const char *host_uuid;	   /* "" : no segment has the host */
+	const char *list_for_uuid; /* GET /v1/notifications lists list_body for this host */
+	const char *list_body;
+	int seg_calls, hosts_calls, list_calls;
+	char list_query[256];
 	/* Nova's os-services (fencing's force_down) */
 	unsigned nova_list_status, nova_put_status;
 	const char *nova_list_body;
@@ -111,6 +120,44 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			srv.auth_expires, srv.port, srv.port);
 		return answer(c, 201, catalog, tok);
 	}
+	if (!strcmp(url, "/v1/segments")) {
+		srv.seg_calls++;
+		return answer(c, srv.seg_status,
+			      "{\"segments\": [{\"uuid\": \"sa\", \"name\": \"az-a\"}, "
+			      "{\"uuid\": \"sb\", \"name\": \"az-b\"}]}",
+			      NULL);
+	}
+	if (!strncmp(url, "/v1/segments/", 13)) {
+		/* Like masakari 14.0.2: ?name= is accepted and ignored; every
+		 * host of the segment comes back. */
+		srv.hosts_calls++;
+		if (!strcmp(url, "/v1/segments/sb/hosts") && *srv.host_uuid) {
+			snprintf(catalog, sizeof(catalog),
+				 "{\"hosts\": [{\"uuid\": \"h-06\", \"name\": \"compute-06\"}, "
+				 "{\"uuid\": \"%s\", \"name\": \"compute-07\", "
+				 "\"on_maintenance\": true}, {\"uuid\": \"h-08\", \"name\": "
+				 "\"compute-08\"}]}",
+				 srv.host_uuid);
+			return answer(c, 200, catalog, NULL);
+		}
+		return answer(c, 200,
+			      "{\"hosts\": [{\"uuid\": \"h-01\", \"name\": \"compute-01\"}]}",
+			      NULL);
+	}
+	if (!strcmp(url, "/v1/notifications") && !strcmp(method, "GET")) {
+		const char *h =
+			MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "source_host_uuid");
+		const char *ty = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
+		const char *since =
+			MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "generated-since");
+
+		srv.list_calls++;
+		snprintf(srv.list_query, sizeof(srv.list_query), "%s %s %s", h ? h : "",
+			 ty ? ty : "", since ? since : "");
+		if (srv.list_status != 200 || !h || strcmp(h, srv.list_for_uuid))
+			return answer(c, srv.list_status, "{\"notifications\": []}", NULL);
+		return answer(c, 200, srv.list_body, NULL);
+	}
 	if (!strcmp(url, "/v1/notifications")) {
 		srv.notif_calls++;
 		memcpy(srv.last_body, rq->body, rq->len);
@@ -165,6 +212,11 @@ static int setup(void **state)
 		"{\"notification\": {\"notification_uuid\": \"4f7c-uuid\", \"status\": \"new\"}}";
 	srv.auth_status = 201;
 	srv.auth_expires = "2999-01-01T00:00:00.000000Z";
+	srv.seg_status = 200;
+	srv.list_status = 200;
+	srv.host_uuid = "h-07";
+	srv.list_for_uuid = "h-07";
+	srv.list_body = "{\"notifications\": []}";
 	srv.nova_list_status = 200;
 	srv.nova_list_body =
 		"{\"services\": [{\"id\": \"8f1d-uuid\", \"binary\": "
@@ -281,19 +333,29 @@ static void test_classification(void **state)
 		      "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Notification "
 		      "received from host compute-07 of type COMPUTE_HOST is duplicate.\"}}",
 		      NOTIFY_DUPLICATE);
+	/* masakari 14.0.2's text, then other wordings of the same refusal */
+	expect_result(409,
+		      "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Notification "
+		      "received from host compute-07 of type 'COMPUTE_HOST' is ignored as the "
+		      "host is already under maintenance.\"}}",
+		      NOTIFY_ON_MAINTENANCE);
 	expect_result(409,
 		      "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Host compute-07 "
-		      "is already under maintenance.\"}}",
-		      NOTIFY_DUPLICATE);
+		      "is in Maintenance mode\"}}",
+		      NOTIFY_ON_MAINTENANCE);
+	/* a 409 without a message is taken as the duplicate it usually is */
+	expect_result(409, "{}", NOTIFY_DUPLICATE);
 	expect_result(400,
 		      "{\"badRequest\": {\"code\": 400, \"message\": \"Host with name "
 		      "compute-07 could not be found.\"}}",
 		      NOTIFY_HOST_UNKNOWN);
 	expect_result(400, "{\"badRequest\": {\"code\": 400, \"message\": \"Invalid input\"}}",
 		      NOTIFY_REJECTED);
+	/* A 5xx may come after Masakari stored it (its engine RPC failed). */
 	expect_result(500, "{\"computeFault\": {\"code\": 500, \"message\": \"boom\"}}",
-		      NOTIFY_RETRY);
-	expect_result(503, "not json at all", NOTIFY_RETRY);
+		      NOTIFY_UNCERTAIN);
+	expect_result(503, "not json at all", NOTIFY_UNCERTAIN);
+	expect_result(429, "{}", NOTIFY_RETRY);
 }
 
 static void test_slow_answer_times_out(void **state)
@@ -311,7 +373,8 @@ static void test_slow_answer_times_out(void **state)
 	mk_client_init(&c, &cfg);
 	notification(&n);
 	t0 = now_mono_ns();
-	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_RETRY);
+	/* The request went out: Masakari may act on it after we gave up. */
+	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_UNCERTAIN);
 	assert_true(now_mono_ns() - t0 < 1200 * NSEC_PER_MSEC);
 	assert_int_equal(r.http_status, 0);
 	assert_non_null(strstr(r.message, "imeout"));
@@ -378,6 +441,7 @@ static void test_keystone_renews_before_expiry(void **state)
 	struct mk_config cfg;
 	struct mk_client c;
 	struct mk_reply r;
+	int auth;
 
 	(void)state;
 	srv.auth_expires = "2000-01-01T00:00:00.000000Z"; /* already past */
@@ -385,8 +449,9 @@ static void test_keystone_renews_before_expiry(void **state)
 	mk_client_init(&c, &cfg);
 	notification(&n);
 	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
+	auth = srv.auth_calls;
 	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_DELIVERED);
-	assert_int_equal(srv.auth_calls, 2); /* renewed for the second send */
+	assert_int_equal(srv.auth_calls, auth + 1); /* renewed for the second send */
 }
 
 static void test_keystone_failure_is_retried(void **state)
@@ -420,6 +485,191 @@ static void test_keystone_catalog_without_masakari(void **state)
 	notification(&n);
 	assert_int_equal(mk_send(&c, &n, &r), NOTIFY_RETRY);
 	assert_non_null(strstr(r.message, "instance-ha"));
+}
+
+/* ---- finding a notification ------------------------------------------------ */
+
+/* A list of one notification of compute-07 as Masakari shows it. */
+static char list_buf[1024];
+static const char *one_listed(const char *generated_time, const char *event)
+{
+	snprintf(list_buf, sizeof(list_buf),
+		 "{\"notifications\": [{\"notification_uuid\": \"f00d-uuid\", \"status\": "
+		 "\"finished\", \"type\": \"COMPUTE_HOST\", \"source_host_uuid\": \"h-07\", "
+		 "\"generated_time\": \"%s\", \"payload\": {\"event\": \"%s\", "
+		 "\"cluster_status\": \"OFFLINE\", \"host_status\": \"NORMAL\"}}]}",
+		 generated_time, event);
+	return list_buf;
+}
+
+static int find_at(uint64_t generated_ns, const char *stored, const char *event, struct mk_reply *r)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+
+	srv.list_body = one_listed(stored, event);
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	mk_notification_init(&n, "compute-07", 1, 1, generated_ns);
+	return mk_find(&c, &n, r);
+}
+
+static void test_find_found(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	(void)state;
+	srv.list_body = one_listed("2026-11-25T06:00:00.123456", "STOPPED");
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_find(&c, &n, &r), 1);
+	assert_string_equal(r.uuid, "f00d-uuid");
+	assert_non_null(strstr(r.message, "found in Masakari"));
+	assert_non_null(strstr(r.message, "finished"));
+	/* the host resolved through the segments (az-b has it) ... */
+	assert_int_equal(srv.seg_calls, 1);
+	assert_int_equal(srv.hosts_calls, 2);
+	assert_string_equal(mk_host_segment(&c, "compute-07"), "az-b");
+	/* ... the list asked by host uuid, type, and a second before ours */
+	assert_string_equal(srv.list_query, "h-07 COMPUTE_HOST 2026-11-25T05:59:59");
+	/* a second lookup uses the cached uuid: one request */
+	assert_int_equal(mk_find(&c, &n, &r), 1);
+	assert_int_equal(srv.seg_calls, 1);
+	assert_int_equal(srv.list_calls, 2);
+	assert_int_equal(srv.notif_calls, 0); /* nothing was sent */
+}
+
+/* Masakari's database keeps microseconds (sqlite, MySQL DATETIME(6)) or
+ * whole seconds (MySQL DATETIME truncates or rounds; MariaDB truncates). */
+static void test_find_generated_time_precision(void **state)
+{
+	const uint64_t t = 1795586400123456789ULL;    /* 06:00:00.123456 */
+	const uint64_t late = 1795586400623456789ULL; /* 06:00:00.623456 */
+	struct mk_reply r;
+
+	(void)state;
+	assert_int_equal(find_at(t, "2026-11-25T06:00:00.123456", "STOPPED", &r), 1);
+	assert_int_equal(find_at(t, "2026-11-25T06:00:00.123456+00:00", "STOPPED", &r), 1);
+	assert_int_equal(find_at(t, "2026-11-25T06:00:00.000000", "STOPPED", &r), 1);
+	assert_int_equal(find_at(t, "2026-11-25T06:00:00", "STOPPED", &r), 1);
+	assert_int_equal(find_at(t, "2026-11-25T06:00:00Z", "STOPPED", &r), 1);
+	assert_int_equal(find_at(late, "2026-11-25T06:00:01.000000", "STOPPED", &r), 1);
+	/* other notifications of the host */
+	assert_int_equal(find_at(t, "2026-11-25T06:00:00.123457", "STOPPED", &r), 0);
+	assert_int_equal(find_at(t, "2026-11-25T06:00:01", "STOPPED", &r), 0); /* t rounds down */
+	assert_int_equal(find_at(t, "2026-11-25T05:59:59", "STOPPED", &r), 0);
+	assert_int_equal(find_at(t, "2026-11-25T06:00:00.123456", "STARTED", &r), 0);
+	/* the same instant written in another zone */
+	assert_int_equal(find_at(t, "2026-11-25T07:00:00.123456+01:00", "STOPPED", &r), 1);
+}
+
+static void test_find_not_found_and_errors(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	(void)state;
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_find(&c, &n, &r), 0);
+	/* the list cannot be read: cannot tell */
+	srv.list_status = 500;
+	assert_int_equal(mk_find(&c, &n, &r), -1);
+	assert_non_null(strstr(r.message, "HTTP 500"));
+	srv.list_status = 200;
+	/* the segments cannot be read: cannot tell */
+	mk_client_init(&c, &cfg);
+	srv.seg_status = 503;
+	assert_int_equal(mk_find(&c, &n, &r), -1);
+	srv.seg_status = 200;
+	/* no segment has the host: Masakari holds nothing of it */
+	srv.host_uuid = "";
+	assert_int_equal(mk_find(&c, &n, &r), 0);
+	/* nothing listens */
+	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:1/v1");
+	mk_client_init(&c, &cfg);
+	assert_int_equal(mk_find(&c, &n, &r), -1);
+	assert_non_null(strstr(r.message, "onnect"));
+	assert_int_equal(srv.notif_calls, 0);
+}
+
+/* A host deleted and added again has a new uuid: the cached one lists
+ * nothing, so the lookup resolves the host afresh before saying "not there". */
+static void test_find_host_added_again(void **state)
+{
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct mk_reply r;
+
+	(void)state;
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	assert_int_equal(mk_find(&c, &n, &r), 0); /* caches h-07 */
+	srv.host_uuid = "h-07-new";
+	srv.list_for_uuid = "h-07-new";
+	srv.list_body = one_listed("2026-11-25T06:00:00.123456", "STOPPED");
+	assert_int_equal(mk_find(&c, &n, &r), 1);
+	assert_int_equal(srv.seg_calls, 2);
+}
+
+/* The notifier's sequence (outbox_deliver) with this client. */
+struct call {
+	struct mk_client *c;
+	struct mk_notification *n;
+	struct mk_reply r;
+};
+
+static int call_find(void *ctx)
+{
+	struct call *k = ctx;
+
+	return mk_find(k->c, k->n, &k->r);
+}
+
+static enum notify_result call_send(void *ctx)
+{
+	struct call *k = ctx;
+
+	return mk_send(k->c, k->n, &k->r);
+}
+
+static void test_on_maintenance_then_lookup(void **state)
+{
+	static const struct outbox_ops ops = {call_find, call_send};
+	struct mk_notification n;
+	struct mk_config cfg;
+	struct mk_client c;
+	struct call k = {&c, &n, {0}};
+
+	(void)state;
+	fixed_cfg(&cfg);
+	mk_client_init(&c, &cfg);
+	notification(&n);
+	srv.notif_status = 409;
+	srv.notif_body = "{\"conflictingRequest\": {\"code\": 409, \"message\": \"Notification "
+			 "received from host compute-07 of type 'COMPUTE_HOST' is ignored as the "
+			 "host is already under maintenance.\"}}";
+	/* Not in Masakari: a refused second failure. */
+	assert_int_equal(outbox_deliver(&ops, &k, 0), NOTIFY_ON_MAINTENANCE);
+	assert_int_equal(srv.notif_calls, 1);
+	assert_int_equal(srv.list_calls, 1);
+	/* Our earlier send, processed: the engine set the flag. */
+	srv.list_body = one_listed("2026-11-25T06:00:00.123456", "STOPPED");
+	assert_int_equal(outbox_deliver(&ops, &k, 0), NOTIFY_FOUND);
+	assert_string_equal(k.r.uuid, "f00d-uuid");
+	/* Unsure: looked up first, found, never sent. */
+	assert_int_equal(outbox_deliver(&ops, &k, 1), NOTIFY_FOUND);
+	assert_int_equal(srv.notif_calls, 2);
 }
 
 /* ---- Nova force_down (fencing) ---------------------------------------------- */
@@ -626,6 +876,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tls_ca_and_client_certificate, tls_setup,
 						tls_teardown),
+		cmocka_unit_test_setup_teardown(test_find_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_generated_time_precision, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_find_not_found_and_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_host_added_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_on_maintenance_then_lookup, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

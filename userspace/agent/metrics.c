@@ -426,6 +426,11 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 			    (double)sv.outbox->sent_by_result[r], "result",
 			    notify_result_name((enum notify_result)r), NULL);
 	hosts_section(f, sv.fsm);
+	prom_family(f, "vigil_leadership_transfers_total", "counter",
+		    "Raft leadership this server handed over, by reason (delivery: its "
+		    "deliveries to Masakari kept failing).");
+	prom_sample(f, "vigil_leadership_transfers_total", (double)sv.outbox->transfers, "reason",
+		    "delivery", NULL);
 }
 
 int metrics_init(struct metrics *mx)

@@ -44,6 +44,9 @@ struct server {
 	uint64_t clock_warned_ns;
 	/* delivery to Masakari, while leader */
 	struct notifier notifier;
+	raft_term led_term;	       /* the term this server last led in (0: never) */
+	struct raft_transfer transfer; /* leadership handed over for delivery ... */
+	int transferring;	       /* ... and not done yet */
 	/* fencing before a STOPPED may go, while leader */
 	struct fencer fencer;
 	/* shutdown */
@@ -158,8 +161,14 @@ static void proposed(struct raft_apply *req, int status, void *result)
 
 	(void)result;
 	s->proposing = 0;
-	if (status)
+	if (status) {
 		proposal_failed(s, status);
+		return;
+	}
+	/* libraft calls this right after applying our entry: the outbox
+	 * entries it created are this leader's own, sent by nobody else. */
+	for (uint64_t id = s->fsm.created_from; id < s->fsm.next_outbox_id; id++)
+		outbox_created(&s->notifier.out, id);
 }
 
 /* The notifier's "delivered", proposed if we still lead. */
@@ -298,6 +307,52 @@ unsigned server_remove_peer(struct server *s, const char *who, char *msg, size_t
 	return 202;
 }
 
+static void transferred(struct raft_transfer *req)
+{
+	struct server *s = req->data;
+	const char *addr = NULL;
+	raft_id lid = 0;
+
+	s->transferring = 0;
+	if (s->closing)
+		return;
+	raft_leader(&s->raft, &lid, &addr);
+	if (lid != req->id)
+		log_warn("raft: leadership was not taken over by server %llu (leader now: %s); "
+			 "this server stays leader and keeps trying to deliver",
+			 (unsigned long long)req->id, addr ? addr : "none");
+}
+
+/* This leader cannot deliver (outbox_transfer_due): let the most
+ * up-to-date voter lead, which may reach Masakari where we cannot. */
+static void hand_over(struct server *s, uint64_t now)
+{
+	const struct outbox_sender *out = &s->notifier.out;
+	unsigned long long failures = out->run, secs = (now - out->run_since_ns) / NSEC_PER_SEC;
+	const struct member *to;
+	char to_name[FSM_NAME_MAX];
+	int rc;
+
+	s->transfer.data = s;
+	rc = raft_transfer(&s->raft, &s->transfer, 0, transferred);
+	outbox_transferred(&s->notifier.out, now); /* failed or not: not again for a while */
+	if (rc) {
+		log_warn(
+			"raft: cannot hand leadership over after %llu failed deliveries in %llu s: "
+			"%s",
+			failures, secs, raft_strerror(rc));
+		return;
+	}
+	s->transferring = 1;
+	to = memb_find(s->p.memb, (uint32_t)s->transfer.id);
+	if (to)
+		snprintf(to_name, sizeof(to_name), "%s", to->name);
+	else
+		snprintf(to_name, sizeof(to_name), "%llu", (unsigned long long)s->transfer.id);
+	log_event(LOG_LVL_WARN, "leader_transfer",
+		  "reason=delivery failures=%llu seconds=%llu to=%s", failures, secs, to_name);
+}
+
 static void on_decide(uv_timer_t *t)
 {
 	struct server *s = t->data;
@@ -308,6 +363,17 @@ static void on_decide(uv_timer_t *t)
 	fencer_step(&s->fencer, !s->closing && raft_state(&s->raft) == RAFT_LEADER);
 	if (s->closing || raft_state(&s->raft) != RAFT_LEADER)
 		return;
+	if (s->led_term != s->raft.current_term) {
+		/* Leader anew: earlier attempts may have been overtaken. */
+		s->led_term = s->raft.current_term;
+		outbox_lead(&s->notifier.out);
+	}
+	if (s->transferring)
+		return;
+	if (outbox_transfer_due(&s->notifier.out, now)) {
+		hand_over(s, now);
+		return;
+	}
 	if (!s->proposing) {
 		follow_membership(s);
 		cmd = verdict_left(&s->fsm, &s->reports, &s->vp, s->p.memb, now);

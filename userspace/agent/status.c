@@ -257,16 +257,17 @@ static void server_json(json_t *st, struct server *s, const struct memb *m)
 	for (size_t i = 0; i < sv.fsm->noutbox; i++) {
 		const struct fsm_outbox *o = &sv.fsm->outbox[i];
 		const struct outbox_attempt *at = outbox_attempt(sv.outbox, o->id);
-		int failed = at && at->last != NOTIFY_DELIVERED && at->last != NOTIFY_DUPLICATE;
+		int failed = at && at->tries && !notify_delivered(at->last);
 
-		json_array_append_new(ob,
-				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o}", "id",
-						(json_int_t)o->id, "hostname", o->hostname, "event",
-						o->stopped ? "STOPPED" : "STARTED", "status",
-						fsm_outbox_status_name(o->status), "uuid", o->uuid,
-						"tries", (json_int_t)(at ? at->tries : 0),
-						"last_error", failed ? at->message : "",
-						"generated_at", utc_json(o->generated_at)));
+		json_array_append_new(
+			ob, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o}", "id",
+				      (json_int_t)o->id, "hostname", o->hostname, "event",
+				      o->stopped ? "STOPPED" : "STARTED", "status",
+				      fsm_outbox_status_name(o->status), "uuid", o->uuid, "tries",
+				      (json_int_t)(at ? at->tries : 0), "last_error",
+				      failed ? at->message : "", "last_result",
+				      at && at->tries ? notify_result_name(at->last) : "",
+				      "generated_at", utc_json(o->generated_at)));
 		fence_json(json_array_get(ob, i), sv.fencer, o);
 	}
 	json_object_set_new(st, "outbox", ob);

@@ -130,9 +130,15 @@ static void print_status(json_t *st)
 			printf("\n%-4s %-24s %-8s %-10s %-9s %-5s %-27s %s\n", "Id", "Hypervisor",
 			       "Event", "Status", "Fence", "Tries", "Generated at (UTC)",
 			       "Last error");
+		/* A pending entry Masakari refuses (host on_maintenance there) reads
+		 * "refused": it waits for an operator, not for a retry. */
 		printf("%-4lld %-24s %-8s %-10s %-9s %-5lld %-27s %s\n", num(o, "id"),
-		       str(o, "hostname"), str(o, "event"), str(o, "status"), str(o, "fence"),
-		       num(o, "tries"), str(o, "generated_at"),
+		       str(o, "hostname"), str(o, "event"),
+		       !strcmp(str(o, "status"), "pending") &&
+				       !strcmp(str(o, "last_result"), "on_maintenance")
+			       ? "refused"
+			       : str(o, "status"),
+		       str(o, "fence"), num(o, "tries"), str(o, "generated_at"),
 		       *str(o, "fence_hold") ? str(o, "fence_hold")
 		       : *str(o, "fence_error") && !strcmp(str(o, "fence"), "failed")
 			       ? str(o, "fence_error")

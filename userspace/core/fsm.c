@@ -44,6 +44,7 @@ void fsm_init(struct fsm *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->next_outbox_id = 1;
+	f->created_from = 1;
 }
 
 void fsm_free(struct fsm *f)
@@ -280,6 +281,7 @@ int fsm_apply(struct fsm *f, const void *buf, size_t len)
 		return -1;
 	}
 	f->applied++;
+	f->created_from = f->next_outbox_id;
 	if (json_object_get(c, "id") && strcmp(op, "delivered") && strcmp(op, "release"))
 		h = fsm_host(f, (uint32_t)jnum(c, "id"));
 
@@ -473,6 +475,7 @@ int fsm_load(struct fsm *f, const char *text)
 			f->next_outbox_id = f->outbox[i].id + 1;
 	if (!f->next_outbox_id)
 		f->next_outbox_id = 1;
+	f->created_from = f->next_outbox_id;
 	f->verdicts = jnum(root, "verdicts");
 	f->fences = jnum(root, "fences");
 	json_array_foreach(json_object_get(root, "maint_marks"), i, v)

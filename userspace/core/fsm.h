@@ -87,9 +87,11 @@ struct fsm {
 	struct fsm_outbox *outbox;
 	size_t noutbox;
 	uint64_t next_outbox_id;
-	uint64_t applied;  /* commands applied */
-	uint64_t verdicts; /* failure verdicts recorded */
-	uint64_t fences;   /* confirmed fences recorded */
+	uint64_t created_from; /* the last command applied created outbox entries
+				* created_from .. next_outbox_id - 1 (not replicated) */
+	uint64_t applied;      /* commands applied */
+	uint64_t verdicts;     /* failure verdicts recorded */
+	uint64_t fences;       /* confirmed fences recorded */
 	struct fsm_maint_mark *maint_marks;
 	size_t nmaint_marks;
 };
