@@ -77,6 +77,61 @@ static void test_record_round_trip_and_refusals(void **state)
 	}
 }
 
+/* A body sealed with the cluster key, decoded: what shb_decode says. */
+static int decode_body(const char *body, struct shb_record *r)
+{
+	char buf[SHB_RECORD_LEN];
+
+	assert_int_equal(shb_seal(body, strlen(body), &keys, 0, buf), 0);
+	return shb_decode(buf, sizeof(buf), &keys, 77, r);
+}
+
+#define BODY(node, state)                                                                          \
+	"{\"boot\":\"b\",\"cluster\":77,\"counter\":5,\"epoch\":1,\"hostname\":\"c\","             \
+	"\"node\":\"" node "\",\"state\":\"" state "\",\"time\":1,\"v\":1}"
+
+/* Genuinely signed, but no record a vigil agent writes: a field longer than
+ * the writer's own (it was cut before, once in the middle of a character,
+ * which no JSON text can then hold), a node name with a control character. */
+static void test_record_fields_longer_than_the_writers_are_refused(void **state)
+{
+	struct shb_record r;
+
+	(void)state;
+	assert_int_equal(decode_body(BODY("hv4", "vms-stopped"), &r), 0);
+	assert_string_equal(r.node, "hv4");
+	assert_int_equal(r.counter, 5);
+	/* 63 bytes fit, 64 do not */
+	assert_int_equal(
+		decode_body(BODY("nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn",
+				 "running"),
+			    &r),
+		0);
+	assert_int_equal(strlen(r.node), 63);
+	assert_int_equal(
+		decode_body(BODY("nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn",
+				 "running"),
+			    &r),
+		-1);
+	assert_int_equal(decode_body(BODY("hv4", "vms-stopped-and-more"), &r), -1);
+	/* 14 bytes then a two-byte character: cut to 15, it would end inside it */
+	assert_int_equal(decode_body(BODY("hv4", "vms-stopped-an\\u00e9"), &r), -1);
+	assert_int_equal(decode_body(BODY("hv\\u0001", "running"), &r), -1);
+	assert_int_equal(decode_body(BODY("", "running"), &r), -1);
+	/* shb_seal refuses what a record cannot hold */
+	{
+		char buf[SHB_RECORD_LEN], big[SHB_RECORD_LEN];
+
+		assert_int_equal(shb_seal("a\nb", 3, &keys, 0, buf), -1);
+		assert_int_equal(shb_seal("{}", 2, &keys, 1, buf), -1);
+		memset(big, 'x', sizeof(big));
+		assert_int_equal(shb_seal(big, SHB_RECORD_LEN - 38, &keys, 0, buf), -1);
+		assert_int_equal(shb_seal(big, SHB_RECORD_LEN - 39, &keys, 0, buf), 0);
+		assert_int_equal(buf[SHB_RECORD_LEN - 1], '\n');
+		assert_int_equal(buf[SHB_RECORD_LEN - 2], '\n');
+	}
+}
+
 static void test_file_names(void **state)
 {
 	char n[80];
@@ -157,6 +212,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_round_trip_and_refusals),
+		cmocka_unit_test(test_record_fields_longer_than_the_writers_are_refused),
 		cmocka_unit_test(test_file_names),
 		cmocka_unit_test(test_tracker_evidence),
 	};

@@ -33,6 +33,25 @@ static void mac(const struct vigil_keyring *kr, int slot, const char *text, size
 	sodium_memzero(key, sizeof(key));
 }
 
+int shb_seal(const char *body, size_t len, const struct vigil_keyring *kr, int slot, char *out)
+{
+	uint8_t m[MAC_LEN];
+	char hex[2 * MAC_LEN + 1];
+	size_t tail = 1 + strlen(MAC_TAG) + 2 * MAC_LEN + 1; /* "\nmac=HEX\n" */
+
+	if (slot < 0 || slot >= VIGIL_KEY_SLOTS || !kr->slot[slot].valid ||
+	    memchr(body, '\n', len) || len + tail >= SHB_RECORD_LEN)
+		return -1;
+	mac(kr, slot, body, len, m);
+	sodium_bin2hex(hex, sizeof(hex), m, sizeof(m));
+	memset(out, ' ', SHB_RECORD_LEN);
+	memcpy(out, body, len);
+	snprintf(out + len, tail + 1, "\n" MAC_TAG "%s\n", hex);
+	out[len + tail] = ' '; /* (snprintf's NUL) */
+	out[SHB_RECORD_LEN - 1] = '\n';
+	return 0;
+}
+
 int shb_encode(const struct shb_record *r, const struct vigil_keyring *kr, char *out)
 {
 	json_t *j = json_pack("{s:i, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "v", 1, "cluster",
@@ -41,33 +60,25 @@ int shb_encode(const struct shb_record *r, const struct vigil_keyring *kr, char 
 			      (json_int_t)r->counter, "time", (json_int_t)r->time_ns, "state",
 			      r->state);
 	char *body = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	uint8_t m[MAC_LEN];
-	char hex[2 * MAC_LEN + 1], line[SHB_RECORD_LEN + 1]; /* +1: snprintf's NUL */
-	int w = -1;
+	int rc = body ? shb_seal(body, strlen(body), kr, 0, out) : -1;
 
 	json_decref(j);
-	if (body && kr->slot[0].valid) {
-		mac(kr, 0, body, strlen(body), m);
-		sodium_bin2hex(hex, sizeof(hex), m, sizeof(m));
-		w = snprintf(line, sizeof(line), "%s\n" MAC_TAG "%s\n", body, hex);
-		if (w > 0 && w < SHB_RECORD_LEN) {
-			memset(out, ' ', SHB_RECORD_LEN);
-			memcpy(out, line, (size_t)w);
-			out[SHB_RECORD_LEN - 1] = '\n';
-			w = 0;
-		} else {
-			w = -1;
-		}
-	}
 	free(body);
-	return w;
+	return rc;
 }
 
-static const char *jstr(json_t *o, const char *k)
+/* The string member k of o into dst: 0, or -1 if it does not fit. A record
+ * holds what its writer's own fields held, so a longer string is no record
+ * of vigil's (cut, it could end inside a character). */
+static int jcopy(char *dst, size_t size, json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
+	size_t n = s ? strlen(s) : 0;
 
-	return s ? s : "";
+	if (n >= size)
+		return -1;
+	memcpy(dst, s ? s : "", n + 1);
+	return 0;
 }
 
 int shb_decode(const char *buf, size_t len, const struct vigil_keyring *kr, uint32_t cluster_id,
@@ -103,15 +114,15 @@ int shb_decode(const char *buf, size_t len, const struct vigil_keyring *kr, uint
 	}
 	memset(r, 0, sizeof(*r));
 	r->cluster_id = (uint32_t)json_integer_value(json_object_get(j, "cluster"));
-	snprintf(r->node, sizeof(r->node), "%s", jstr(j, "node"));
-	snprintf(r->hostname, sizeof(r->hostname), "%s", jstr(j, "hostname"));
-	snprintf(r->boot_id, sizeof(r->boot_id), "%s", jstr(j, "boot"));
-	snprintf(r->state, sizeof(r->state), "%s", jstr(j, "state"));
 	r->epoch = (uint64_t)json_integer_value(json_object_get(j, "epoch"));
 	r->counter = (uint64_t)json_integer_value(json_object_get(j, "counter"));
 	r->time_ns = (uint64_t)json_integer_value(json_object_get(j, "time"));
+	ok = !jcopy(r->node, sizeof(r->node), j, "node") &&
+	     !jcopy(r->hostname, sizeof(r->hostname), j, "hostname") &&
+	     !jcopy(r->boot_id, sizeof(r->boot_id), j, "boot") &&
+	     !jcopy(r->state, sizeof(r->state), j, "state");
 	json_decref(j);
-	if (!r->node[0])
+	if (!ok || !r->node[0] || !wire_name_valid(r->node))
 		return -1;
 	return r->cluster_id == cluster_id ? 0 : -3;
 }

@@ -48,8 +48,14 @@ struct shb_record {
  * NUL-terminated), signed with the keyring's slot 0. 0, or -1 if it does
  * not fit or there is no key. */
 int shb_encode(const struct shb_record *r, const struct vigil_keyring *kr, char *out);
+/* The record of a body (one line of JSON, len bytes, no newline) as its
+ * file holds it: body, "mac=" and the MAC under the keyring's slot, padded.
+ * 0, or -1 if it does not fit, holds a newline, or the slot has no key.
+ * (shb_encode's last step; tests and the fuzzer seal bodies of their own.) */
+int shb_seal(const char *body, size_t len, const struct vigil_keyring *kr, int slot, char *out);
 /* Read a file's bytes back. 0, or -1 malformed (torn, truncated, not a
- * record), -2 no key verifies it, -3 another cluster's. */
+ * record, a field longer than its writer's, a node name wire_name_valid
+ * refuses), -2 no key verifies it, -3 another cluster's. */
 int shb_decode(const char *buf, size_t len, const struct vigil_keyring *kr, uint32_t cluster_id,
 	       struct shb_record *r);
 /* The file name of node's record (its name with anything outside
