@@ -104,6 +104,9 @@ check "1 vigil status: the entry was fenced by vms-stopped" test "$(fenced_by 4)
 check "1 vigil members on the leader: hv4's storage record says vms-stopped" sh -c \
 	"ip netns exec ${VC_NS[$L]} $VIGIL members -config ${VC_CFG[$L]} | grep '^hv4 ' | grep -q ' vms-stopped$'"
 check "1 hv4's metrics: vigil_isolated 1" test "$(vi_metric 4 vigil_isolated)" = 1
+check "1 vigil members on hv4: itself alive (vms-stopped)" test "$(vc_state 4 hv4)" = "alive (vms-stopped)"
+check "1 vigil status on hv4: isolation vms-stopped" sh -c \
+	"ip netns exec ${VC_NS[4]} $VIGIL status -config ${VC_CFG[4]} | grep -q '^isolation   vms-stopped'"
 gap4=$(vi_fed_gap 4 "$t0")
 check "1 hv4's watchdog: withheld while its response ran, fed again after (longest gap ${gap4} ms < ${VI_WD_MS})" \
 	sh -c "grep -q 'event=watchdog_stopped reason=response_running' $VT_DIR/hv4.log && grep -q 'event=watchdog_resumed' $VT_DIR/hv4.log && [ $gap4 -lt $VI_WD_MS ]"

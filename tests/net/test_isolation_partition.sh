@@ -39,7 +39,8 @@ VI_NOWD[3]=1
 VI_NOWD[4]=1
 fencing="\"fencing\": {\"mode\": \"power\", \"agent\": \"/usr/sbin/fence_ipmilan\", \"timeout_ms\": 3000,
   \"retry_min_ms\": 1000, \"retry_max_ms\": 2000,
-  \"params\": {\"ip\": \"$VT_NET.250\", \"username\": \"admin\", \"password\": \"x\"}},"
+  \"params\": {\"ip\": \"$VT_NET.250\", \"username\": \"admin\", \"password_file\": \"$VT_DIR/bmc.pass\"}},"
+(umask 077 && echo secret >"$VT_DIR/bmc.pass")
 for i in 1 2 3 4 5; do vi_write_cfgs "$i" "$fencing"; done
 for i in 1 2 3 4 5; do vi_start "$i"; done
 vt_wait_for 30 vc_converged || { not_ok "5 agents converge"; exit 1; }

@@ -21,6 +21,21 @@ const char *status_state_label(const struct member *mb)
 	return memb_state_name(mb->state);
 }
 
+/* This host's own row: alive, and cut off from its zone if it is. */
+static const char *self_label(const struct agent_view *v)
+{
+	switch (v->isolator ? v->isolator->iso.state : ISO_CONNECTED) {
+	case ISO_LOST:
+		return "alive (cut off)";
+	case ISO_ISOLATED:
+		return "alive (isolated)";
+	case ISO_VMS_STOPPED:
+		return "alive (vms-stopped)";
+	default:
+		return "alive";
+	}
+}
+
 static const char *role_name(int role)
 {
 	return role == VIGIL_ROLE_SERVER ? "server" : "client";
@@ -42,7 +57,7 @@ static json_t *member_json(const struct agent_view *v, const struct member *mb, 
 	addr_format((const struct sockaddr *)&mb->addr, addr, sizeof(addr));
 	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:b, s:f, s:f, s:f, s:I}", "name",
 			 mb->name, "id", (json_int_t)mb->id, "address", addr, "state",
-			 self ? "alive" : status_state_label(mb), "incarnation",
+			 self ? self_label(v) : status_state_label(mb), "incarnation",
 			 (json_int_t)(self ? v->memb->self.incarnation : mb->incarnation), "role",
 			 role_name(mb->role), "agent_stalled", mb->agent_stalled, "last_ack_age_ms",
 			 self || !mb->last_ack_ns ? -1.0 : (double)(t - mb->last_ack_ns) / 1e6,

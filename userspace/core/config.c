@@ -315,8 +315,8 @@ static const struct cfg_directive directives[] = {
 	     "The watchdog's timeout, set on the device (whole seconds): it resets the host this "
 	     "long after the last feed."),
 	STR("storage_heartbeat_dir", isolation.storage_dir, "",
-	    "Directory on the VMs' shared storage for the storage heartbeat (one record per "
-	    "host in <dir>/<cluster>/); empty: none."),
+	    "Directory on the VMs' shared storage, one per zone, for the storage heartbeat: each "
+	    "host writes <dir>/<node_name>.hb, servers read them all; empty: none."),
 	UINT("storage_heartbeat_interval_ms", isolation.storage_interval_ms, 100, 60000, "1000",
 	     "How often each host writes (fsync) its storage heartbeat record, and servers read "
 	     "them all."),
@@ -795,6 +795,15 @@ int config_warn(const struct vigil_config *c, const char *path)
 		log_warn("%s: \"heartbeat_interval_ms\" (%u) is not below \"agent_stall_ms\" "
 			 "(%u): peers would show this agent stalled between two beats",
 			 path, c->heartbeat_interval_ms, c->memb.agent_stall_ms);
+	/* (mode watchdog refuses it: its rule needs more) */
+	if (c->isolation.timeout_ms && c->isolation.response != ISO_RESP_NONE &&
+	    c->verdict.wait_period_ms && c->isolation.timeout_ms >= c->verdict.wait_period_ms &&
+	    ++n)
+		log_warn("%s: \"isolation_timeout_ms\" (%u) is not below \"wait_period_ms\" (%u): "
+			 "a cut-off host would run its isolation response only after the zone may "
+			 "have declared it failed; only a confirmed fence then stands between its "
+			 "VMs and their evacuation",
+			 path, c->isolation.timeout_ms, c->verdict.wait_period_ms);
 	if (c->raft.nservers == 1 && ++n)
 		log_warn("%s: one server in \"servers\": no verdict while it is down; use 3 or "
 			 "5 outside a lab",
