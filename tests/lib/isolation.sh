@@ -25,7 +25,7 @@ VI_TIMEOUT_MS=${VI_TIMEOUT_MS:-2000}  # isolation_timeout_ms
 VI_WD_MS=${VI_WD_MS:-2000}            # watchdog_timeout_ms
 VI_MARGIN_MS=${VI_MARGIN_MS:-1000}    # fencing.watchdog_margin_ms
 VI_WAIT_MS=${VI_WAIT_MS:-5000}        # wait_period_ms (>= the three above)
-VI_SHB_MS=${VI_SHB_MS:-200}           # storage_heartbeat_interval_ms
+VI_SHB_MS=${VI_SHB_MS:-1000}          # storage_heartbeat_interval_ms (the default)
 VI_CTL=$PWD/tests/lib/vm-ctl.sh
 declare -a VI_WD_PID VI_CMD VI_RESP VI_NOWD
 

@@ -858,6 +858,7 @@ static void test_watchdog_mode_waits_for_evidence(void **state)
 	assert_int_equal(fence_held(&st, &f), 1);
 	assert_non_null(strstr(fence_attempt(&st, 1)->message, "hosts in maintenance"));
 	/* A new leader still reading the records: waits, not counted as held. */
+	fence_stage_reset(&st);
 	assert_null(self_at(&st, &f, FENCE_EV_UNKNOWN, 1, 4 * NS_S));
 	assert_int_equal(fence_held(&st, &f), 0);
 	/* The record stopped advancing: dead there too; the rule decides. */
@@ -893,6 +894,43 @@ static void test_watchdog_mode_waits_for_evidence(void **state)
 	one_verdict(&f, "watchdog", 1);
 	assert_null(self_at(&st, &f, FENCE_EV_STOPPED, 1, 0));
 	fsm_free(&f);
+}
+
+/* A host whose record this leader read advancing after the wait period
+ * broke the watchdog rule (its watchdog did not reset it): a record it can
+ * no longer read -- its own reads failing, or late while its own fsync
+ * stalls -- must not let the rule count it off. Only vms-stopped, or the
+ * record seen to stop, ends the wait. */
+static void test_watchdog_mode_alive_once_waits_for_the_record(void **state)
+{
+	struct fence_config fc = {
+		.mode = FENCE_MODE_WATCHDOG, .retry_min_ms = 1, .retry_max_ms = 1};
+	static const enum fence_evidence blind[] = {FENCE_EV_UNREADABLE, FENCE_EV_UNKNOWN,
+						    FENCE_EV_NONE, FENCE_EV_NO_RECORD};
+	struct outbox_sender s;
+	struct fence_stage st;
+	char *cmd;
+	struct fsm f;
+
+	(void)state;
+	for (int stopped = 0; stopped < 2; stopped++) {
+		outbox_sender_init(&s, 500, 30000);
+		fence_stage_init(&st, &fc);
+		one_verdict(&f, "watchdog", 0);
+		assert_null(self_at(&st, &f, FENCE_EV_ISOLATED, 1, 0));
+		for (size_t i = 0; i < sizeof(blind) / sizeof(blind[0]); i++) {
+			assert_null(self_at(&st, &f, blind[i], 1, (1 + i) * NS_S));
+			assert_int_equal(fence_held(&st, &f), 1);
+			assert_non_null(strstr(fence_attempt(&st, 1)->message, "seen alive"));
+			assert_null(outbox_next(&s, &f, (1 + i) * NS_S));
+		}
+		cmd = self_at(&st, &f, stopped ? FENCE_EV_STOPPED : FENCE_EV_SILENT, 1, 9 * NS_S);
+		assert_non_null(
+			strstr(cmd, stopped ? "\"by\":\"vms-stopped\"" : "\"by\":\"watchdog\""));
+		commit(&f, cmd);
+		assert_string_equal(host_status(outbox_next(&s, &f, 9 * NS_S)), "NORMAL");
+		fsm_free(&f);
+	}
 }
 
 static void test_power_mode_takes_a_vms_stopped_record(void **state)
@@ -968,6 +1006,7 @@ int main(void)
 		cmocka_unit_test(test_host_back_before_fence_cancels),
 		cmocka_unit_test(test_held_verdict_is_not_fenced),
 		cmocka_unit_test(test_watchdog_mode_waits_for_evidence),
+		cmocka_unit_test(test_watchdog_mode_alive_once_waits_for_the_record),
 		cmocka_unit_test(test_power_mode_takes_a_vms_stopped_record),
 		cmocka_unit_test(test_the_verdicts_mode_decides),
 		cmocka_unit_test_setup_teardown(test_leader_killed_mid_fence_new_leader_finishes,

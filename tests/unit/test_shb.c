@@ -19,6 +19,7 @@
 #include "shb.h"
 
 #define MS 1000000ULL
+#define U  (10 * MS) /* test_tracker_evidence: its times, at a 1 s interval */
 
 static const struct vigil_keyring keys = {.slot = {{11, 22, 1}}};
 
@@ -161,50 +162,82 @@ static void test_tracker_evidence(void **state)
 {
 	struct shb_tracker t;
 	struct shb_record a, b;
-	uint64_t now = 1000 * MS, i;
+	uint64_t now = 1000 * U, i;
 
 	(void)state;
-	shb_tracker_init(&t, 100, now); /* stale after 4 intervals: 400 ms */
+	shb_tracker_init(&t, 1000, now); /* stale after 4 intervals: 4 s */
 	assert_int_equal(shb_evidence(NULL, "hv1", now), FENCE_EV_NONE);
 	assert_int_equal(shb_evidence(&t, "hv1", now), FENCE_EV_UNKNOWN);
 	/* hv1 writes every 100 ms; hv2's record is there but never changes. */
 	b = rec("hv2", 7, "isolated");
 	for (i = 1; i <= 3; i++) {
 		a = rec("hv1", i, "running");
-		scan(&t, now + i * 100 * MS, &a, &b);
+		scan(&t, now + i * 100 * U, &a, &b);
 	}
-	now += 300 * MS;
+	now += 300 * U;
 	assert_int_equal(shb_evidence(&t, "hv1", now), FENCE_EV_RUNNING);
 	/* Never seen to change: unknown while young ... */
 	assert_int_equal(shb_evidence(&t, "hv2", now), FENCE_EV_UNKNOWN);
 	assert_int_equal(shb_evidence(&t, "hv9", now), FENCE_EV_UNKNOWN);
 	for (i = 4; i <= 8; i++) {
 		a = rec("hv1", i, i < 6 ? "isolated" : "vms-stopped");
-		scan(&t, 1000 * MS + i * 100 * MS, &a, &b);
+		scan(&t, 1000 * U + i * 100 * U, &a, &b);
 		if (i == 5)
-			assert_int_equal(shb_evidence(&t, "hv1", 1500 * MS), FENCE_EV_ISOLATED);
+			assert_int_equal(shb_evidence(&t, "hv1", 1500 * U), FENCE_EV_ISOLATED);
 	}
-	now = 1800 * MS;
+	now = 1800 * U;
 	assert_int_equal(shb_evidence(&t, "hv1", now), FENCE_EV_STOPPED);
 	/* ... silent once watched longer than the stale time; nobody: no record. */
 	assert_int_equal(shb_evidence(&t, "hv2", now), FENCE_EV_SILENT);
 	assert_int_equal(shb_evidence(&t, "hv9", now), FENCE_EV_NO_RECORD);
-	/* hv1 stops writing (its agent, or host, died): silent after 400 ms,
+	/* hv1 stops writing (its agent, or host, died): silent after 4 s,
 	 * whatever its last record says. */
 	for (i = 9; i <= 12; i++)
-		scan(&t, 1000 * MS + i * 100 * MS, &a, &b);
-	assert_int_equal(shb_evidence(&t, "hv1", 2200 * MS), FENCE_EV_STOPPED);
-	scan(&t, 2300 * MS, &a, &b);
-	assert_int_equal(shb_evidence(&t, "hv1", 2300 * MS), FENCE_EV_SILENT);
+		scan(&t, 1000 * U + i * 100 * U, &a, &b);
+	assert_int_equal(shb_evidence(&t, "hv1", 2200 * U), FENCE_EV_STOPPED);
+	scan(&t, 2300 * U, &a, &b);
+	assert_int_equal(shb_evidence(&t, "hv1", 2300 * U), FENCE_EV_SILENT);
 	/* A reboot (same counter, new boot id) is a change. */
 	a.boot_id[0] = 'X';
-	scan(&t, 2400 * MS, &a, &b);
-	assert_int_equal(shb_evidence(&t, "hv1", 2400 * MS), FENCE_EV_STOPPED);
-	/* The directory unreadable: no scan for longer than the stale time. */
+	scan(&t, 2400 * U, &a, &b);
+	assert_int_equal(shb_evidence(&t, "hv1", 2400 * U), FENCE_EV_STOPPED);
+	/* The directory unreadable: a scan failed, none worked for longer than
+	 * the stale time. */
 	shb_tracker_failed(&t);
-	assert_int_equal(shb_evidence(&t, "hv1", 2700 * MS), FENCE_EV_STOPPED);
-	assert_int_equal(shb_evidence(&t, "hv1", 2801 * MS), FENCE_EV_UNREADABLE);
+	assert_int_equal(shb_evidence(&t, "hv1", 2700 * U), FENCE_EV_STOPPED);
+	assert_int_equal(shb_evidence(&t, "hv1", 2801 * U), FENCE_EV_UNREADABLE);
 	assert_int_equal(t.scans_failed, 1);
+	shb_tracker_free(&t);
+}
+
+/* A scan that is late (the reader's thread slow, or hung on the mount) is
+ * no evidence either way: unknown, never unreadable, which mode watchdog
+ * would read as "no record to hold it". Only a failed scan is. The stale
+ * time has a floor, for a storage whose fsync stalls for a second. */
+static void test_tracker_late_reads_tell_nothing(void **state)
+{
+	struct shb_tracker t;
+	struct shb_record a = rec("hv1", 1, "isolated");
+
+	(void)state;
+	assert_int_equal(shb_stale_ns(100), 2000 * MS);
+	assert_int_equal(shb_stale_ns(1000), 4000 * MS);
+	shb_tracker_init(&t, 100, 0);
+	scan(&t, 100 * MS, &a, NULL);
+	a.counter++;
+	scan(&t, 200 * MS, &a, NULL);
+	assert_int_equal(shb_evidence(&t, "hv1", 1000 * MS), FENCE_EV_ISOLATED);
+	/* no scan since 200 ms, none failed: late, unknown */
+	assert_int_equal(shb_evidence(&t, "hv1", 2300 * MS), FENCE_EV_UNKNOWN);
+	assert_int_equal(shb_evidence(&t, "hv1", 60000 * MS), FENCE_EV_UNKNOWN);
+	/* one failed: unreadable */
+	shb_tracker_failed(&t);
+	assert_int_equal(shb_evidence(&t, "hv1", 2300 * MS), FENCE_EV_UNREADABLE);
+	/* a scan works again: the record is judged again */
+	a.counter++;
+	scan(&t, 2400 * MS, &a, NULL);
+	assert_int_equal(shb_evidence(&t, "hv1", 2400 * MS), FENCE_EV_ISOLATED);
+	assert_int_equal(t.failing, 0);
 	shb_tracker_free(&t);
 }
 
@@ -215,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_record_fields_longer_than_the_writers_are_refused),
 		cmocka_unit_test(test_file_names),
 		cmocka_unit_test(test_tracker_evidence),
+		cmocka_unit_test(test_tracker_late_reads_tell_nothing),
 	};
 
 	if (sodium_init() < 0)

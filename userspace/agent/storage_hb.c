@@ -29,20 +29,26 @@ struct storage_hb {
 	uv_timer_t timer;
 	struct shb_tracker tracker; /* servers */
 	int healthy;		    /* as last said (an event on each change) */
-	/* between the thread and the loop, under lock */
+	int read_stuck;		    /* as last said */
+	/* between the threads and the loop, under lock */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t wcond, rcond; /* wake the writer, the reader */
+	int stop;		     /* end */
+	/* ... the writer's */
 	char state[16];	     /* what the next record says */
-	int wake, stop;	     /* write now; end */
-	uint64_t busy_ns;    /* I/O under way since (0: idle) */
+	int wake;	     /* write now */
+	uint64_t busy_ns;    /* a write under way since (0: idle) */
 	uint64_t last_ok_ns; /* the last record written and synced */
 	uint64_t writes_ok, writes_failed, counter;
-	int error;		 /* errno of the last failed write (0: it worked) */
+	int error; /* errno of the last failed write (0: it worked) */
+	/* ... the reader's: its own thread, so a slow fsync of our own record
+	 * never makes the others' records look late */
+	uint64_t read_busy_ns;	 /* a scan under way since (0: idle) */
 	struct shb_record *scan; /* a finished scan not yet taken by the loop */
 	size_t nscan;
 	uint64_t scan_bad, scan_ns;
 	int scan_ready, scan_failed;
-	pthread_t thread;
+	pthread_t writer, reader_thread;
 };
 
 /* ---- on the thread -------------------------------------------------------------------- */
@@ -120,19 +126,31 @@ static int scan(struct storage_hb *h, struct shb_record **out, size_t *n, uint64
 	return 0;
 }
 
-static void *thread_main(void *arg)
+/* Wait on cond until the interval from now passed, or stop (or *wake). */
+static void pause_interval(struct storage_hb *h, pthread_cond_t *cond, const int *wake)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(h->interval_ns / NSEC_PER_SEC);
+	until.tv_nsec += (long)(h->interval_ns % NSEC_PER_SEC);
+	if (until.tv_nsec >= (long)NSEC_PER_SEC) {
+		until.tv_sec++;
+		until.tv_nsec -= (long)NSEC_PER_SEC;
+	}
+	while (!h->stop && !(wake && *wake) &&
+	       pthread_cond_timedwait(cond, &h->lock, &until) != ETIMEDOUT)
+		;
+}
+
+static void *writer_main(void *arg)
 {
 	struct storage_hb *h = arg;
 	struct shb_record r;
+	int rc;
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stop) {
-		struct shb_record *recs = NULL;
-		struct timespec until;
-		uint64_t bad = 0;
-		size_t n = 0;
-		int rc, src = 0;
-
 		r = h->self;
 		r.counter = ++h->counter;
 		r.time_ns = now_real_ns();
@@ -142,8 +160,6 @@ static void *thread_main(void *arg)
 		pthread_mutex_unlock(&h->lock);
 
 		rc = write_record(h, &r);
-		if (h->reader)
-			src = scan(h, &recs, &n, &bad);
 
 		pthread_mutex_lock(&h->lock);
 		h->busy_ns = 0;
@@ -155,25 +171,38 @@ static void *thread_main(void *arg)
 			h->error = 0;
 			h->last_ok_ns = now_mono_ns();
 		}
-		if (h->reader) {
-			free(h->scan); /* a scan the loop never took is superseded */
-			h->scan = recs;
-			h->nscan = n;
-			h->scan_bad = bad;
-			h->scan_ns = now_mono_ns();
-			h->scan_ready = !src;
-			h->scan_failed = !!src;
-		}
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)(h->interval_ns / NSEC_PER_SEC);
-		until.tv_nsec += (long)(h->interval_ns % NSEC_PER_SEC);
-		if (until.tv_nsec >= (long)NSEC_PER_SEC) {
-			until.tv_sec++;
-			until.tv_nsec -= (long)NSEC_PER_SEC;
-		}
-		while (!h->stop && !h->wake &&
-		       pthread_cond_timedwait(&h->cond, &h->lock, &until) != ETIMEDOUT)
-			;
+		pause_interval(h, &h->wcond, &h->wake);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static void *reader_main(void *arg)
+{
+	struct storage_hb *h = arg;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stop) {
+		struct shb_record *recs = NULL;
+		uint64_t bad = 0;
+		size_t n = 0;
+		int src;
+
+		h->read_busy_ns = now_mono_ns();
+		pthread_mutex_unlock(&h->lock);
+
+		src = scan(h, &recs, &n, &bad);
+
+		pthread_mutex_lock(&h->lock);
+		h->read_busy_ns = 0;
+		free(h->scan); /* a scan the loop never took is superseded */
+		h->scan = recs;
+		h->nscan = n;
+		h->scan_bad = bad;
+		h->scan_ns = now_mono_ns();
+		h->scan_ready = !src;
+		h->scan_failed = !!src;
+		pause_interval(h, &h->rcond, NULL);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return NULL;
@@ -188,7 +217,7 @@ static void on_timer(uv_timer_t *t)
 	struct shb_record *recs = NULL;
 	size_t n = 0;
 	uint64_t bad = 0, scan_ns = 0;
-	int ready, failed, healthy, error;
+	int ready, failed, healthy, error, read_stuck;
 
 	pthread_mutex_lock(&h->lock);
 	ready = h->scan_ready;
@@ -205,6 +234,7 @@ static void on_timer(uv_timer_t *t)
 	healthy = h->last_ok_ns && now - h->last_ok_ns <= h->stale_ns &&
 		  !(h->busy_ns && now - h->busy_ns > h->stale_ns);
 	error = h->error;
+	read_stuck = h->read_busy_ns && now - h->read_busy_ns > h->stale_ns;
 	pthread_mutex_unlock(&h->lock);
 
 	if (ready)
@@ -212,6 +242,16 @@ static void on_timer(uv_timer_t *t)
 	else if (failed)
 		shb_tracker_failed(&h->tracker);
 	free(recs);
+	if (read_stuck != h->read_stuck) {
+		h->read_stuck = read_stuck;
+		if (read_stuck)
+			log_warn("storage heartbeat: reading %s has not returned for %llu ms: no "
+				 "host's record is judged meanwhile (a failed host waits for it in "
+				 "mode watchdog)",
+				 h->dir, (unsigned long long)(h->stale_ns / NSEC_PER_MSEC));
+		else
+			log_info("storage heartbeat: reading %s again", h->dir);
+	}
 	if (healthy != h->healthy) {
 		h->healthy = healthy;
 		if (healthy)
@@ -225,6 +265,31 @@ static void on_timer(uv_timer_t *t)
 				"on the network alone, as before",
 				h->path, error ? strerror(error) : "the write has not returned");
 	}
+}
+
+/* Stop the threads and wait for them 2 s: 0, or -1 if one is stuck in I/O
+ * (on a hung mount), which is then left behind, detached, with h. */
+static int join_threads(struct storage_hb *h)
+{
+	struct timespec until;
+	int stuck = 0;
+
+	pthread_mutex_lock(&h->lock);
+	h->stop = 1;
+	pthread_cond_signal(&h->wcond);
+	pthread_cond_signal(&h->rcond);
+	pthread_mutex_unlock(&h->lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	if (pthread_timedjoin_np(h->writer, NULL, &until)) {
+		pthread_detach(h->writer);
+		stuck = 1;
+	}
+	if (h->reader && pthread_timedjoin_np(h->reader_thread, NULL, &until)) {
+		pthread_detach(h->reader_thread);
+		stuck = 1;
+	}
+	return stuck ? -1 : 0;
 }
 
 struct storage_hb *storage_hb_start(const struct storage_hb_params *p)
@@ -242,7 +307,7 @@ struct storage_hb *storage_hb_start(const struct storage_hb_params *p)
 	shb_file_name(p->node, file, sizeof(file));
 	snprintf(h->path, sizeof(h->path), "%s/%s", h->dir, file);
 	h->interval_ns = (uint64_t)p->interval_ms * NSEC_PER_MSEC;
-	h->stale_ns = SHB_STALE_ROUNDS * h->interval_ns;
+	h->stale_ns = shb_stale_ns(p->interval_ms);
 	h->reader = p->reader;
 	h->keys = *p->keys;
 	h->self.cluster_id = p->cluster_id;
@@ -256,11 +321,19 @@ struct storage_hb *storage_hb_start(const struct storage_hb_params *p)
 	h->healthy = 1; /* said only once it fails */
 	shb_tracker_init(&h->tracker, p->interval_ms, now_mono_ns());
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->cond, NULL);
+	pthread_cond_init(&h->wcond, NULL);
+	pthread_cond_init(&h->rcond, NULL);
 	h->last_ok_ns = now_mono_ns(); /* the first write has its stale time to succeed */
-	if (pthread_create(&h->thread, NULL, thread_main, h)) {
+	if (pthread_create(&h->writer, NULL, writer_main, h)) {
 		log_err("storage heartbeat: cannot start its thread");
 		free(h);
+		return NULL;
+	}
+	if (h->reader && pthread_create(&h->reader_thread, NULL, reader_main, h)) {
+		log_err("storage heartbeat: cannot start its reading thread");
+		h->reader = 0;
+		if (!join_threads(h))
+			free(h); /* (else left to the writer, stuck in I/O) */
 		return NULL;
 	}
 	uv_timer_init(p->loop, &h->timer);
@@ -279,7 +352,7 @@ void storage_hb_set_state(struct storage_hb *h, const char *state)
 	if (strcmp(h->state, state)) {
 		snprintf(h->state, sizeof(h->state), "%s", state);
 		h->wake = 1;
-		pthread_cond_signal(&h->cond);
+		pthread_cond_signal(&h->wcond);
 	}
 	pthread_mutex_unlock(&h->lock);
 }
@@ -320,22 +393,12 @@ static void timer_closed(uv_handle_t *t)
 
 void storage_hb_stop(struct storage_hb *h)
 {
-	struct timespec until;
-
 	if (!h)
 		return;
 	uv_timer_stop(&h->timer);
-	pthread_mutex_lock(&h->lock);
-	h->stop = 1;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
-	if (pthread_timedjoin_np(h->thread, NULL, &until)) {
+	if (join_threads(h)) {
 		/* Stuck in I/O on a hung mount: leave it (and what it uses) be. */
-		log_warn("storage heartbeat: its thread is stuck in I/O on %s; left behind",
-			 h->dir);
-		pthread_detach(h->thread);
+		log_warn("storage heartbeat: a thread is stuck in I/O on %s; left behind", h->dir);
 		return;
 	}
 	uv_close((uv_handle_t *)&h->timer, timer_closed);

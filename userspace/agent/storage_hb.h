@@ -4,9 +4,11 @@
  * are core/shb.c): a thread of its own writes this host's record
  * every interval (open, one write, fdatasync, close: an NFS mount that
  * hangs hangs this thread, never the event loop that judges isolation and
- * feeds the watchdog) and, on a server, reads every record. The loop takes
- * its results every interval: the tracker's reads, and whether this host's
- * own writes still succeed (an alert, never an isolation).
+ * feeds the watchdog) and, on a server, another reads every record (so a
+ * slow fsync of our own record never makes the others' look late). The
+ * loop takes their results every interval: the tracker's reads, and
+ * whether this host's own writes still succeed (an alert, never an
+ * isolation).
  */
 #ifndef VIGIL_AGENT_STORAGE_HB_H
 #define VIGIL_AGENT_STORAGE_HB_H
@@ -36,7 +38,7 @@ struct storage_hb;
 struct storage_hb *storage_hb_start(const struct storage_hb_params *p);
 /* The state the next record says (iso_record_state); a change is written at once. */
 void storage_hb_set_state(struct storage_hb *h, const char *state);
-/* Stop the thread (one that hangs in I/O is left behind, detached). */
+/* Stop the threads (one that hangs in I/O is left behind, detached). */
 void storage_hb_stop(struct storage_hb *h);
 /* The servers' tracker (NULL on a client, or without a storage heartbeat). */
 const struct shb_tracker *storage_hb_tracker(const struct storage_hb *h);

@@ -704,12 +704,18 @@ char *fence_answer(struct fence_stage *s, const struct fsm *f, const struct fenc
 
 /* a->held: evidence + 1, or this: hosts in maintenance may still reach it */
 #define HELD_NOT_CUT_OFF (FENCE_EVIDENCES + 1)
+#define HELD_ALIVE_SEEN	 (FENCE_EVIDENCES + 2)
 
 static const char *hold_reason(int held)
 {
 	if (held == HELD_NOT_CUT_OFF)
 		return "not cut off from a majority of all hosts (hosts in maintenance count "
 		       "there): its own judgement may keep its VMs running";
+	if (held == HELD_ALIVE_SEEN)
+		return "seen alive on the storage side after the wait period (its heartbeat "
+		       "record advanced without vms-stopped: its watchdog did not reset it), and "
+		       "its record cannot be read now; no NORMAL until it records vms-stopped or "
+		       "its record is seen to stop";
 	switch (held - 1) {
 	case FENCE_EV_RUNNING:
 		return "alive on the storage side: its heartbeat record advances and says "
@@ -735,7 +741,7 @@ char *fence_self(struct fence_stage *s, const struct fsm *f, const struct fence_
 		enum fence_evidence ev;
 		struct fence_attempt *a;
 		const char *by;
-		int cut, held;
+		int cut, held, alive;
 
 		if (!fsm_fence_needed(o) || !m->self || !(a = attempt_for(s, o->id, now)))
 			continue;
@@ -743,7 +749,13 @@ char *fence_self(struct fence_stage *s, const struct fsm *f, const struct fence_
 			continue; /* "fenced" proposed: let it commit */
 		ev = env && env->evidence ? env->evidence(env->ctx, o, now) : FENCE_EV_NONE;
 		cut = env && env->cut_off ? env->cut_off(env->ctx, o->host_id, now) : 1;
+		alive = ev == FENCE_EV_RUNNING || ev == FENCE_EV_ISOLATED;
+		a->alive_seen |= alive;
 		by = m->self(ev, cut);
+		/* A host seen alive after the wait period broke the watchdog rule:
+		 * the rule alone no longer proves it off, only its record does. */
+		if (by && a->alive_seen && ev != FENCE_EV_STOPPED && ev != FENCE_EV_SILENT)
+			by = NULL;
 		if (by) {
 			a->phase = FENCE_PH_FENCED;
 			a->next_ns = now + FENCE_COMMIT_WAIT_NS;
@@ -757,10 +769,12 @@ char *fence_self(struct fence_stage *s, const struct fsm *f, const struct fence_
 		}
 		if (m->op)
 			continue; /* the fence agent's calls go on (fence_next) */
-		held = !cut && ev != FENCE_EV_UNKNOWN && ev != FENCE_EV_RUNNING &&
-				       ev != FENCE_EV_ISOLATED
-			       ? HELD_NOT_CUT_OFF
-			       : (int)ev + 1;
+		if (!cut && ev != FENCE_EV_UNKNOWN && !alive)
+			held = HELD_NOT_CUT_OFF;
+		else if (a->alive_seen && !alive)
+			held = HELD_ALIVE_SEEN;
+		else
+			held = (int)ev + 1;
 		if (held != a->held) {
 			a->held = held;
 			snprintf(a->message, sizeof(a->message), "%s", hold_reason(held));
@@ -787,7 +801,7 @@ size_t fence_held(const struct fence_stage *s, const struct fsm *f)
 
 		n += o && fsm_fence_needed(o) &&
 		     (h == FENCE_EV_RUNNING + 1 || h == FENCE_EV_ISOLATED + 1 ||
-		      h == HELD_NOT_CUT_OFF);
+		      h == HELD_NOT_CUT_OFF || h == HELD_ALIVE_SEEN);
 	}
 	return n;
 }

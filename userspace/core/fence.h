@@ -203,6 +203,7 @@ struct fence_attempt {
 	enum fence_result last;	   /* the last call's result */
 	char message[256];	   /* why the last round failed, for status and logs */
 	int held;		   /* self-fence evidence not enough: enum fence_evidence + 1 */
+	int alive_seen;		   /* its record was read advancing without vms-stopped */
 };
 
 /* One call for the runner to make. */
@@ -264,7 +265,10 @@ struct fence_env {
  * record gone silent, or none to read) gets its "fenced" command (malloc'd,
  * with by=...); NULL if none. An entry whose evidence is not enough is held,
  * said once per reason (event fence_hold) and shown in its attempt's
- * message. */
+ * message. Once this leader read a host's record advancing without
+ * "vms-stopped" (alive after the wait period: its watchdog did not reset
+ * it), only "vms-stopped" or a record seen to stop ends the wait: a record
+ * it can no longer read does not. */
 char *fence_self(struct fence_stage *s, const struct fsm *f, const struct fence_env *env,
 		 uint64_t now, uint64_t now_real);
 /* Entries of mode watchdog held now because their host is alive on the

@@ -138,12 +138,20 @@ void shb_file_name(const char *node, char *out, size_t n)
 
 /* ---- tracker ------------------------------------------------------------------------------- */
 
+uint64_t shb_stale_ns(uint32_t interval_ms)
+{
+	/* written every interval and read every interval: a live writer is
+	 * seen to change at least every two; four leave room for jitter, and
+	 * the floor for a storage whose fsync stalls under load */
+	uint64_t ms = (uint64_t)SHB_STALE_ROUNDS * interval_ms;
+
+	return (ms > SHB_STALE_MIN_MS ? ms : SHB_STALE_MIN_MS) * NS_PER_MS;
+}
+
 void shb_tracker_init(struct shb_tracker *t, uint32_t interval_ms, uint64_t now)
 {
 	memset(t, 0, sizeof(*t));
-	/* written every interval and read every interval: a live writer is
-	 * seen to change at least every two; four leave room for jitter */
-	t->stale_ns = (uint64_t)SHB_STALE_ROUNDS * interval_ms * NS_PER_MS;
+	t->stale_ns = shb_stale_ns(interval_ms);
 	t->started_ns = now;
 }
 
@@ -173,6 +181,7 @@ void shb_tracker_scan(struct shb_tracker *t, const struct shb_record *recs, size
 {
 	t->scans_ok++;
 	t->scan_ok_ns = now;
+	t->failing = 0;
 	t->bad_records += bad;
 	for (size_t i = 0; i < n; i++) {
 		struct shb_host *h = (struct shb_host *)shb_tracker_host(t, recs[i].node);
@@ -197,6 +206,7 @@ void shb_tracker_scan(struct shb_tracker *t, const struct shb_record *recs, size
 void shb_tracker_failed(struct shb_tracker *t)
 {
 	t->scans_failed++;
+	t->failing = 1;
 }
 
 /* Was "when" longer than the stale time before now? */
@@ -212,7 +222,8 @@ enum fence_evidence shb_evidence(const struct shb_tracker *t, const char *node, 
 	if (!t)
 		return FENCE_EV_NONE;
 	if (!t->scan_ok_ns || older(t, t->scan_ok_ns, now))
-		return older(t, t->started_ns, now) ? FENCE_EV_UNREADABLE : FENCE_EV_UNKNOWN;
+		return t->failing && older(t, t->started_ns, now) ? FENCE_EV_UNREADABLE
+								  : FENCE_EV_UNKNOWN;
 	h = shb_tracker_host(t, node);
 	if (!h)
 		return older(t, t->started_ns, now) ? FENCE_EV_NO_RECORD : FENCE_EV_UNKNOWN;

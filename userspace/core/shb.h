@@ -31,7 +31,8 @@
 #define SHB_RECORD_LEN	 512
 #define SHB_NAME_MAX	 64
 #define SHB_SUFFIX	 ".hb"
-#define SHB_STALE_ROUNDS 4 /* unchanged this many intervals: stopped advancing */
+#define SHB_STALE_ROUNDS 4    /* unchanged this many intervals: stopped advancing ... */
+#define SHB_STALE_MIN_MS 2000 /* ... and at least this long (an fsync may take a second) */
 
 struct shb_record {
 	uint32_t cluster_id;
@@ -71,14 +72,19 @@ struct shb_host {
 	uint64_t read_ns;      /* last read that found it */
 };
 
+/* The stale time of an interval: a record unchanged this long has stopped
+ * advancing; a writer whose writes have not returned this long is stuck. */
+uint64_t shb_stale_ns(uint32_t interval_ms);
+
 struct shb_tracker {
 	/* configuration */
-	uint64_t stale_ns; /* unchanged this long: stopped advancing */
+	uint64_t stale_ns; /* unchanged this long: stopped advancing (shb_stale_ns) */
 	/* state */
 	struct shb_host *hosts;
 	size_t n;
 	uint64_t started_ns; /* watched since */
 	uint64_t scan_ok_ns; /* the last scan of the directory that worked */
+	int failing;	     /* a scan failed since that one */
 	/* counters */
 	uint64_t scans_ok, scans_failed, bad_records;
 };
@@ -88,11 +94,14 @@ void shb_tracker_free(struct shb_tracker *t);
 /* A scan of the directory read these records (each valid), at now. */
 void shb_tracker_scan(struct shb_tracker *t, const struct shb_record *recs, size_t n, uint64_t bad,
 		      uint64_t now);
-/* A scan failed (the directory unreadable, or the scan did not finish). */
+/* A scan failed: the directory could not be read. (A scan that is late
+ * or hangs is no failure: it tells nothing, either way.) */
 void shb_tracker_failed(struct shb_tracker *t);
 /* The host's record, or NULL. */
 const struct shb_host *shb_tracker_host(const struct shb_tracker *t, const char *node);
-/* What the records say of node at now (NULL tracker: no storage heartbeat). */
+/* What the records say of node at now (NULL tracker: no storage heartbeat).
+ * No scan worked within the stale time: unreadable if one failed since,
+ * else unknown (reads late or hung, or not watched long enough yet). */
 enum fence_evidence shb_evidence(const struct shb_tracker *t, const char *node, uint64_t now);
 
 #endif /* VIGIL_SHB_H */
