@@ -10,6 +10,7 @@
 #include "fence.h"
 #include "fsm.h"
 #include "log.h"
+#include "util.h"
 
 #define NS_PER_MS 1000000ULL
 
@@ -19,15 +20,12 @@ static const char *const mode_names[] = {"auto", "power", "none", "assume-off", 
 
 const char *fence_mode_name(int mode)
 {
-	return mode >= 0 && mode <= FENCE_MODE_WATCHDOG ? mode_names[mode] : "?";
+	return name_at(mode_names, ARRAY_SIZE(mode_names), mode);
 }
 
 int fence_mode_parse(const char *s)
 {
-	for (int i = 0; i <= FENCE_MODE_WATCHDOG; i++)
-		if (!strcmp(s, mode_names[i]))
-			return i;
-	return -1;
+	return name_index(mode_names, ARRAY_SIZE(mode_names), s);
 }
 
 const char *fence_op_name(enum fence_op op)
@@ -481,10 +479,11 @@ static const struct fence_mode modes[] = {
 
 const char *fence_evidence_name(enum fence_evidence e)
 {
-	static const char *const n[] = {"none",	   "unreadable", "no_record",	"unknown",
-					"running", "isolated",	 "vms-stopped", "silent"};
+	static const char *const n[FENCE_EVIDENCES] = {"none",	      "unreadable", "no_record",
+						       "unknown",     "running",    "isolated",
+						       "vms-stopped", "silent"};
 
-	return (unsigned)e < FENCE_EVIDENCES ? n[e] : "?";
+	return name_at(n, ARRAY_SIZE(n), (int)e);
 }
 
 const struct fence_mode *fence_mode_get(const char *name)

@@ -5,6 +5,7 @@
 
 #include "isolation.h"
 #include "log.h"
+#include "util.h"
 
 #define NS_PER_MS 1000000ULL
 
@@ -14,15 +15,12 @@ static const char *const response_names[] = {"none", "command", "virsh-destroy",
 
 const char *iso_response_name(int r)
 {
-	return r >= 0 && r <= ISO_RESP_RESET ? response_names[r] : "?";
+	return name_at(response_names, ARRAY_SIZE(response_names), r);
 }
 
 int iso_response_parse(const char *s)
 {
-	for (int i = 0; i <= ISO_RESP_RESET; i++)
-		if (!strcmp(s, response_names[i]))
-			return i;
-	return -1;
+	return name_index(response_names, ARRAY_SIZE(response_names), s);
 }
 
 int isolation_config_finish(const struct isolation_config *c, const struct fence_config *f,
@@ -98,7 +96,7 @@ const char *iso_state_name(enum iso_state s)
 {
 	static const char *const n[] = {"connected", "lost", "isolated", "vms-stopped"};
 
-	return (unsigned)s <= ISO_VMS_STOPPED ? n[s] : "?";
+	return name_at(n, ARRAY_SIZE(n), (int)s);
 }
 
 const char *iso_record_state(enum iso_state s)
