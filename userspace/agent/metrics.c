@@ -336,6 +336,11 @@ static void storage_hosts_section(FILE *f, const struct server_view *sv)
 		    (double)fence_held(&sv->fencer->stage, sv->fsm));
 	if (!sv->storage)
 		return;
+	prom_metric(f, "vigil_storage_records_refused_total", "counter",
+		    "Storage heartbeat records this server refused: torn, altered, signed with a "
+		    "key it does not hold, or not a record (another zone's are ignored, not "
+		    "counted).",
+		    (double)sv->storage->bad_records);
 	prom_family(f, "vigil_storage_hosts", "gauge",
 		    "Decided hosts by what their storage heartbeat says (isolated: alive on the "
 		    "storage, cut off from the cluster).");
