@@ -14,6 +14,8 @@
 #                              (VI_* below), the command response VI_CMD[I]
 #                              (vm-ctl.sh's stop by default; hang, fail), and JSON
 #   vi_start I                 hv I's watchdog emulator (if not running), then its agent
+#   vi_up N                    hv1..hvN started, converged, a leader, every record written
+#   vi_fencing_watchdog / vi_fencing_no_bmc   a "fencing" section for vi_write_cfgs
 #   vi_fake_virsh I            a virsh for hv I's agent that acts on its VM stand-ins
 #   vi_normal I / vi_stopped I [STATUS]   Masakari's STOPPED (NORMAL) for compute-I
 #   vi_evacuate I TO           "Masakari evacuated" hv I's VM: start vmI on hv TO
@@ -89,6 +91,31 @@ vi_start() { # I
 	if [ "${VI_NOWD[$1]:-0}" != 1 ]; then vi_wd_start "$1" || return 1; fi
 	PATH=$VT_DIR/bin-hv$1:$PATH vc_start "$1"
 	echo "${VC_PID[$1]}" >"$VT_DIR/hv$1.agent.pid"
+}
+
+vi_has_leader() { [ -n "$(vc_leader)" ]; }
+vi_all_records() { [ "$(ls "$VT_DIR"/storage/*.hb 2>/dev/null | wc -l)" = "$1" ]; }
+
+# vi_up N: start hv1..hvN; they converge, elect a leader and write their
+# storage heartbeat records (the test ends if not)
+vi_up() {
+	local i
+	for i in $(seq 1 "$1"); do vi_start "$i"; done
+	vt_wait_for 30 vc_converged || { not_ok "$1 agents converge"; exit 1; }
+	ok "$1 agents converge"
+	vt_wait_for 30 vi_has_leader || { not_ok "a Raft leader"; exit 1; }
+	check "every host writes its storage heartbeat record" vt_wait_for 10 vi_all_records "$1"
+}
+
+# The "fencing" sections: mode watchdog with VI_MARGIN_MS; mode power
+# through the real fence_ipmilan against an address nothing answers (a BMC
+# unreachable: a fence never confirms)
+vi_fencing_watchdog() { echo "\"fencing\": {\"mode\": \"watchdog\", \"watchdog_margin_ms\": $VI_MARGIN_MS},"; }
+vi_fencing_no_bmc() {
+	(umask 077 && echo secret >"$VT_DIR/bmc.pass")
+	echo "\"fencing\": {\"mode\": \"power\", \"agent\": \"/usr/sbin/fence_ipmilan\", \"timeout_ms\": 3000,
+  \"retry_min_ms\": 1000, \"retry_max_ms\": 2000,
+  \"params\": {\"ip\": \"$VT_NET.250\", \"username\": \"admin\", \"password_file\": \"$VT_DIR/bmc.pass\"}},"
 }
 
 vi_stopped() { vc_notifications "compute-$1" | grep -c " STOPPED ${2:-}" || true; }

@@ -34,17 +34,9 @@ cd "$(dirname "$0")/../.."
 export MASAKARI_DUP_INTERVAL=10
 vi_cluster isolation 5
 VI_CMD[5]=hang
-for i in 1 2 3 4 5; do
-	vi_write_cfgs "$i" "\"fencing\": {\"mode\": \"watchdog\", \"watchdog_margin_ms\": $VI_MARGIN_MS},"
-done
-for i in 1 2 3 4 5; do vi_start "$i"; done
-vt_wait_for 30 vc_converged || { not_ok "5 agents converge"; exit 1; }
-ok "5 agents converge"
-has_leader() { [ -n "$(vc_leader)" ]; }
-vt_wait_for 30 has_leader || { not_ok "a Raft leader"; exit 1; }
+for i in 1 2 3 4 5; do vi_write_cfgs "$i" "$(vi_fencing_watchdog)"; done
+vi_up 5
 L=$(vc_leader)
-all_records() { [ "$(ls "$VT_DIR"/storage/*.hb 2>/dev/null | wc -l)" = 5 ]; }
-check "every host writes its storage heartbeat record" vt_wait_for 10 all_records
 status_says() { ip netns exec "${VC_NS[$L]}" "$VIGIL" status -config "${VC_CFG[$L]}" | grep -q "$1"; }
 check "vigil status: fencing watchdog, isolation connected, watchdog (stand-in) fed" \
 	sh -c "ip netns exec ${VC_NS[$L]} $VIGIL status -config ${VC_CFG[$L]} > $VT_DIR/status.txt &&
@@ -77,7 +69,7 @@ diag "blip: $(cat "$VT_DIR"/hv[1-5].log | grep -c 'event=isolation_lost ') losse
 check "5 agents converge again" vt_wait_for 30 vc_converged
 
 # --- 1: hv4 cut off, the storage reachable -----------------------------------------------------
-vt_wait_for 20 has_leader
+vt_wait_for 20 vi_has_leader
 L=$(vc_leader)
 t0=$(date +%s.%N)
 vc_isolate 4
@@ -107,6 +99,10 @@ check "1 hv4's metrics: vigil_isolated 1" test "$(vi_metric 4 vigil_isolated)" =
 check "1 vigil members on hv4: itself alive (vms-stopped)" test "$(vc_state 4 hv4)" = "alive (vms-stopped)"
 check "1 vigil status on hv4: isolation vms-stopped" sh -c \
 	"ip netns exec ${VC_NS[4]} $VIGIL status -config ${VC_CFG[4]} | grep -q '^isolation   vms-stopped'"
+diag "vigil status on hv4, cut off (its last lines):"
+ip netns exec "${VC_NS[4]}" "$VIGIL" status -config "${VC_CFG[4]}" | tail -n 3 | sed 's/^/#   /'
+diag "vigil members on the leader hv$L:"
+ip netns exec "${VC_NS[$L]}" "$VIGIL" members -config "${VC_CFG[$L]}" | sed 's/^/#   /'
 gap4=$(vi_fed_gap 4 "$t0")
 check "1 hv4's watchdog: withheld while its response ran, fed again after (longest gap ${gap4} ms < ${VI_WD_MS})" \
 	sh -c "grep -q 'event=watchdog_stopped reason=response_running' $VT_DIR/hv4.log && grep -q 'event=watchdog_resumed' $VT_DIR/hv4.log && [ $gap4 -lt $VI_WD_MS ]"
@@ -116,7 +112,7 @@ reconnected4() { grep -q "event=reconnected" "$VT_DIR/hv4.log" && [ "$(vi_metric
 check "1 healed: hv4 reconnects (vigil_isolated 0)" vt_wait_for 20 reconnected4
 
 # --- 2: hv5 cut off, its response hangs: the watchdog ---------------------------------------------
-vt_wait_for 20 has_leader
+vt_wait_for 20 vi_has_leader
 vt_wait_for 30 vc_converged
 L=$(vc_leader)
 kill -USR1 "${VI_WD_PID[5]}" # a watchdog that does not fire, for now
@@ -128,6 +124,9 @@ hold5() { grep -qh "event=fence_hold .*hostname=compute-5 evidence=isolated" "$V
 check "2 the leader's verdict holds: hv5's storage record still advances, isolated" vt_wait_for 30 hold5
 held_metric() { [ "$(vi_metric "$(vc_leader)" vigil_fencing_held)" = 1 ]; }
 check "2 ... vigil_fencing_held 1 on the leader" vt_wait_for 5 held_metric
+diag "vigil status on the leader while it holds compute-5 (its outbox):"
+ip netns exec "${VC_NS[$(vc_leader)]}" "$VIGIL" status -config "${VC_CFG[$(vc_leader)]}" |
+	sed -n '/^Id /,/^$/p' | sed 's/^/#   /'
 sleep 4
 check "2 ... no notification while it lives on the storage side ($(vi_stopped 5))" test "$(vi_stopped 5)" = 0
 check "2 ... and its VM still runs there (the broken watchdog did not reset it)" \

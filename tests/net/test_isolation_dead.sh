@@ -25,16 +25,8 @@ cd "$(dirname "$0")/../.."
 command -v /usr/sbin/fence_ipmilan >/dev/null || { skip isolation_dead "fence_ipmilan not installed (make deps)"; exit 0; }
 export MASAKARI_DUP_INTERVAL=10
 vi_cluster isolation_dead 5
-for i in 1 2 3 4 5; do
-	vi_write_cfgs "$i" "\"fencing\": {\"mode\": \"watchdog\", \"watchdog_margin_ms\": $VI_MARGIN_MS},"
-done
-for i in 1 2 3 4 5; do vi_start "$i"; done
-vt_wait_for 30 vc_converged || { not_ok "5 agents converge"; exit 1; }
-ok "5 agents converge"
-has_leader() { [ -n "$(vc_leader)" ]; }
-vt_wait_for 30 has_leader || { not_ok "a Raft leader"; exit 1; }
-all_records() { [ "$(ls "$VT_DIR"/storage/*.hb 2>/dev/null | wc -l)" = 5 ]; }
-check "every host writes its storage heartbeat record" vt_wait_for 10 all_records
+for i in 1 2 3 4 5; do vi_write_cfgs "$i" "$(vi_fencing_watchdog)"; done
+vi_up 5
 SAFE_MS=$((VI_TIMEOUT_MS + VI_WD_MS + VI_MARGIN_MS))
 
 # kill_host I: hv I dies: power gone (its watchdog with it), port down, agent
@@ -70,16 +62,13 @@ check "3a exactly one STOPPED for compute-4, NORMAL ($(vi_stopped 4))" test "$(v
 check "3a no VM ran on two hosts at once" vi_no_double_run
 
 # --- 3b: mode power, the BMC unreachable -------------------------------------------------------------
-fencing="\"fencing\": {\"mode\": \"power\", \"agent\": \"/usr/sbin/fence_ipmilan\", \"timeout_ms\": 3000,
-  \"retry_min_ms\": 1000, \"retry_max_ms\": 2000,
-  \"params\": {\"ip\": \"$VT_NET.250\", \"username\": \"admin\", \"password_file\": \"$VT_DIR/bmc.pass\"}},"
-(umask 077 && echo secret >"$VT_DIR/bmc.pass")
+fencing=$(vi_fencing_no_bmc)
 for i in 1 2 3; do
 	vc_stop "$i"
 	vi_write_cfgs "$i" "$fencing"
 	vi_start "$i"
 done
-vt_wait_for 30 has_leader || { not_ok "3b a Raft leader after the restart"; exit 1; }
+vt_wait_for 30 vi_has_leader || { not_ok "3b a Raft leader after the restart"; exit 1; }
 vt_wait_for 30 vc_converged 4
 L=$(vc_leader)
 check "3b vigil status: fencing power" sh -c "ip netns exec ${VC_NS[$L]} $VIGIL status -config ${VC_CFG[$L]} | grep -q '^fencing     power'"

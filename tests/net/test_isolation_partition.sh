@@ -37,18 +37,9 @@ vi_fake_virsh 3
 VI_CMD[4]=fail
 VI_NOWD[3]=1
 VI_NOWD[4]=1
-fencing="\"fencing\": {\"mode\": \"power\", \"agent\": \"/usr/sbin/fence_ipmilan\", \"timeout_ms\": 3000,
-  \"retry_min_ms\": 1000, \"retry_max_ms\": 2000,
-  \"params\": {\"ip\": \"$VT_NET.250\", \"username\": \"admin\", \"password_file\": \"$VT_DIR/bmc.pass\"}},"
-(umask 077 && echo secret >"$VT_DIR/bmc.pass")
+fencing=$(vi_fencing_no_bmc)
 for i in 1 2 3 4 5; do vi_write_cfgs "$i" "$fencing"; done
-for i in 1 2 3 4 5; do vi_start "$i"; done
-vt_wait_for 30 vc_converged || { not_ok "5 agents converge"; exit 1; }
-ok "5 agents converge"
-has_leader() { [ -n "$(vc_leader)" ]; }
-vt_wait_for 30 has_leader || { not_ok "a Raft leader"; exit 1; }
-all_records() { [ "$(ls "$VT_DIR"/storage/*.hb 2>/dev/null | wc -l)" = 5 ]; }
-check "every host writes its storage heartbeat record" vt_wait_for 10 all_records
+vi_up 5
 
 metric_all() { # NAME VALUE: every host's sample of NAME is VALUE
 	local i
@@ -101,7 +92,7 @@ check "6 ... every VM runs" vms_all_run
 check "6 ... the watchdogs were fed throughout" fed_throughout "$t0"
 
 # --- 4: a 2 | 3 partition ---------------------------------------------------------------------------
-vt_wait_for 20 has_leader
+vt_wait_for 20 vi_has_leader
 L=$(vc_leader)
 if [ "$L" = 3 ]; then
 	# hv3 must be in the minority: let another server lead (hv3 restarts)
@@ -109,7 +100,7 @@ if [ "$L" = 3 ]; then
 	wait "${VC_PID[3]}" 2>/dev/null
 	vi_start 3
 	vt_wait_for 30 vc_converged
-	vt_wait_for 20 has_leader
+	vt_wait_for 20 vi_has_leader
 fi
 L=$(vc_leader)
 diag "leader hv$L; partition {hv3, hv4} | {hv1, hv2, hv5}"
