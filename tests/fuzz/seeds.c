@@ -22,6 +22,7 @@
 #include "fsm.h"
 #include "fuzz.h"
 #include "packet.h"
+#include "shb.h"
 
 #define T0	  1764547200000000000ULL /* 2025-12-01T00:00:00Z, as section 13.5 */
 #define EPOCH	  1764547200ULL		 /* the agents' epoch then */
@@ -623,6 +624,68 @@ static void fsm_seeds(void)
 	save("fsm", "snapshot-odd", &s);
 }
 
+/* ---- fuzz_shb ----------------------------------------------------------------- */
+
+/* A record of hv1 in az1, as its agent writes it at T0 + counter seconds. */
+static struct shb_record shb_rec(uint32_t cluster, uint64_t counter, const char *state)
+{
+	struct shb_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.cluster_id = cluster;
+	snprintf(r.node, sizeof(r.node), "hv1");
+	snprintf(r.hostname, sizeof(r.hostname), "compute-1");
+	snprintf(r.boot_id, sizeof(r.boot_id), "2f0c1d6e-5b0a-4b8e-9c55-7a1e0d3c9f10");
+	r.epoch = EPOCH;
+	r.counter = counter;
+	r.time_ns = T0 + counter * 1000000000ULL;
+	snprintf(r.state, sizeof(r.state), "%s", state);
+	return r;
+}
+
+static void shb_seeds(void)
+{
+	static const char *const states[] = {"running", "isolated", "vms-stopped"};
+	struct vigil_keyring kr;
+	struct shb_record r;
+	char file[SHB_RECORD_LEN];
+	struct seed s;
+
+	fz_keyring(&kr);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		r = shb_rec(az1, 42 + i, states[i]);
+		if (shb_encode(&r, &kr, file)) {
+			fprintf(stderr, "seeds: cannot encode a storage heartbeat record\n");
+			exit(1);
+		}
+		save_msg("shb", states[i], 0, file, sizeof(file));
+	}
+	r = shb_rec(wire_name_id("az2"), 7, "running");
+	shb_encode(&r, &kr, file);
+	save_msg("shb", "other-cluster", 0, file, sizeof(file));
+	r = shb_rec(az1, 42, "running");
+	shb_encode(&r, &kr, file);
+	save_msg("shb", "torn", 0, file, 100);
+	file[2] ^= 1; /* the body altered under its MAC */
+	save_msg("shb", "altered", 0, file, sizeof(file));
+	/* bodies for the harness to seal (with slot 1's key: a key being rotated in) */
+	s.len = 0;
+	add8(&s, 0x01 | 0x02);
+	addf(&s,
+	     "{\"boot\":\"b\",\"cluster\":%u,\"counter\":3,\"epoch\":%llu,"
+	     "\"hostname\":\"compute-1\",\"node\":\"hv1\",\"state\":\"isolated\","
+	     "\"time\":0,\"v\":1}",
+	     az1, (unsigned long long)EPOCH);
+	save("shb", "sealed-next", &s);
+	s.len = 0;
+	add8(&s, 0x01);
+	addf(&s,
+	     "{\"cluster\":%u,\"node\":\"hv\u00e9\",\"state\":\"vms-stopped-an\u00e9\","
+	     "\"v\":1}",
+	     az1);
+	save("shb", "sealed-state-cut-mid-character", &s);
+}
+
 /* ---- fuzz_config ------------------------------------------------------------ */
 
 static void config_seeds(const char *sample)
@@ -809,6 +872,10 @@ int main(int argc, char **argv)
 		perror(root);
 		return 1;
 	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "seeds: libsodium does not start\n");
+		return 1;
+	}
 	az1 = wire_name_id("az1");
 	hv1 = wire_name_id("hv1");
 	hv2 = wire_name_id("hv2");
@@ -823,6 +890,7 @@ int main(int argc, char **argv)
 	fsm_seeds();
 	backup_seeds();
 	config_seeds(argc > 2 ? argv[2] : NULL);
+	shb_seeds();
 	xdp_seeds();
 	printf("%d seeds written under %s\n", written, root);
 	return 0;

@@ -27,6 +27,7 @@
 #include "api.h"
 #include "backup.h"
 #include "learn.h"
+#include "isolator.h"
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
@@ -54,9 +55,11 @@ struct agent {
 	struct netio net;
 	struct pushpull pp;
 	struct reporter rep;
-	struct server *server;	/* Raft, on servers; NULL on clients */
-	struct api_state pub;	/* the texts the HTTP threads ask the loop for */
-	struct metrics metrics; /* what /metrics keeps between renders */
+	struct server *server;	  /* Raft, on servers; NULL on clients */
+	struct isolator isolator; /* isolation, its response, the hardware watchdog */
+	struct storage_hb *shb;	  /* the storage heartbeat; NULL: none */
+	struct api_state pub;	  /* the texts the HTTP threads ask the loop for */
+	struct metrics metrics;	  /* what /metrics keeps between renders */
 	struct api_server *api, *metrics_api;
 	/* loop sources */
 	uv_timer_t tick_timer, heartbeat_timer, join_timer, learn_timer;
@@ -162,6 +165,8 @@ static char *render_doc(void *ctx, enum api_doc d)
 		.pushpull_exchanges = a->pp.exchanges,
 		.pushpull_refused = a->pp.refused,
 		.xdp_mode = a->loader.attached,
+		.isolator = &a->isolator,
+		.shb = a->shb,
 	};
 
 	switch (d) {
@@ -256,7 +261,9 @@ static void on_join_timer(uv_timer_t *t)
 {
 	struct agent *a = t->data;
 
-	if (a->memb.n > 0) {
+	/* (members learned from the decided state or the zone file do not
+	 * count until one answers: they may be gone) */
+	if (memb_count(&a->memb, MEMB_ALIVE) > 1) {
 		if (!a->joined)
 			log_info("joined the cluster: %zu members known", a->memb.n + 1);
 		a->joined = 1;
@@ -795,12 +802,43 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 		.fencing = &a->cfg.fencing,
 		.answer = server_answer,
 		.ctx = a,
+		.storage = storage_hb_tracker(a->shb),
 	};
 
 	if (a->cfg.role != VIGIL_ROLE_SERVER)
 		return 0;
 	a->server = server_start(&p);
 	return a->server ? 0 : -1;
+}
+
+/* Every host: the storage heartbeat, and isolation with its watchdog. */
+static int isolation_up(struct agent *a)
+{
+	const struct isolation_config *ic = &a->cfg.isolation;
+	struct storage_hb_params hp = {
+		.loop = a->loop,
+		.dir = ic->storage_dir,
+		.interval_ms = ic->storage_interval_ms,
+		.reader = a->cfg.role == VIGIL_ROLE_SERVER,
+		.cluster_id = a->cfg.cluster_id,
+		.keys = &a->keys,
+		.node = a->cfg.node_name,
+		.hostname = a->cfg.hypervisor_hostname,
+		.epoch = a->epoch,
+	};
+	struct isolator_params ip = {
+		.loop = a->loop,
+		.cfg = ic,
+		.memb = &a->memb,
+		.data_dir = a->cfg.data_dir,
+		.port = (uint16_t)a->cfg.port,
+	};
+
+	a->shb = storage_hb_start(&hp);
+	if (ic->storage_dir[0] && !a->shb)
+		return -1;
+	ip.shb = a->shb;
+	return isolator_start(&a->isolator, &ip);
 }
 
 static int agent_run(struct agent *a)
@@ -920,6 +958,8 @@ static int agent_run(struct agent *a)
 	snprintf(a->rep.name, sizeof(a->rep.name), "%s", a->cfg.node_name);
 	snprintf(a->rep.hostname, sizeof(a->rep.hostname), "%s", a->cfg.hypervisor_hostname);
 	reporter_start(&a->rep, a->loop);
+	if (isolation_up(a))
+		return -1;
 	if (server_up(a, (struct sockaddr *)&self))
 		return -1;
 
@@ -969,6 +1009,8 @@ static int agent_run(struct agent *a)
 	drain_calls(a); /* (answered "stopping": nobody waits for a stopped loop) */
 	for (struct api_call *c; (c = reporter_abandon(&a->rep));)
 		api_call_answer(&a->pub, c, 503, json_pack("{s:s}", "error", "the agent stopped"));
+	isolator_stop(&a->isolator); /* the watchdog disarmed, unless a response is owed */
+	storage_hb_stop(a->shb);
 	pushpull_close(&a->pp); /* before the walk: its callbacks close what they own */
 	api_stop(a->metrics_api);
 	api_stop(a->api);

@@ -764,6 +764,24 @@ static int raft_setup(struct server *s)
 	return 0;
 }
 
+/* What the fencer knows beyond the replicated state (fence.h): the host's
+ * storage heartbeat, and whether the reports cut it off from a majority of
+ * every host. */
+static enum fence_evidence host_evidence(void *ctx, const struct fsm_outbox *o, uint64_t now)
+{
+	struct server *s = ctx;
+	const struct fsm_host *h = fsm_host(&s->fsm, o->host_id);
+
+	return shb_evidence(s->p.storage, h ? h->name : o->hostname, now);
+}
+
+static int host_cut_off(void *ctx, uint32_t host_id, uint64_t now)
+{
+	struct server *s = ctx;
+
+	return verdict_cut_off(&s->fsm, &s->reports, &s->vp, host_id, now);
+}
+
 struct server *server_start(const struct server_params *p)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -776,6 +794,7 @@ struct server *server_start(const struct server_params *p)
 	reports_init(&s->reports);
 	notifier_init(&s->notifier, p->loop, p->masakari, record, s);
 	fencer_init(&s->fencer, p->loop, p->fencing, p->masakari, &s->fsm, record, s);
+	s->fencer.env = (struct fence_env){host_evidence, host_cut_off, s};
 	if (!p->masakari->url[0] && !p->masakari->auth_url[0])
 		log_warn("this server has neither masakari.url nor masakari.auth_url: as Raft "
 			 "leader it will record verdicts but cannot notify Masakari (they stay "
@@ -861,4 +880,5 @@ void server_view(struct server *s, struct server_view *v)
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
 	v->contradicted = raft_state(&s->raft) == RAFT_LEADER ? s->reports.contradicted : 0;
 	v->fencer = &s->fencer;
+	v->storage = s->p.storage;
 }

@@ -21,6 +21,7 @@
 #include "memb.h"
 #include "notifier.h"
 #include "replay.h"
+#include "shb.h"
 #include "wire.h"
 
 /* What a server needs, and nothing else. */
@@ -40,6 +41,7 @@ struct server_params {
 	 * it to `to` (NULL: the request came from this agent itself) */
 	void (*answer)(void *ctx, const struct sockaddr *to, void *msg, size_t len);
 	void *ctx;
+	const struct shb_tracker *storage; /* the storage heartbeat's records; NULL: none */
 };
 
 struct server;
@@ -64,7 +66,8 @@ struct server_view {
 	const uint64_t *raft_refused; /* Raft connections refused, by enum raft_auth_refusal */
 	uint32_t wait_period_ms;
 	size_t contradicted; /* verdicts held: the leader's kernel hears the host (verdict.h) */
-	const struct fencer *fencer; /* the leader's fencing (mode in fencer->cfg) */
+	const struct fencer *fencer;	   /* the leader's fencing (mode in fencer->cfg) */
+	const struct shb_tracker *storage; /* the storage heartbeat's records; NULL: none */
 };
 void server_view(struct server *s, struct server_view *v);
 /* `vigil operator raft remove-peer WHO` (a server's name or Raft id): only on

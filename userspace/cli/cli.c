@@ -228,27 +228,31 @@ int cli_request(struct cli_api *api, const char *method, const char *path, const
 
 void cli_print_members(FILE *out, json_t *arr)
 {
+	/* a server with a storage heartbeat says what each host's record says */
+	int storage = json_object_get(json_array_get(arr, 0), "storage") != NULL;
 	size_t i;
 	json_t *m;
 
-	fprintf(out, "%-16s %-22s %-22s %6s %-7s %9s %9s\n", "Node", "Address", "Status", "Inc",
-		"Role", "RTT_ms", "Ack_age");
+	fprintf(out, "%-16s %-22s %-22s %6s %-7s %9s %9s%s\n", "Node", "Address", "Status", "Inc",
+		"Role", "RTT_ms", "Ack_age", storage ? " Storage" : "");
 	json_array_foreach(arr, i, m)
 	{
 		double age = json_real_value(json_object_get(m, "last_ack_age_ms"));
+		const char *sto = json_string_value(json_object_get(m, "storage"));
 		char agebuf[32];
 
 		if (age < 0)
 			snprintf(agebuf, sizeof(agebuf), "-");
 		else
 			snprintf(agebuf, sizeof(agebuf), "%.0fms", age);
-		fprintf(out, "%-16s %-22s %-22s %6lld %-7s %9.3f %9s\n",
+		fprintf(out, "%-16s %-22s %-22s %6lld %-7s %9.3f %9s%s%s\n",
 			json_string_value(json_object_get(m, "name")),
 			json_string_value(json_object_get(m, "address")),
 			json_string_value(json_object_get(m, "state")),
 			(long long)json_integer_value(json_object_get(m, "incarnation")),
 			json_string_value(json_object_get(m, "role")),
-			json_real_value(json_object_get(m, "srtt_ms")), agebuf);
+			json_real_value(json_object_get(m, "srtt_ms")), agebuf, storage ? " " : "",
+			storage ? (sto ? sto : "-") : "");
 	}
 }
 

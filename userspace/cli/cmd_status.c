@@ -23,6 +23,48 @@ static const char *str(json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* This host's isolation, watchdog and storage heartbeat; a server's view of
+ * every host's storage heartbeat. */
+static void print_isolation(json_t *st)
+{
+	json_t *is = json_object_get(st, "isolation"), *w, *sh, *o;
+	size_t i;
+
+	if (!is)
+		return;
+	w = json_object_get(is, "watchdog");
+	sh = json_object_get(is, "storage");
+	printf("isolation   %s (%lld of %lld hosts reachable)", str(is, "state"),
+	       num(is, "reached"), num(is, "zone"));
+	if (num(is, "timeout_ms"))
+		printf(", response %s after %lld ms%s", str(is, "response"), num(is, "timeout_ms"),
+		       json_is_true(json_object_get(is, "response_running")) ? ", running now"
+									     : "");
+	else
+		printf(", detection off");
+	printf("\n");
+	if (w)
+		printf("watchdog    %s%s %s, timeout %lld ms\n", str(w, "device"),
+		       !strcmp(str(w, "identity"), "stand-in") ? " (stand-in)" : "",
+		       json_is_true(json_object_get(w, "feeding")) ? "fed" : "NOT FED (withheld)",
+		       num(w, "timeout_ms"));
+	if (sh)
+		printf("storage     %s %s, records %s, last written %.0f ms ago%s%s\n",
+		       str(sh, "dir"),
+		       json_is_true(json_object_get(sh, "healthy")) ? "ok" : "FAILING",
+		       str(sh, "state"), json_real_value(json_object_get(sh, "last_write_age_ms")),
+		       *str(sh, "error") ? ": " : "", str(sh, "error"));
+	json_array_foreach(json_object_get(st, "storage_hosts"), i, o)
+	{
+		if (i == 0)
+			printf("\n%-16s %-12s %-12s %10s %12s\n", "Host", "Storage", "Record",
+			       "Counter", "Unchanged");
+		printf("%-16s %-12s %-12s %10lld %10.0fms\n", str(o, "name"), str(o, "evidence"),
+		       str(o, "state"), num(o, "counter"),
+		       json_real_value(json_object_get(o, "unchanged_ms")));
+	}
+}
+
 /* The Raft connections refused, by reason: "none" or "unknown_key 2, ..." */
 static void print_refused(json_t *refused)
 {
@@ -124,10 +166,12 @@ static void print_status(json_t *st)
 			       ? "refused"
 			       : str(o, "status"),
 		       str(o, "fence"), num(o, "tries"), str(o, "generated_at"),
-		       *str(o, "fence_error") && !strcmp(str(o, "fence"), "failed")
+		       *str(o, "fence_hold") ? str(o, "fence_hold")
+		       : *str(o, "fence_error") && !strcmp(str(o, "fence"), "failed")
 			       ? str(o, "fence_error")
 			       : str(o, "last_error"));
 	}
+	print_isolation(st);
 }
 
 /* A server that sees no Raft leader: nothing is decided or notified. */

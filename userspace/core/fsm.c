@@ -166,6 +166,7 @@ const struct fsm_fence_mode *fsm_fence_mode(const char *name)
 		{"none", FSM_FENCE_NONE, 0},
 		{"power", FSM_FENCE_WAITING, 0},
 		{"assume-off", FSM_FENCE_ASSUMED, 1},
+		{"watchdog", FSM_FENCE_WAITING, 0},
 	};
 
 	for (size_t i = 0; name && i < sizeof(modes) / sizeof(modes[0]); i++)
@@ -190,6 +191,7 @@ static void fence_verdict(struct fsm_outbox *o, const char *mode)
 		return;
 	o->fence = m->initial;
 	o->power_off_confirmed = m->power_off_confirmed;
+	snprintf(o->fence_mode, sizeof(o->fence_mode), "%s", m->name);
 }
 
 /* An entry made obsolete before it was sent; its fencing, if any, stops.
@@ -219,6 +221,9 @@ static int fence_apply(struct fsm *f, const char *op, json_t *c)
 			o->fence = FSM_FENCE_FENCED;
 			o->power_off_confirmed = 1;
 			o->fenced_at = jnum(c, "at");
+			jcopy(o->fenced_by, sizeof(o->fenced_by), c, "by");
+			if (!o->fenced_by[0])
+				snprintf(o->fenced_by, sizeof(o->fenced_by), "power");
 			f->fences++;
 		}
 	} else if (!strcmp(op, "fence_failed")) {
@@ -485,10 +490,12 @@ static json_t *dump_json(const struct fsm *f)
 						    "generated_at", (json_int_t)o->generated_at,
 						    "status", fsm_outbox_status_name(o->status),
 						    "uuid", o->uuid, "result", o->result));
-		json_object_update_new(
-			json_array_get(ob, i),
-			json_pack("{s:s, s:I, s:s}", "fence", fsm_fence_name(o->fence), "fenced_at",
-				  (json_int_t)o->fenced_at, "fence_error", o->fence_error));
+		json_object_update_new(json_array_get(ob, i),
+				       json_pack("{s:s, s:I, s:s, s:s, s:s}", "fence",
+						 fsm_fence_name(o->fence), "fenced_at",
+						 (json_int_t)o->fenced_at, "fence_error",
+						 o->fence_error, "fence_mode", o->fence_mode,
+						 "fenced_by", o->fenced_by));
 	}
 	json_object_set_new(root, "hosts", hosts);
 	json_object_set_new(root, "outbox", ob);
@@ -574,6 +581,8 @@ static void load_json(struct fsm *f, json_t *root)
 		o->fence = st < 0 ? FSM_FENCE_NONE : (enum fsm_fence)st;
 		o->fenced_at = jnum(v, "fenced_at");
 		jcopy(o->fence_error, sizeof(o->fence_error), v, "fence_error");
+		jcopy(o->fence_mode, sizeof(o->fence_mode), v, "fence_mode");
+		jcopy(o->fenced_by, sizeof(o->fenced_by), v, "fenced_by");
 	}
 	f->next_outbox_id = jnum(root, "next_outbox_id");
 	/* Never hand out an id a restored notification has: "delivered" would
@@ -1049,8 +1058,17 @@ char *fsm_cmd_fence_start(uint64_t outbox_id)
 
 char *fsm_cmd_fenced(uint64_t outbox_id, uint64_t at)
 {
-	return dump_new(json_pack("{s:s, s:I, s:I}", "op", "fenced", "outbox",
-				  (json_int_t)outbox_id, "at", (json_int_t)at));
+	return fsm_cmd_fenced_by(outbox_id, at, NULL);
+}
+
+char *fsm_cmd_fenced_by(uint64_t outbox_id, uint64_t at, const char *by)
+{
+	json_t *c = json_pack("{s:s, s:I, s:I}", "op", "fenced", "outbox", (json_int_t)outbox_id,
+			      "at", (json_int_t)at);
+
+	if (c && by)
+		json_object_set_new(c, "by", json_string(by));
+	return dump_new(c);
 }
 
 char *fsm_cmd_fence_failed(uint64_t outbox_id, const char *reason)

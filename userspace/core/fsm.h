@@ -79,6 +79,8 @@ struct fsm_outbox {
 	enum fsm_fence fence;
 	uint64_t fenced_at;    /* CLOCK_REALTIME ns of the confirmation */
 	char fence_error[256]; /* the first failure's reason (no secrets) */
+	char fence_mode[16];   /* the verdict's fencing mode ("" before modes were recorded) */
+	char fenced_by[16];    /* power (the fence agent), vms-stopped, watchdog */
 };
 
 /* What an operator's request (MAINT, FORGET) came to. Anything but
@@ -229,6 +231,10 @@ char *fsm_cmd_verdict_fence(uint32_t id, uint64_t at, int hold, size_t reporters
 /* The leader started fencing the entry's host / confirmed it off / failed. */
 char *fsm_cmd_fence_start(uint64_t outbox_id);
 char *fsm_cmd_fenced(uint64_t outbox_id, uint64_t at);
+/* ... confirmed off by other evidence than the fence agent: by is
+ * "vms-stopped" (the host's storage record) or "watchdog" (mode watchdog's
+ * timing rule; fence.h). */
+char *fsm_cmd_fenced_by(uint64_t outbox_id, uint64_t at, const char *by);
 char *fsm_cmd_fence_failed(uint64_t outbox_id, const char *reason);
 
 #endif /* VIGIL_FSM_H */

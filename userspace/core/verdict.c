@@ -86,8 +86,22 @@ int reports_current(const struct reports *rs, const struct verdict_params *c, ui
 	return r && current(r, c, now);
 }
 
-size_t verdict_support(const struct fsm *f, const struct reports *rs,
-		       const struct verdict_params *c, uint32_t id, uint64_t now)
+/* Has r listed id without a break for the wait period? */
+static int listed_for_wait(const struct report *r, const struct verdict_params *c, uint32_t id,
+			   uint64_t now)
+{
+	for (size_t j = 0; j < r->n; j++)
+		if (r->unreach[j].id == id)
+			return now >= r->unreach[j].since_ns &&
+			       now - r->unreach[j].since_ns >= c->wait_ns;
+	return 0;
+}
+
+/* How many current reporters, healthy hosts other than id in a state that
+ * maint allows (FSM_MEMBER, or with maint also FSM_MAINTENANCE), have listed
+ * id for the wait period. */
+static size_t support_of(const struct fsm *f, const struct reports *rs,
+			 const struct verdict_params *c, uint32_t id, uint64_t now, int maint)
 {
 	size_t support = 0;
 
@@ -95,19 +109,28 @@ size_t verdict_support(const struct fsm *f, const struct reports *rs,
 		const struct report *r = &rs->r[i];
 		const struct fsm_host *rh = fsm_host(f, r->reporter);
 
-		if (r->reporter == id || !current(r, c, now) || !rh || rh->state != FSM_MEMBER ||
-		    rh->failed)
+		if (r->reporter == id || !current(r, c, now) || !rh || rh->failed ||
+		    (rh->state != FSM_MEMBER && !(maint && rh->state == FSM_MAINTENANCE)))
 			continue;
-		for (size_t j = 0; j < r->n; j++) {
-			if (r->unreach[j].id != id)
-				continue;
-			if (now >= r->unreach[j].since_ns &&
-			    now - r->unreach[j].since_ns >= c->wait_ns)
-				support++;
-			break;
-		}
+		support += (size_t)listed_for_wait(r, c, id, now);
 	}
 	return support;
+}
+
+size_t verdict_support(const struct fsm *f, const struct reports *rs,
+		       const struct verdict_params *c, uint32_t id, uint64_t now)
+{
+	return support_of(f, rs, c, id, now, 0);
+}
+
+int verdict_cut_off(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
+		    uint32_t id, uint64_t now)
+{
+	size_t zone = 0;
+
+	for (size_t i = 0; i < f->nhosts; i++)
+		zone += f->hosts[i].state != FSM_LEFT;
+	return zone && 2 * support_of(f, rs, c, id, now, 1) >= zone;
 }
 
 /* Is id currently reported unreachable by a current reporter (any duration)? */

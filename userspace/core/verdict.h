@@ -76,6 +76,14 @@ int reports_current(const struct reports *rs, const struct verdict_params *c, ui
 size_t verdict_support(const struct fsm *f, const struct reports *rs,
 		       const struct verdict_params *c, uint32_t id, uint64_t now);
 
+/* Is id cut off from a majority of every host not left -- maintenance hosts
+ * included, which the verdict does not count but the host's own isolation
+ * judgement (isolation.h) does? 1 if at least half of them report it
+ * unreachable for the wait period: then it reaches no majority of its own
+ * zone, and has judged itself isolated. Mode watchdog's rule needs this. */
+int verdict_cut_off(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
+		    uint32_t id, uint64_t now);
+
 /* The next command the leader should propose (malloc'd JSON), or NULL when
  * the replicated state already matches the evidence. m is the leader's
  * membership: a reporter is admitted as a host once its kernel was heard,

@@ -235,6 +235,19 @@ int addr_is_public(const struct sockaddr *sa)
 	return 1;
 }
 
+int name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *name_at(const char *const *names, size_t n, int i)
+{
+	return i >= 0 && (size_t)i < n ? names[i] : "?";
+}
+
 int mkdir_p(const char *dir, mode_t mode)
 {
 	char tmp[PATH_MAX];
