@@ -94,12 +94,25 @@ check "2 powered on and back: one power-off each, never repeated ($(vb_offs "$M1
 	test "$(vb_offs "$M1")" = 1 -a "$(vb_offs 5)" = 1
 
 # --- 3: the leader dies between its "off" and "fenced" ------------------------------------
-L=$(vc_leader_wait) || { not_ok "fencing: no Raft leader"; exit 1; }
+vc_leader_wait >/dev/null || { not_ok "fencing: no Raft leader"; exit 1; }
+declare -A mark3
+for i in 1 2 3; do mark3[$i]=$(wc -l <"$VT_DIR/hv$i.log"); done
 t0=$(date +%s.%N)
 offs6=$(vb_offs 6)
 vc_crash 6
 off_reached() { [ "$(vb_offs 6)" -gt "$offs6" ]; }
+# the leader that fences is the one to kill (leadership may have moved
+# since it was asked: a server restarted in scenario 2 may have taken it)
+fencer6() {
+	local i
+	for i in 1 2 3; do
+		tail -n +"${mark3[$i]}" "$VT_DIR/hv$i.log" |
+			grep -q "event=fence_start .*hostname=compute-6" && echo "$i" && return 0
+	done
+	return 1
+}
 if vt_wait_for 40 off_reached; then
+	L=$(fencer6) || L=$(vc_leader_wait)
 	kill -KILL "${VC_PID[$L]}"
 	wait "${VC_PID[$L]}" 2>/dev/null
 	ok "3 leader hv$L killed as hv6's BMC carried out its off"
