@@ -138,7 +138,7 @@ PYEOF
 }
 
 # --- 1: a forged AppendEntries against the leader -------------------------------
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "raft_auth: no Raft leader"; exit 1; }
 T=$(raft_field "$L" "r['term']")
 LPID=${VC_PID[$L]}
 diag "leader hv$L (pid $LPID), term $T"
@@ -190,7 +190,7 @@ verdict4() {
 	l=$(vc_leader) && [ "$(verdicts "$l")" = 1 ]
 }
 check "5 crash the client hv4: a failure verdict is committed" vt_wait_for 30 verdict4
-L=$(vc_leader) || { not_ok "5 no leader left"; exit 1; }
+L=$(vc_leader_wait) || { not_ok "5 no leader left"; exit 1; }
 t0=$(date +%s%N)
 vc_crash "$L"
 new_leader() { local n; n=$(vc_leader) && [ "$n" != "$L" ]; }

@@ -202,7 +202,7 @@ static void perform(size_t n)
 			apply(&f, fsm_cmd_mk_maint(a->host_id, a->on, a->pull));
 			break;
 		case AZ_VIGIL_FORGET:
-			apply(&f, fsm_cmd_forget(a->host_id, a->why));
+			apply(&f, fsm_cmd_forget_decided(a->host_id, "reconciler", a->why, 1));
 			break;
 		}
 	}
@@ -386,7 +386,7 @@ static void test_unknown_host_removed_after_grace(void **state)
 	 * the grace period starts over. */
 	member(&f, 9);
 	assert_int_equal(plan(&p, GRACE + 1), 0);
-	apply(&f, fsm_cmd_forget(9, "test"));
+	apply(&f, fsm_cmd_forget_decided(9, "reconciler", "test", 1));
 	assert_int_equal(plan(&p, 2 * GRACE), 0);
 	assert_int_equal(plan(&p, 3 * GRACE), 1);
 	/* A host that left vigil is removed after the grace period too. */
@@ -680,15 +680,35 @@ static void test_fsm_commands(void **state)
 	assert_true(fsm_host(&g, 2)->mk_maint);
 	assert_false(fsm_host(&g, 2)->maint_masakari);
 	fsm_free(&g);
-	/* Forget: gone, its notifications cancelled, others untouched; a
-	 * forget of an unknown host is harmless. */
+	/* The reconciler's forget stands only as it was planned: never for a
+	 * host that failed meanwhile (its evacuation must not be lost). */
 	apply(&f, fsm_cmd_verdict(2, 1, 0, 1));
-	apply(&f, fsm_cmd_forget(2, "removed from the aggregate"));
+	apply(&f, fsm_cmd_forget_decided(2, "reconciler", "removed_from_aggregate", 7));
+	assert_non_null(fsm_host(&f, 2));
+	assert_int_equal(f.outbox[1].status, OUTBOX_PENDING);
+	apply(&f, fsm_cmd_delivered(f.outbox[1].id, "uuid-2", "ok"));
+	apply(&f, fsm_cmd_forget_decided(2, "reconciler", "removed_from_aggregate", 7));
+	assert_non_null(fsm_host(&f, 2));
+	/* A host that did not fail: gone, others untouched, in the audit list
+	 * as the reconciler's with its reason; no sender, so no replay mark. */
+	apply(&f, fsm_cmd_recovered(2, 2));
+	apply(&f, fsm_cmd_forget_decided(2, "reconciler", "removed_from_aggregate", 7));
+	assert_non_null(fsm_host(&f, 2)); /* its STARTED is still to go */
+	apply(&f, fsm_cmd_delivered(f.outbox[f.noutbox - 1].id, "uuid-2b", "ok"));
+	apply(&f, fsm_cmd_forget_decided(2, "reconciler", "removed_from_aggregate", 7));
 	assert_null(fsm_host(&f, 2));
 	assert_non_null(fsm_host(&f, 1));
-	assert_int_equal(f.outbox[1].status, OUTBOX_CANCELLED);
-	apply(&f, fsm_cmd_forget(2, "again"));
+	assert_int_equal(f.naudit, 1);
+	assert_string_equal(f.audit[0].action, "forget");
+	assert_string_equal(f.audit[0].by, "reconciler");
+	assert_string_equal(f.audit[0].reason, "removed_from_aggregate");
+	assert_int_equal(f.audit[0].id, 2);
+	assert_int_equal(f.audit[0].at, 7);
+	assert_int_equal(f.nmaint_marks, 0);
+	/* A forget of an unknown host is harmless. */
+	apply(&f, fsm_cmd_forget_decided(2, "reconciler", "again", 8));
 	assert_int_equal(f.nhosts, 1);
+	assert_int_equal(f.naudit, 1);
 	/* It reports again: a member again. */
 	member(&f, 2);
 	assert_int_equal(fsm_host(&f, 2)->state, FSM_MEMBER);

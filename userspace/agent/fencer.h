@@ -33,6 +33,7 @@ struct fencer {
 	const struct fsm *fsm;
 	void (*record)(void *ctx, char *cmd); /* propose through Raft; takes cmd over */
 	void *ctx;
+	struct fence_env env; /* self-fence evidence (storage heartbeat, reports) */
 	/* state */
 	struct fence_stage stage;
 	struct fence_run *runs[FENCER_PARALLEL]; /* calls in flight */

@@ -26,7 +26,8 @@ static int call(struct mk_client *c, const char *base, const char *method, const
 		struct mk_result *r)
 {
 	struct httpc_resp resp;
-	char url[700], *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char url[700], vhdr[96], nvhdr[96], *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	const char *extra[3] = {NULL, NULL, NULL};
 	int rc = -1;
 
 	json_decref(body);
@@ -34,7 +35,17 @@ static int call(struct mk_client *c, const char *base, const char *method, const
 		*root = NULL;
 	r->http = 0;
 	snprintf(url, sizeof(url), "%s%s", base ? base : "", path);
-	if (mk_request(c, method, url, version, text, &resp, r->msg, sizeof(r->msg))) {
+	if (version) {
+		snprintf(vhdr, sizeof(vhdr), "OpenStack-API-Version: %s", version);
+		extra[0] = vhdr;
+		if (!strncmp(version, "compute ", 8)) {
+			snprintf(nvhdr, sizeof(nvhdr), "X-OpenStack-Nova-API-Version: %s",
+				 version + 8);
+			extra[1] = nvhdr;
+		}
+	}
+	if (mk_request(c, method, url, text, extra, &resp, r->msg, sizeof(r->msg))) {
+		httpc_resp_free(&resp);
 		free(text);
 		return -1;
 	}

@@ -10,10 +10,20 @@
 #include "httpc.h"
 #include "nova.h"
 
+/* One request to Nova with its microversion, behind the Masakari client's
+ * token; 0 with the answer in resp, or -1 (msg says why). */
 static int request(struct mk_client *auth, const char *method, const char *url, const char *body,
 		   struct httpc_resp *resp, char *msg, size_t n)
 {
-	return mk_request(auth, method, url, "compute " NOVA_MICROVERSION, body, resp, msg, n);
+	static const char *const version[] = {"OpenStack-API-Version: compute " NOVA_MICROVERSION,
+					      "X-OpenStack-Nova-API-Version: " NOVA_MICROVERSION,
+					      NULL};
+
+	if (mk_request(auth, method, url, body, version, resp, msg, n)) {
+		httpc_resp_free(resp);
+		return -1;
+	}
+	return 0;
 }
 
 int nova_force_down(struct mk_client *auth, const char *url, const char *hostname, char *msg,

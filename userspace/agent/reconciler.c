@@ -174,7 +174,8 @@ static void findings_changed(struct reconciler *az, const struct az_row *rows, s
 /* vigil's side of an action, proposed through Raft. */
 static void record_vigil(struct reconciler *az, const struct az_action *a)
 {
-	char *cmd = a->kind == AZ_VIGIL_FORGET ? fsm_cmd_forget(a->host_id, a->why)
+	char *cmd = a->kind == AZ_VIGIL_FORGET ? fsm_cmd_forget_decided(a->host_id, "reconciler",
+									a->why, now_real_ns())
 					       : fsm_cmd_mk_maint(a->host_id, a->on, a->pull);
 
 	log_event(LOG_LVL_INFO, "reconcile", "action=%s hostname=%s on=%d why=%s result=%s http=0",

@@ -112,7 +112,7 @@ static int parse(int argc, char **argv, struct cmd_args *a, long *pending_s, lon
 {
 	const char *pending_arg = NULL, *health_arg = NULL;
 	const struct cmd_option opts[] = {
-		{"pending", &pending_arg}, {"health", &health_arg}, {NULL, NULL}};
+		{"pending", &pending_arg, NULL}, {"health", &health_arg, NULL}, {NULL, NULL, NULL}};
 
 	if (cmd_parse_ex(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR | OPT_JSON, opts, &cmd_check, a))
 		return -1;

@@ -102,7 +102,7 @@ enum az_kind {
 	AZ_HOST_REMOVE,	 /* remove hostname (uuid) */
 	AZ_HOST_MAINT,	 /* set hostname's (uuid) on_maintenance = on in Masakari */
 	AZ_VIGIL_MAINT,	 /* record through Raft: fsm_cmd_mk_maint(host_id, on, pull) */
-	AZ_VIGIL_FORGET, /* record through Raft: fsm_cmd_forget(host_id, why) */
+	AZ_VIGIL_FORGET, /* record through Raft: fsm_cmd_forget_decided(host_id, ..., why) */
 };
 
 const char *az_kind_name(enum az_kind k);

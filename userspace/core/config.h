@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "fence.h"
+#include "isolation.h"
 #include "memb.h"
 #include "vigil_abi.h"
 
@@ -126,6 +127,8 @@ struct vigil_config {
 	struct mk_config masakari;	   /* where and how to notify */
 	struct fence_config fencing;	   /* how a failed host is powered off before (fence.h) */
 	struct reconcile_config reconcile; /* the zone's segment and aggregate kept in sync */
+	/* isolation: response, hardware watchdog, storage heartbeat (isolation.h) */
+	struct isolation_config isolation;
 
 	/* derived by config_finish() */
 	uint32_t cluster_id;

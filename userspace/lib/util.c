@@ -246,6 +246,19 @@ int addr_is_public(const struct sockaddr *sa)
 	return 1;
 }
 
+int name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *name_at(const char *const *names, size_t n, int i)
+{
+	return i >= 0 && (size_t)i < n ? names[i] : "?";
+}
+
 int mkdir_p(const char *dir, mode_t mode)
 {
 	char tmp[PATH_MAX];
@@ -277,7 +290,8 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd))
+	/* the mode asked for, whatever the umask or a stale tmp file had */
+	if (fchmod(fd, mode) || write(fd, buf, len) != (ssize_t)len || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (close(fd) && !err)
 		err = -errno;

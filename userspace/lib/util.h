@@ -43,6 +43,11 @@ void addr_format(const struct sockaddr *sa, char *buf, size_t n);
  * counts as public too. */
 int addr_is_public(const struct sockaddr *sa);
 
+/* A table of names indexed by an enum: the index of s in names[0..n), or -1;
+ * the name of index i, or "?" outside the table. */
+int name_index(const char *const *names, size_t n, const char *s);
+const char *name_at(const char *const *names, size_t n, int i);
+
 /* mkdir -p; 0 or -errno. */
 int mkdir_p(const char *dir, mode_t mode);
 
