@@ -202,5 +202,11 @@ ip netns exec "${VC_NS[4]}" "$VIGIL" leave -config "${VC_CFG[4]}" >/dev/null 2>&
 check "after vigil leave on hv4, vigil forgets compute-4 after the grace period" \
 	poll $((GRACE_MS / 1000 + 30)) vigil_is compute-4 none
 check "one vigil_forget" test "$(events "action=vigil_forget")" = 1
+audited() { # HOSTNAME: forgotten by the reconciler, in the audit list
+	leader_json | jq -e --arg h "$1" '[.audit[] | select(.hostname == $h and
+		.action == "forget" and .by == "reconciler" and
+		.reason == "removed_from_aggregate")] | length == 1' >/dev/null
+}
+check "... in the audit list: by the reconciler, removed_from_aggregate" audited compute-4
 grep -h "event=reconcile" "$VT_DIR"/hv*.log | sed 's/^.*event=/# event=/' | sort | uniq -c | sort -rn | head -20
 diag "az_sync took $((SECONDS - T0)) s"
