@@ -171,7 +171,7 @@ check "... nothing left the segment meanwhile (frozen longer than the grace peri
 
 # --- 6. a leader change ----------------------------------------------------------------
 adds=$(events "action=host_add.*result=done")
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "az_sync: no Raft leader"; exit 1; }
 vc_stop "$L"
 vc_start "$L"
 newleader() { l=$(vc_leader) && [ "$l" != "$L" ]; }

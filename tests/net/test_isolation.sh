@@ -36,7 +36,7 @@ vi_cluster isolation 5
 VI_CMD[5]=hang
 for i in 1 2 3 4 5; do vi_write_cfgs "$i" "$(vi_fencing_watchdog)"; done
 vi_up 5
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "isolation: no Raft leader"; exit 1; }
 status_says() { ip netns exec "${VC_NS[$L]}" "$VIGIL" status -config "${VC_CFG[$L]}" | grep -q "$1"; }
 check "vigil status: fencing watchdog, isolation connected, watchdog (stand-in) fed" \
 	sh -c "ip netns exec ${VC_NS[$L]} $VIGIL status -config ${VC_CFG[$L]} > $VT_DIR/status.txt &&
@@ -70,7 +70,7 @@ check "5 agents converge again" vt_wait_for 30 vc_converged
 
 # --- 1: hv4 cut off, the storage reachable -----------------------------------------------------
 vt_wait_for 20 vi_has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "isolation: no Raft leader"; exit 1; }
 t0=$(date +%s.%N)
 vc_isolate 4
 stopped4() { grep -q "event=isolation_response result=vms_stopped" "$VT_DIR/hv4.log"; }
@@ -114,7 +114,7 @@ check "1 healed: hv4 reconnects (vigil_isolated 0)" vt_wait_for 20 reconnected4
 # --- 2: hv5 cut off, its response hangs: the watchdog ---------------------------------------------
 vt_wait_for 20 vi_has_leader
 vt_wait_for 30 vc_converged
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "isolation: no Raft leader"; exit 1; }
 kill -USR1 "${VI_WD_PID[5]}" # a watchdog that does not fire, for now
 t0=$(date +%s.%N)
 vc_isolate 5

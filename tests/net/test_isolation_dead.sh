@@ -43,7 +43,7 @@ print([h['evidence'] for h in json.load(sys.stdin)['storage_hosts'] if h['name']
 }
 
 # --- 3a: mode watchdog -----------------------------------------------------------------------------
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "isolation_dead: no Raft leader"; exit 1; }
 [ "$L" = 3 ] || [ "$L" = 1 ] || [ "$L" = 2 ] || { not_ok "3a a leader among the servers"; exit 1; }
 t0=$(date +%s.%N)
 kill_host 4
@@ -70,7 +70,7 @@ for i in 1 2 3; do
 done
 vt_wait_for 30 vi_has_leader || { not_ok "3b a Raft leader after the restart"; exit 1; }
 vt_wait_for 30 vc_converged 4
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "isolation_dead: no Raft leader"; exit 1; }
 check "3b vigil status: fencing power" sh -c "ip netns exec ${VC_NS[$L]} $VIGIL status -config ${VC_CFG[$L]} | grep -q '^fencing     power'"
 t0=$(date +%s.%N)
 kill_host 5

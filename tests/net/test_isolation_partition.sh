@@ -65,7 +65,7 @@ alerted=$(grep -l "event=storage_hb_failed dir=$VT_DIR/storage error=No such fil
 check "6 ... with an event line on each ($alerted of 5)" test "$alerted" = 5
 check "6 ... and vigil status says FAILING" sh -c \
 	"ip netns exec ${VC_NS[5]} $VIGIL status -config ${VC_CFG[5]} | grep -q '^storage     .* FAILING'"
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "isolation_partition: no Raft leader"; exit 1; }
 unreadable() { vc_status "$L" | python3 -c "import json,sys; sys.exit(any(h['evidence'] != 'unreadable' for h in json.load(sys.stdin)['storage_hosts']))"; }
 check "6 ... the leader reads nothing (storage evidence unreadable)" vt_wait_for 5 unreadable
 sleep 3
@@ -93,7 +93,7 @@ check "6 ... the watchdogs were fed throughout" fed_throughout "$t0"
 
 # --- 4: a 2 | 3 partition ---------------------------------------------------------------------------
 vt_wait_for 20 vi_has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "isolation_partition: no Raft leader"; exit 1; }
 if [ "$L" = 3 ]; then
 	# hv3 must be in the minority: let another server lead (hv3 restarts)
 	kill -TERM "${VC_PID[3]}"
@@ -102,7 +102,7 @@ if [ "$L" = 3 ]; then
 	vt_wait_for 30 vc_converged
 	vt_wait_for 20 vi_has_leader
 fi
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "isolation_partition: no Raft leader"; exit 1; }
 diag "leader hv$L; partition {hv3, hv4} | {hv1, hv2, hv5}"
 mark3=$(wc -l <"$VT_DIR/hv3.log")
 t0=$(date +%s.%N)

@@ -80,7 +80,7 @@ check "1 maint enable through a client: exit 0" test "$RC" = 0
 check "1 ... says the leader applied it" out_has "maintenance on for hv5: applied by the Raft leader hv"
 maint5() { on_servers "h['hv5']['state'] == 'maintenance' and h['hv5']['maint_by'] == 'hv4' and h['hv5']['maint_reason'] == 'kernel upgrade, CHG-1234' and h['hv5']['maint_at']"; }
 check "1 every server records it: who (hv4), why, when" vt_wait_for 5 maint5
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "operator: no Raft leader"; exit 1; }
 ip netns exec "${VC_NS[$L]}" "$VIGIL" status -config "${VC_CFG[$L]}" >"$VT_DIR/status.txt" 2>&1
 check "1 vigil status shows who and why" \
 	grep -q "^hv5 .*maintenance by hv4 at .*: kernel upgrade, CHG-1234" "$VT_DIR/status.txt"
@@ -149,7 +149,7 @@ check "3 hv5 comes back: alive everywhere, a member of the decided state again" 
 vig 4 maint enable hv4 -reason "before the backup"
 check "4 hv4 into maintenance before the save" test "$RC" = 0
 SNAP=$VT_DIR/snap.json
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "operator: no Raft leader"; exit 1; }
 F=$((L % 3 + 1))
 vig "$F" operator snapshot save "$VT_DIR/follower.json"
 check "4 snapshot save on a follower: exit 1, names the leader, offers -stale" \
@@ -178,6 +178,8 @@ vig "$L" operator snapshot restore "$VT_DIR/edited.json"
 check "4 restore an edited file: exit 1, its sha256" sh -c "test $RC = 1 && grep -q 'does not match its sha256' $VT_DIR/err"
 vig "$L" operator snapshot restore "$VT_DIR/foreign.json"
 check "4 restore another cluster's file: exit 1" sh -c "test $RC = 1 && grep -q 'not of this one' $VT_DIR/err"
+L=$(vc_leader_wait) || { not_ok "operator: no Raft leader"; exit 1; }
+F=$((L % 3 + 1)) # a follower now (leadership may have moved meanwhile)
 vig "$F" operator snapshot restore "$SNAP"
 check "4 restore on a follower: exit 1, names the leader" sh -c "test $RC = 1 && grep -q 'not the Raft leader' $VT_DIR/err"
 # every server's Raft state lost: stopped, data_dir/raft removed, started
@@ -187,7 +189,7 @@ for i in 1 2 3; do vc_start "$i"; done
 check "4 the wiped servers elect a leader" vt_wait_for 30 has_leader
 fresh() { on_servers "'hv4' in h and h['hv4']['state'] == 'member' and not a"; }
 check "4 ... their decided state starts over: hv4 a member, no audit" vt_wait_for 20 fresh
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "operator: no Raft leader"; exit 1; }
 vig "$L" operator snapshot restore "$SNAP" -reason "disaster drill"
 check "4 restore on the leader: exit 0" sh -c "test $RC = 0 && grep -q 'restored through Raft' $VT_DIR/out"
 restored() { on_servers "h['hv4']['state'] == 'maintenance' and h['hv4']['maint_reason'] == 'before the backup' and [x['action'] for x in a][-2:] == ['forget', 'restore'] and a[-1]['reason'].startswith('disaster drill') and a[-2]['host'] == 'hv5'"; }

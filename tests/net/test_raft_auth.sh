@@ -150,7 +150,7 @@ check "1 forged AppendEntries with a higher term $((T + 5)): connection closed (
 	test "$out" = closed
 sleep 2
 check "1 the leader's agent is still running" kill -0 "$LPID"
-check "1 hv$L is still the leader" test "$(vc_leader)" = "$L"
+check "1 hv$L is still the leader" test "$(vc_leader_wait)" = "$L"
 check "1 its term is still $T" test "$(raft_field "$L" "r['term']")" = "$T"
 check "1 both counted as malformed" refused_is "$L" malformed 2
 check "1 the refusal is logged" grep -q "refused: malformed" "$VT_DIR/hv$L.log"
