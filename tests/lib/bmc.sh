@@ -143,16 +143,19 @@ vb_cluster() {
 	ok "real masakari-api at $VC_MK_URL, $n ipmi_sim BMCs at $VT_NET.101-$((100 + n))"
 }
 
-# vb_write_cfgs WAIT_MS FENCING_SECTION: hv1..hv3 servers, the rest clients,
-# compute-I in Masakari, the given wait period and fencing section
+# vb_write_cfgs WAIT_MS FENCING_SECTION [MASAKARI_SECTION]: hv1..hv3
+# servers, the rest clients, compute-I in Masakari, the given wait period,
+# fencing section and masakari section (default: the masakari-api of
+# vc_masakari_up, unauthenticated)
 vb_write_cfgs() {
-	local i role servers="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
+	local mk=${3:-} i role servers="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
+	[ -n "$mk" ] || mk="{\"url\": \"$VC_MK_URL\", \"retry_min_ms\": 200, \"retry_max_ms\": 2000}"
 	for i in $(seq 1 "$VC_N"); do
 		role=client
 		[ "$i" -le 3 ] && role=server
 		vc_write_cfg "$i" "$servers, \"role\": \"$role\", \"hypervisor_hostname\": \"compute-$i\",
   \"wait_period_ms\": $1, \"raft_election_timeout_ms\": 500, \"min_healthy_hosts\": 2,
-  \"masakari\": {\"url\": \"$VC_MK_URL\", \"retry_min_ms\": 200, \"retry_max_ms\": 2000},
+  \"masakari\": $mk,
   $2"
 	done
 }

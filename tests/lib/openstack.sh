@@ -173,17 +173,11 @@ os_rig() {
 # production: the notification through Keystone (user vigil, its password
 # from the rig's file), fencing with fence_ipmilan through each host's BMC
 os_vigil_cfgs() {
-	local i role servers="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
-	for i in $(seq 1 "$VC_N"); do
-		role=client
-		[ "$i" -le 3 ] && role=server
-		vc_write_cfg "$i" "$servers, \"role\": \"$role\", \"hypervisor_hostname\": \"compute-$i\",
-  \"wait_period_ms\": $1, \"raft_election_timeout_ms\": 500, \"min_healthy_hosts\": 2,
-  \"masakari\": {\"auth_url\": \"http://$VT_NET.1:5000/v3\", \"username\": \"vigil\",
+	vb_write_cfgs "$1" \
+		"$(vb_fencing "\"timeout_ms\": 20000, \"confirm_timeout_ms\": 10000, \"status_interval_ms\": 500, \"retry_min_ms\": 1000, \"retry_max_ms\": 4000, ${2:-}")" \
+		"{\"auth_url\": \"http://$VT_NET.1:5000/v3\", \"username\": \"vigil\",
     \"password_file\": \"$OS_DIR/password\", \"project_name\": \"service\",
-    \"retry_min_ms\": 200, \"retry_max_ms\": 2000},
-  $(vb_fencing "\"timeout_ms\": 20000, \"confirm_timeout_ms\": 10000, \"status_interval_ms\": 500, \"retry_min_ms\": 1000, \"retry_max_ms\": 4000, ${2:-}")"
-	done
+    \"retry_min_ms\": 200, \"retry_max_ms\": 2000}"
 }
 
 os_vigil_start() { # I
