@@ -7,9 +7,10 @@
 #                        prog_test_run tests (root), the simulator, the
 #                        checks of docs and sources against the binary
 #   tests/run.sh net     the namespace suites (root)
-#   tests/run.sh all     both (the default; `make test`)
-#   tests/run.sh e2e     tests/e2e/*.sh, one at a time (root; a real OpenStack,
-#                        installed on first use; `make e2e`), not part of all
+#   tests/run.sh e2e     tests/e2e/test_*.sh, one at a time (root; a real
+#                        OpenStack, its packages from `make deps` or installed
+#                        on first use; `make e2e`)
+#   tests/run.sh all     the three, e2e last (the default; `make test`)
 #
 # Kinds of test:
 #   $O/tests/test_*   cmocka binaries; their "[  PASSED  ] N test(s)" and
@@ -161,14 +162,6 @@ run_parallel() {
 	done
 }
 
-if [ "$TIER" = e2e ]; then
-	tier=()
-	for t in tests/e2e/test_*.sh; do
-		[ -f "$t" ] && wanted "$(basename "$t" .sh)" && tier+=("$t")
-	done
-	[ ${#tier[@]} -gt 0 ] && run_serial "${tier[@]}"
-fi
-
 if [ "$TIER" = check ] || [ "$TIER" = all ]; then
 	tier=()
 	for t in "$O"/tests/test_*; do
@@ -188,6 +181,15 @@ if [ "$TIER" = net ] || [ "$TIER" = all ]; then
 	done
 	[ ${#shared[@]} -gt 0 ] && run_parallel "${shared[@]}"
 	[ ${#alone[@]} -gt 0 ] && run_serial "${alone[@]}"
+fi
+
+# The end-to-end tier takes both cores for minutes: alone, after the rest.
+if [ "$TIER" = e2e ] || [ "$TIER" = all ]; then
+	tier=()
+	for t in tests/e2e/test_*.sh; do
+		[ -f "$t" ] && wanted "$(basename "$t" .sh)" && tier+=("$t")
+	done
+	[ ${#tier[@]} -gt 0 ] && run_serial "${tier[@]}"
 fi
 
 echo

@@ -3,12 +3,13 @@
 # the switch namespace at $VT_NET.(100+I):623 on the bridge (a management
 # network: a partition of the hosts' ports does not cut it), answering
 # fence_ipmilan and ipmitool over plain IPMI LAN. Its chassis control
-# really powers the host off: switch port down, agent killed by PID. Source
+# really powers the host off: switch port down, its processes killed by PID. Source
 # after netns.sh and cluster.sh; call vb_up after vc_up (and vc_masakari_up).
 # Configurations come from tests/lib/bmc/*.in, generated per host.
 #
 #   vb_up I            start hv I's BMC (user admin, password in VB_PASS[I])
-#   vb_track I         hand hv I's current agent PID (VC_PID[I]) to its BMC
+#   vb_track I [PID...]  hand hv I's current agent PID (VC_PID[I]) and PID...
+#                      (the host's other processes) to its BMC
 #   vb_power I         the power state the BMC reports (1 on, 0 off)
 #   vb_offs I          "set power 0" requests it carried out (its chassis log)
 #   vb_freeze I / vb_thaw I    SIGSTOP / SIGCONT the simulator: no answers
@@ -62,7 +63,11 @@ vb_password() { # I PASS
 	(umask 077 && printf '%s\n' "$2" >"$VT_DIR/bmc/compute-$1.pass")
 }
 
-vb_track() { echo "${VC_PID[$1]}" >"$VT_DIR/bmc/hv$1/agent.pid"; }
+vb_track() { # I [PID...]
+	local i=$1
+	shift
+	echo "${VC_PID[$i]}" "$@" >"$VT_DIR/bmc/hv$i/agent.pid"
+}
 vb_power() { cat "$VT_DIR/bmc/hv$1/power"; }
 vb_offs() { grep -c " set power 0" "$VT_DIR/bmc/hv$1/chassis.log" || true; }
 vb_freeze() { kill -STOP "${VB_PID[$1]}"; }
@@ -138,16 +143,19 @@ vb_cluster() {
 	ok "real masakari-api at $VC_MK_URL, $n ipmi_sim BMCs at $VT_NET.101-$((100 + n))"
 }
 
-# vb_write_cfgs WAIT_MS FENCING_SECTION: hv1..hv3 servers, the rest clients,
-# compute-I in Masakari, the given wait period and fencing section
+# vb_write_cfgs WAIT_MS FENCING_SECTION [MASAKARI_SECTION]: hv1..hv3
+# servers, the rest clients, compute-I in Masakari, the given wait period,
+# fencing section and masakari section (default: the masakari-api of
+# vc_masakari_up, unauthenticated)
 vb_write_cfgs() {
-	local i role servers="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
+	local mk=${3:-} i role servers="\"servers\": [\"hv1@${VC_IP[1]}\", \"hv2@${VC_IP[2]}\", \"hv3@${VC_IP[3]}\"]"
+	[ -n "$mk" ] || mk="{\"url\": \"$VC_MK_URL\", \"retry_min_ms\": 200, \"retry_max_ms\": 2000}"
 	for i in $(seq 1 "$VC_N"); do
 		role=client
 		[ "$i" -le 3 ] && role=server
 		vc_write_cfg "$i" "$servers, \"role\": \"$role\", \"hypervisor_hostname\": \"compute-$i\",
   \"wait_period_ms\": $1, \"raft_election_timeout_ms\": 500, \"min_healthy_hosts\": 2,
-  \"masakari\": {\"url\": \"$VC_MK_URL\", \"retry_min_ms\": 200, \"retry_max_ms\": 2000},
+  \"masakari\": $mk,
   $2"
 	done
 }

@@ -23,11 +23,15 @@ Run it through `openstack-local.sh client DIR CMD ...`, which sets both.
   service HOST              "state status forced_down" of HOST's nova-compute
   notify HOST               COMPUTE_HOST STOPPED, host_status NORMAL; prints its uuid
                             and the Unix time the request left
-  notifications             "uuid host status generated created updated" each
+  notifications             "uuid host status generated created updated event
+                            host_status" each
   progress UUID             the recovery workflow's steps, "time task state message"
   maintenance HOST          Masakari's on_maintenance of HOST (True/False)
-  recover HOST              what an operator does once HOST is repaired: its
-                            nova-compute enabled and no longer forced down, and
+  recover HOST              what an operator does once HOST is repaired and its
+                            nova-compute runs again: that service enabled and no
+                            longer forced down (asked again for up to 60 s while
+                            Nova refuses: it lifts forced_down only once the
+                            restarted compute closed its evacuations), and
                             Masakari's on_maintenance cleared
   aggregate NAME HOST...    Nova aggregate NAME in availability zone NAME with HOST...
                             added (no Masakari segment: vigil's reconciliation makes it)
@@ -331,8 +335,9 @@ def notifications():
     hosts = masakari_hosts()
     for n in call("instance-ha", "GET", "/notifications")["notifications"]:
         h = hosts.get(n["source_host_uuid"], {}).get("name", "?")
+        p = n.get("payload") or {}
         print(n["notification_uuid"], h, n["status"], n["generated_time"], n["created_at"],
-              n["updated_at"])
+              n["updated_at"], p.get("event"), p.get("host_status"))
 
 
 def progress(uuid):
@@ -352,8 +357,9 @@ def maintenance(host):
 
 def recover(host):
     sid = service(host)["id"]
-    call("compute", "PUT", "/os-services/%s" % sid, {"status": "enabled", "forced_down": False},
-         version="compute 2.53")
+    poll("Nova to enable %s" % host, 60,
+         lambda: call("compute", "PUT", "/os-services/%s" % sid,
+                      {"status": "enabled", "forced_down": False}, version="compute 2.53") or True)
     set_maintenance(host, "False")
 
 
