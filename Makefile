@@ -2,12 +2,10 @@
 # vigil - eBPF host liveness monitor for VM high availability.
 #
 #   make deps        install every Debian package the build, tests and benchmarks need
-#                    (the end-to-end rig's OpenStack too: make e2e-deps)
 #   make             build build/vigil (BPF objects, skeletons, binary)
 #   make demo        5 hosts in namespaces + real masakari-api: crash one, print the timeline (root)
 #   make check       the fast tier: unit, BPF, simulator, docs and format checks
-#   make test        every test (check, the namespace suites, then e2e); ends with
-#                    "N passed, N failed"
+#   make test        every test (check + the namespace suites); ends with "N passed, N failed"
 #   make format      clang-format the C sources
 #   make bench-xdp   XDP PING->ACK cost vs a userspace UDP responder
 #   make bench-detect  crash detection latency on a 16-host namespace cluster
@@ -17,7 +15,7 @@
 #   make bench-metrics  series per agent and render times of /metrics at 10..1000 peers (root)
 #   make e2e         vigil in front of a real OpenStack (Debian's Keystone, Nova,
 #                    Masakari): crashed hypervisors' instances run again elsewhere
-#                    (root; the OpenStack packages: make deps, or on first use)
+#                    (root; the OpenStack packages: make e2e-deps, or on first use)
 #   make bench-e2e   crash to instances ACTIVE elsewhere, step by step, per setting
 #   make fuzz        every libFuzzer harness for FUZZ_SECONDS (60) each, then the XDP
 #                    packet generator for FUZZ_XDP_SECONDS (300), one at a time, niced
@@ -296,7 +294,7 @@ $(MLNODE): tests/bench/memberlist-node/main.go
 bench-compare: $(O)/vigil $(TEST_BPF_OBJS) $(MLNODE)
 	$(Q)O=$(O) VIGIL=$(O)/vigil MLNODE=$(MLNODE) tests/bench/bench-compare.sh
 
-# The end-to-end rig: its packages come with make deps (e2e-deps alone), or
+# The end-to-end rig: its packages come with make e2e-deps, or
 # userspace/tools/openstack-local.sh installs them on first use, from the
 # root namespace (the only one that reaches a package mirror), with their
 # services kept from starting. One rig at a time on the machine: the tests
@@ -317,10 +315,8 @@ vmlinux:
 # prometheus, the fencing tests' BMCs: ipmi_sim, ipmitool, fence_ipmilan),
 # fuzzing (libclang-rt: libFuzzer and the sanitizers' runtimes, only
 # recommended by clang) and benchmarks (bench-compare: serf, Go and
-# memberlist's sources, gnuplot). Then the end-to-end rig's OpenStack
-# (Keystone, Nova, Masakari, RabbitMQ, MariaDB: openstack-local.sh install,
-# which keeps their services from starting and disables their units;
-# masakari-api, which the namespace tests run, is among them).
+# memberlist's sources, gnuplot). masakari-api is installed by its test
+# launcher; the end-to-end rig's OpenStack by make e2e-deps or on first use.
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev libsodium-dev \
 	libclang-rt-14-dev libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng \
@@ -332,7 +328,6 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		-o DPkg::Lock::Timeout=600 $(DEB_PKGS)
-	userspace/tools/openstack-local.sh install
 
 # Installed layout. The binary goes to sbin (an administrator's daemon and
 # tool, like ip and bpftool); the configuration lives in /etc whatever the
