@@ -172,13 +172,17 @@ vc_leader_wait() {
 
 # vc_count_events TO-STATE: state changes to TO-STATE logged by any host
 vc_count_events() {
-	cat "$VT_DIR"/hv*.log | grep -c "event=state .* to=$1" || true
+	cat "$VT_DIR"/hv*.log | grep -v ' incarnation=0$' | grep -c "event=state .* to=$1" || true
 }
 
-# vc_events I: the state changes hv I logged, "member from to" per line
+# vc_events I: the state changes hv I logged, "member from to" per line.
+# Not those at incarnation 0: a restarted agent verifying the members it
+# learned from disk before it heard them (a live host's incarnation is
+# never 0: its high half is the host's boot epoch).
 vc_events() {
 	[ -f "$VT_DIR/hv$1.log" ] || return 0
-	sed -n 's/.*event=state member=\([^ ]*\) from=\([^ ]*\) to=\([^ ]*\).*/\1 \2 \3/p' "$VT_DIR/hv$1.log"
+	grep -v ' incarnation=0$' "$VT_DIR/hv$1.log" |
+		sed -n 's/.*event=state member=\([^ ]*\) from=\([^ ]*\) to=\([^ ]*\).*/\1 \2 \3/p'
 }
 
 # vc_masakari_up: the real masakari-api (userspace/tools/masakari-local.sh) in the switch

@@ -33,7 +33,7 @@ leave_of() {
 }
 # no_failure_about NAME: no member logged NAME suspect or dead
 no_failure_about() {
-	! cat "$VT_DIR"/hv*.log | grep -q "member=$1 from=.* to=\(suspect\|dead\)"
+	! cat "$VT_DIR"/hv*.log | grep -v ' incarnation=0$' | grep -q "member=$1 from=.* to=\(suspect\|dead\)"
 }
 verdicts() { # I: vigil_failure_verdicts_total on hv I
 	ip netns exec "${VC_NS[$1]}" curl -s --noproxy '*' http://127.0.0.1:7500/metrics |
