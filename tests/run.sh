@@ -24,7 +24,8 @@
 # alone after them.
 # Environment: O (build dir, default build), TESTS (globs on test names,
 # separated by spaces, e.g. TESTS='*xdp* test_consensus'), JOBS, TIMEOUT
-# (default per-test timeout).
+# (default per-test timeout), VT_KEEP (keep a namespace test's logs even
+# when it passes).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."

@@ -108,8 +108,7 @@ events() { cat "$VT_DIR"/hv*.log | grep -c "event=reconcile $1" || true; }
 proc_group() { kill "-$1" -- "-$(cat "$OS_DIR/pids/$2.pid")"; }
 
 # --- 1. the segment made and filled ------------------------------------------------
-has_leader() { vc_leader >/dev/null; }
-check "a Raft leader among hv1..hv3" vt_wait_for 30 has_leader
+check "a Raft leader among hv1..hv3" vt_wait_for 30 vc_has_leader
 check "the leader created segment $AZ with compute-1..3" \
 	poll 60 seg_is "compute-1 compute-2 compute-3 "
 check "one segment_create, one host_add per host" \

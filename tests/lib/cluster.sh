@@ -159,6 +159,9 @@ vc_leader() {
 	return 1
 }
 
+# vc_has_leader: some server says it leads (for vt_wait_for)
+vc_has_leader() { [ -n "$(vc_leader)" ]; }
+
 # vc_leader_wait: vc_leader, waiting up to 30 s for one (an election, or a
 # status call slow on a loaded machine); fails with none
 vc_leader_wait() {

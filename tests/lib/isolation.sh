@@ -93,7 +93,6 @@ vi_start() { # I
 	echo "${VC_PID[$1]}" >"$VT_DIR/hv$1.agent.pid"
 }
 
-vi_has_leader() { [ -n "$(vc_leader)" ]; }
 vi_all_records() { [ "$(ls "$VT_DIR"/storage/*.hb 2>/dev/null | wc -l)" = "$1" ]; }
 
 # vi_up N: start hv1..hvN; they converge, elect a leader and write their
@@ -103,7 +102,7 @@ vi_up() {
 	for i in $(seq 1 "$1"); do vi_start "$i"; done
 	vt_wait_for 30 vc_converged || { not_ok "$1 agents converge"; exit 1; }
 	ok "$1 agents converge"
-	vt_wait_for 30 vi_has_leader || { not_ok "a Raft leader"; exit 1; }
+	vt_wait_for 30 vc_has_leader || { not_ok "a Raft leader"; exit 1; }
 	check "every host writes its storage heartbeat record" vt_wait_for 10 vi_all_records "$1"
 }
 

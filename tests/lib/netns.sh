@@ -39,10 +39,11 @@ vt_cleanup() {
 		umount "$VT_BPFFS"
 	fi
 	if [ -n "$VT_DIR" ]; then
-		if [ "$VT_FAILS" -gt 0 ]; then
-			# Keep the logs of a failed run (bounded: the newest 3 of
-			# the finished ones; never a directory whose test still
-			# runs: suites run side by side).
+		if [ "$VT_FAILS" -gt 0 ] || [ -n "${VT_KEEP:-}" ]; then
+			# Keep the logs of a failed run, or of any with VT_KEEP
+			# set (bounded: the newest 3 of the finished ones; never
+			# a directory whose test still runs: suites run side by
+			# side).
 			rmdir "$VT_DIR/bpffs" 2>/dev/null
 			echo "# logs kept in $VT_DIR"
 			vt_prune_logs

@@ -50,13 +50,12 @@ done
 for i in 1 2 3 4 5; do vc_start "$i"; done
 check "5 agents converge" vt_wait_for 20 vc_converged 6
 
-has_leader() { [ -n "$(vc_leader)" ]; }
 all_hosts_decided() {
 	local l
 	l=$(vc_leader) || return 1
 	[ "$(vc_status "$l" | python3 -c "import json,sys; print(sum(1 for h in json.load(sys.stdin)['hosts'] if h['state']=='member'))")" -ge 5 ]
 }
-check "a Raft leader is elected among the 3 servers" vt_wait_for 20 has_leader
+check "a Raft leader is elected among the 3 servers" vt_wait_for 20 vc_has_leader
 check "the leader knows the 5 hosts as members" vt_wait_for 20 all_hosts_decided
 
 stopped() { vc_notifications "$1" | grep -c " STOPPED " || true; }
@@ -192,9 +191,9 @@ import json, sys
 assert any(h['hostname'] == 'compute-2' and h['state'] == 'maintenance' for h in json.load(sys.stdin)['hosts'])"; }
 check "7 vigil maint enable (through a client) reaches the leader" vt_wait_for 20 in_maint2
 before=$(stopped compute-2)
-if [ "$(vc_leader)" = 2 ]; then
+if [ "$(vc_leader_wait)" = 2 ]; then
 	kill -KILL "${VC_PID[2]}" # keep the leader; crash the host after a new one is elected
-	vt_wait_for 20 has_leader
+	vt_wait_for 20 vc_has_leader
 fi
 vc_crash 2
 sleep $((WAIT_MS / 1000 + 6))
@@ -222,7 +221,7 @@ sleep 3
 check "8 exactly one STOPPED for it" test "$(stopped compute-unregistered)" = 1
 
 # --- 9: graceful leave, then return ------------------------------------------------------
-vt_wait_for 20 has_leader
+vt_wait_for 20 vc_has_leader
 before=$(stopped compute-5)
 vc_leave 5
 check "9 hv5 left with vigil leave: exit 0" test $? = 0

@@ -49,7 +49,6 @@ done
 for i in 1 2 3 4; do vc_start "$i"; done
 check "4 agents converge" vt_wait_for 20 vc_converged
 
-has_leader() { [ -n "$(vc_leader)" ]; }
 members4() {
 	vc_status "$(vc_leader)" | python3 -c "
 import json, sys

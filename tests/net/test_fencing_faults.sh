@@ -31,7 +31,6 @@ vb_cluster fencing_faults 5
 vb_write_cfgs 1000 "$(vb_fencing '"timeout_ms": 25000, "confirm_timeout_ms": 10000, "status_interval_ms": 500, "retry_min_ms": 1000, "retry_max_ms": 4000, "nova_force_down": true, "nova_url": "http://'"$VT_NET"'.1:9/v2.1",')"
 for i in 1 2 3 4 5; do vb_start "$i"; done
 check "5 agents converge" vt_wait_for 30 vc_converged
-has_leader() { [ -n "$(vc_leader)" ]; }
 check "a Raft leader knows the 5 hosts" vt_wait_for 30 vb_members 5
 
 fence_is() { [ "$(vb_entry "$1" fence)" = "$2" ]; }
@@ -88,7 +87,7 @@ check "2 exactly one STOPPED for compute-5, one power-off" \
 vb_restore 5
 
 # --- 3: the host returns before it is fenced ------------------------------------------------
-vt_wait_for 20 has_leader
+vt_wait_for 20 vc_has_leader
 b_all=$(vc_notifications compute-4 | wc -l)
 offs=$(vb_offs 4)
 vb_freeze 4

@@ -35,8 +35,7 @@ export MALLOC_PERTURB_=165
 for i in 1 2 3 4; do vc_start "$i"; done
 unset MALLOC_PERTURB_
 check "4 agents converge" vt_wait_for 30 vc_converged
-has_leader() { [ -n "$(vc_leader)" ]; }
-check "a Raft leader is elected" vt_wait_for 30 has_leader
+check "a Raft leader is elected" vt_wait_for 30 vc_has_leader
 
 metric() { # I NAME: a metric's value on hv I
 	ip netns exec "${VC_NS[$1]}" curl -s --noproxy '*' http://127.0.0.1:7500/metrics |

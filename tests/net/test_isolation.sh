@@ -69,7 +69,7 @@ diag "blip: $(cat "$VT_DIR"/hv[1-5].log | grep -c 'event=isolation_lost ') losse
 check "5 agents converge again" vt_wait_for 30 vc_converged
 
 # --- 1: hv4 cut off, the storage reachable -----------------------------------------------------
-vt_wait_for 20 vi_has_leader
+vt_wait_for 20 vc_has_leader
 L=$(vc_leader_wait) || { not_ok "isolation: no Raft leader"; exit 1; }
 t0=$(date +%s.%N)
 vc_isolate 4
@@ -112,7 +112,7 @@ reconnected4() { grep -q "event=reconnected" "$VT_DIR/hv4.log" && [ "$(vi_metric
 check "1 healed: hv4 reconnects (vigil_isolated 0)" vt_wait_for 20 reconnected4
 
 # --- 2: hv5 cut off, its response hangs: the watchdog ---------------------------------------------
-vt_wait_for 20 vi_has_leader
+vt_wait_for 20 vc_has_leader
 vt_wait_for 30 vc_converged
 L=$(vc_leader_wait) || { not_ok "isolation: no Raft leader"; exit 1; }
 kill -USR1 "${VI_WD_PID[5]}" # a watchdog that does not fire, for now
@@ -125,7 +125,8 @@ check "2 the leader's verdict holds: hv5's storage record still advances, isolat
 held_metric() { [ "$(vi_metric "$(vc_leader)" vigil_fencing_held)" = 1 ]; }
 check "2 ... vigil_fencing_held 1 on the leader" vt_wait_for 5 held_metric
 diag "vigil status on the leader while it holds compute-5 (its outbox):"
-ip netns exec "${VC_NS[$(vc_leader)]}" "$VIGIL" status -config "${VC_CFG[$(vc_leader)]}" |
+L=$(vc_leader_wait)
+ip netns exec "${VC_NS[$L]}" "$VIGIL" status -config "${VC_CFG[$L]}" |
 	sed -n '/^Id /,/^$/p' | sed 's/^/#   /'
 sleep 4
 check "2 ... no notification while it lives on the storage side ($(vi_stopped 5))" test "$(vi_stopped 5)" = 0

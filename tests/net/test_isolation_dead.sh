@@ -39,7 +39,7 @@ kill_host() {
 evidence() { # LEADER NAME: what the leader's storage heartbeat says of NAME
 	vc_status "$1" | python3 -c "
 import json, sys
-print([h['evidence'] for h in json.load(sys.stdin)['storage_hosts'] if h['name'] == '$2'][0])"
+print([h['evidence'] for h in json.load(sys.stdin)['storage_hosts'] if h['name'] == '$2'][0])" 2>/dev/null
 }
 
 # --- 3a: mode watchdog -----------------------------------------------------------------------------
@@ -47,7 +47,7 @@ L=$(vc_leader_wait) || { not_ok "isolation_dead: no Raft leader"; exit 1; }
 [ "$L" = 3 ] || [ "$L" = 1 ] || [ "$L" = 2 ] || { not_ok "3a a leader among the servers"; exit 1; }
 t0=$(date +%s.%N)
 kill_host 4
-silent4() { [ "$(evidence "$(vc_leader)" hv4)" = silent ]; }
+silent4() { L=$(vc_leader_wait) && [ "$(evidence "$L" hv4)" = silent ]; }
 check "3a hv4 dead: its storage record stops advancing (the leader reads it silent)" vt_wait_for 10 silent4
 check "3a NORMAL for compute-4 arrives" vt_wait_for 30 vi_normal 4
 vi_evacuate 4 1
@@ -68,7 +68,7 @@ for i in 1 2 3; do
 	vi_write_cfgs "$i" "$fencing"
 	vi_start "$i"
 done
-vt_wait_for 30 vi_has_leader || { not_ok "3b a Raft leader after the restart"; exit 1; }
+vt_wait_for 30 vc_has_leader || { not_ok "3b a Raft leader after the restart"; exit 1; }
 vt_wait_for 30 vc_converged 4
 L=$(vc_leader_wait) || { not_ok "isolation_dead: no Raft leader"; exit 1; }
 check "3b vigil status: fencing power" sh -c "ip netns exec ${VC_NS[$L]} $VIGIL status -config ${VC_CFG[$L]} | grep -q '^fencing     power'"
@@ -78,7 +78,8 @@ failed5() { grep -qh "event=fence_failed .*hostname=compute-5 " "$VT_DIR"/hv[1-3
 check "3b hv5 dead, its BMC unreachable: fencing fails (event line)" vt_wait_for 40 failed5
 failed_metric() { [ "$(vi_metric "$(vc_leader)" 'vigil_fencing_hosts{state="failed"}')" = 1 ]; }
 check "3b ... vigil_fencing_hosts{state=\"failed\"} 1 on the leader (the alert)" vt_wait_for 10 failed_metric
-check "3b ... its storage record is silent too: no evidence it stopped its VMs" test "$(evidence "$(vc_leader)" hv5)" = silent
+silent5() { L=$(vc_leader_wait) && [ "$(evidence "$L" hv5)" = silent ]; }
+check "3b ... its storage record is silent too: no evidence it stopped its VMs" vt_wait_for 10 silent5
 sleep 8
 check "3b no notification for compute-5: it holds ($(vi_stopped 5))" test "$(vi_stopped 5)" = 0
 rounds=$(grep -h "event=fence_failed .*hostname=compute-5 " "$VT_DIR"/hv[1-3].log | wc -l)

@@ -92,7 +92,7 @@ check "6 ... every VM runs" vms_all_run
 check "6 ... the watchdogs were fed throughout" fed_throughout "$t0"
 
 # --- 4: a 2 | 3 partition ---------------------------------------------------------------------------
-vt_wait_for 20 vi_has_leader
+vt_wait_for 20 vc_has_leader
 L=$(vc_leader_wait) || { not_ok "isolation_partition: no Raft leader"; exit 1; }
 if [ "$L" = 3 ]; then
 	# hv3 must be in the minority: let another server lead (hv3 restarts)
@@ -100,7 +100,7 @@ if [ "$L" = 3 ]; then
 	wait "${VC_PID[3]}" 2>/dev/null
 	vi_start 3
 	vt_wait_for 30 vc_converged
-	vt_wait_for 20 vi_has_leader
+	vt_wait_for 20 vc_has_leader
 fi
 L=$(vc_leader_wait) || { not_ok "isolation_partition: no Raft leader"; exit 1; }
 diag "leader hv$L; partition {hv3, hv4} | {hv1, hv2, hv5}"

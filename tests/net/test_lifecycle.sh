@@ -46,7 +46,6 @@ done
 for i in 1 2 3 4 5 6 7; do vc_start "$i"; done
 check "7 agents converge" vt_wait_for 30 vc_converged
 
-has_leader() { [ -n "$(vc_leader)" ]; }
 # decided STATE N: the leader's decided state holds at least N hosts in STATE
 decided() {
 	local l
@@ -63,7 +62,7 @@ voters_are() {
 vc_leader_of() { vc_status "$1" | python3 -c "import json,sys; sys.exit(json.load(sys.stdin)['raft']['role'] != 'leader')"; }
 stopped() { vc_notifications "$1" | grep -c " STOPPED " || true; }
 one_stopped() { [ "$(stopped "$1")" -ge 1 ]; }
-check "a Raft leader is elected" vt_wait_for 30 has_leader
+check "a Raft leader is elected" vt_wait_for 30 vc_has_leader
 check "the leader counts the 7 hosts" vt_wait_for 30 decided member 7
 
 # --- 1: a client rebooted cleanly ------------------------------------------------
@@ -104,7 +103,7 @@ for s in 1 2 3; do
 	sleep 1
 	vc_start "$s"
 	check "2 hv$s rebooted: every host sees it alive" vt_wait_for 30 vc_all_see alive "hv$s"
-	check "2 hv$s rebooted: a leader" vt_wait_for 30 has_leader
+	check "2 hv$s rebooted: a leader" vt_wait_for 30 vc_has_leader
 	check "2 hv$s rebooted: the voters are hv1 hv2 hv3" vt_wait_for 20 voters_are "$s" hv1 hv2 hv3
 done
 
@@ -129,7 +128,7 @@ check "3 every agent stopped with SIGTERM exits 0 ($rcs)" test "$rcs" = 00000
 vc_isolate 7
 for i in 1 2 3 4 5 6; do vc_start "$i"; done
 check "3 the 6 returning hosts converge" vt_wait_for 40 vc_converged 7
-check "3 a leader after the power cycle" vt_wait_for 30 has_leader
+check "3 a leader after the power cycle" vt_wait_for 30 vc_has_leader
 check "3 hv7, known to nobody after the restart, gets its verdict" \
 	vt_wait_for 60 one_stopped compute-7
 grep -h "event=members_learned" "$VT_DIR"/hv[123].log | sed 's/^/# /'
@@ -143,7 +142,7 @@ done
 vc_isolate 3
 vc_start 1
 vc_start 2
-check "4 hv1 and hv2 come back without hv3: a leader" vt_wait_for 40 has_leader
+check "4 hv1 and hv2 come back without hv3: a leader" vt_wait_for 40 vc_has_leader
 check "4 the voters are still hv1 hv2 hv3" voters_are 1 hv1 hv2 hv3
 
 # --- 5: the quorum lost for good ---------------------------------------------------
@@ -166,7 +165,7 @@ sed 's/^/# /' "$VT_DIR/recover.out"
 cp -a "$VT_DIR/data/hv1/raft" "$VT_DIR/data/hv2/raft"
 vc_start 1
 vc_start 2
-check "5 after the recovery hv1 leads" vt_wait_for 40 has_leader
+check "5 after the recovery hv1 leads" vt_wait_for 40 vc_has_leader
 check "5 the decided state is kept: hv7 failed, the hosts counted" \
 	vt_wait_for 20 decided failed 1
 check "5 hv2, given hv1's recovered state, joins as a voter again" vt_wait_for 40 voters_are 1 hv1 hv2

@@ -43,8 +43,7 @@ done
 for i in 1 2 3 4; do vc_start "$i"; done
 check "4 agents converge (hv2 signing with key, the others with key_next)" \
 	vt_wait_for 20 vc_converged
-has_leader() { [ -n "$(vc_leader)" ]; }
-check "a Raft leader is elected across the key rotation" vt_wait_for 20 has_leader
+check "a Raft leader is elected across the key rotation" vt_wait_for 20 vc_has_leader
 
 raft_field() { # I EXPR: a field of hv I's status["raft"] (python expression on r)
 	vc_status "$1" | python3 -c "import json,sys; r=json.load(sys.stdin)['raft']; print($2)" 2>/dev/null
