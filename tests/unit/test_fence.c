@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -730,6 +731,29 @@ static void test_runner_protocol_and_exit_codes(void **state)
 		pc.argv = argv;
 		pc.timeout_ms = 1000;
 		assert_int_equal(proc_run(&pc), -ENOENT);
+		proc_call_destroy(&pc);
+	}
+	/* How a call ended, as the error line says it: an exit status, or the
+	 * signal that killed it (not "exited with -1"). */
+	{
+		struct proc_call pc;
+		const char *killed[] = {"/bin/sh", "-c", "kill -TERM $$", NULL};
+		const char *exits[] = {"/bin/sh", "-c", "exit 3", NULL};
+
+		proc_call_init(&pc);
+		pc.argv = killed;
+		pc.timeout_ms = 5000;
+		assert_int_equal(proc_run(&pc), 0);
+		assert_false(pc.exited);
+		assert_int_equal(pc.signal, SIGTERM);
+		proc_describe(&pc, msg, sizeof(msg));
+		assert_string_equal(msg, "killed by signal 15 (Terminated)");
+		pc.argv = exits;
+		assert_int_equal(proc_run(&pc), 0);
+		assert_true(pc.exited);
+		assert_int_equal(pc.signal, 0);
+		proc_describe(&pc, msg, sizeof(msg));
+		assert_string_equal(msg, "exited with 3");
 		proc_call_destroy(&pc);
 	}
 }

@@ -62,8 +62,12 @@ static enum fence_result call(const struct fence_config *cfg, const char *hostna
 		fence_output_reason(pc->output, password, msg, n);
 	else
 		msg[0] = '\0';
-	if (r == FENCE_R_ERROR && !msg[0])
-		snprintf(msg, n, "%s exited with %d", t.agent, pc->code);
+	if (r == FENCE_R_ERROR && !msg[0]) {
+		char how[80];
+
+		proc_describe(pc, how, sizeof(how));
+		snprintf(msg, n, "%s %s", t.agent, how);
+	}
 	secret_wipe(password, sizeof(password));
 	return r;
 }

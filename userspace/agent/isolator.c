@@ -51,8 +51,10 @@ static int call(struct iso_run *r, const char *const *argv, uint64_t deadline)
 		return -1;
 	}
 	if (!r->pc.exited || r->pc.code) {
-		snprintf(r->why, sizeof(r->why), "%s exited with %d: %.160s", argv[0], r->pc.code,
-			 r->pc.output);
+		char how[80];
+
+		proc_describe(&r->pc, how, sizeof(how));
+		snprintf(r->why, sizeof(r->why), "%s %s: %.160s", argv[0], how, r->pc.output);
 		return -1;
 	}
 	return 0;

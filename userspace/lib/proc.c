@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -120,7 +121,7 @@ int proc_run(struct proc_call *c)
 	size_t len = 0;
 	pid_t pid;
 
-	c->exited = c->timed_out = 0;
+	c->exited = c->timed_out = c->signal = 0;
 	c->output[0] = '\0';
 	if (pipe2(in, O_CLOEXEC))
 		return -errno;
@@ -183,6 +184,15 @@ int proc_run(struct proc_call *c)
 		;
 	c->exited = WIFEXITED(status) && !c->timed_out && !c->cancelled;
 	c->code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	c->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	c->elapsed_ns = mono_ns() - t0;
 	return 0;
+}
+
+void proc_describe(const struct proc_call *c, char *out, size_t n)
+{
+	if (c->signal)
+		snprintf(out, n, "killed by signal %d (%s)", c->signal, strsignal(c->signal));
+	else
+		snprintf(out, n, "exited with %d", c->code);
 }

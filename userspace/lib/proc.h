@@ -22,8 +22,9 @@ struct proc_call {
 	const char *input;	 /* written to stdin, then stdin is closed; may be NULL */
 	uint64_t timeout_ms;	 /* killed (SIGKILL to its process group) after this */
 	/* what came of it */
-	int exited; /* it exited by itself; code is its exit status */
-	int code;
+	int exited;		      /* it exited by itself; code is its exit status */
+	int code;		      /* its exit status, or -1 when a signal ended it ... */
+	int signal;		      /* ... this one (0 when it exited) */
 	int timed_out;		      /* killed after timeout_ms */
 	int cancelled;		      /* killed by proc_cancel */
 	char output[PROC_OUTPUT_MAX]; /* stdout and stderr, NUL-terminated, cut off */
@@ -38,6 +39,9 @@ void proc_call_destroy(struct proc_call *c);
 /* Run c to completion: 0 (whatever its exit status), or -errno if it could
  * not be started (not found, no permission). */
 int proc_run(struct proc_call *c);
+/* How an ended call ended, for a message: "exited with 3", "killed by
+ * signal 9 (Killed)". */
+void proc_describe(const struct proc_call *c, char *out, size_t n);
 /* From another thread: kill the call's process group now (no-op once it ended). */
 void proc_cancel(struct proc_call *c);
 
