@@ -240,7 +240,6 @@ static void on_status(uv_timer_t *t)
 	struct agent *a = t->data;
 
 	notify_status(a);
-	metrics_watch(&a->metrics, a->server);
 	requests_expire(a);
 }
 

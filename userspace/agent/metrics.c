@@ -429,7 +429,7 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 	prom_metric(f, "vigil_raft_leader_changes_total", "counter",
 		    "Raft leaders this server has seen: a new leader, or one re-elected in a new "
 		    "term.",
-		    (double)mx->leader.changes);
+		    (double)sv.leader_changes);
 	prom_family(
 		f, "vigil_consensus_messages_refused_total", "counter",
 		"Signed REPORT and MAINT messages refused, by reason: replayed, an epoch too far "
@@ -502,19 +502,6 @@ int metrics_init(struct metrics *mx)
 void metrics_free(struct metrics *mx)
 {
 	ctrsum_free(&mx->rtt);
-}
-
-void metrics_watch(struct metrics *mx, struct server *s)
-{
-	struct server_view sv;
-	const char *addr;
-	raft_id id = 0;
-
-	if (!s)
-		return;
-	server_view(s, &sv);
-	raft_leader(sv.raft, &id, &addr);
-	leader_watch_see(&mx->leader, id, sv.raft->current_term);
 }
 
 char *metrics_render(struct metrics *mx, const struct agent_view *v)

@@ -7,6 +7,7 @@
 
 #include <raft/uv.h>
 
+#include "leader_watch.h"
 #include "log.h"
 #include "raft_conf.h"
 #include "raft_fsm.h"
@@ -48,6 +49,7 @@ struct server {
 	/* delivery to Masakari, while leader */
 	struct notifier notifier;
 	raft_term led_term;	       /* the term this server last led in (0: never) */
+	struct leader_watch leaders;   /* leaders seen, each logged (event=raft_leader) */
 	struct raft_transfer transfer; /* leadership handed over for delivery ... */
 	int transferring;	       /* ... and not done yet */
 	/* fencing before a STOPPED may go, while leader */
@@ -633,11 +635,36 @@ static void hand_over(struct server *s, uint64_t now)
 		  "reason=delivery failures=%llu seconds=%llu to=%s", failures, secs, to_name);
 }
 
+/* A new Raft leader, or one re-elected in a new term: one line on every
+ * server, so a log says who led when (a leadership that moves often is
+ * the first thing to look at when notifications are late). */
+static void watch_leader(struct server *s)
+{
+	const struct member *mb;
+	const char *addr = NULL;
+	raft_id id = 0;
+	char name[VIGIL_NAME_LEN + 16];
+
+	raft_leader(&s->raft, &id, &addr);
+	if (!leader_watch_see(&s->leaders, id, s->raft.current_term))
+		return;
+	if (id == s->p.node_id)
+		snprintf(name, sizeof(name), "%s", s->p.node_name);
+	else if ((mb = memb_find(s->p.memb, (uint32_t)id)))
+		snprintf(name, sizeof(name), "%s", mb->name);
+	else
+		snprintf(name, sizeof(name), "%llu", (unsigned long long)id);
+	log_event(LOG_LVL_INFO, "raft_leader", "leader=%s term=%llu self=%d", name,
+		  (unsigned long long)s->raft.current_term, id == s->p.node_id);
+}
+
 static void on_decide(uv_timer_t *t)
 {
 	struct server *s = t->data;
 	uint64_t now = now_mono_ns();
 	char *cmd;
+
+	watch_leader(s);
 
 	/* Before the leadership check: a deposed leader stops fencing. */
 	fencer_step(&s->fencer, !s->closing && raft_state(&s->raft) == RAFT_LEADER);
@@ -900,6 +927,7 @@ void server_view(struct server *s, struct server_view *v)
 	v->proposals_failed = s->proposals_failed;
 	v->raft_refused = raft_transport_refused(&s->transport);
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
+	v->leader_changes = s->leaders.changes;
 	v->contradicted = raft_state(&s->raft) == RAFT_LEADER ? s->reports.contradicted : 0;
 	v->fencer = &s->fencer;
 	v->reconciler = &s->reconciler;

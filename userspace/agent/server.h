@@ -68,7 +68,8 @@ struct server_view {
 	uint64_t proposals_failed;    /* Raft proposals that failed (full disk, lost leadership) */
 	const uint64_t *raft_refused; /* Raft connections refused, by enum raft_auth_refusal */
 	uint32_t wait_period_ms;
-	size_t contradicted; /* verdicts held: the leader's kernel hears the host (verdict.h) */
+	uint64_t leader_changes; /* Raft leaders seen (core/leader_watch.h) */
+	size_t contradicted;	 /* verdicts held: the leader's kernel hears the host (verdict.h) */
 	const struct fencer *fencer;	     /* the leader's fencing (mode in fencer->cfg) */
 	const struct reconciler *reconciler; /* the zone kept in sync (leader) */
 	const struct shb_tracker *storage;   /* the storage heartbeat's records; NULL: none */

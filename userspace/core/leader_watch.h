@@ -16,13 +16,15 @@ struct leader_watch {
 	uint64_t changes;  /* leaders seen */
 };
 
-static inline void leader_watch_see(struct leader_watch *w, uint64_t id, uint64_t term)
+/* 1 when (id, term) is a change (counted), else 0. */
+static inline int leader_watch_see(struct leader_watch *w, uint64_t id, uint64_t term)
 {
 	if (!id || (id == w->id && term == w->term))
-		return;
+		return 0;
 	w->id = id;
 	w->term = term;
 	w->changes++;
+	return 1;
 }
 
 #endif /* VIGIL_LEADER_WATCH_H */
