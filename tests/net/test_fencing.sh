@@ -30,7 +30,6 @@ vb_write_cfgs 1000 "$(vb_fencing '"timeout_ms": 20000, "confirm_timeout_ms": 100
 for i in 1 2 3 4 5 6; do vb_start "$i"; done
 check "6 agents converge" vt_wait_for 30 vc_converged
 
-has_leader() { [ -n "$(vc_leader)" ]; }
 check "a Raft leader knows the 6 hosts" vt_wait_for 30 vb_members 6
 check "vigil status shows fencing mode power" sh -c "ip netns exec ${VC_NS[1]} $VIGIL status -config ${VC_CFG[1]} | grep -q '^fencing     power'"
 check "vigil fence test compute-5 (from a server): powered ON, status only" sh -c \
@@ -88,10 +87,21 @@ check "2 healed and powered on: all converge" vt_wait_for 40 vc_converged
 # Back and in service, the fenced hosts are never fenced again for the same
 # verdict (a fence in flight, a new leader, a retry must not repeat it).
 started_both() { vc_notifications "compute-$M1" | grep -q " STARTED " && vc_notifications compute-5 | grep -q " STARTED "; }
-vt_wait_for 30 started_both
+check "2 ... both recorded recovered: one STARTED each" vt_wait_for 30 started_both
 sleep 3
 check "2 powered on and back: one power-off each, never repeated ($(vb_offs "$M1"), $(vb_offs 5))" \
 	test "$(vb_offs "$M1")" = 1 -a "$(vb_offs 5)" = 1
+
+# --- 2b: the repaired client fails again: protected again ---------------------------------
+# (its second failure is a new one: a verdict, a power-off and a NORMAL of its own)
+t0=$(date +%s.%N)
+vc_crash 5
+second5() { [ "$(vb_stopped compute-5 NORMAL)" -ge 2 ]; }
+check "2b hv5, back in service, crashes again: a second STOPPED NORMAL" vt_wait_for 40 second5
+check "2b ... its BMC powered it off again, once ($(vb_offs 5))" test "$(vb_offs 5)" = 2
+check "2b ... off before the notification" vb_off_before_notify 5 "$t0"
+wait "${VC_PID[5]}" 2>/dev/null
+vb_restore 5
 
 # --- 3: the leader dies between its "off" and "fenced" ------------------------------------
 vc_leader_wait >/dev/null || { not_ok "fencing: no Raft leader"; exit 1; }
@@ -138,7 +148,7 @@ for i in 1 2 3; do
 done
 vb_write_cfgs 1000 '"fencing": {"mode": "none"},'
 for i in 1 2 3; do vb_start "$i"; done
-vt_wait_for 30 has_leader
+vt_wait_for 30 vc_has_leader
 vt_wait_for 30 vc_converged
 offs4=$(vb_offs 4)
 b4=$(vb_stopped compute-4)
