@@ -37,7 +37,9 @@ enum vigil_msg_type {
 	VIGIL_MSG_STATE = 7,	 /* full state for anti-entropy (TCP push-pull, zlib) */
 	VIGIL_MSG_REPORT = 8,	 /* a member's unreachable set, sent to every server */
 	VIGIL_MSG_MAINT = 9,	 /* maintenance request, sent to every server */
-	/* 10..63 reserved for membership; 64..255 reserved for extensions */
+	VIGIL_MSG_FORGET = 10,	 /* forget a host gone for good, sent to every server */
+	VIGIL_MSG_ANSWER = 11,	 /* the Raft leader's answer to a MAINT or FORGET */
+	/* 12..63 reserved for membership; 64..255 reserved for extensions */
 };
 
 /* Prober channels (vigil_probe.chan, vigil_peer_key.chan): the agent's own
@@ -163,11 +165,12 @@ struct vigil_relay {
 };
 
 /*
- * REPORT and MAINT change the servers' state, so each carries its sender's
- * epoch (its boot epoch, as above) and a sequence number counted up within
- * it: a server takes a message only if (epoch, seq) is past the last one it
- * took of that type from that sender. A captured message can neither be
- * replayed nor re-dated (the MAC covers both), and no clock need agree.
+ * REPORT, MAINT and FORGET change the servers' state, so each carries its
+ * sender's epoch (its boot epoch, as above) and a sequence number counted up
+ * within it: a server takes a message only if (epoch, seq) is past the last
+ * one it took of that type from that sender (MAINT and FORGET count as one
+ * type). A captured message can neither be replayed nor re-dated (the MAC
+ * covers both), and no clock need agree.
  */
 
 /* REPORT (member -> every server, every report_interval_ms): who this member
@@ -186,18 +189,66 @@ struct vigil_report {
 
 #define VIGIL_REPORT_MAX_IDS ((VIGIL_MAX_MSG - sizeof(struct vigil_report) - VIGIL_MAC_LEN) / 4)
 
-/* MAINT (any agent -> every server): put a host into or out of maintenance. */
+/*
+ * MAINT and FORGET (any agent -> every server): an operator's request, put a
+ * host into or out of maintenance, or forget a host that is gone for good.
+ * The header below is followed by reason_len bytes of the operator's reason
+ * (UTF-8, no NUL, no control character), then the MAC: 112 bytes without a
+ * reason, as senders before the reason always sent. The Raft leader answers
+ * each with an ANSWER once it is decided.
+ */
+#define VIGIL_REASON_MAX 200 /* bytes of an operator's reason */
 struct vigil_maint {
 	struct vigil_hdr hdr;
 	char host[VIGIL_NAME_LEN]; /* node name or hypervisor host name */
-	__u8 on;		   /* 1 = enter maintenance, 0 = leave it */
-	__u8 pad[7];
+	__u8 on;		   /* MAINT: 1 = enter maintenance, 0 = leave it; FORGET: 0 */
+	__u8 reason_len;	   /* bytes of reason after seq, at most VIGIL_REASON_MAX */
+	__u8 pad[6];
 	__be64 epoch; /* sender's boot epoch */
 	__be64 seq;   /* sender's message counter within it */
+};
+
+#define VIGIL_MAINT_LEN(reason_len) (sizeof(struct vigil_maint) + (reason_len) + VIGIL_MAC_LEN)
+
+/* What the leader did with a MAINT or FORGET (vigil_answer.result). */
+enum vigil_answer_result {
+	VIGIL_ANS_APPLIED = 0,	 /* committed and applied */
+	VIGIL_ANS_UNKNOWN = 1,	 /* no such host in the decided state: nothing changed */
+	VIGIL_ANS_ALIVE = 2,	 /* FORGET refused: the host is alive or suspect, or reports */
+	VIGIL_ANS_ALREADY = 3,	 /* MAINT: in (out of) maintenance already: nothing changed */
+	VIGIL_ANS_PENDING = 4,	 /* FORGET refused: a notification about it is still to go */
+	VIGIL_ANS_UNDECIDED = 5, /* FORGET refused: a member without a verdict */
+};
+
+/* The host's decided state after the request (vigil_answer.state). */
+enum vigil_host_state {
+	VIGIL_HOST_MEMBER = 0,
+	VIGIL_HOST_MAINTENANCE = 1,
+	VIGIL_HOST_FAILED = 2,
+	VIGIL_HOST_LEFT = 3,
+	VIGIL_HOST_NONE = 4, /* not in the decided state (forgotten, or unknown) */
+};
+
+#define VIGIL_ANSF_VOTER 0x01 /* FORGET: the host is still a Raft voter */
+
+/* ANSWER (Raft leader -> the sender of a MAINT or FORGET), matched by the
+ * request's type and (epoch, seq), which it echoes. */
+struct vigil_answer {
+	struct vigil_hdr hdr;
+	char host[VIGIL_NAME_LEN]; /* as the request named it */
+	__u8 request;		   /* VIGIL_MSG_MAINT or VIGIL_MSG_FORGET */
+	__u8 on;		   /* the request's */
+	__u8 result;		   /* enum vigil_answer_result */
+	__u8 state;		   /* enum vigil_host_state */
+	__u8 flags;		   /* VIGIL_ANSF_* */
+	__u8 pad[3];
+	__be64 epoch; /* the request's, echoed */
+	__be64 seq;
 	__u8 mac[VIGIL_MAC_LEN];
 };
 
-_Static_assert(sizeof(struct vigil_maint) == 112, "vigil_maint is 112 bytes");
+_Static_assert(sizeof(struct vigil_maint) == 104, "vigil_maint header is 104 bytes");
+_Static_assert(sizeof(struct vigil_answer) == 112, "vigil_answer is 112 bytes");
 _Static_assert(sizeof(struct vigil_report) == 168, "vigil_report header is 168 bytes");
 _Static_assert(sizeof(struct vigil_update) == 104, "vigil_update is 104 bytes on the wire");
 _Static_assert(sizeof(struct vigil_gossip) == 24, "vigil_gossip header is 24 bytes");

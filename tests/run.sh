@@ -22,8 +22,9 @@
 # run it alone) and "# vigil-test: timeout=SECONDS" (default 600). The net
 # suites run JOBS at a time (default 3; they mostly wait), exclusive ones
 # alone after them.
-# Environment: O (build dir, default build), TESTS (glob on test names, e.g.
-# TESTS='*xdp*'), JOBS, TIMEOUT (default per-test timeout).
+# Environment: O (build dir, default build), TESTS (globs on test names,
+# separated by spaces, e.g. TESTS='*xdp* test_consensus'), JOBS, TIMEOUT
+# (default per-test timeout).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -68,7 +69,15 @@ count_tap() { # $1 log, $2 name, $3 rc
 	[ "$f" -eq 0 ] || failed_names+=("$2")
 }
 
-wanted() { case "$1" in $FILTER) return 0 ;; *) return 1 ;; esac }
+wanted() {
+	local g globs
+	read -ra globs <<<"$FILTER"
+	for g in "${globs[@]}"; do
+		# shellcheck disable=SC2254
+		case "$1" in $g) return 0 ;; esac
+	done
+	return 1
+}
 
 # header FILE KEY: from the script's "# vigil-test: ..." line, 1 for a bare
 # KEY, VALUE for KEY=VALUE, else nothing
@@ -186,6 +195,11 @@ fi
 echo
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed: ${failed_names[*]} (logs in $logdir)"
+	# the failing checks again, so a log cut in the middle still names them
+	for n in "${failed_names[@]}"; do
+		grep -m 20 -e '^not ok - ' -e '^\[  FAILED  \]' -e '^\[  ERROR   \]' "$logdir/$n.log" 2>/dev/null | sed "s/^/  $n: /"
+		tail -n 5 "$logdir/$n.log" 2>/dev/null | sed "s/^/  $n (last lines): /"
+	done
 else
 	rm -rf "$logdir"
 fi

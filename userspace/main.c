@@ -15,9 +15,9 @@
 extern const struct cmd cmd_help, cmd_version;
 
 static const struct cmd *const commands[] = {
-	&cmd_agent,    &cmd_members, &cmd_status,  &cmd_check, &cmd_maint, &cmd_leave,
-	&cmd_operator, &cmd_ping,    &cmd_xdp,	   &cmd_maps,  &cmd_fence, &cmd_demo,
-	&cmd_keygen,   &cmd_config,  &cmd_version, &cmd_help,
+	&cmd_agent, &cmd_members,  &cmd_status, &cmd_check,   &cmd_maint, &cmd_forget,
+	&cmd_leave, &cmd_operator, &cmd_ping,	&cmd_xdp,     &cmd_maps,  &cmd_fence,
+	&cmd_demo,  &cmd_keygen,   &cmd_config, &cmd_version, &cmd_help,
 };
 
 static const struct cmd *find_cmd(const char *name)

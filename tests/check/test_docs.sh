@@ -63,6 +63,27 @@ import json; c = json.load(open('docs/vigil.json'))
 assert 'node_name' not in c and c['hypervisor_hostname'] == '', 'a host name is hard-coded'
 assert sorted(s.split('@')[1] for s in c['servers']) == sorted(c['join']), (c['servers'], c['join'])"
 
+# ... and its timings are the defaults it shows (a change of default that
+# the sample misses would be copied into every deployment).
+stale=$($VIGIL config | python3 -c '
+import json, re, sys
+ref = sys.stdin.read().splitlines()
+dflt = {}
+for i in range(0, len(ref) - 1, 2):
+    k, rest = ref[i].split(None, 1)
+    m = re.search(r"default: ([^;]*)", rest)
+    if m:
+        dflt[k] = m.group(1).strip()
+def walk(o, p=""):
+    for k, v in o.items():
+        if isinstance(v, dict):
+            walk(v, p + k + ".")
+        elif p + k in dflt and (k.endswith("_ms") or k in ("probes_per_interval", "indirect_probes", "suspicion_confirm", "gossip_fanout", "retransmit_mult")):
+            if str(v) != dflt[p + k]:
+                print("%s%s=%s(default %s)" % (p, k, v, dflt[p + k]), end=" ")
+walk(json.load(open("docs/vigil.json")))')
+check "the sample's timings are the defaults${stale:+ (not: $stale)}" test -z "$stale"
+
 cmds=$($VIGIL help | awk '/^commands:/{on=1; next} on && /^  [a-z]/{print $1}')
 missing=""
 for c in $cmds; do

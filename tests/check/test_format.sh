@@ -17,4 +17,11 @@ for f in "${files[@]}"; do
 done
 check "${#files[@]} C files formatted as .clang-format says${bad:+ (not: ${bad[*]}; run make format)}" \
 	test ${#bad[@]} -eq 0
+
+# The layers (lib < core < xdp < agent < cli < demo) are enforced by each
+# layer's include path (Makefile INC_*): a header of a higher layer is not
+# found by its name. A path in an include would walk around that.
+around=$(grep -rlE '^#include "[^"]*/' userspace | sort | tr '\n' ' ')
+check "userspace includes headers by name only, so each layer's include path holds${around:+ (not: $around)}" \
+	test -z "$around"
 exit $((VT_FAILS > 0))

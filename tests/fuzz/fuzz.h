@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "config.h"
 #include "log.h"
 #include "memb.h"
@@ -79,6 +81,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	fz_quiet();
+	if (sodium_init() < 0) /* (storage heartbeat records: keyed BLAKE2b) */
+		abort();
 	return 0;
 }
 

@@ -1,26 +1,27 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * fuzz_report.c - what a server does with REPORT and MAINT datagrams short of
- * Raft: wire_verify, wire_report_decode and wire_maint_decode, the replay
- * checks (replay_check, fsm_maint_newer), reports_update, and the leader's
+ * fuzz_report.c - what a server does with REPORT, MAINT and FORGET datagrams
+ * short of Raft: wire_verify, wire_report_decode and wire_maint_decode, the
+ * replay checks (replay_check, fsm_maint_newer), reports_update, a forget's
+ * checks (the host runs, fsm_forget_check), and the leader's
  * decisions (verdict_left, verdict_next) applied to a small replicated state
  * (fsm.c) as if each command were committed at once — the path of
  * userspace/agent/server.c.
  *
  * Input: a parameter byte (min_healthy_hosts = bits 0-1), then operations:
  *   op & 3 == 0  a datagram: control byte (FZ_FIX, FZ_SIGN, FZ_SIGN_NEXT; with
- *                SMALL, the sender (ctl >> 5), the REPORT's ids and the MAINT's
- *                host come from 8 hosts hv1..hv8 (compute-1..8, also a REPORT
- *                whose host name is empty), its epoch is the clock's and its
- *                sequence number the next, so reports meet each other),
- *                16-bit length, the bytes
- *   op & 3 == 1  time passes: (byte + 1) * 10 ms
+ *                SMALL, the sender (ctl >> 5), the REPORT's ids and the
+ *                MAINT's or FORGET's host (on >> 1) come from 8 hosts hv1..hv8 (compute-1..8, also
+ * a REPORT whose host name is empty), its epoch is the clock's and its sequence number the next, so
+ * reports meet each other), 16-bit length, the bytes op & 3 == 1  time passes: (byte + 1) * 10 ms
  *   op & 3 == 2  the leader's membership sees host (op >> 2) & 7 in state
  *                (op >> 5) & 3 (for verdict_left; alive, its kernel is heard,
  *                which admits it as a reporter)
  *   op & 3 == 3  the replicated state is snapshotted and restored
  * After each, the leader proposes until nothing is left to decide. Checked:
- * what decodes has valid names; every proposal applies and changes the state
+ * what decodes has valid names; a request is taken once; a forget applies
+ * exactly where fsm_forget_check says and never leaves a notification
+ * about the host still to go; every proposal applies and changes the state
  * (else the leader would propose it for ever); the decisions converge;
  * afterwards every current reporter the leader's kernel heard is a member
  * under the host name it reports, and no healthy member has the support of
@@ -82,13 +83,68 @@ static void smallify(struct world *w, uint8_t *buf, size_t len, uint8_t ctl)
 			v = htonl(small_id(ntohl(v)));
 			memcpy(buf + off, &v, 4);
 		}
-	} else if (type == VIGIL_MSG_MAINT && len >= sizeof(struct vigil_maint)) {
+	} else if ((type == VIGIL_MSG_MAINT || type == VIGIL_MSG_FORGET) &&
+		   len >= sizeof(struct vigil_maint)) {
+		uint8_t *on = buf + offsetof(struct vigil_maint, on);
+
 		memcpy(buf + offsetof(struct vigil_maint, epoch), &epoch, 8);
 		memcpy(buf + offsetof(struct vigil_maint, seq), &seq, 8);
 		memset(buf + offsetof(struct vigil_maint, host), 0, VIGIL_NAME_LEN);
 		snprintf((char *)buf + offsetof(struct vigil_maint, host), VIGIL_NAME_LEN,
-			 "compute-%u", ((buf[offsetof(struct vigil_maint, on)] >> 1) & 7) + 1);
+			 "compute-%u", ((*on >> 1) & 7) + 1);
+		*on = type == VIGIL_MSG_MAINT ? *on & 1 : 0;
 	}
+}
+
+/* Does host id run, as the leader tells (agent/server.c host_running)? */
+static int running(const struct world *w, uint32_t id)
+{
+	const struct member *mb = memb_find(&w->memb, id);
+
+	return id == w->memb.self.id ||
+	       (mb && (mb->state == MEMB_ALIVE || mb->state == MEMB_SUSPECT)) ||
+	       reports_current(&w->rs, &w->p, id, w->mono);
+}
+
+/* A MAINT or FORGET the leader takes: proposed and committed. A forget
+ * goes through only where fsm_forget_check allows it, and then takes the
+ * host out of the decided state with nothing about it left to deliver. */
+static void request(struct world *w, uint32_t sender, const struct wire_maint *mt)
+{
+	const struct fsm_host *h = fsm_host_by_name(&w->fsm, mt->host);
+	struct fsm_request rq = {sender, mt->epoch, mt->seq, "hv1", mt->reason, w->real};
+	enum fsm_request_result want = FSM_REQ_APPLIED;
+	const struct fsm_maint_mark *mk;
+	uint32_t id = h->id;
+	char *cmd;
+
+	if (mt->type == VIGIL_MSG_FORGET) {
+		if (running(w, id))
+			return;
+		want = fsm_forget_check(&w->fsm, h);
+		cmd = fsm_cmd_forget(id, &rq);
+	} else {
+		cmd = fsm_cmd_maint(mt->host, mt->on, &rq);
+	}
+	FZ_CHECK(cmd, "no command for \"%s\"", mt->host);
+	FZ_CHECK(!fsm_apply(&w->fsm, cmd, strlen(cmd)), "request refused: %s", cmd);
+	free(cmd);
+	mk = fsm_request_mark(&w->fsm, sender);
+	FZ_CHECK(mk && !fsm_maint_newer(&w->fsm, sender, mt->epoch, mt->seq),
+		 "the same request would be taken again");
+	if (mt->type != VIGIL_MSG_FORGET)
+		return;
+	FZ_CHECK(mk->result == want, "forget came to %s, its check said %s",
+		 fsm_request_result_name(mk->result), fsm_request_result_name(want));
+	FZ_CHECK(!fsm_host(&w->fsm, id) == (want == FSM_REQ_APPLIED),
+		 "host %08x %s after a forget that came to %s", id,
+		 fsm_host(&w->fsm, id) ? "stays" : "is gone", fsm_request_result_name(want));
+	for (size_t i = 0; want == FSM_REQ_APPLIED && i < w->fsm.noutbox; i++)
+		FZ_CHECK(w->fsm.outbox[i].host_id != id ||
+				 w->fsm.outbox[i].status == OUTBOX_DELIVERED ||
+				 w->fsm.outbox[i].status == OUTBOX_CANCELLED,
+			 "host %08x forgotten with notification %llu still to go", id,
+			 (unsigned long long)w->fsm.outbox[i].id);
 }
 
 /* server_receive on the leader, with each proposal committed at once. */
@@ -99,7 +155,6 @@ static void receive(struct world *w, const uint8_t *buf, size_t len)
 	struct wire_report r;
 	struct wire_maint mt;
 	uint32_t sender;
-	char *cmd;
 
 	fz_keyring(&kr);
 	if (wire_verify(buf, len, FZ_CLUSTER, &kr, NULL))
@@ -113,19 +168,16 @@ static void receive(struct world *w, const uint8_t *buf, size_t len)
 		if (replay_check(&w->rp_report, sender, r.epoch, r.seq, now_s) != REPLAY_OK)
 			return;
 		reports_update(&w->rs, &w->p, sender, r.name, r.hostname, r.ids, r.n, w->mono);
-	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT) {
+	} else if (wire_type(buf, len) == VIGIL_MSG_MAINT ||
+		   wire_type(buf, len) == VIGIL_MSG_FORGET) {
 		if (wire_maint_decode(buf, len, &mt))
 			return;
-		FZ_CHECK(wire_name_valid(mt.host), "a MAINT decoded with a host that is not valid");
+		FZ_CHECK(wire_name_valid(mt.host) && wire_name_valid(mt.reason),
+			 "a request decoded with a host or reason that is not valid");
 		if (!fsm_maint_newer(&w->fsm, sender, mt.epoch, mt.seq) ||
 		    mt.epoch > now_s + VIGIL_EPOCH_AHEAD_S || !fsm_host_by_name(&w->fsm, mt.host))
 			return;
-		cmd = fsm_cmd_maintenance(mt.host, mt.on, sender, mt.epoch, mt.seq);
-		FZ_CHECK(cmd, "no maintenance command for \"%s\"", mt.host);
-		FZ_CHECK(!fsm_apply(&w->fsm, cmd, strlen(cmd)), "maintenance refused: %s", cmd);
-		FZ_CHECK(!fsm_maint_newer(&w->fsm, sender, mt.epoch, mt.seq),
-			 "the same MAINT would be taken again");
-		free(cmd);
+		request(w, sender, &mt);
 	}
 }
 

@@ -5,7 +5,8 @@
  * would meet it.
  *
  * Input: a control byte (FZ_FIX, FZ_SIGN, FZ_SIGN_NEXT: fuzz.h), then the
- * datagram. Checked: a fixed-up and signed message verifies unless its length
+ * datagram (MAINT and FORGET with their reason, the leader's ANSWER
+ * included). Checked: a fixed-up and signed message verifies unless its length
  * is wrong for its type, with the key slot it was signed with; what decodes
  * has valid names (wire_name_valid) and encodes to the same length and
  * decodes to the same values again.
@@ -82,17 +83,39 @@ static void report_round_trip(const uint8_t *buf, size_t len)
 
 static void maint_round_trip(const uint8_t *buf, size_t len)
 {
+	static uint8_t out[VIGIL_MAX_MSG];
 	struct wire_maint a, b;
-	struct vigil_maint m;
+	size_t len2;
 
 	if (wire_maint_decode(buf, len, &a))
 		return;
-	FZ_CHECK(wire_name_valid(a.host), "a maint decoded with a host that is not valid");
-	FZ_CHECK(wire_maint_encode(&m, FZ_CLUSTER, FZ_PEER, &a) == len,
-		 "maint re-encodes to another length");
-	FZ_CHECK(!wire_maint_decode(&m, sizeof(m), &b), "re-encoded maint does not decode");
-	FZ_CHECK(!strcmp(a.host, b.host) && !a.on == !b.on && a.epoch == b.epoch && a.seq == b.seq,
+	FZ_CHECK(wire_name_valid(a.host) && wire_name_valid(a.reason),
+		 "a maint decoded with a host or reason that is not valid");
+	FZ_CHECK(a.type == VIGIL_MSG_MAINT || (a.type == VIGIL_MSG_FORGET && !a.on),
+		 "a request of type %u (on %d) decoded", a.type, a.on);
+	len2 = wire_maint_encode(out, sizeof(out), FZ_CLUSTER, FZ_PEER, &a);
+	FZ_CHECK(len2 == len, "maint re-encodes to %zu bytes, not %zu", len2, len);
+	FZ_CHECK(!wire_maint_decode(out, len2, &b), "re-encoded maint does not decode");
+	FZ_CHECK(a.type == b.type && !strcmp(a.host, b.host) && !a.on == !b.on &&
+			 a.epoch == b.epoch && a.seq == b.seq && !strcmp(a.reason, b.reason),
 		 "maint changed by a round trip");
+}
+
+static void answer_round_trip(const uint8_t *buf, size_t len)
+{
+	struct wire_answer a, b;
+	struct vigil_answer m;
+
+	if (wire_answer_decode(buf, len, &a))
+		return;
+	FZ_CHECK(wire_name_valid(a.host), "an answer decoded with a host that is not valid");
+	FZ_CHECK(wire_answer_encode(&m, FZ_CLUSTER, FZ_PEER, &a) == len,
+		 "answer re-encodes to another length");
+	FZ_CHECK(!wire_answer_decode(&m, sizeof(m), &b), "re-encoded answer does not decode");
+	FZ_CHECK(a.request == b.request && !a.on == !b.on && a.result == b.result &&
+			 a.state == b.state && a.flags == b.flags && a.epoch == b.epoch &&
+			 a.seq == b.seq && !strcmp(a.host, b.host),
+		 "answer changed by a round trip");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -135,6 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		relay_round_trip(buf, len);
 		report_round_trip(buf, len);
 		maint_round_trip(buf, len);
+		answer_round_trip(buf, len);
 	}
 	free(buf);
 	return 0;

@@ -10,6 +10,7 @@
  * Usage: seeds CORPUS_DIR [SAMPLE_CONFIG]
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +18,11 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "backup.h"
 #include "fsm.h"
 #include "fuzz.h"
 #include "packet.h"
+#include "shb.h"
 
 #define T0	  1764547200000000000ULL /* 2025-12-01T00:00:00Z, as section 13.5 */
 #define EPOCH	  1764547200ULL		 /* the agents' epoch then */
@@ -190,12 +193,34 @@ static size_t report(uint8_t *buf, size_t cap, uint32_t sender, const char *name
 	return len;
 }
 
-static size_t maint(struct vigil_maint *m, uint32_t sender, const char *host, int on, uint64_t seq)
+/* A MAINT or FORGET (type) into buf (VIGIL_MAX_MSG bytes), signed. */
+static size_t request(uint8_t *buf, uint8_t type, uint32_t sender, const char *host, int on,
+		      uint64_t seq, const char *reason)
 {
-	struct wire_maint w = {.on = on, .epoch = EPOCH, .seq = seq};
+	struct wire_maint w = {.type = type, .on = on, .epoch = EPOCH, .seq = seq};
+	size_t len;
 
 	snprintf(w.host, sizeof(w.host), "%s", host);
-	wire_maint_encode(m, az1, sender, &w);
+	snprintf(w.reason, sizeof(w.reason), "%s", reason);
+	len = wire_maint_encode(buf, VIGIL_MAX_MSG, az1, sender, &w);
+	signed_msg(buf, len);
+	return len;
+}
+
+static size_t maint(uint8_t *buf, uint32_t sender, const char *host, int on, uint64_t seq)
+{
+	return request(buf, VIGIL_MSG_MAINT, sender, host, on, seq, "");
+}
+
+/* The leader's ANSWER to a request. */
+static size_t answer(struct vigil_answer *m, uint8_t request, const char *host, uint8_t result,
+		     uint8_t state, uint64_t seq)
+{
+	struct wire_answer a = {
+		.request = request, .result = result, .state = state, .epoch = EPOCH, .seq = seq};
+
+	snprintf(a.host, sizeof(a.host), "%s", host);
+	wire_answer_encode(m, az1, hv2, &a);
 	signed_msg(m, sizeof(*m));
 	return sizeof(*m);
 }
@@ -208,7 +233,7 @@ static void wire_seeds(void)
 	struct wire_update u[VIGIL_GOSSIP_MAX_UPDATES];
 	struct vigil_probe p;
 	struct vigil_relay r;
-	struct vigil_maint mt;
+	struct vigil_answer an;
 	uint32_t ids[VIGIL_REPORT_MAX_IDS];
 	struct sockaddr_in6 *sin6;
 	struct seed s = {.len = 0};
@@ -222,7 +247,7 @@ static void wire_seeds(void)
 	ids[0] = hv2;
 	save_msg("wire", "13.5-report", 0, buf,
 		 report(buf, sizeof(buf), hv1, "hv1", "compute-1", 42, ids, 1));
-	save_msg("wire", "13.5-maint", 0, &mt, maint(&mt, hv1, "compute-2", 1, 43));
+	save_msg("wire", "13.5-maint", 0, buf, maint(buf, hv1, "compute-2", 1, 43));
 
 	/* A JOIN from an IPv6 member that does not know its address, a
 	 * RELAY_ANS, a full GOSSIP, an empty and a full REPORT, a MAINT off. */
@@ -248,7 +273,19 @@ static void wire_seeds(void)
 		ids[i] = 0x100 + i;
 	save_msg("wire", "report-full", 0, buf,
 		 report(buf, sizeof(buf), hv1, "hv1", "compute-1", 45, ids, VIGIL_REPORT_MAX_IDS));
-	save_msg("wire", "maint-off", 0, &mt, maint(&mt, hv1, "compute-2", 0, 46));
+	save_msg("wire", "maint-off", 0, buf, maint(buf, hv1, "compute-2", 0, 46));
+	save_msg(
+		"wire", "maint-reason", 0, buf,
+		request(buf, VIGIL_MSG_MAINT, hv1, "compute-2", 1, 47, "kernel upgrade, CHG-1234"));
+	save_msg("wire", "forget-reason", 0, buf,
+		 request(buf, VIGIL_MSG_FORGET, hv1, "compute-4", 0, 48,
+			 "decommissioned: RMA 4711"));
+	save_msg("wire", "answer-applied", 0, &an,
+		 answer(&an, VIGIL_MSG_MAINT, "compute-2", VIGIL_ANS_APPLIED,
+			VIGIL_HOST_MAINTENANCE, 47));
+	save_msg("wire", "answer-pending", 0, &an,
+		 answer(&an, VIGIL_MSG_FORGET, "compute-4", VIGIL_ANS_PENDING, VIGIL_HOST_FAILED,
+			48));
 
 	/* Edge cases, sealed by the harness: a bare header and MAC, a probe
 	 * signed with slot 1, a message one byte too long for a datagram. */
@@ -429,16 +466,15 @@ static void report_datagram(struct seed *s, uint8_t ctl, const void *m, size_t n
 
 static void report_seeds(void)
 {
-	static uint8_t buf[VIGIL_MAX_MSG];
-	struct vigil_maint mt;
+	static uint8_t buf[VIGIL_MAX_MSG], mt[VIGIL_MAX_MSG];
 	uint32_t ids[4] = {0x103}; /* hv4 in SMALL mode */
 	struct seed s = {.len = 0};
 
 	/* 13.5: hv1's REPORT and MAINT as signed there. */
 	add8(&s, 0);
 	report_datagram(&s, 0, buf, report(buf, sizeof(buf), hv1, "hv1", "compute-1", 42, ids, 0));
-	report_datagram(&s, 0, &mt, maint(&mt, hv1, "compute-1", 1, 43));
-	report_datagram(&s, 0, &mt, maint(&mt, hv1, "compute-1", 0, 44));
+	report_datagram(&s, 0, mt, maint(mt, hv1, "compute-1", 1, 43));
+	report_datagram(&s, 0, mt, maint(mt, hv1, "compute-1", 0, 44));
 	save("report", "13.5", &s);
 
 	/* hv1..hv4 report; hv1..hv3 find hv4 unreachable for the wait
@@ -467,7 +503,8 @@ static void report_seeds(void)
 	save("report", "verdict-held", &s);
 
 	/* Three hosts, one leaves (the leader sees it left) and stops
-	 * reporting; maintenance on a member. */
+	 * reporting; maintenance on a member; the one that left, and the one
+	 * in maintenance, forgotten. */
 	s.len = 0;
 	add8(&s, 2);
 	for (uint8_t h = 0; h < 3; h++)
@@ -478,11 +515,17 @@ static void report_seeds(void)
 	add8(&s, 2 | 2 << 2 | VIGIL_ST_LEFT << 5);
 	add8(&s, 1);
 	add8(&s, 200); /* 2 s: hv3's report expires */
-	memset(&mt, 0, sizeof(mt));
-	mt.hdr.type = VIGIL_MSG_MAINT;
-	mt.on = 1 | 0 << 1; /* compute-1 */
-	report_datagram(&s, SEAL | SMALL, &mt, sizeof(mt));
+	memset(mt, 0, VIGIL_MAINT_LEN(0));
+	mt[offsetof(struct vigil_hdr, type)] = VIGIL_MSG_MAINT;
+	mt[offsetof(struct vigil_maint, on)] = 1 | 0 << 1; /* compute-1 */
+	report_datagram(&s, SEAL | SMALL, mt, VIGIL_MAINT_LEN(0));
 	save("report", "left-maintenance", &s);
+	mt[offsetof(struct vigil_hdr, type)] = VIGIL_MSG_FORGET;
+	mt[offsetof(struct vigil_maint, on)] = 2 << 1; /* compute-3 */
+	report_datagram(&s, SEAL | SMALL, mt, VIGIL_MAINT_LEN(0));
+	mt[offsetof(struct vigil_maint, on)] = 0 << 1; /* compute-1 */
+	report_datagram(&s, SEAL | SMALL, mt, VIGIL_MAINT_LEN(0));
+	save("report", "forget", &s);
 }
 
 /* ---- fuzz_fsm --------------------------------------------------------------- */
@@ -520,7 +563,35 @@ static void fsm_seeds(void)
 	line(&s, fsm_cmd_maintenance("hv2", 0, hv1, EPOCH, 44));
 	line(&s, fsm_cmd_left(hv1));
 	line(&s, fsm_cmd_member(hv1, "hv1", "compute-1", "10.0.0.1:7301"));
+	line(&s, fsm_cmd_mk_maint(hv2, 0, 0)); /* the zone's reconciler: agreed */
+	line(&s, fsm_cmd_mk_maint(3, 1, 1));   /* Masakari's maintenance pulled in */
+	line(&s, fsm_cmd_mk_maint(3, 0, 1));
+	line(&s, fsm_cmd_member(4, "hv4", "compute-4", ""));
+	line(&s, fsm_cmd_forget_decided(4, "reconciler", "removed_from_aggregate", T0));
 	save("fsm", "commands", &s);
+
+	/* Forgotten: one that left, then refused for one with a notification
+	 * still to go and for a member without a verdict; a restore of the
+	 * state before. */
+	fsm_init(&f);
+	for (char *p = (char *)s.b + 1, *nl; (nl = strchr(p, '\n')); p = nl + 1)
+		fsm_apply(&f, p, (size_t)(nl - p));
+	dump = fsm_dump(&f);
+	fsm_free(&f);
+	s.len = 0;
+	add8(&s, 0);
+	line(&s, fsm_cmd_member(hv1, "hv1", "compute-1", "10.0.0.1:7301"));
+	line(&s, fsm_cmd_member(hv2, "hv2", "compute-2", "10.0.0.2:7301"));
+	line(&s, fsm_cmd_member(3, "hv3", "compute-3", ""));
+	line(&s, fsm_cmd_member(4, "hv4", "compute-4", ""));
+	line(&s, fsm_cmd_left(4));
+	line(&s, fsm_cmd_forget(4, &(struct fsm_request){hv1, EPOCH, 45, "hv1", "RMA 4711", T0}));
+	line(&s, fsm_cmd_verdict(3, T0, 0, 2));
+	line(&s, fsm_cmd_forget(3, &(struct fsm_request){hv1, EPOCH, 46, "hv1", "", T0}));
+	line(&s, fsm_cmd_forget(hv2, &(struct fsm_request){hv1, EPOCH, 47, "hv1", "", T0}));
+	line(&s, fsm_cmd_restore(dump, "hv1", "back to the morning's", T0 + 4));
+	free(dump);
+	save("fsm", "forget-restore", &s);
 
 	/* The state those commands leave, as a snapshot, then more commands. */
 	fsm_init(&f);
@@ -556,6 +627,68 @@ static void fsm_seeds(void)
 	addf(&s, "{\"hosts\":7,\"outbox\":[1,{\"id\":5,\"status\":\"weird\"}],"
 		 "\"next_outbox_id\":0}\n");
 	save("fsm", "snapshot-odd", &s);
+}
+
+/* ---- fuzz_shb ----------------------------------------------------------------- */
+
+/* A record of hv1 in az1, as its agent writes it at T0 + counter seconds. */
+static struct shb_record shb_rec(uint32_t cluster, uint64_t counter, const char *state)
+{
+	struct shb_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.cluster_id = cluster;
+	snprintf(r.node, sizeof(r.node), "hv1");
+	snprintf(r.hostname, sizeof(r.hostname), "compute-1");
+	snprintf(r.boot_id, sizeof(r.boot_id), "2f0c1d6e-5b0a-4b8e-9c55-7a1e0d3c9f10");
+	r.epoch = EPOCH;
+	r.counter = counter;
+	r.time_ns = T0 + counter * 1000000000ULL;
+	snprintf(r.state, sizeof(r.state), "%s", state);
+	return r;
+}
+
+static void shb_seeds(void)
+{
+	static const char *const states[] = {"running", "isolated", "vms-stopped"};
+	struct vigil_keyring kr;
+	struct shb_record r;
+	char file[SHB_RECORD_LEN];
+	struct seed s;
+
+	fz_keyring(&kr);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		r = shb_rec(az1, 42 + i, states[i]);
+		if (shb_encode(&r, &kr, file)) {
+			fprintf(stderr, "seeds: cannot encode a storage heartbeat record\n");
+			exit(1);
+		}
+		save_msg("shb", states[i], 0, file, sizeof(file));
+	}
+	r = shb_rec(wire_name_id("az2"), 7, "running");
+	shb_encode(&r, &kr, file);
+	save_msg("shb", "other-cluster", 0, file, sizeof(file));
+	r = shb_rec(az1, 42, "running");
+	shb_encode(&r, &kr, file);
+	save_msg("shb", "torn", 0, file, 100);
+	file[2] ^= 1; /* the body altered under its MAC */
+	save_msg("shb", "altered", 0, file, sizeof(file));
+	/* bodies for the harness to seal (with slot 1's key: a key being rotated in) */
+	s.len = 0;
+	add8(&s, 0x01 | 0x02);
+	addf(&s,
+	     "{\"boot\":\"b\",\"cluster\":%u,\"counter\":3,\"epoch\":%llu,"
+	     "\"hostname\":\"compute-1\",\"node\":\"hv1\",\"state\":\"isolated\","
+	     "\"time\":0,\"v\":1}",
+	     az1, (unsigned long long)EPOCH);
+	save("shb", "sealed-next", &s);
+	s.len = 0;
+	add8(&s, 0x01);
+	addf(&s,
+	     "{\"cluster\":%u,\"node\":\"hv\u00e9\",\"state\":\"vms-stopped-an\u00e9\","
+	     "\"v\":1}",
+	     az1);
+	save("shb", "sealed-state-cut-mid-character", &s);
 }
 
 /* ---- fuzz_config ------------------------------------------------------------ */
@@ -676,6 +809,63 @@ static void xdp_seeds(void)
 	save("xdp", "arp", &s);
 }
 
+/* ---- fuzz_backup ------------------------------------------------------------ */
+
+static void backup_seeds(void)
+{
+	struct backup_meta m = {
+		.cluster = "az1", .node = "hv2", .term = 3, .index = 42, .time_ns = T0 + 5};
+	struct fsm_request rq = {hv1, EPOCH, 45, "hv1", "kernel upgrade", T0 + 2};
+	struct seed s = {.len = 0};
+	char *cmds[] = {
+		fsm_cmd_member(hv1, "hv1", "compute-1", "10.0.0.1:7301"),
+		fsm_cmd_member(hv2, "hv2", "compute-2", "10.0.0.2:7301"),
+		fsm_cmd_member(3, "hv3", "compute-3", ""),
+		fsm_cmd_member(4, "hv4", "compute-4", ""),
+		fsm_cmd_verdict(3, T0, 0, 2),
+		fsm_cmd_delivered(1, "88657e4d-0c61-4a9e-a1b6-6c4b3f1d2e01", "delivered"),
+		fsm_cmd_verdict(4, T0 + 1, 1, 2),
+		fsm_cmd_maint("compute-2", 1, &rq),
+	};
+	struct fsm f;
+	char *doc;
+
+	m.cluster_id = az1;
+	fsm_init(&f);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!cmds[i] || fsm_apply(&f, cmds[i], strlen(cmds[i])))
+			exit(1);
+		free(cmds[i]);
+	}
+	/* A file as `vigil operator snapshot save` writes it, as is and
+	 * fixed up (to reach the restore after any mutation); one of an
+	 * empty state; one cut short. */
+	doc = backup_encode(&f, &m);
+	if (!doc)
+		exit(1);
+	add8(&s, 0);
+	addf(&s, "%s", doc);
+	save("backup", "saved", &s);
+	s.b[0] = 1;
+	save("backup", "saved-fixed", &s);
+	s.len = 0;
+	add8(&s, 0);
+	add(&s, doc, strlen(doc) / 2);
+	save("backup", "truncated", &s);
+	free(doc);
+	fsm_free(&f);
+	fsm_init(&f);
+	doc = backup_encode(&f, &m);
+	if (!doc)
+		exit(1);
+	s.len = 0;
+	add8(&s, 0);
+	addf(&s, "%s", doc);
+	save("backup", "empty", &s);
+	free(doc);
+	fsm_free(&f);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -685,6 +875,10 @@ int main(int argc, char **argv)
 	root = argv[1];
 	if (mkdir(root, 0755) && errno != EEXIST) {
 		perror(root);
+		return 1;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "seeds: libsodium does not start\n");
 		return 1;
 	}
 	az1 = wire_name_id("az1");
@@ -699,7 +893,9 @@ int main(int argc, char **argv)
 	state_seeds();
 	report_seeds();
 	fsm_seeds();
+	backup_seeds();
 	config_seeds(argc > 2 ? argv[2] : NULL);
+	shb_seeds();
 	xdp_seeds();
 	printf("%d seeds written under %s\n", written, root);
 	return 0;

@@ -159,6 +159,17 @@ vc_leader() {
 	return 1
 }
 
+# vc_leader_wait: vc_leader, waiting up to 30 s for one (an election, or a
+# status call slow on a loaded machine); fails with none
+vc_leader_wait() {
+	local i
+	for i in $(seq 1 60); do
+		vc_leader && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
 # vc_count_events TO-STATE: state changes to TO-STATE logged by any host
 vc_count_events() {
 	cat "$VT_DIR"/hv*.log | grep -c "event=state .* to=$1" || true

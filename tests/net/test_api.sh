@@ -74,11 +74,33 @@ check "PUT /v1/agent/leave without the token: 403, agent still running" \
 	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT $API/v1/agent/leave) = 403 && sleep 0.5 && kill -0 ${VC_PID[1]}"
 check "a browser's simple POST to /v1/agent/leave: 405, agent still running" \
 	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data x $API/v1/agent/leave) = 405 && sleep 0.5 && kill -0 ${VC_PID[1]}"
-check "PUT /v1/maintenance with the token: 202" test "$(tcode PUT /v1/maintenance/hv2 "$TOKEN")" = 202
-check "DELETE /v1/maintenance with the token: 202" \
-	test "$(tcode DELETE /v1/maintenance/hv2 "$TOKEN")" = 202
+result() { python3 -c "import json; print(json.load(open('$VT_DIR/body')).get('result'))"; }
+answers() { # METHOD PATH CODE RESULT: with the token, answered CODE and "result" RESULT
+	[ "$(tcode "$1" "$2" "$TOKEN")" = "$3" ] && [ "$(result)" = "$4" ]
+}
+check "PUT /v1/maintenance with the token: 200 once the leader applied it" \
+	answers PUT "/v1/maintenance/hv2?reason=test%20run" 200 applied
+check "DELETE /v1/maintenance with the token: 200 applied" answers DELETE /v1/maintenance/hv2 200 applied
+check "DELETE again: 200, already" answers DELETE /v1/maintenance/hv2 200 already
+check "PUT /v1/maintenance of an unknown host: 404 unknown" answers PUT /v1/maintenance/nosuch 404 unknown
+check "PUT /v1/maintenance with a reason that is not a clean name: 400" \
+	test "$(tcode PUT "/v1/maintenance/hv2?reason=a%0Ab" "$TOKEN")" = 400
+check "PUT /v1/forget without the token: 403" test "$(code PUT /v1/forget/hv2)" = 403
+check "PUT /v1/forget of a host that runs: 409 alive" answers PUT /v1/forget/hv2 409 alive
+check "GET /v1/forget: 405" test "$(tcode GET /v1/forget/hv2 "$TOKEN")" = 405
+check "GET /v1/operator/snapshot without the token: 403" test "$(code GET /v1/operator/snapshot)" = 403
+snapshot_read() { [ "$(tcode GET /v1/operator/snapshot "$TOKEN")" = 200 ] && grep -q vigil_snapshot "$VT_DIR/body"; }
+check "GET /v1/operator/snapshot with the token: 200, a snapshot" snapshot_read
+check "PUT /v1/operator/snapshot with a body and no token: 403, agent unharmed" \
+	sh -c "test \$(ip netns exec ${VC_NS[1]} curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X PUT --data-binary @/etc/services $API/v1/operator/snapshot) = 403 && kill -0 ${VC_PID[1]}"
+restore_garbage() {
+	[ "$(in1 curl -s --noproxy '*' -o "$VT_DIR/body" -w '%{http_code}' -X PUT -H "X-Vigil-Token: $TOKEN" \
+		--data-binary @/etc/services "$API/v1/operator/snapshot")" = 400 ] &&
+		grep -q 'not a vigil snapshot' "$VT_DIR/body"
+}
+check "PUT /v1/operator/snapshot with garbage: 400, says why" restore_garbage
 check "vigil maint sends the token itself" \
-	in1 "$VIGIL" maint disable hv2 -config "${VC_CFG[1]}"
+	in1 "$VIGIL" maint enable hv2 -config "${VC_CFG[1]}"
 check "... and VIGIL_HTTP_ADDR / VIGIL_HTTP_TOKEN stand for the configuration" \
 	in1 env VIGIL_HTTP_ADDR=127.0.0.1:7500 VIGIL_HTTP_TOKEN="$TOKEN" "$VIGIL" maint disable hv2
 check "a wrong VIGIL_HTTP_TOKEN: refused, exit 2" \
@@ -149,6 +171,7 @@ still_running() { test "$1" = "$2" && sleep 0.5 && kill -0 "${VC_PID[1]}"; }
 check "metrics_addr: PUT /v1/agent/leave: 404, agent still running" \
 	still_running "$(mcode PUT /v1/agent/leave)" 404
 check "metrics_addr: PUT /v1/maintenance/hv2: 404" test "$(mcode PUT /v1/maintenance/hv2)" = 404
+check "metrics_addr: GET /v1/operator/snapshot: 404" test "$(mcode GET /v1/operator/snapshot)" = 404
 check "api_addr: GET /v1/agent/leave: 405, agent still running" \
 	still_running "$(code GET /v1/agent/leave)" 405
 
@@ -259,7 +282,7 @@ assert o['hostname'] == 'hv3' and o['status'] == 'pending' and o['generated_at']
 }
 check "hv3 crashed: status -j has its failed_at and the outbox entry's generated_at" vt_wait_for 20 failed3
 in1 "$VIGIL" status -config "${VC_CFG[1]}" >"$VT_DIR/status.txt"
-check "status text: hv3 failed at a UTC time" grep -qE '^hv3 +hv3 +failed +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' "$VT_DIR/status.txt"
+check "status text: hv3 failed at a UTC time" grep -qE '^hv3 +hv3 +failed +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z +-$' "$VT_DIR/status.txt"
 check "status text: the pending notification with its generated time" \
 	grep -qE '^1 +hv3 +STOPPED +pending +[a-z]+ +[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z ' "$VT_DIR/status.txt"
 sleep 2

@@ -6,8 +6,8 @@
 #   1 crash a host                         -> exactly one STOPPED for it
 #   2 crash the leader's host              -> the new leader notifies, once
 #   3 leader agent killed while its request to a frozen masakari-api is in
-#     flight (Masakari takes it after the thaw)       -> the new leader's
-#                                                        resend is a duplicate: once
+#     flight (Masakari takes it after the thaw)       -> the new leader looks
+#                                                        it up, finds it: once
 #   4 masakari-api down 60 s while a host dies -> delivered after, once
 #   5 partition 2 | 3                       -> only the majority notifies, only
 #                                              about the minority hosts
@@ -83,7 +83,7 @@ started() { vc_notifications compute-5 | grep -q " STARTED NORMAL ONLINE "; }
 check "1 hv5 back: STARTED / NORMAL / ONLINE sent" vt_wait_for 30 started
 
 # --- 2: crash the leader's host --------------------------------------------------
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "consensus: no Raft leader"; exit 1; }
 diag "leader is hv$L"
 vc_crash "$L"
 check "2 crash the leader's host hv$L: a new leader notifies" vt_wait_for 40 one_stopped "compute-$L"
@@ -92,9 +92,10 @@ check "2 exactly one STOPPED for compute-$L ($(stopped "compute-$L"))" test "$(s
 restore "$L"
 
 # --- 3: leader agent killed between outbox and delivery ----------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "consensus: no Raft leader"; exit 1; }
 mark=$(wc -l <"$VT_DIR/hv$L.log")
+declare -A mark3
+for i in 1 2 3; do mark3[$i]=$(wc -l <"$VT_DIR/hv$i.log"); done
 # A frozen masakari-api: the leader's request waits in its socket.
 vc_masakari_freeze
 vc_crash 4
@@ -106,16 +107,38 @@ if vt_wait_for 30 sending; then
 else
 	not_ok "3 leader hv$L never started sending for compute-4"
 fi
+# The entry was not created in the new leader's term: it looks it up before
+# sending. Thawed once that lookup waits too, Masakari takes the killed
+# leader's request first (it queued first), then answers the lookup.
+looking() {
+	local i
+	for i in 1 2 3; do
+		[ "$i" = "$L" ] && continue
+		tail -n +"${mark3[$i]}" "$VT_DIR/hv$i.log" |
+			grep -q "event=notify .*hostname=compute-4 kind=STOPPED .*lookup=1" && return 0
+	done
+	return 1
+}
+check "3 the new leader looks compute-4's entry up before sending it" vt_wait_for 20 looking
 vc_masakari_thaw
 check "3 a new leader delivers it" vt_wait_for 40 one_stopped compute-4
 sleep 4
 check "3 exactly one STOPPED for compute-4 ($(stopped compute-4))" test "$(stopped compute-4)" = 1
+found() {
+	local i
+	for i in 1 2 3; do
+		[ "$i" = "$L" ] && continue
+		tail -n +"${mark3[$i]}" "$VT_DIR/hv$i.log" |
+			grep -q "event=notified .*hostname=compute-4 kind=STOPPED result=found http=200 uuid=." && return 0
+	done
+	return 1
+}
+check "3 ... recorded as found by the new leader's lookup (event=notified result=found)" found
 vc_start "$L" # its host never went down: only the agent comes back
 restore 4
 
 # --- 4: masakari-api down while a host dies -----------------------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "consensus: no Raft leader"; exit 1; }
 V=
 for i in 1 2 3; do [ "$i" != "$L" ] && V=$i; done
 b4=$(stopped "compute-$V")
@@ -137,8 +160,7 @@ check "4 exactly one new STOPPED for compute-$V" test "$(stopped "compute-$V")" 
 restore "$V"
 
 # --- 5: partition 2 | 3 -------------------------------------------------------------
-vt_wait_for 20 has_leader
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "consensus: no Raft leader"; exit 1; }
 # The minority holds one server (not the leader) and one client.
 M1=1
 [ "$L" = 1 ] && M1=2

@@ -58,10 +58,27 @@ wait_bounded() {
 # and the network namespace it ran in. On a fresh machine masakari-api is not
 # installed yet and only this namespace reaches a package mirror (the demo's
 # switch namespace routes nowhere): the demo must install from here first.
+# The package is made to look absent until the launcher has run apt-get
+# (the real one, against the real mirror): dpkg-query answers "not
+# installed" until then, so the first run's install path runs whole.
+mkdir -p "$VT_DIR/shim"
+cat >"$VT_DIR/shim/dpkg-query" <<SHIM
+#!/bin/sh
+[ -e "$VT_DIR/apt.log" ] || exit 1
+exec /usr/bin/dpkg-query "\$@"
+SHIM
+cat >"$VT_DIR/shim/apt-get" <<SHIM
+#!/bin/sh
+/usr/bin/apt-get "\$@"
+rc=\$?
+echo "\$1 \$rc \$(readlink /proc/self/ns/net)" >>"$VT_DIR/apt.log"
+exit \$rc
+SHIM
+chmod +x "$VT_DIR/shim/dpkg-query" "$VT_DIR/shim/apt-get"
 cat >"$VT_DIR/spy.sh" <<SPY
 #!/usr/bin/env bash
 echo "\$1 \$(readlink /proc/self/ns/net)" >>"$VT_DIR/spy.log"
-exec bash "$PWD/userspace/tools/masakari-local.sh" "\$@"
+PATH="$VT_DIR/shim:\$PATH" exec bash "$PWD/userspace/tools/masakari-local.sh" "\$@"
 SPY
 chmod +x "$VT_DIR/spy.sh"
 snapshot | sort >"$VT_DIR/before"
@@ -99,6 +116,11 @@ check "first run: the launcher installs in this namespace, which reaches the mir
 	test "$first" = "install $here"
 check "then starts masakari-api in the switch namespace" \
 	sh -c "grep '^start ' '$VT_DIR/spy.log' | grep -vq ' $here\$'"
+sed 's/^/# apt-get: /' "$VT_DIR/apt.log" 2>/dev/null
+check "first run with masakari-api absent: apt-get install ran in this namespace and succeeded" \
+	grep -qxF "install 0 $here" "$VT_DIR/apt.log"
+check "... and apt-get never ran in another namespace" \
+	sh -c "! grep -vF ' $here' '$VT_DIR/apt.log'"
 
 # --- Ctrl-C midway: agents and masakari-api running ----------------------------
 snapshot | sort >"$VT_DIR/before"

@@ -80,7 +80,7 @@ voters() { # number of Raft voters as the current leader sees them
 voters_are() { [ "$(voters)" = "$1" ]; }
 sleep 2
 check "hv3 left but stays a voter: never fewer voters than the servers list (3)" voters_are 3
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "leave: no Raft leader"; exit 1; }
 F=1
 [ "$L" = 1 ] && F=2
 op() { # I ARGS...: vigil operator raft ARGS on hv I

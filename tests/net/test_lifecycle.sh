@@ -5,6 +5,9 @@
 #   1 a client rebooted cleanly (SIGTERM, the kernel's state gone, restart)
 #                                          -> alive and probed again; its
 #                                             later crash is notified
+#  1b a client that left (`vigil leave`), its kernel state gone, restarted
+#                                          -> a member again, probed; its
+#                                             later crash is notified
 #   2 each server rebooted cleanly in turn  -> the voters stay hv1..hv3
 #   3 the whole zone power-cycled, hv7 never comes back
 #                                          -> hv7 gets its verdict (nobody
@@ -77,6 +80,23 @@ check "1 ... and probed: hv1's kernel hears it" vt_wait_for 10 probed 4
 sleep $((WAIT_MS / 1000 + 1))
 check "1 no notification about the reboot" test "$(stopped compute-4)" = 0
 
+# --- 1b: a client left, its kernel state gone, restarted ---------------------------
+# The path a reboot took before SIGTERM stopped leaving: LEFT at a higher
+# incarnation than the restarted agent's first; its boot epoch outbids it.
+host_state() { # HOSTNAME STATE: the leader's decided state of HOSTNAME is STATE
+	vc_status "$(vc_leader)" | python3 -c "
+import json, sys
+sys.exit(not any(h['hostname'] == '$1' and h['state'] == '$2' for h in json.load(sys.stdin)['hosts']))"
+}
+vc_leave 5
+check "1b hv5 left with vigil leave: exit 0" test $? = 0
+check "1b the leader records compute-5 as left" vt_wait_for 20 host_state compute-5 left
+ip netns exec "${VC_NS[5]}" "$VIGIL" xdp detach -config "${VC_CFG[5]}" >/dev/null 2>&1
+vc_start 5
+check "1b after its restart every host sees hv5 alive" vt_wait_for 20 vc_all_see alive hv5
+check "1b ... and probed: hv1's kernel hears it" vt_wait_for 10 probed 5
+check "1b the leader counts compute-5 as a member again" vt_wait_for 20 host_state compute-5 member
+
 # --- 2: each server rebooted cleanly in turn -------------------------------------
 for s in 1 2 3; do
 	vc_reboot_down "$s"
@@ -90,19 +110,22 @@ done
 
 ip netns exec "${VC_NS[1]}" "$VIGIL" operator raft list-peers -config "${VC_CFG[1]}" 2>&1 | sed 's/^/# /'
 
-# ... and the rebooted client's later crash is notified
+# ... and the rebooted clients' later crashes are notified
 vc_crash 4
+vc_crash 5
 check "1 hv4 crashes after its reboot: notified" vt_wait_for 40 one_stopped compute-4
+check "1b hv5 crashes after its return: notified" vt_wait_for 40 one_stopped compute-5
 vc_heal 4
+vc_heal 5
 
 # --- 3: the whole zone power-cycled, hv7 stays down -------------------------------
 rcs=
 for i in 1 2 3 4 5 6 7; do
-	[ "$i" = 4 ] && continue # (crashed above, already down)
+	[ "$i" = 4 ] || [ "$i" = 5 ] && continue # (crashed above, already down)
 	vc_reboot_down "$i"
 	rcs="$rcs$?"
 done
-check "3 every agent stopped with SIGTERM exits 0 ($rcs)" test "$rcs" = 000000
+check "3 every agent stopped with SIGTERM exits 0 ($rcs)" test "$rcs" = 00000
 vc_isolate 7
 for i in 1 2 3 4 5 6; do vc_start "$i"; done
 check "3 the 6 returning hosts converge" vt_wait_for 40 vc_converged 7

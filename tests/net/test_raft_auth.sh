@@ -138,7 +138,7 @@ PYEOF
 }
 
 # --- 1: a forged AppendEntries against the leader -------------------------------
-L=$(vc_leader)
+L=$(vc_leader_wait) || { not_ok "raft_auth: no Raft leader"; exit 1; }
 T=$(raft_field "$L" "r['term']")
 LPID=${VC_PID[$L]}
 diag "leader hv$L (pid $LPID), term $T"
@@ -150,7 +150,7 @@ check "1 forged AppendEntries with a higher term $((T + 5)): connection closed (
 	test "$out" = closed
 sleep 2
 check "1 the leader's agent is still running" kill -0 "$LPID"
-check "1 hv$L is still the leader" test "$(vc_leader)" = "$L"
+check "1 hv$L is still the leader" test "$(vc_leader_wait)" = "$L"
 check "1 its term is still $T" test "$(raft_field "$L" "r['term']")" = "$T"
 check "1 both counted as malformed" refused_is "$L" malformed 2
 check "1 the refusal is logged" grep -q "refused: malformed" "$VT_DIR/hv$L.log"
@@ -190,7 +190,7 @@ verdict4() {
 	l=$(vc_leader) && [ "$(verdicts "$l")" = 1 ]
 }
 check "5 crash the client hv4: a failure verdict is committed" vt_wait_for 30 verdict4
-L=$(vc_leader) || { not_ok "5 no leader left"; exit 1; }
+L=$(vc_leader_wait) || { not_ok "5 no leader left"; exit 1; }
 t0=$(date +%s%N)
 vc_crash "$L"
 new_leader() { local n; n=$(vc_leader) && [ "$n" != "$L" ]; }

@@ -400,6 +400,16 @@ static void test_check_agent(void **state)
 	load_ok("{ \"wait_period_ms\": 0, \"servers\": [\"a@10.0.0.1\"] }");
 	log_set_level(LOG_LVL_ERR);
 	assert_int_equal(config_warn(&cfg, "f.json"), 2);
+	/* an isolation response that would come after the verdict */
+	load_ok("{ \"isolation_timeout_ms\": 30000, \"isolation_response\": \"virsh-destroy\" }");
+	log_set_level(LOG_LVL_ERR);
+	assert_int_equal(config_warn(&cfg, "f.json"), 1);
+	load_ok("{ \"isolation_timeout_ms\": 29999, \"isolation_response\": \"virsh-destroy\" }");
+	log_set_level(LOG_LVL_ERR);
+	assert_int_equal(config_warn(&cfg, "f.json"), 0);
+	load_ok("{ \"isolation_timeout_ms\": 30000 }"); /* response none: nothing to be late */
+	log_set_level(LOG_LVL_ERR);
+	assert_int_equal(config_warn(&cfg, "f.json"), 0);
 }
 
 static void test_bad_enum(void **state)

@@ -800,6 +800,195 @@ static void test_runner_lying_agent_through_the_stage(void **state)
 	fsm_free(&f);
 }
 
+/* ---- self-fencing: the modes' evidence rules ------------------------------------------ */
+
+static enum fence_evidence ev_now;
+static int cut_now;
+
+static enum fence_evidence ev_stub(void *ctx, const struct fsm_outbox *o, uint64_t now)
+{
+	(void)ctx, (void)o, (void)now;
+	return ev_now;
+}
+
+static int cut_stub(void *ctx, uint32_t host_id, uint64_t now)
+{
+	(void)ctx, (void)host_id, (void)now;
+	return cut_now;
+}
+
+static const struct fence_env env = {ev_stub, cut_stub, NULL};
+
+/* fence_self at t with this evidence: the command, committed, or NULL. */
+static char *self_at(struct fence_stage *st, struct fsm *f, enum fence_evidence ev, int cut,
+		     uint64_t t)
+{
+	ev_now = ev;
+	cut_now = cut;
+	return fence_self(st, f, &env, t, t);
+}
+
+static void test_watchdog_mode_waits_for_evidence(void **state)
+{
+	struct fence_config fc = {
+		.mode = FENCE_MODE_WATCHDOG, .retry_min_ms = 1, .retry_max_ms = 1};
+	static const enum fence_evidence alive[] = {FENCE_EV_RUNNING, FENCE_EV_ISOLATED};
+	struct outbox_sender s;
+	struct fence_stage st;
+	struct fence_job j;
+	char *cmd;
+	struct fsm f;
+
+	(void)state;
+	fence_stage_init(&st, &fc);
+	outbox_sender_init(&s, 500, 30000);
+	one_verdict(&f, "watchdog", 0);
+	assert_int_equal(f.outbox[0].fence, FSM_FENCE_WAITING);
+	assert_string_equal(f.outbox[0].fence_mode, "watchdog");
+	/* No fence agent is ever called in this mode. */
+	assert_int_equal(fence_next(&st, &f, 0, &j, &cmd), 0);
+	/* Alive on the storage side, or not cut off from all hosts: held. */
+	for (size_t i = 0; i < 2; i++) {
+		assert_null(self_at(&st, &f, alive[i], 1, i * NS_S));
+		assert_int_equal(fence_held(&st, &f), 1);
+		assert_null(outbox_next(&s, &f, i * NS_S));
+	}
+	assert_non_null(strstr(fence_attempt(&st, 1)->message, "isolated, not dead"));
+	assert_null(self_at(&st, &f, FENCE_EV_SILENT, 0, 3 * NS_S));
+	assert_int_equal(fence_held(&st, &f), 1);
+	assert_non_null(strstr(fence_attempt(&st, 1)->message, "hosts in maintenance"));
+	/* A new leader still reading the records: waits, not counted as held. */
+	fence_stage_reset(&st);
+	assert_null(self_at(&st, &f, FENCE_EV_UNKNOWN, 1, 4 * NS_S));
+	assert_int_equal(fence_held(&st, &f), 0);
+	/* The record stopped advancing: dead there too; the rule decides. */
+	cmd = self_at(&st, &f, FENCE_EV_SILENT, 1, 5 * NS_S);
+	assert_non_null(strstr(cmd, "\"by\":\"watchdog\""));
+	commit(&f, cmd);
+	assert_int_equal(f.outbox[0].fence, FSM_FENCE_FENCED);
+	assert_string_equal(f.outbox[0].fenced_by, "watchdog");
+	assert_string_equal(host_status(outbox_next(&s, &f, 5 * NS_S)), "NORMAL");
+	assert_null(self_at(&st, &f, FENCE_EV_SILENT, 1, 6 * NS_S)); /* once */
+	fsm_free(&f);
+
+	/* Its VMs recorded stopped: fenced by that, whatever the timing. */
+	fence_stage_init(&st, &fc);
+	one_verdict(&f, "watchdog", 0);
+	cmd = self_at(&st, &f, FENCE_EV_STOPPED, 0, 0);
+	assert_non_null(strstr(cmd, "\"by\":\"vms-stopped\""));
+	commit(&f, cmd);
+	assert_string_equal(f.outbox[0].fenced_by, "vms-stopped");
+	fsm_free(&f);
+	/* No storage heartbeat configured, or none readable: the rule alone. */
+	for (enum fence_evidence e = FENCE_EV_NONE; e <= FENCE_EV_NO_RECORD; e++) {
+		fence_stage_init(&st, &fc);
+		one_verdict(&f, "watchdog", 0);
+		cmd = self_at(&st, &f, e, 1, 0);
+		assert_non_null(cmd);
+		commit(&f, cmd);
+		assert_string_equal(f.outbox[0].fenced_by, "watchdog");
+		fsm_free(&f);
+	}
+	/* A held verdict (min_healthy_hosts) is held whatever the evidence. */
+	fence_stage_init(&st, &fc);
+	one_verdict(&f, "watchdog", 1);
+	assert_null(self_at(&st, &f, FENCE_EV_STOPPED, 1, 0));
+	fsm_free(&f);
+}
+
+/* A host whose record this leader read advancing after the wait period
+ * broke the watchdog rule (its watchdog did not reset it): a record it can
+ * no longer read -- its own reads failing, or late while its own fsync
+ * stalls -- must not let the rule count it off. Only vms-stopped, or the
+ * record seen to stop, ends the wait. */
+static void test_watchdog_mode_alive_once_waits_for_the_record(void **state)
+{
+	struct fence_config fc = {
+		.mode = FENCE_MODE_WATCHDOG, .retry_min_ms = 1, .retry_max_ms = 1};
+	static const enum fence_evidence blind[] = {FENCE_EV_UNREADABLE, FENCE_EV_UNKNOWN,
+						    FENCE_EV_NONE, FENCE_EV_NO_RECORD};
+	struct outbox_sender s;
+	struct fence_stage st;
+	char *cmd;
+	struct fsm f;
+
+	(void)state;
+	for (int stopped = 0; stopped < 2; stopped++) {
+		outbox_sender_init(&s, 500, 30000);
+		fence_stage_init(&st, &fc);
+		one_verdict(&f, "watchdog", 0);
+		assert_null(self_at(&st, &f, FENCE_EV_ISOLATED, 1, 0));
+		for (size_t i = 0; i < sizeof(blind) / sizeof(blind[0]); i++) {
+			assert_null(self_at(&st, &f, blind[i], 1, (1 + i) * NS_S));
+			assert_int_equal(fence_held(&st, &f), 1);
+			assert_non_null(strstr(fence_attempt(&st, 1)->message, "seen alive"));
+			assert_null(outbox_next(&s, &f, (1 + i) * NS_S));
+		}
+		cmd = self_at(&st, &f, stopped ? FENCE_EV_STOPPED : FENCE_EV_SILENT, 1, 9 * NS_S);
+		assert_non_null(
+			strstr(cmd, stopped ? "\"by\":\"vms-stopped\"" : "\"by\":\"watchdog\""));
+		commit(&f, cmd);
+		assert_string_equal(host_status(outbox_next(&s, &f, 9 * NS_S)), "NORMAL");
+		fsm_free(&f);
+	}
+}
+
+static void test_power_mode_takes_a_vms_stopped_record(void **state)
+{
+	struct rig r = {.b = {.fault = BMC_UNREACHABLE, .on = 1}};
+	struct fence_job j;
+	char *cmd, msg[200];
+
+	(void)state;
+	rig_up(&r, 0);
+	/* Running, isolated or silent: the BMC decides (here it fails). */
+	assert_null(self_at(&r.st, &r.f, FENCE_EV_ISOLATED, 1, 0));
+	assert_null(self_at(&r.st, &r.f, FENCE_EV_SILENT, 1, 0));
+	assert_int_equal(fence_held(&r.st, &r.f), 0);
+	assert_int_equal(fence_next(&r.st, &r.f, 0, &j, &cmd), 1);
+	commit(&r.f, cmd);
+	/* ... and while its call runs, the host records its VMs stopped. */
+	cmd = self_at(&r.st, &r.f, FENCE_EV_STOPPED, 1, 100 * NS_MS);
+	assert_non_null(strstr(cmd, "\"by\":\"vms-stopped\""));
+	commit(&r.f, cmd);
+	assert_int_equal(r.f.outbox[0].fence, FSM_FENCE_FENCED);
+	/* The call's late answer changes nothing; no call follows. */
+	assert_null(fence_answer(&r.st, &r.f, &j, bmc_call(&r.b, j.op, msg, sizeof(msg)), msg,
+				 200 * NS_MS, 0, 0));
+	assert_int_equal(fence_next(&r.st, &r.f, 10 * NS_S, &j, &cmd), 0);
+	assert_int_equal(n_commands[2], 0); /* never "fence_failed" */
+	fsm_free(&r.f);
+}
+
+/* An entry is fenced as its verdict's mode says, whatever the leader's. */
+static void test_the_verdicts_mode_decides(void **state)
+{
+	struct fence_config wd = {
+		.mode = FENCE_MODE_WATCHDOG, .retry_min_ms = 1, .retry_max_ms = 1};
+	struct fence_stage st;
+	struct fence_job j;
+	char *cmd;
+	struct fsm f;
+
+	(void)state;
+	/* A leader in mode watchdog, a verdict taken in mode power: no silent
+	 * record makes it fenced; the fence agent is called. */
+	fence_stage_init(&st, &wd);
+	one_verdict(&f, "power", 0);
+	assert_null(self_at(&st, &f, FENCE_EV_SILENT, 1, 0));
+	assert_int_equal(fence_next(&st, &f, 0, &j, &cmd), 1);
+	free(cmd);
+	fsm_free(&f);
+	/* A leader in mode power, a verdict taken in mode watchdog: no calls. */
+	stage_init(&st);
+	one_verdict(&f, "watchdog", 0);
+	assert_int_equal(fence_next(&st, &f, 0, &j, &cmd), 0);
+	cmd = self_at(&st, &f, FENCE_EV_SILENT, 1, 0);
+	assert_non_null(cmd);
+	free(cmd);
+	fsm_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -816,6 +1005,10 @@ int main(void)
 		cmocka_unit_test(test_lying_agent_never_confirms),
 		cmocka_unit_test(test_host_back_before_fence_cancels),
 		cmocka_unit_test(test_held_verdict_is_not_fenced),
+		cmocka_unit_test(test_watchdog_mode_waits_for_evidence),
+		cmocka_unit_test(test_watchdog_mode_alive_once_waits_for_the_record),
+		cmocka_unit_test(test_power_mode_takes_a_vms_stopped_record),
+		cmocka_unit_test(test_the_verdicts_mode_decides),
 		cmocka_unit_test_setup_teardown(test_leader_killed_mid_fence_new_leader_finishes,
 						cluster_setup, cluster_teardown),
 		cmocka_unit_test_setup_teardown(test_runner_protocol_and_exit_codes, agent_setup,

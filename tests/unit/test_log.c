@@ -148,6 +148,20 @@ static void test_long_message_whole(void **state)
 	assert_int_equal(strlen(out), strlen("info: ") + sizeof(big) - 1 + 1);
 }
 
+/* A free text in an event line stays one value: spaces and "%" encoded,
+ * never cut inside an escape, always terminated. */
+static void test_event_value(void **state)
+{
+	char out[64], small[8];
+
+	(void)state;
+	assert_string_equal(log_value("RMA 4711: 100% dead", out, sizeof(out)),
+			    "RMA%204711:%20100%25%20dead");
+	assert_string_equal(log_value("", out, sizeof(out)), "");
+	/* 8 bytes: "a%20b" fits, the next escape would not */
+	assert_string_equal(log_value("a b c d", small, sizeof(small)), "a%20b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_journal_stream_of_another_file),
 		cmocka_unit_test(test_timestamps_utc),
 		cmocka_unit_test(test_long_message_whole),
+		cmocka_unit_test(test_event_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -366,6 +366,69 @@ static void test_decided_hosts_learned(void **state)
 	fsm_free(&f);
 }
 
+/* A host forgotten through Raft that we find dead: told left, at its
+ * incarnation, by every server (learn_forgotten); then never contacted
+ * again, and a stale dead or suspect claim about it loses; the host itself
+ * comes back with a newer word. One alive is never touched. */
+static void test_forgotten_host_told_left(void **state)
+{
+	struct fsm_request rq = {.sender = 9, .epoch = 100, .seq = 1, .by = "hv9", .reason = ""};
+	struct member *mb;
+	uint64_t contact;
+	struct fsm f;
+	char *c;
+
+	(void)state;
+	fake_member(&m, 7, VIGIL_ROLE_CLIENT, MEMB_DEAD, 5);
+	mb = memb_find(&m, 7);
+	for (int i = 0; i < 2000; i++) { /* 10 s: a dead member is contacted */
+		fake_now_ns += MEMB_TICK_MS * MS;
+		memb_tick(&m);
+	}
+	assert_true(mb->last_dead_contact_ns > 0);
+	fake_member(&m, 8, VIGIL_ROLE_CLIENT, MEMB_ALIVE, 5);
+	fsm_init(&f);
+	for (uint32_t id = 7; id <= 8; id++) {
+		c = fsm_cmd_member(id, id == 7 ? "hv7" : "hv8", "x", "");
+		fsm_apply(&f, c, strlen(c));
+		free(c);
+		c = fsm_cmd_left(id);
+		fsm_apply(&f, c, strlen(c));
+		free(c);
+		rq.seq = id;
+		c = fsm_cmd_forget(id, &rq);
+		fsm_apply(&f, c, strlen(c));
+		free(c);
+	}
+	assert_int_equal(f.naudit, 2);
+	mb->transmits_left = 0;
+	assert_int_equal(learn_forgotten(&m, &f), 1); /* hv8 runs: not touched */
+	assert_int_equal(mb->state, MEMB_LEFT);
+	assert_int_equal(mb->incarnation, 5);
+	assert_true(mb->transmits_left > 0); /* told to everyone */
+	assert_int_equal(memb_find(&m, 8)->state, MEMB_ALIVE);
+	assert_int_equal(learn_forgotten(&m, &f), 0); /* told once */
+	contact = mb->last_dead_contact_ns;
+	gossip(2, 7, MEMB_DEAD, 5, "10.0.0.7");
+	gossip(2, 7, MEMB_SUSPECT, 5, "10.0.0.7");
+	assert_int_equal(mb->state, MEMB_LEFT);
+	for (int i = 0; i < 2000; i++) {
+		fake_now_ns += MEMB_TICK_MS * MS;
+		memb_tick(&m);
+	}
+	assert_int_equal(mb->last_dead_contact_ns, contact);
+	assert_int_equal(mb->probe_phase, 0);
+	/* a host that reports again is counted again: no longer told left */
+	c = fsm_cmd_member(7, "hv7", "x", "");
+	fsm_apply(&f, c, strlen(c));
+	free(c);
+	gossip(7, 7, MEMB_ALIVE, 6, "10.0.0.7");
+	assert_int_equal(mb->state, MEMB_ALIVE);
+	learn_forgotten(&m, &f); /* (hv8, dead by now, is told left) */
+	assert_int_equal(mb->state, MEMB_ALIVE);
+	fsm_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +451,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learned_member_overridden_by_its_own_word,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decided_hosts_learned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forgotten_host_told_left, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

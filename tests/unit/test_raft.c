@@ -136,6 +136,48 @@ static void test_verdict_needs_majority_for_wait_period(void **state)
 	done(&f, &rs);
 }
 
+/* Reports, however many, against what the leader's own kernel hears: a
+ * host it heard answer within the wait period gets no verdict (a one-sided
+ * fault, or reports forged by a key holder), and the hold is counted; once
+ * its last answer is older than the wait period, the reports decide. */
+static void test_leader_hearing_host_holds_verdict(void **state)
+{
+	struct verdict_params wc = vcfg;
+	struct reports rs;
+	struct memb m;
+	struct fsm f;
+	uint32_t h5 = 5;
+	char *c;
+
+	(void)state;
+	wc.witness_ns = wc.wait_ns;
+	five(&f, &rs);
+	fake_memb_init(&m);
+	for (uint32_t id = 1; id <= 5; id++) {
+		fake_member(&m, id, VIGIL_ROLE_CLIENT, MEMB_ALIVE, 0);
+		fake_heard(&m, id);
+	}
+	for (uint64_t t = 0; t < 50 * NS_S; t += NS_S / 2) {
+		for (uint32_t r = 1; r <= 4; r++)
+			report(&rs, r, &h5, 1, t);
+		if (t && t <= 20 * NS_S) /* the leader's kernel hears hv5 until 20 s */
+			memb_find(&m, 5)->last_ack_ns = t;
+		c = verdict_next(&f, &rs, &wc, &m, t, 1000);
+		assert_null(c); /* reported for 30 s from 30 s on, but heard until 20 s */
+	}
+	assert_int_equal(rs.contradicted, 1);
+	for (uint32_t r = 1; r <= 4; r++)
+		report(&rs, r, &h5, 1, 50 * NS_S);
+	c = verdict_next(&f, &rs, &wc, &m, 50 * NS_S, 1000);
+	assert_non_null(c);
+	assert_non_null(strstr(c, "\"verdict\""));
+	assert_int_equal(rs.contradicted, 0);
+	commit(&f, c);
+	assert_true(fsm_host(&f, 5)->failed);
+	memb_free(&m);
+	done(&f, &rs);
+}
+
 /* A reporter becomes a counted host only once the leader's own kernel has
  * heard it: forged sender ids cannot grow the quorum they must reach. */
 static void test_unheard_reporter_not_admitted(void **state)
@@ -769,6 +811,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_needs_majority_for_wait_period),
+		cmocka_unit_test(test_leader_hearing_host_holds_verdict),
 		cmocka_unit_test(test_two_of_five_is_not_enough),
 		cmocka_unit_test(test_unbuildable_member_does_not_block_verdicts),
 		cmocka_unit_test(test_unheard_reporter_not_admitted),

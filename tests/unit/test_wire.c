@@ -638,9 +638,9 @@ static void test_report_limits(void **state)
 
 static void test_maint_layout(void **state)
 {
-	uint8_t want[112] = {0};
-	struct wire_maint w = {.on = 1, .epoch = EXAMPLE_EPOCH, .seq = 43}, back;
-	struct vigil_maint m;
+	uint8_t want[112] = {0}, buf[VIGIL_MAINT_LEN(VIGIL_REASON_MAX) + 1];
+	struct wire_maint w = {.type = VIGIL_MSG_MAINT, .on = 1, .epoch = EXAMPLE_EPOCH, .seq = 43},
+			  back;
 
 	put_hdr(want, VIGIL_MSG_MAINT, AZ1, HV1);
 	memcpy(want + 16, "compute-2", 9);
@@ -648,19 +648,129 @@ static void test_maint_layout(void **state)
 	put64(want + 88, EXAMPLE_EPOCH);
 	put64(want + 96, 43);
 	snprintf(w.host, sizeof(w.host), "compute-2");
-	assert_int_equal(wire_maint_encode(&m, AZ1, HV1, &w), 112);
-	assert_memory_equal(&m, want, sizeof(want));
-	assert_int_equal(wire_maint_decode(&m, sizeof(m), &back), WIRE_OK);
+	/* without a reason: the 112 bytes senders before the reason sent */
+	assert_int_equal(wire_maint_encode(buf, sizeof(buf), AZ1, HV1, &w), 112);
+	assert_memory_equal(buf, want, 104);
+	assert_int_equal(wire_maint_decode(buf, 112, &back), WIRE_OK);
+	assert_int_equal(back.type, VIGIL_MSG_MAINT);
 	assert_string_equal(back.host, "compute-2");
 	assert_int_equal(back.on, 1);
 	assert_int_equal(back.epoch, EXAMPLE_EPOCH);
 	assert_int_equal(back.seq, 43);
-	assert_int_equal(wire_maint_decode(&m, sizeof(m) + 1, &back), WIRE_E_LENGTH);
+	assert_string_equal(back.reason, "");
+	assert_int_equal(wire_maint_decode(buf, 113, &back), WIRE_E_LENGTH);
+	assert_int_equal(wire_maint_decode(buf, 111, &back), WIRE_E_SHORT);
+	assert_int_equal(wire_maint_encode(buf, 111, AZ1, HV1, &w), 0); /* does not fit */
 
 	/* A host field without its NUL on the wire decodes cut, terminated. */
-	memset(m.host, 'h', sizeof(m.host));
-	assert_int_equal(wire_maint_decode(&m, sizeof(m), &back), WIRE_OK);
+	memset(buf + 16, 'h', VIGIL_NAME_LEN);
+	assert_int_equal(wire_maint_decode(buf, 112, &back), WIRE_OK);
 	assert_int_equal(strlen(back.host), VIGIL_NAME_LEN - 1);
+}
+
+/* A FORGET with a reason: reason_len at byte 81, the reason after seq, the
+ * MAC after it; what does not fit its type is refused. */
+static void test_forget_layout(void **state)
+{
+	static const char reason[] = "RMA 4711: board dead";
+	uint8_t buf[VIGIL_MAINT_LEN(VIGIL_REASON_MAX) + 8];
+	struct wire_maint w = {.type = VIGIL_MSG_FORGET, .epoch = EXAMPLE_EPOCH, .seq = 44}, back;
+	size_t len, rl = sizeof(reason) - 1;
+
+	snprintf(w.host, sizeof(w.host), "compute-4");
+	snprintf(w.reason, sizeof(w.reason), "%s", reason);
+	len = wire_maint_encode(buf, sizeof(buf), AZ1, HV1, &w);
+	assert_int_equal(len, 104 + rl + 8);
+	assert_int_equal(buf[5], VIGIL_MSG_FORGET);
+	assert_int_equal(buf[80], 0);
+	assert_int_equal(buf[81], rl);
+	assert_memory_equal(buf + 104, reason, rl);
+	assert_int_equal(wire_maint_decode(buf, len, &back), WIRE_OK);
+	assert_int_equal(back.type, VIGIL_MSG_FORGET);
+	assert_string_equal(back.host, "compute-4");
+	assert_string_equal(back.reason, reason);
+	assert_int_equal(back.seq, 44);
+	/* its length must be the one reason_len implies */
+	assert_int_equal(wire_maint_decode(buf, len - 1, &back), WIRE_E_LENGTH);
+	assert_int_equal(wire_maint_decode(buf, len + 1, &back), WIRE_E_LENGTH);
+	/* a NUL or a control character inside the reason */
+	buf[104 + 3] = 0;
+	assert_int_equal(wire_maint_decode(buf, len, &back), WIRE_E_NAME);
+	buf[104 + 3] = '\n';
+	assert_int_equal(wire_maint_decode(buf, len, &back), WIRE_E_NAME);
+	buf[104 + 3] = ' ';
+	/* a FORGET with on set, an on of 2, a reason_len past the limit */
+	buf[80] = 1;
+	assert_int_equal(wire_maint_decode(buf, len, &back), WIRE_E_VALUE);
+	buf[80] = 0;
+	buf[5] = VIGIL_MSG_MAINT;
+	buf[80] = 2;
+	assert_int_equal(wire_maint_decode(buf, len, &back), WIRE_E_VALUE);
+	buf[80] = 0;
+	buf[81] = VIGIL_REASON_MAX + 1;
+	assert_int_equal(wire_maint_decode(buf, VIGIL_MAINT_LEN(VIGIL_REASON_MAX + 1), &back),
+			 WIRE_E_LENGTH);
+	/* another type's bytes */
+	buf[81] = (uint8_t)rl;
+	buf[5] = VIGIL_MSG_REPORT;
+	assert_int_equal(wire_maint_decode(buf, len, &back), WIRE_E_VALUE);
+	/* what the encoder will not write */
+	w.on = 1;
+	assert_int_equal(wire_maint_encode(buf, sizeof(buf), AZ1, HV1, &w), 0);
+	w.on = 0;
+	w.type = VIGIL_MSG_REPORT;
+	assert_int_equal(wire_maint_encode(buf, sizeof(buf), AZ1, HV1, &w), 0);
+	w.type = VIGIL_MSG_FORGET;
+	memset(w.reason, 'r', VIGIL_REASON_MAX);
+	w.reason[VIGIL_REASON_MAX] = '\0';
+	assert_int_equal(wire_maint_encode(buf, sizeof(buf), AZ1, HV1, &w),
+			 VIGIL_MAINT_LEN(VIGIL_REASON_MAX));
+	assert_int_equal(VIGIL_MAINT_LEN(VIGIL_REASON_MAX), 312); /* well within 1400 */
+}
+
+static void test_answer_layout(void **state)
+{
+	uint8_t want[112] = {0};
+	struct wire_answer a = {.request = VIGIL_MSG_FORGET,
+				.result = VIGIL_ANS_PENDING,
+				.state = VIGIL_HOST_FAILED,
+				.flags = VIGIL_ANSF_VOTER,
+				.epoch = EXAMPLE_EPOCH,
+				.seq = 44},
+			   back;
+	struct vigil_answer m;
+
+	put_hdr(want, VIGIL_MSG_ANSWER, AZ1, HV2);
+	memcpy(want + 16, "compute-4", 9);
+	want[80] = VIGIL_MSG_FORGET;
+	want[82] = VIGIL_ANS_PENDING;
+	want[83] = VIGIL_HOST_FAILED;
+	want[84] = VIGIL_ANSF_VOTER;
+	put64(want + 88, EXAMPLE_EPOCH);
+	put64(want + 96, 44);
+	snprintf(a.host, sizeof(a.host), "compute-4");
+	assert_int_equal(wire_answer_encode(&m, AZ1, HV2, &a), 112);
+	assert_memory_equal(&m, want, 104);
+	assert_int_equal(wire_answer_decode(&m, sizeof(m), &back), WIRE_OK);
+	assert_int_equal(back.request, VIGIL_MSG_FORGET);
+	assert_int_equal(back.result, VIGIL_ANS_PENDING);
+	assert_int_equal(back.state, VIGIL_HOST_FAILED);
+	assert_int_equal(back.flags, VIGIL_ANSF_VOTER);
+	assert_int_equal(back.seq, 44);
+	assert_string_equal(back.host, "compute-4");
+	assert_int_equal(wire_answer_decode(&m, sizeof(m) - 1, &back), WIRE_E_LENGTH);
+	/* a field out of its range: the request's type, the result, the state */
+	m.request = VIGIL_MSG_REPORT;
+	assert_int_equal(wire_answer_decode(&m, sizeof(m), &back), WIRE_E_VALUE);
+	m.request = VIGIL_MSG_MAINT;
+	m.result = VIGIL_ANS_UNDECIDED + 1;
+	assert_int_equal(wire_answer_decode(&m, sizeof(m), &back), WIRE_E_VALUE);
+	m.result = VIGIL_ANS_APPLIED;
+	m.state = VIGIL_HOST_NONE + 1;
+	assert_int_equal(wire_answer_decode(&m, sizeof(m), &back), WIRE_E_VALUE);
+	m.state = VIGIL_HOST_NONE;
+	m.host[0] = '\x01';
+	assert_int_equal(wire_answer_decode(&m, sizeof(m), &back), WIRE_E_NAME);
 }
 
 /* Section 13.5: the same messages signed, as protocol.md prints them. */
@@ -714,11 +824,10 @@ static void test_example_agent_messages(void **state)
 					 "0050  01 00 00 00 00 00 00 00 00 00 00 00 69 2c da 80\n"
 					 "0060  00 00 00 00 00 00 00 2b 4a 04 26 6a cc 63 0d 2e\n";
 	struct wire_report rep = {.epoch = EXAMPLE_EPOCH, .seq = 42, .n = 1, .ids = {HV2}};
-	struct wire_maint w = {.on = 1, .epoch = EXAMPLE_EPOCH, .seq = 43};
+	struct wire_maint w = {.type = VIGIL_MSG_MAINT, .on = 1, .epoch = EXAMPLE_EPOCH, .seq = 43};
 	struct wire_relay r = {.target_id = HV2, .req_seq = 7};
 	uint8_t buf[VIGIL_MAX_MSG];
 	struct vigil_relay rm;
-	struct vigil_maint mm;
 	struct wire_update u;
 
 	example_update(&u);
@@ -730,7 +839,7 @@ static void test_example_agent_messages(void **state)
 	snprintf(rep.hostname, sizeof(rep.hostname), "compute-1");
 	check_dump(report_dump, buf, wire_report_encode(buf, sizeof(buf), AZ1, HV1, &rep));
 	snprintf(w.host, sizeof(w.host), "compute-2");
-	check_dump(maint_dump, &mm, wire_maint_encode(&mm, AZ1, HV1, &w));
+	check_dump(maint_dump, buf, wire_maint_encode(buf, sizeof(buf), AZ1, HV1, &w));
 }
 
 /* Every byte of a large message is under the MAC: a STATE of 40 members is
@@ -787,10 +896,9 @@ static void test_names_must_be_clean(void **state)
 					  "\xc2\x85" /* NEL */};
 	static const char *const good[] = {"compute-1", "höst-ü", "계산-7", "x"};
 	struct wire_report r = {.epoch = 1, .seq = 1}, back;
-	struct wire_maint w = {.on = 1, .epoch = 1, .seq = 1}, mback;
+	struct wire_maint w = {.type = VIGIL_MSG_MAINT, .on = 1, .epoch = 1, .seq = 1}, mback;
 	struct wire_update u, ub[1];
 	uint8_t buf[VIGIL_MAX_MSG];
-	struct vigil_maint mm;
 	size_t len, n;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -802,8 +910,14 @@ static void test_names_must_be_clean(void **state)
 		len = wire_report_encode(buf, sizeof(buf), 1, 2, &r);
 		assert_int_equal(wire_report_decode(buf, len, &back), WIRE_E_NAME);
 		snprintf(w.host, sizeof(w.host), "%s", bad[i]);
-		len = wire_maint_encode(&mm, 1, 2, &w);
-		assert_int_equal(wire_maint_decode(&mm, len, &mback), WIRE_E_NAME);
+		len = wire_maint_encode(buf, sizeof(buf), 1, 2, &w);
+		assert_int_equal(wire_maint_decode(buf, len, &mback), WIRE_E_NAME);
+		/* ... and as a reason */
+		snprintf(w.host, sizeof(w.host), "hv1");
+		snprintf(w.reason, sizeof(w.reason), "%s", bad[i]);
+		len = wire_maint_encode(buf, sizeof(buf), 1, 2, &w);
+		assert_int_equal(wire_maint_decode(buf, len, &mback), WIRE_E_NAME);
+		w.reason[0] = '\0';
 		example_update(&u);
 		snprintf(u.name, sizeof(u.name), "%s", bad[i]);
 		len = wire_updates_encode(buf, sizeof(buf), VIGIL_MSG_GOSSIP, 1, 2, &u, 1);
@@ -844,6 +958,8 @@ int main(void)
 		cmocka_unit_test(test_report_layout),
 		cmocka_unit_test(test_report_limits),
 		cmocka_unit_test(test_maint_layout),
+		cmocka_unit_test(test_forget_layout),
+		cmocka_unit_test(test_answer_layout),
 		cmocka_unit_test(test_example_agent_messages),
 		cmocka_unit_test(test_mac_covers_large_messages),
 		cmocka_unit_test(test_names_must_be_clean),

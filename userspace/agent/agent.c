@@ -24,8 +24,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
-#include "learn.h"
 #include "api.h"
+#include "backup.h"
+#include "learn.h"
+#include "isolator.h"
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
@@ -39,7 +41,6 @@
 #define STATUS_MS      100
 #define LEARN_MS       2000 /* a server teaches its membership the decided hosts */
 #define LEAVE_GRACE_MS 200
-#define MAINT_QUEUE    16
 #define CALL_QUEUE     8 /* operator calls waiting for the loop */
 
 struct agent {
@@ -54,17 +55,18 @@ struct agent {
 	struct netio net;
 	struct pushpull pp;
 	struct reporter rep;
-	struct server *server;	/* Raft, on servers; NULL on clients */
-	struct api_state pub;	/* the texts the HTTP threads ask the loop for */
-	struct metrics metrics; /* what /metrics keeps between renders */
+	struct server *server;	  /* Raft, on servers; NULL on clients */
+	struct isolator isolator; /* isolation, its response, the hardware watchdog */
+	struct storage_hb *shb;	  /* the storage heartbeat; NULL: none */
+	struct api_state pub;	  /* the texts the HTTP threads ask the loop for */
+	struct metrics metrics;	  /* what /metrics keeps between renders */
 	struct api_server *api, *metrics_api;
 	/* loop sources */
 	uv_timer_t tick_timer, heartbeat_timer, join_timer, learn_timer;
 	uv_timer_t status_timer;   /* systemd STATUS=, leader changes */
 	uv_timer_t watchdog_timer; /* systemd WATCHDOG=1 at half of WatchdogSec= */
 	uv_signal_t sig_term, sig_int, sig_hup;
-	uv_async_t leave_async, maint_async, call_async,
-		render_async; /* requests from the HTTP thread */
+	uv_async_t leave_async, call_async, render_async; /* requests from the HTTP thread */
 	/* state */
 	uint64_t epoch; /* this start's boot epoch: incarnations and REPORT/MAINT begin there */
 	uint64_t heartbeat;
@@ -73,12 +75,7 @@ struct agent {
 	uint64_t last_tick_ns;
 	int joined;
 	int stopping;
-	char sd_status[160]; /* last STATUS= sent to systemd */
-	struct {
-		char host[VIGIL_NAME_LEN];
-		int on;
-	} maint_q[MAINT_QUEUE]; /* maintenance requests, under pub.lock */
-	int maint_n;
+	char sd_status[160];		     /* last STATUS= sent to systemd */
 	struct api_call *call_q[CALL_QUEUE]; /* operator calls, under pub.lock */
 	int call_n;
 };
@@ -100,12 +97,12 @@ static void member_changed(void *ctx, const struct member *mb, enum memb_state o
 			  mb->agent_stalled);
 }
 
-static void to_server(void *ctx, const void *buf, size_t len)
+static void to_server(void *ctx, const void *buf, size_t len, const struct sockaddr *from)
 {
 	struct agent *a = ctx;
 
 	if (a->server)
-		server_receive(a->server, buf, len);
+		server_receive(a->server, buf, len, from);
 }
 
 static void send_to_servers(void *ctx, void *msg, size_t len)
@@ -168,6 +165,8 @@ static char *render_doc(void *ctx, enum api_doc d)
 		.pushpull_exchanges = a->pp.exchanges,
 		.pushpull_refused = a->pp.refused,
 		.xdp_mode = a->loader.attached,
+		.isolator = &a->isolator,
+		.shb = a->shb,
 	};
 
 	switch (d) {
@@ -206,8 +205,8 @@ static void on_tick(uv_timer_t *t)
 }
 
 /* A server: every host the decided state counts is a member here too, and
- * the deaths among them are told again until they have their verdict
- * (core/learn.h). */
+ * the deaths among them are told again until they have their verdict; a
+ * host it forgot is told left (core/learn.h). */
 static void on_learn(uv_timer_t *t)
 {
 	struct agent *a = t->data;
@@ -221,6 +220,9 @@ static void on_learn(uv_timer_t *t)
 	if (n)
 		log_event(LOG_LVL_INFO, "members_learned",
 			  "count=%zu source=decided_state (probing them)", n);
+	n = learn_forgotten(&a->memb, v.fsm);
+	if (n)
+		log_info("%zu forgotten host(s) told left to the members (`vigil forget`)", n);
 }
 
 static void on_heartbeat(uv_timer_t *t)
@@ -231,12 +233,15 @@ static void on_heartbeat(uv_timer_t *t)
 	maps_set_self(&a->loader.maps, (uint32_t)a->memb.self.incarnation, a->heartbeat);
 }
 
+static void requests_expire(struct agent *a);
+
 static void on_status(uv_timer_t *t)
 {
 	struct agent *a = t->data;
 
 	notify_status(a);
 	metrics_watch(&a->metrics, a->server);
+	requests_expire(a);
 }
 
 static void send_joins(struct agent *a)
@@ -256,7 +261,9 @@ static void on_join_timer(uv_timer_t *t)
 {
 	struct agent *a = t->data;
 
-	if (a->memb.n > 0) {
+	/* (members learned from the decided state or the zone file do not
+	 * count until one answers: they may be gone) */
+	if (memb_count(&a->memb, MEMB_ALIVE) > 1) {
 		if (!a->joined)
 			log_info("joined the cluster: %zu members known", a->memb.n + 1);
 		a->joined = 1;
@@ -349,38 +356,6 @@ static void on_leave_async(uv_async_t *h)
 	agent_leave(h->data, "leave requested through the API");
 }
 
-static int api_maintenance(void *ctx, const char *host, int on)
-{
-	struct agent *a = ctx;
-	int rc = 0;
-
-	if (strlen(host) >= sizeof(a->maint_q[0].host))
-		return -EINVAL;
-	pthread_mutex_lock(&a->pub.lock);
-	if (a->maint_n == MAINT_QUEUE) {
-		rc = -EBUSY;
-	} else {
-		snprintf(a->maint_q[a->maint_n].host, sizeof(a->maint_q[0].host), "%s", host);
-		a->maint_q[a->maint_n].on = on;
-		a->maint_n++;
-	}
-	pthread_mutex_unlock(&a->pub.lock);
-	if (!rc)
-		uv_async_send(&a->maint_async);
-	return rc;
-}
-
-static void on_maint_async(uv_async_t *h)
-{
-	struct agent *a = h->data;
-
-	pthread_mutex_lock(&a->pub.lock);
-	for (int i = 0; i < a->maint_n; i++)
-		reporter_maintenance(&a->rep, a->maint_q[i].host, a->maint_q[i].on);
-	a->maint_n = 0;
-	pthread_mutex_unlock(&a->pub.lock);
-}
-
 static int api_call(void *ctx, struct api_call *c)
 {
 	struct agent *a = ctx;
@@ -399,7 +374,218 @@ static int api_call(void *ctx, struct api_call *c)
 	return rc;
 }
 
-/* One operator call, answered here on the loop. */
+/* ---- operators' requests, answered by the Raft leader ------------------------------ */
+
+static const char *const host_states[] = {
+	[VIGIL_HOST_MEMBER] = "member", [VIGIL_HOST_MAINTENANCE] = "maintenance",
+	[VIGIL_HOST_FAILED] = "failed", [VIGIL_HOST_LEFT] = "left",
+	[VIGIL_HOST_NONE] = "none",
+};
+
+static const char *const answer_results[] = {
+	[VIGIL_ANS_APPLIED] = "applied", [VIGIL_ANS_UNKNOWN] = "unknown",
+	[VIGIL_ANS_ALIVE] = "alive",	 [VIGIL_ANS_ALREADY] = "already",
+	[VIGIL_ANS_PENDING] = "pending", [VIGIL_ANS_UNDECIDED] = "undecided",
+};
+
+/* Why a request did not apply, for the operator. */
+static void refusal_text(const struct wire_answer *ans, char *err, size_t n)
+{
+	switch (ans->result) {
+	case VIGIL_ANS_UNKNOWN:
+		snprintf(
+			err, n,
+			"%s is not a host of the decided state: nothing changed (`vigil status` on "
+			"a server lists them)",
+			ans->host);
+		break;
+	case VIGIL_ANS_ALIVE:
+		snprintf(err, n,
+			 "%s is alive (its kernel answers probes, or it still reports): nothing "
+			 "changed; forget is for a host that is gone: `vigil leave` on it takes it "
+			 "out of the cluster",
+			 ans->host);
+		break;
+	case VIGIL_ANS_ALREADY:
+		snprintf(err, n, "%s is %s maintenance already: nothing changed", ans->host,
+			 ans->on ? "in" : "out of");
+		break;
+	case VIGIL_ANS_PENDING:
+		snprintf(
+			err, n,
+			"a notification about %s is still to go (being fenced, or not yet "
+			"delivered to Masakari): nothing changed; wait for it (`vigil status`), or "
+			"`vigil maint enable %s` first, which cancels it",
+			ans->host, ans->host);
+		break;
+	default:
+		snprintf(err, n,
+			 "%s is a counted member without a verdict: nothing changed; a host that "
+			 "runs leaves with `vigil leave`, one that died gets its verdict first, or "
+			 "`vigil maint enable %s` first",
+			 ans->host, ans->host);
+	}
+}
+
+/* The leader's answer to the request of call c, for the operator: 200 when
+ * it applied or was so already, else 404 (unknown host) or 409 (refused);
+ * "result" says which. */
+static void request_answered(struct agent *a, struct api_call *c, const struct wire_answer *ans,
+			     uint32_t leader)
+{
+	const struct member *mb = memb_find(&a->memb, leader);
+	int forget = ans->request == VIGIL_MSG_FORGET;
+	const char *result = answer_results[ans->result];
+	char who[VIGIL_NAME_LEN], err[512];
+	unsigned code;
+	json_t *j;
+
+	if (leader == a->cfg.node_id || mb)
+		snprintf(who, sizeof(who), "%s", mb ? mb->name : a->cfg.node_name);
+	else
+		snprintf(who, sizeof(who), "node-%08x", leader);
+	j = json_pack("{s:s, s:s, s:s, s:s}", "host", ans->host, "result", result, "state",
+		      host_states[ans->state], "leader", who);
+	if (ans->result == VIGIL_ANS_APPLIED || ans->result == VIGIL_ANS_ALREADY) {
+		code = 200;
+		json_object_set_new(j, "reason", json_string(c->reason));
+		if (forget)
+			json_object_set_new(j, "voter",
+					    json_boolean(ans->flags & VIGIL_ANSF_VOTER));
+		else
+			json_object_set_new(j, "maintenance", json_boolean(ans->on));
+	} else {
+		code = ans->result == VIGIL_ANS_UNKNOWN ? 404 : 409;
+	}
+	if (ans->result != VIGIL_ANS_APPLIED) {
+		refusal_text(ans, err, sizeof(err));
+		json_object_set_new(j, code == 200 ? "status" : "error", json_string(err));
+	}
+	api_call_answer(&a->pub, c, code, j);
+}
+
+/* An ANSWER datagram (from the leader, or from this agent's own server). */
+static void on_answer(void *ctx, const void *buf, size_t len)
+{
+	struct agent *a = ctx;
+	struct wire_answer ans;
+	struct api_call *c;
+
+	if (wire_verify(buf, len, a->cfg.cluster_id, &a->keys, NULL) ||
+	    wire_answer_decode(buf, len, &ans)) {
+		a->memb.stats.bad_msgs++;
+		return;
+	}
+	c = reporter_answered(&a->rep, &ans);
+	if (c)
+		request_answered(a, c, &ans, wire_sender(buf));
+}
+
+/* The server's answer to a request: to the requester, or to ourselves. */
+static void server_answer(void *ctx, const struct sockaddr *to, void *msg, size_t len)
+{
+	struct agent *a = ctx;
+
+	if (to) {
+		netio_send(&a->net, to, msg, len);
+		return;
+	}
+	wire_sign(msg, len, a->keys.slot[0].k0, a->keys.slot[0].k1);
+	on_answer(a, msg, len);
+}
+
+/* Requests no leader answered in time. */
+static void requests_expire(struct agent *a)
+{
+	struct api_call *c;
+
+	while ((c = reporter_expired(&a->rep)))
+		api_call_answer(
+			&a->pub, c, 504,
+			json_pack("{s:s, s:s, s:s}", "host", c->arg, "result", "no_leader", "error",
+				  "no Raft leader answered within 4 s: not applied as far as this "
+				  "agent knows (no leader elected, or none reachable from here); "
+				  "`vigil status` on a server shows the decided state"));
+}
+
+/* MAINT or FORGET: to the servers; the leader's answer answers c. */
+static void request_start(struct agent *a, struct api_call *c)
+{
+	struct wire_maint w = {.type = strcmp(c->op, "forget") ? VIGIL_MSG_MAINT
+							       : VIGIL_MSG_FORGET};
+	int rc;
+
+	w.on = w.type == VIGIL_MSG_MAINT && c->on;
+	/* (the API took names under 64 bytes and reasons of at most 200) */
+	snprintf(w.host, sizeof(w.host), "%.63s", c->arg);
+	snprintf(w.reason, sizeof(w.reason), "%.200s", c->reason);
+	rc = reporter_request(&a->rep, &w, c);
+	if (rc)
+		api_call_answer(&a->pub, c, rc == -EBUSY ? 503 : 400,
+				json_pack("{s:s}", "error",
+					  rc == -EBUSY
+						  ? "too many requests waiting for the leader, "
+						    "retry"
+						  : "bad host name or reason"));
+}
+
+/* ---- snapshots of the decided state ----------------------------------------------- */
+
+static void snapshot_save(struct agent *a, struct api_call *c)
+{
+	struct backup_meta m = {.cluster_id = a->cfg.cluster_id, .time_ns = now_real_ns()};
+	struct server_view v;
+	char *text, msg[192], err[320];
+
+	/* A follower's state trails the leader's by what it has not applied
+	 * yet, a request just answered perhaps: only -stale takes it. */
+	if (!c->on && !server_leads(a->server, msg, sizeof(msg))) {
+		snprintf(err, sizeof(err),
+			 "%s, or -stale for this server's state as far as it applied the log", msg);
+		api_call_answer(&a->pub, c, 409, json_pack("{s:s}", "error", err));
+		return;
+	}
+	server_view(a->server, &v);
+	snprintf(m.cluster, sizeof(m.cluster), "%s", a->cfg.cluster);
+	snprintf(m.node, sizeof(m.node), "%s", a->cfg.node_name);
+	m.term = v.raft->current_term;
+	m.index = raft_last_applied(v.raft);
+	text = backup_encode(v.fsm, &m);
+	if (!text) {
+		api_call_answer(&a->pub, c, 503, json_pack("{s:s}", "error", "out of memory"));
+		return;
+	}
+	api_call_answer_text(&a->pub, c, 200, text);
+}
+
+static void restore_done(void *ctx, void *arg, unsigned code, const char *msg)
+{
+	api_call_answer(&((struct agent *)ctx)->pub, arg, code,
+			json_pack("{s:s}", code == 200 ? "status" : "error", msg));
+}
+
+static void snapshot_restore(struct agent *a, struct api_call *c)
+{
+	char err[512], reason[512], when[40], *state;
+	struct backup_meta m;
+	unsigned code;
+
+	if (backup_decode(c->input ? c->input : "", a->cfg.cluster_id, &m, &state, err,
+			  sizeof(err))) {
+		api_call_answer(&a->pub, c, 400, json_pack("{s:s}", "error", err));
+		return;
+	}
+	utc_format(m.time_ns, 0, 1, when, sizeof(when));
+	snprintf(reason, sizeof(reason), "%.200s%s%.30s snapshot by %.63s, index %llu", c->reason,
+		 c->reason[0] ? "; " : "", when, m.node, (unsigned long long)m.index);
+	code = server_restore(a->server, state, reason, restore_done, a, c, err, sizeof(err));
+	free(state);
+	if (code)
+		api_call_answer(&a->pub, c, code, json_pack("{s:s}", "error", err));
+}
+
+/* One operator call, answered here on the loop (or, for a request the
+ * Raft leader decides, once it has answered). */
 static void answer_call(struct agent *a, struct api_call *c)
 {
 	char msg[512];
@@ -410,20 +596,28 @@ static void answer_call(struct agent *a, struct api_call *c)
 				json_pack("{s:s}", "error", "the agent is stopping"));
 		return;
 	}
+	if (!strcmp(c->op, "maintenance") || !strcmp(c->op, "forget")) {
+		request_start(a, c);
+		return;
+	}
+	if (!a->server) {
+		api_call_answer(
+			&a->pub, c, 400,
+			json_pack("{s:s}", "error", "this agent is a client; run it on a server"));
+		return;
+	}
 	if (!strcmp(c->op, "remove-peer")) {
-		if (!a->server) {
-			api_call_answer(&a->pub, c, 400,
-					json_pack("{s:s}", "error",
-						  "this agent is a client; run it on a server"));
-			return;
-		}
 		code = server_remove_peer(a->server, c->arg, msg, sizeof(msg));
 		api_call_answer(&a->pub, c, code,
 				json_pack("{s:s, s:s}", "server", c->arg,
 					  code < 300 ? "status" : "error", msg));
-		return;
+	} else if (!strcmp(c->op, "snapshot-save")) {
+		snapshot_save(a, c);
+	} else if (!strcmp(c->op, "snapshot-restore")) {
+		snapshot_restore(a, c);
+	} else {
+		api_call_answer(&a->pub, c, 404, json_pack("{s:s}", "error", "unknown operation"));
 	}
-	api_call_answer(&a->pub, c, 404, json_pack("{s:s}", "error", "unknown operation"));
 }
 
 /* Take the queued calls under the lock, answer them outside it. */
@@ -606,6 +800,11 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 		.keys = &a->keys,
 		.memb = &a->memb,
 		.fencing = &a->cfg.fencing,
+		.reconcile = &a->cfg.reconcile,
+		.cluster = a->cfg.cluster,
+		.answer = server_answer,
+		.ctx = a,
+		.storage = storage_hb_tracker(a->shb),
 	};
 
 	if (a->cfg.role != VIGIL_ROLE_SERVER)
@@ -614,11 +813,40 @@ static int server_up(struct agent *a, const struct sockaddr *self)
 	return a->server ? 0 : -1;
 }
 
+/* Every host: the storage heartbeat, and isolation with its watchdog. */
+static int isolation_up(struct agent *a)
+{
+	const struct isolation_config *ic = &a->cfg.isolation;
+	struct storage_hb_params hp = {
+		.loop = a->loop,
+		.dir = ic->storage_dir,
+		.interval_ms = ic->storage_interval_ms,
+		.reader = a->cfg.role == VIGIL_ROLE_SERVER,
+		.cluster_id = a->cfg.cluster_id,
+		.keys = &a->keys,
+		.node = a->cfg.node_name,
+		.hostname = a->cfg.hypervisor_hostname,
+		.epoch = a->epoch,
+	};
+	struct isolator_params ip = {
+		.loop = a->loop,
+		.cfg = ic,
+		.memb = &a->memb,
+		.data_dir = a->cfg.data_dir,
+		.port = (uint16_t)a->cfg.port,
+	};
+
+	a->shb = storage_hb_start(&hp);
+	if (ic->storage_dir[0] && !a->shb)
+		return -1;
+	ip.shb = a->shb;
+	return isolator_start(&a->isolator, &ip);
+}
+
 static int agent_run(struct agent *a)
 {
 	struct api_ops ops = {
 		.call = api_call,
-		.maintenance = api_maintenance,
 		.leave = api_leave,
 		.render = api_render,
 		.ctx = a,
@@ -689,6 +917,11 @@ static int agent_run(struct agent *a)
 		a->heartbeat = me.heartbeat;
 	config_keyring(&a->cfg, &a->keys);
 
+	/* libuv's pool runs Raft's disk I/O beside the leader's blocking calls
+	 * (the notifier, two fence agents, the reconciler): 4 threads, its
+	 * default, could all be taken by a slow OpenStack or BMC. Read by libuv
+	 * when it first queues work. */
+	setenv("UV_THREADPOOL_SIZE", "8", 0);
 	a->loop = uv_default_loop();
 	a->net = (struct netio){
 		.memb = &a->memb,
@@ -699,6 +932,7 @@ static int agent_run(struct agent *a)
 		.node_id = a->cfg.node_id,
 		.changed = member_changed,
 		.to_server = a->cfg.role == VIGIL_ROLE_SERVER ? to_server : NULL,
+		.answer = on_answer,
 		.ctx = a,
 	};
 	netio_env(&a->net, &env);
@@ -713,8 +947,6 @@ static int agent_run(struct agent *a)
 	a->pp = (struct pushpull){.interval_ms = a->cfg.pushpull_interval_ms, .memb = &a->memb};
 	if (pushpull_start(&a->pp, a->loop, (struct sockaddr *)&self))
 		return -1;
-	uv_async_init(a->loop, &a->maint_async, on_maint_async);
-	a->maint_async.data = a;
 	uv_async_init(a->loop, &a->call_async, on_call_async);
 	a->call_async.data = a;
 	uv_async_init(a->loop, &a->leave_async, on_leave_async);
@@ -733,6 +965,8 @@ static int agent_run(struct agent *a)
 	snprintf(a->rep.name, sizeof(a->rep.name), "%s", a->cfg.node_name);
 	snprintf(a->rep.hostname, sizeof(a->rep.hostname), "%s", a->cfg.hypervisor_hostname);
 	reporter_start(&a->rep, a->loop);
+	if (isolation_up(a))
+		return -1;
 	if (server_up(a, (struct sockaddr *)&self))
 		return -1;
 
@@ -779,7 +1013,11 @@ static int agent_run(struct agent *a)
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 
-	drain_calls(a);		/* (answered "stopping": nobody waits for a stopped loop) */
+	drain_calls(a); /* (answered "stopping": nobody waits for a stopped loop) */
+	for (struct api_call *c; (c = reporter_abandon(&a->rep));)
+		api_call_answer(&a->pub, c, 503, json_pack("{s:s}", "error", "the agent stopped"));
+	isolator_stop(&a->isolator); /* the watchdog disarmed, unless a response is owed */
+	storage_hb_stop(a->shb);
 	pushpull_close(&a->pp); /* before the walk: its callbacks close what they own */
 	api_stop(a->metrics_api);
 	api_stop(a->api);

@@ -303,8 +303,21 @@ static void call_release(struct api_call *call)
 {
 	if (--call->refs == 0) {
 		pthread_cond_destroy(&call->cond);
+		free(call->input);
+		free(call->body);
 		free(call);
 	}
+}
+
+void api_call_answer_text(struct api_state *st, struct api_call *c, unsigned code, char *text)
+{
+	pthread_mutex_lock(&st->lock);
+	c->code = text ? code : MHD_HTTP_INTERNAL_SERVER_ERROR;
+	c->body = text;
+	c->done = 1;
+	pthread_cond_signal(&c->cond);
+	call_release(c);
+	pthread_mutex_unlock(&st->lock);
 }
 
 void api_call_answer(struct api_state *st, struct api_call *c, unsigned code, json_t *body)
@@ -312,19 +325,20 @@ void api_call_answer(struct api_state *st, struct api_call *c, unsigned code, js
 	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	json_decref(body);
-	pthread_mutex_lock(&st->lock);
-	c->code = s ? code : MHD_HTTP_INTERNAL_SERVER_ERROR;
-	snprintf(c->body, sizeof(c->body), "%s", s ? s : "{\"error\": \"out of memory\"}");
-	free(s);
-	c->done = 1;
-	pthread_cond_signal(&c->cond);
-	call_release(c);
-	pthread_mutex_unlock(&st->lock);
+	api_call_answer_text(st, c, code, s);
 }
 
-/* Ask the loop, wait at most API_CALL_WAIT_MS for its answer, reply it. */
+/* A request's body, collected (only where an endpoint takes one). */
+struct upload {
+	char *buf;
+	size_t len;
+	int too_big; /* more than API_UPLOAD_MAX: refused */
+};
+
+/* Ask the loop, wait at most API_CALL_WAIT_MS for its answer, reply it.
+ * input (the request's body, or NULL) is taken over. */
 static enum MHD_Result call_loop(struct api_server *s, struct MHD_Connection *c, const char *op,
-				 const char *arg, int on)
+				 const char *arg, int on, char *input)
 {
 	const char *reason = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "reason");
 	struct api_call *call;
@@ -332,21 +346,27 @@ static enum MHD_Result call_loop(struct api_server *s, struct MHD_Connection *c,
 	enum MHD_Result ret;
 	int rc;
 
-	if (reason && !wire_name_valid(reason))
+	if (reason && (!wire_name_valid(reason) || strlen(reason) > VIGIL_REASON_MAX)) {
+		free(input);
 		return reply_error(c, MHD_HTTP_BAD_REQUEST,
-				   "bad reason (UTF-8, no control characters)");
+				   "bad reason (UTF-8, no control characters, at most 200 bytes)");
+	}
 	call = calloc(1, sizeof(*call));
-	if (!call)
+	if (!call) {
+		free(input);
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	}
 	snprintf(call->op, sizeof(call->op), "%s", op);
 	snprintf(call->arg, sizeof(call->arg), "%s", arg);
 	snprintf(call->reason, sizeof(call->reason), "%s", reason ? reason : "");
 	call->on = on;
+	call->input = input;
 	call->refs = 2;
 	cond_init(&call->cond);
 	rc = s->ops.call(s->ops.ctx, call);
 	if (rc) {
 		pthread_cond_destroy(&call->cond);
+		free(call->input);
 		free(call);
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				   rc == -ESHUTDOWN ? "the agent is stopping"
@@ -358,7 +378,8 @@ static enum MHD_Result call_loop(struct api_server *s, struct MHD_Connection *c,
 		if (pthread_cond_timedwait(&call->cond, &s->st->lock, &until))
 			break;
 	if (call->done)
-		ret = reply(c, call->code, call->body);
+		ret = reply(c, call->code,
+			    call->body ? call->body : "{\"error\": \"out of memory\"}");
 	else
 		ret = reply_error(c, MHD_HTTP_GATEWAY_TIMEOUT,
 				  "the agent did not answer in time; check `vigil status`");
@@ -367,22 +388,58 @@ static enum MHD_Result call_loop(struct api_server *s, struct MHD_Connection *c,
 	return ret;
 }
 
+/* A request that changes something came without the token. */
+static enum MHD_Result forbidden(struct MHD_Connection *c)
+{
+	return reply_error(c, MHD_HTTP_FORBIDDEN,
+			   "X-Vigil-Token missing or wrong (the token is in the agent's "
+			   "api_token_file; the CLI sends it)");
+}
+
+/* A host or server name from a URL: a clean name (wire_name_valid) of
+ * fewer than 64 bytes, nothing that would cut a path or a JSON string. */
+static int name_ok(const char *s)
+{
+	return *s && strlen(s) < 64 && !strpbrk(s, "/\\\"") && wire_name_valid(s);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
 {
 	struct api_server *s = cls;
+	int put_snapshot = !strcmp(url, "/v1/operator/snapshot") && !strcmp(method, "PUT");
+	/* a body is kept only for a request with the token: no one else makes
+	 * the agent hold 16 MiB (the others' is dropped as it comes) */
+	int takes_body = put_snapshot && !s->metrics_only && authorized(s, c);
+	struct upload *up;
+	char *input;
 
 	(void)version;
-	(void)upload;
 	sched_thread_normal(); /* (HTTP never competes with the loop) */
 	if (!*con_cls) {
 		/* First call for this request: headers only. */
-		*con_cls = c;
-		return MHD_YES;
+		*con_cls = takes_body ? calloc(1, sizeof(struct upload)) : (void *)c;
+		return *con_cls ? MHD_YES : MHD_NO;
 	}
+	up = takes_body ? *con_cls : NULL;
 	if (*upload_size) {
-		*upload_size = 0; /* no endpoint takes a body yet */
+		/* Only the snapshot takes a body; every other is dropped. */
+		if (up && !up->too_big && up->len + *upload_size <= API_UPLOAD_MAX) {
+			char *b = realloc(up->buf, up->len + *upload_size + 1);
+
+			if (b) {
+				memcpy(b + up->len, upload, *upload_size);
+				up->buf = b;
+				up->len += *upload_size;
+				b[up->len] = '\0';
+			} else {
+				up->too_big = 1;
+			}
+		} else if (up) {
+			up->too_big = 1;
+		}
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (s->metrics_only && strcmp(url, "/metrics") && strcmp(url, "/v1/health"))
@@ -394,37 +451,49 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (strcmp(method, "PUT"))
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT");
 		if (!authorized(s, c))
-			return reply_error(c, MHD_HTTP_FORBIDDEN,
-					   "X-Vigil-Token missing or wrong (the token is in the "
-					   "agent's api_token_file; the CLI sends it)");
+			return forbidden(c);
 		s->ops.leave(s->ops.ctx);
 		return reply(c, MHD_HTTP_OK,
 			     "{\"leaving\": true, \"status\": \"leave broadcast; the agent "
 			     "exits\"}");
 	}
-	if (!strncmp(url, "/v1/maintenance/", 16)) {
-		const char *host = url + 16;
-		char body[256];
-		int on = !strcmp(method, "PUT"), rc;
+	if (!strncmp(url, "/v1/maintenance/", 16) || !strncmp(url, "/v1/forget/", 11)) {
+		int forget = url[4] == 'f', on = !strcmp(method, "PUT");
+		const char *host = url + (forget ? 11 : 16);
 
-		if (!on && strcmp(method, "DELETE"))
-			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use PUT or DELETE");
+		if (forget ? !on : !on && strcmp(method, "DELETE"))
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					   forget ? "use PUT" : "use PUT or DELETE");
 		if (!authorized(s, c))
-			return reply_error(c, MHD_HTTP_FORBIDDEN,
-					   "X-Vigil-Token missing or wrong (the token is in the "
-					   "agent's api_token_file; the CLI sends it)");
-		if (!*host || strlen(host) >= 64 || strchr(host, '/') || strchr(host, '"') ||
-		    strchr(host, '\\') || !wire_name_valid(host))
+			return forbidden(c);
+		if (!name_ok(host))
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad host name");
-		rc = s->ops.maintenance(s->ops.ctx, host, on);
-		if (rc)
-			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					   "too many requests in flight, retry");
-		snprintf(body, sizeof(body),
-			 "{\"host\": \"%s\", \"maintenance\": %s, \"status\": \"forwarded to "
-			 "the servers; the leader applies it\"}",
-			 host, on ? "true" : "false");
-		return reply(c, MHD_HTTP_ACCEPTED, body);
+		return call_loop(s, c, forget ? "forget" : "maintenance", host, on && !forget,
+				 NULL);
+	}
+	if (!strcmp(url, "/v1/operator/snapshot")) {
+		int save = !strcmp(method, "GET");
+
+		if (!save && !put_snapshot)
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or PUT");
+		if (!authorized(s, c))
+			return forbidden(c);
+		if (save) {
+			const char *stale =
+				MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "stale");
+
+			return call_loop(s, c, "snapshot-save", "", stale && !strcmp(stale, "1"),
+					 NULL);
+		}
+		if (up->too_big)
+			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+					   "snapshot larger than 16 MiB, or out of memory");
+		if (!up->len)
+			return reply_error(c, MHD_HTTP_BAD_REQUEST,
+					   "no snapshot in the request's body");
+		input = up->buf;
+		up->buf = NULL;
+		return call_loop(s, c, "snapshot-restore", "", 0, input);
 	}
 	if (!strncmp(url, "/v1/operator/raft/peer/", 23)) {
 		const char *who = url + 23;
@@ -432,12 +501,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (strcmp(method, "DELETE"))
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use DELETE");
 		if (!authorized(s, c))
-			return reply_error(c, MHD_HTTP_FORBIDDEN,
-					   "X-Vigil-Token missing or wrong (the token is in the "
-					   "agent's api_token_file; the CLI sends it)");
-		if (!*who || strlen(who) >= 64 || !wire_name_valid(who) || strpbrk(who, "/\\\""))
+			return forbidden(c);
+		if (!name_ok(who))
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad server name");
-		return call_loop(s, c, "remove-peer", who, 0);
+		return call_loop(s, c, "remove-peer", who, 0, NULL);
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
@@ -451,6 +518,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!strcmp(url, "/v1/health"))
 		return health(c, s);
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+}
+
+/* A request ended: its collected body, if any, goes. */
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct upload *up = *con_cls;
+
+	(void)cls;
+	(void)toe;
+	if (up && *con_cls != (void *)c) {
+		free(up->buf);
+		free(up);
+	}
+	*con_cls = NULL;
 }
 
 struct api_server *api_start(const char *key, const char *addr, int metrics_only, const char *token,
@@ -475,7 +557,7 @@ struct api_server *api_start(const char *key, const char *addr, int metrics_only
 					(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &ss,
 				MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_CONNECTION_LIMIT,
-				64U, MHD_OPTION_END);
+				64U, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		log_err("cannot listen on %s %s (in use?)", key, addr);
 		free(s);

@@ -50,14 +50,17 @@ struct api_state {
  * with api_call_answer. Whichever lets go last frees it, so a loop that
  * answers after the wait gave up writes into live memory. */
 #define API_CALL_WAIT_MS 5000
+#define API_UPLOAD_MAX	 (16u << 20) /* the largest request body taken (a snapshot) */
 struct api_call {
-	char op[32];   /* what is asked: "remove-peer", "forget", "maintenance" */
+	char op[32];   /* what is asked: "remove-peer", "forget", "maintenance",
+			* "snapshot-save", "snapshot-restore" */
 	char arg[128]; /* whom it is about */
 	char reason[256];
-	int on; /* maintenance: on or off */
+	int on;	     /* maintenance: on or off; snapshot-save: stale */
+	char *input; /* the request's body (NUL-terminated), or NULL */
 	/* the answer */
 	unsigned code; /* HTTP status */
-	char body[1024];
+	char *body;    /* JSON text (malloc'd) */
 	/* hand-over (under api_state.lock) */
 	int refs, done;
 	pthread_cond_t cond;
@@ -65,14 +68,14 @@ struct api_call {
 /* The loop's answer: code and a JSON body (taken over). */
 struct json_t;
 void api_call_answer(struct api_state *st, struct api_call *c, unsigned code, struct json_t *body);
+/* ... with the body as JSON text (malloc'd, taken over; NULL: out of memory). */
+void api_call_answer_text(struct api_state *st, struct api_call *c, unsigned code, char *text);
 
 /* What the API asks of the agent (called from the HTTP thread). */
 struct api_ops {
 	/* hand a call to the loop (which must answer it, even when stopping);
 	 * 0, -EBUSY (queue full) or -ESHUTDOWN (stopping) */
 	int (*call)(void *ctx, struct api_call *c);
-	/* queue a maintenance request; 0, -EINVAL (bad host) or -EBUSY (queue full) */
-	int (*maintenance)(void *ctx, const char *host, int on);
 	/* leave the cluster gracefully and exit */
 	void (*leave)(void *ctx);
 	/* texts are asked for: wake the loop, which calls api_answer */

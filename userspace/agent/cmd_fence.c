@@ -13,6 +13,42 @@
 
 #include "fencer.h"
 #include "log.h"
+#include "util.h"
+
+int fence_test_record(const char *data_dir, const char *hostname, int write, long long *when,
+		      char *result, size_t n)
+{
+	char path[600], line[128], fmt[32];
+
+	if (!*hostname || strchr(hostname, '/') || *hostname == '.')
+		return -1;
+	snprintf(path, sizeof(path), "%s/fence-tests", data_dir);
+	if (write) {
+		snprintf(line, sizeof(line), "%lld %s\n", *when, result);
+		if (mkdir_p(path, 0700))
+			return -1;
+		snprintf(path, sizeof(path), "%s/fence-tests/%s", data_dir, hostname);
+		return file_replace(path, line, strlen(line), 0600) ? -1 : 0;
+	}
+	snprintf(path, sizeof(path), "%s/fence-tests/%s", data_dir, hostname);
+	snprintf(fmt, sizeof(fmt), "%%lld %%%zus", n - 1);
+	if (file_read(path, line, sizeof(line)) <= 0 || sscanf(line, fmt, when, result) != 2)
+		return -1;
+	return 0;
+}
+
+/* Keep the test's result for `vigil check openstack`. */
+static void record_test(const struct vigil_config *c, const char *host, const char *result)
+{
+	long long when = (long long)(now_real_ns() / NSEC_PER_SEC);
+	char what[32];
+
+	snprintf(what, sizeof(what), "%s", result);
+	if (fence_test_record(c->data_dir, host, 1, &when, what, sizeof(what)))
+		log_warn(
+			"cannot record the test in %s/fence-tests (vigil check openstack reads it)",
+			c->data_dir);
+}
 
 static int run(int argc, char **argv)
 {
@@ -44,6 +80,7 @@ static int run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* an agent that exits before reading its stdin */
 	r = fencer_call(&c.fencing, host, host, FENCE_OP_STATUS, msg, sizeof(msg), &ns);
 	ok = r == FENCE_R_ON || r == FENCE_R_OFF;
+	record_test(&c, host, ok ? "ok" : fence_result_name(r));
 	if (a.json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "host", host, "agent",
 				      t.agent, "mode", fence_mode_name(c.fencing.mode),

@@ -205,6 +205,8 @@ static void step_runs(struct fencer *fz)
 
 void fencer_step(struct fencer *fz, int leader)
 {
+	char *cmd;
+
 	if (fz->closing)
 		return;
 	if (leader != fz->leader) {
@@ -221,6 +223,10 @@ void fencer_step(struct fencer *fz, int leader)
 			}
 		return;
 	}
+	/* A host that fenced itself needs no call (and mode watchdog makes none). */
+	cmd = fence_self(&fz->stage, fz->fsm, &fz->env, now_mono_ns(), now_real_ns());
+	if (cmd)
+		fz->record(fz->ctx, cmd);
 	step_runs(fz);
 }
 

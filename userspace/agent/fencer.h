@@ -33,6 +33,7 @@ struct fencer {
 	const struct fsm *fsm;
 	void (*record)(void *ctx, char *cmd); /* propose through Raft; takes cmd over */
 	void *ctx;
+	struct fence_env env; /* self-fence evidence (storage heartbeat, reports) */
 	/* state */
 	struct fence_stage stage;
 	struct fence_run *runs[FENCER_PARALLEL]; /* calls in flight */
@@ -59,6 +60,12 @@ void fencer_close(struct fencer *fz, void (*done)(void *ctx), void *ctx);
 enum fence_result fencer_call(const struct fence_config *cfg, const char *hostname,
 			      const char *name, enum fence_op op, char *msg, size_t n,
 			      uint64_t *elapsed_ns);
+
+/* `vigil fence test`'s record of its last status call for hostname, kept
+ * in <data_dir>/fence-tests/<hostname> ("UNIXTIME RESULT"), which `vigil
+ * check openstack` reads: 0, or -1 if there is none. */
+int fence_test_record(const char *data_dir, const char *hostname, int write, long long *when,
+		      char *result, size_t n);
 
 extern const struct cmd cmd_fence;
 

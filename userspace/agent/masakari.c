@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * masakari.c - POST /v1/notifications exactly as masakari-monitors'
- * hostmonitor does, with Keystone v3 password auth (token cached, renewed
- * before expiry or on 401, the instance-ha endpoint taken from the catalog
- * unless masakari.url fixes it) or, without auth_url, a fixed endpoint with
- * no auth. libcurl does HTTP, jansson does JSON.
+ * hostmonitor does, and GET it back to find an earlier send, with Keystone
+ * v3 password auth (token cached, renewed before expiry or on 401, the
+ * instance-ha endpoint taken from the catalog unless masakari.url fixes it)
+ * or, without auth_url, a fixed endpoint with no auth. libcurl does HTTP,
+ * jansson does JSON.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -42,25 +44,26 @@ void mk_notification_init(struct mk_notification *n, const char *host, int stopp
 	snprintf(n->host_status, sizeof(n->host_status), "%s",
 		 !stopped || power_off_confirmed ? "NORMAL" : "UNKNOWN");
 	utc_format(realtime_ns, 6, 0, n->generated_time, sizeof(n->generated_time));
-	utc_format(realtime_ns, 0, 0, n->entry_time, sizeof(n->entry_time));
 }
 
 void mk_notification_sent_at(struct mk_notification *n, uint64_t realtime_ns)
 {
-	utc_format(realtime_ns, 6, 0, n->generated_time, sizeof(n->generated_time));
+	utc_format(realtime_ns, 6, 0, n->sent_time, sizeof(n->sent_time));
 }
 
 /* ---- HTTP --------------------------------------------------------------- */
 
-/* POST body to url (with the token, if any); 0 if an HTTP answer came back. */
-static int http_post(const struct mk_client *c, const char *url, const char *token,
-		     const char *body, struct httpc_resp *resp, char *err, size_t errsz)
+/* One request to url (with the token, if any); 0 if an HTTP answer came back. */
+static int http(const struct mk_client *c, const char *method, const char *url, const char *token,
+		const char *body, const char *const *extra, struct httpc_resp *resp, char *err,
+		size_t errsz)
 {
 	char tokhdr[8300];
-	const char *hdrs[] = {"Content-Type: application/json", "Accept: application/json",
-			      "User-Agent: vigil/" VIGIL_VERSION, NULL, NULL};
+	const char *hdrs[12] = {"Content-Type: application/json", "Accept: application/json",
+				"User-Agent: vigil/" VIGIL_VERSION};
+	size_t k = 3;
 	struct httpc_req rq = {
-		.method = "POST",
+		.method = method,
 		.url = url,
 		.body = body,
 		.headers = hdrs,
@@ -71,26 +74,54 @@ static int http_post(const struct mk_client *c, const char *url, const char *tok
 		.key_file = c->cfg.key_file,
 	};
 
+	for (; extra && *extra && k < ARRAY_SIZE(hdrs) - 2; extra++)
+		hdrs[k++] = *extra;
 	if (token && *token) {
 		snprintf(tokhdr, sizeof(tokhdr), "X-Auth-Token: %s", token);
-		hdrs[3] = tokhdr;
+		hdrs[k++] = tokhdr;
 	}
 	return httpc_request(&rq, resp, err, errsz);
 }
 
 /* ---- Keystone ----------------------------------------------------------- */
 
-static uint64_t parse_iso8601(const char *s)
+/* An ISO 8601 UTC time as Keystone and Masakari write it
+ * ("2026-11-25T06:00:00[.123456][Z|+00:00]"): seconds since the epoch and
+ * microseconds; *frac says whether a fraction was written. -1 if unreadable. */
+static int parse_time(const char *s, int64_t *sec, long *usec, int *frac)
 {
 	struct tm tm;
+	int n = 0, oh = 0, om = 0;
+	long us = 0, scale = 100000;
+	const char *p;
 
 	memset(&tm, 0, sizeof(tm));
-	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			 &tm.tm_min, &tm.tm_sec) != 6)
-		return 0;
+	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	p = s + n;
+	*frac = *p == '.';
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			us += scale ? (*p - '0') * scale : 0;
+	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%d:%d", &oh, &om) >= 1 && *p == '-') {
+		oh = -oh; /* "-05:00": 5 h behind UTC */
+		om = -om;
+	}
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	return (uint64_t)timegm(&tm) * NSEC_PER_SEC;
+	*sec = (int64_t)timegm(&tm) - (oh * 3600 + om * 60);
+	*usec = us;
+	return 0;
+}
+
+static uint64_t parse_iso8601(const char *s)
+{
+	int64_t sec;
+	long us;
+	int frac;
+
+	return parse_time(s, &sec, &us, &frac) || sec < 0 ? 0 : (uint64_t)sec * NSEC_PER_SEC;
 }
 
 /* Find the endpoint of service type (instance-ha, compute) of the wanted
@@ -149,7 +180,7 @@ static int keystone_auth(struct mk_client *c, char *err, size_t errsz)
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	snprintf(url, sizeof(url), "%s/auth/tokens", c->cfg.auth_url);
-	if (http_post(c, url, NULL, text, &r, err, errsz)) {
+	if (http(c, "POST", url, NULL, text, NULL, &r, err, errsz)) {
 		free(text);
 		httpc_resp_free(&r);
 		return -1;
@@ -206,27 +237,81 @@ int mk_authenticate(struct mk_client *c, int renew, char *err, size_t errsz)
 	return token_fresh(c) ? 0 : keystone_auth(c, err, errsz);
 }
 
+/* The endpoint's URL + path in out; -1 (reason in err) if there is none. */
+static int endpoint_url(struct mk_client *c, const char *path, char *out, size_t n, char *err,
+			size_t errsz)
+{
+	/* The catalog names the endpoint: authenticate first if it is not known
+	 * yet (mk_request renews the token as needed). */
+	if (!c->endpoint[0] && mk_authenticate(c, 0, err, errsz))
+		return -1;
+	if (!c->endpoint[0]) {
+		snprintf(err, errsz, "no Masakari endpoint configured");
+		return -1;
+	}
+	snprintf(out, n, "%s%s", c->endpoint, path);
+	return 0;
+}
+
+int mk_request(struct mk_client *c, const char *method, const char *url, const char *body,
+	       const char *const *extra, struct httpc_resp *resp, char *err, size_t errsz)
+{
+	char full[1024];
+
+	memset(resp, 0, sizeof(*resp));
+	if (*url == '/') { /* a path of Masakari's endpoint */
+		if (endpoint_url(c, url, full, sizeof(full), err, errsz))
+			return -1;
+		url = full;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		/* A 401: the token was revoked or expired early; a new one, once. */
+		if (mk_authenticate(c, attempt, err, errsz))
+			return -1;
+		if (http(c, method, url, need_auth(c) ? c->token : NULL, body, extra, resp, err,
+			 errsz))
+			return -1;
+		if (resp->status != 401 || !need_auth(c) || attempt)
+			return 0;
+		httpc_resp_free(resp);
+	}
+	return 0;
+}
+
+/* The "message" of a Masakari error body, like
+ * {"conflictingRequest": {"code": 409, "message": …}}; NULL if none. */
+static const char *error_message(json_t *root)
+{
+	const char *k, *msg = NULL;
+	json_t *v;
+
+	json_object_foreach(root, k, v)
+	{
+		if (json_is_object(v) && json_string_value(json_object_get(v, "message")))
+			msg = json_string_value(json_object_get(v, "message"));
+	}
+	return msg;
+}
+
+void mk_answer_text(const struct httpc_resp *resp, char *out, size_t n)
+{
+	json_t *root = resp->body && resp->status >= 400 ? json_loads(resp->body, 0, NULL) : NULL;
+	const char *msg = root ? error_message(root) : NULL;
+
+	snprintf(out, n, "HTTP %ld%s%s", resp->status, msg ? ": " : "", msg ? msg : "");
+	json_decref(root);
+}
+
 /* ---- notifications ------------------------------------------------------ */
 
 static enum notify_result classify(const struct httpc_resp *resp, struct mk_reply *r)
 {
 	json_t *root = resp->body ? json_loads(resp->body, 0, NULL) : NULL;
-	const char *msg = NULL;
+	const char *msg = root && resp->status >= 400 ? error_message(root) : NULL;
+	enum notify_result res = NOTIFY_RETRY;
 
 	r->http_status = resp->status;
-	if (root && resp->status >= 400) {
-		const char *k;
-		json_t *v;
-
-		/* Errors look like {"conflictingRequest": {"code": 409, "message": …}}. */
-		json_object_foreach(root, k, v)
-		{
-			if (json_is_object(v) && json_string_value(json_object_get(v, "message")))
-				msg = json_string_value(json_object_get(v, "message"));
-		}
-	}
-	snprintf(r->message, sizeof(r->message), "HTTP %ld%s%s", resp->status, msg ? ": " : "",
-		 msg ? msg : "");
+	mk_answer_text(resp, r->message, sizeof(r->message));
 	if (resp->status == 202 || resp->status == 200 || resp->status == 201) {
 		const char *uuid = json_string_value(json_object_get(
 			json_object_get(root, "notification"), "notification_uuid"));
@@ -235,171 +320,23 @@ static enum notify_result classify(const struct httpc_resp *resp, struct mk_repl
 		json_decref(root);
 		return NOTIFY_DELIVERED;
 	}
-	enum notify_result res = NOTIFY_RETRY;
-
+	/* Masakari answers 409 for two reasons (masakari/ha/api.py,
+	 * _create_notification): the host is on_maintenance, checked first
+	 * ("... is ignored as the host is already under maintenance."), or a
+	 * duplicate ("... is duplicate."): same host, type and payload,
+	 * generated within duplicate_notification_detection_interval. */
 	if (resp->status == 409)
-		res = NOTIFY_DUPLICATE; /* duplicate (checked by mk_send), or host on maintenance */
+		res = msg && strcasestr(msg, "maintenance") ? NOTIFY_ON_MAINTENANCE
+							    : NOTIFY_DUPLICATE;
 	else if (resp->status == 400 && msg && strstr(msg, "could not be found"))
 		res = NOTIFY_HOST_UNKNOWN;
-	else if (resp->status >= 400 && resp->status < 500 && resp->status != 401 &&
-		 resp->status != 408 && resp->status != 429)
+	else if (resp->status >= 500)
+		res = NOTIFY_UNCERTAIN; /* it may have stored it before failing */
+	else if (resp->status >= 400 && resp->status != 401 && resp->status != 408 &&
+		 resp->status != 429)
 		res = NOTIFY_REJECTED;
 	json_decref(root); /* msg points into it */
 	return res;
-}
-
-/* GET endpoint + path (with the token, if any): the decoded JSON of a 200,
- * or NULL with the reason in err. */
-static json_t *get_json(const struct mk_client *c, const char *path, char *err, size_t errsz)
-{
-	char tokhdr[8300], url[1024];
-	const char *hdrs[] = {"Accept: application/json", "User-Agent: vigil/" VIGIL_VERSION, NULL,
-			      NULL};
-	struct httpc_req rq = {
-		.method = "GET",
-		.url = url,
-		.headers = hdrs,
-		.timeout_ms = (long)c->cfg.timeout_ms,
-		.ca_file = c->cfg.ca_file,
-		.cert_file = c->cfg.cert_file,
-		.key_file = c->cfg.key_file,
-	};
-	struct httpc_resp resp;
-	json_t *root = NULL;
-
-	snprintf(url, sizeof(url), "%s%s", c->endpoint, path);
-	if (need_auth(c) && c->token[0]) {
-		snprintf(tokhdr, sizeof(tokhdr), "X-Auth-Token: %s", c->token);
-		hdrs[2] = tokhdr;
-	}
-	if (httpc_request(&rq, &resp, err, errsz) == 0) {
-		if (resp.status == 200)
-			root = json_loads(resp.body ? resp.body : "", 0, NULL);
-		if (!root)
-			snprintf(err, errsz, "GET %.200s answered HTTP %ld%s", path, resp.status,
-				 resp.status == 200 ? " (unreadable)" : "");
-	}
-	httpc_resp_free(&resp);
-	return root;
-}
-
-/* Masakari's uuid of host n->hostname (its segments' hosts): 0, 1 if no
- * segment has it, -1 with the reason in err. */
-static int host_uuid(const struct mk_client *c, const char *hostname, char *out, size_t n,
-		     char *err, size_t errsz)
-{
-	char path[512], *esc;
-	json_t *segs, *hosts, *s, *h;
-	size_t i, j;
-	int rc = 1;
-
-	segs = get_json(c, "/segments?limit=1000", err, errsz);
-	if (!segs)
-		return -1;
-	esc = curl_easy_escape(NULL, hostname, 0);
-	json_array_foreach(json_object_get(segs, "segments"), i, s)
-	{
-		const char *su = json_string_value(json_object_get(s, "uuid"));
-
-		if (!su || rc != 1)
-			continue;
-		snprintf(path, sizeof(path), "/segments/%s/hosts?name=%s", su, esc ? esc : "");
-		hosts = get_json(c, path, err, errsz);
-		if (!hosts) {
-			rc = -1;
-			break;
-		}
-		json_array_foreach(json_object_get(hosts, "hosts"), j, h)
-		{
-			const char *name = json_string_value(json_object_get(h, "name"));
-			const char *hu = json_string_value(json_object_get(h, "uuid"));
-
-			if (name && hu && !strcmp(name, hostname)) {
-				snprintf(out, n, "%s", hu);
-				rc = 0;
-				break;
-			}
-		}
-		json_decref(hosts);
-	}
-	curl_free(esc);
-	json_decref(segs);
-	return rc;
-}
-
-static int same(json_t *payload, const char *key, const char *want)
-{
-	const char *v = json_string_value(json_object_get(payload, key));
-
-	return v && !strcmp(v, want);
-}
-
-/* After a 409 "duplicate": does Masakari hold this entry, i.e. a notification
- * of the host with this payload generated at or after the entry's own time?
- * 1 (its uuid in r->uuid), 0, or -1 with the reason in err. Masakari's rule
- * (14.0.2, ha/api.py) refuses any notification of a host whose payload
- * equals one generated within duplicate_notification_detection_interval
- * before it, whatever became of that one: a resend of this entry, or the
- * host's previous failure. */
-static int holds_entry(const struct mk_client *c, const struct mk_notification *n,
-		       struct mk_reply *r, char *err, size_t errsz)
-{
-	char hu[64], path[512];
-	json_t *root, *x;
-	size_t i;
-	int rc;
-
-	rc = host_uuid(c, n->hostname, hu, sizeof(hu), err, errsz);
-	if (rc)
-		return rc < 0 ? -1 : 0;
-	snprintf(path, sizeof(path),
-		 "/notifications?source_host_uuid=%s&type=COMPUTE_HOST&generated-since=%s", hu,
-		 n->entry_time);
-	root = get_json(c, path, err, errsz);
-	if (!root)
-		return -1;
-	rc = 0;
-	json_array_foreach(json_object_get(root, "notifications"), i, x)
-	{
-		json_t *p = json_object_get(x, "payload");
-		const char *u = json_string_value(json_object_get(x, "notification_uuid"));
-
-		if (same(p, "event", n->event) && same(p, "host_status", n->host_status) &&
-		    same(p, "cluster_status", n->cluster_status)) {
-			snprintf(r->uuid, sizeof(r->uuid), "%s", u ? u : "");
-			rc = 1;
-			break;
-		}
-	}
-	json_decref(root);
-	return rc;
-}
-
-/* A 409 that says "duplicate": this entry's earlier send got through
- * (duplicate), or the host's previous failure blocks it (blocked). */
-static enum notify_result duplicate_or_blocked(const struct mk_client *c,
-					       const struct mk_notification *n, struct mk_reply *r)
-{
-	char err[256] = "";
-
-	switch (holds_entry(c, n, r, err, sizeof(err))) {
-	case 1:
-		return NOTIFY_DUPLICATE;
-	case 0:
-		snprintf(r->message, sizeof(r->message),
-			 "HTTP 409: Masakari holds an earlier notification of %s with the same "
-			 "payload, generated within its duplicate_notification_detection_interval, "
-			 "and not this one; sent again with the time of sending until that has "
-			 "passed",
-			 n->hostname);
-		return NOTIFY_BLOCKED;
-	default:
-		snprintf(r->message, sizeof(r->message),
-			 "HTTP 409 (duplicate), and looking for it among Masakari's notifications "
-			 "failed: %s",
-			 err);
-		return NOTIFY_RETRY;
-	}
 }
 
 enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r)
@@ -408,46 +345,242 @@ enum notify_result mk_send(struct mk_client *c, const struct mk_notification *n,
 	char url[300];
 	json_t *body;
 	char *text;
-	enum notify_result res = NOTIFY_RETRY;
+	enum notify_result res;
 
 	memset(r, 0, sizeof(*r));
+	if (endpoint_url(c, "/notifications", url, sizeof(url), r->message, sizeof(r->message)))
+		return NOTIFY_RETRY;
 	body = json_pack("{s:{s:s, s:s, s:s, s:{s:s, s:s, s:s}}}", "notification", "type",
 			 "COMPUTE_HOST", "hostname", n->hostname, "generated_time",
-			 n->generated_time, "payload", "event", n->event, "cluster_status",
-			 n->cluster_status, "host_status", n->host_status);
+			 n->sent_time[0] ? n->sent_time : n->generated_time, "payload", "event",
+			 n->event, "cluster_status", n->cluster_status, "host_status",
+			 n->host_status);
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (need_auth(c) && !token_fresh(c) &&
-		    keystone_auth(c, r->message, sizeof(r->message))) {
-			res = NOTIFY_RETRY;
-			break;
-		}
-		if (!c->endpoint[0]) {
-			snprintf(r->message, sizeof(r->message), "no Masakari endpoint configured");
-			res = NOTIFY_RETRY;
-			break;
-		}
-		snprintf(url, sizeof(url), "%s/notifications", c->endpoint);
-		if (http_post(c, url, need_auth(c) ? c->token : NULL, text, &resp, r->message,
-			      sizeof(r->message))) {
-			res = NOTIFY_RETRY;
-			httpc_resp_free(&resp);
-			break;
-		}
-		if (resp.status == 401 && need_auth(c) && attempt == 0) {
-			/* Token revoked or expired early: authenticate again, once. */
-			c->token[0] = '\0';
-			httpc_resp_free(&resp);
-			continue;
-		}
+	if (mk_request(c, "POST", url, text, NULL, &resp, r->message, sizeof(r->message)))
+		/* Written but unanswered (a timeout, a reset): Masakari may have it. */
+		res = resp.sent ? NOTIFY_UNCERTAIN : NOTIFY_RETRY;
+	else
 		res = classify(&resp, r);
-		httpc_resp_free(&resp);
-		if (res == NOTIFY_DUPLICATE && strstr(r->message, " is duplicate"))
-			res = duplicate_or_blocked(c, n, r);
-		break;
-	}
+	httpc_resp_free(&resp);
 	free(text);
 	return res;
+}
+
+/* ---- finding a notification ---------------------------------------------- */
+
+/* GET url as JSON: 0 with the document in *out, -1 (why in err). */
+static int get_json(struct mk_client *c, const char *url, json_t **out, char *err, size_t errsz)
+{
+	struct httpc_resp resp;
+	json_t *root = NULL;
+
+	*out = NULL;
+	if (mk_request(c, "GET", url, NULL, NULL, &resp, err, errsz)) {
+		httpc_resp_free(&resp);
+		return -1;
+	}
+	if (resp.status == 200)
+		root = json_loads(resp.body ? resp.body : "", 0, NULL);
+	if (!root)
+		snprintf(err, errsz, "GET %.200s answered HTTP %ld%s", url, resp.status,
+			 resp.status == 200 ? " with unreadable JSON" : "");
+	httpc_resp_free(&resp);
+	*out = root;
+	return root ? 0 : -1;
+}
+
+static struct mk_host_ref *cached_host(const struct mk_client *c, const char *host)
+{
+	for (unsigned i = 0; i < c->nhosts; i++)
+		if (!strcmp(c->hosts[i].name, host))
+			return (struct mk_host_ref *)&c->hosts[i];
+	return NULL;
+}
+
+const char *mk_host_segment(const struct mk_client *c, const char *host)
+{
+	const struct mk_host_ref *h = cached_host(c, host);
+
+	return h ? h->segment : "";
+}
+
+/* Resolve host's uuid through every segment (a host name is unique in
+ * Masakari) into the cache: 0, 1 if no segment has it, -1 (why in err).
+ * Masakari 14.0.2 accepts ?name= but does not filter on it: every host of
+ * the segment comes back, and the name is matched here. */
+static int resolve_host(struct mk_client *c, const char *host, char *err, size_t errsz)
+{
+	char url[600], *esc;
+	json_t *segs, *seg, *hosts, *hv;
+	struct mk_host_ref *h;
+	const char *huuid = NULL;
+	size_t i, j;
+	int rc = 1;
+
+	if (endpoint_url(c, "/segments", url, sizeof(url), err, errsz) ||
+	    get_json(c, url, &segs, err, errsz))
+		return -1;
+	esc = curl_easy_escape(NULL, host, 0);
+	json_array_foreach(json_object_get(segs, "segments"), i, seg)
+	{
+		const char *suuid = json_string_value(json_object_get(seg, "uuid"));
+		const char *sname = json_string_value(json_object_get(seg, "name"));
+
+		if (!suuid)
+			continue;
+		snprintf(url, sizeof(url), "%s/segments/%s/hosts?name=%s", c->endpoint, suuid,
+			 esc ? esc : "");
+		if (get_json(c, url, &hosts, err, errsz)) {
+			rc = -1;
+			break;
+		}
+		json_array_foreach(json_object_get(hosts, "hosts"), j, hv)
+		{
+			const char *name = json_string_value(json_object_get(hv, "name"));
+
+			huuid = json_string_value(json_object_get(hv, "uuid"));
+			if (huuid && name && !strcmp(name, host))
+				break;
+			huuid = NULL;
+		}
+		if (huuid) {
+			h = cached_host(c, host);
+			if (!h) {
+				h = &c->hosts[c->next_host];
+				c->next_host = (c->next_host + 1) % MK_HOSTS_CACHED;
+				if (c->nhosts < MK_HOSTS_CACHED)
+					c->nhosts++;
+			}
+			snprintf(h->name, sizeof(h->name), "%s", host);
+			snprintf(h->uuid, sizeof(h->uuid), "%s", huuid);
+			snprintf(h->segment, sizeof(h->segment), "%s", sname ? sname : suuid);
+			rc = 0;
+		}
+		json_decref(hosts);
+		if (rc == 0)
+			break;
+	}
+	curl_free(esc);
+	json_decref(segs);
+	return rc;
+}
+
+/* Does Masakari's generated_time `stored` name our (sec, usec)? A database
+ * that keeps microseconds stores ours exactly; one that keeps seconds
+ * (MySQL's DATETIME) truncates or rounds them. */
+static int same_time(const char *stored, int64_t sec, long usec)
+{
+	int64_t s;
+	long us;
+	int frac;
+
+	if (parse_time(stored, &s, &us, &frac))
+		return 0;
+	if (us)
+		return s == sec && us == usec;
+	return s == sec || (s == sec + 1 && usec >= 500000);
+}
+
+/* Was Masakari's generated_time `stored` at or after second sec? */
+static int not_before(const char *stored, int64_t sec)
+{
+	int64_t s;
+	long us;
+	int frac;
+
+	return !parse_time(stored, &s, &us, &frac) && s >= sec;
+}
+
+/* 1 if Masakari's list of the host's notifications holds n (r says which):
+ * one generated at n's own time, or, for an n sent with times of sending
+ * (mk_notification_sent_at), at or after it. */
+static int match(json_t *list, const struct mk_notification *n, struct mk_reply *r)
+{
+	int64_t sec;
+	long usec;
+	int frac;
+	size_t i;
+	json_t *v;
+
+	if (parse_time(n->generated_time, &sec, &usec, &frac))
+		return 0;
+	json_array_foreach(json_object_get(list, "notifications"), i, v)
+	{
+		const char *gt = json_string_value(json_object_get(v, "generated_time"));
+		const char *ev =
+			json_string_value(json_object_get(json_object_get(v, "payload"), "event"));
+		const char *uuid = json_string_value(json_object_get(v, "notification_uuid"));
+		const char *st = json_string_value(json_object_get(v, "status"));
+
+		if (!gt || !ev || strcasecmp(ev, n->event) ||
+		    !(n->sent_time[0] ? not_before(gt, sec) : same_time(gt, sec, usec)))
+			continue;
+		r->http_status = 200;
+		snprintf(r->uuid, sizeof(r->uuid), "%s", uuid ? uuid : "");
+		snprintf(r->message, sizeof(r->message),
+			 "found in Masakari: notification %s, status %s, generated %s", r->uuid,
+			 st ? st : "?", gt);
+		return 1;
+	}
+	return 0;
+}
+
+/* GET the host's notifications generated since `since` and match n: 1, 0,
+ * or -1 (why in r->message). */
+static int find_under(struct mk_client *c, const char *host_uuid, const char *since,
+		      const struct mk_notification *n, struct mk_reply *r)
+{
+	char url[600], *esc;
+	json_t *list;
+	int found;
+
+	if (endpoint_url(c, "/notifications", url, sizeof(url), r->message, sizeof(r->message)))
+		return -1;
+	esc = curl_easy_escape(NULL, since, 0);
+	snprintf(url + strlen(url), sizeof(url) - strlen(url),
+		 "?source_host_uuid=%s&type=COMPUTE_HOST&generated-since=%s", host_uuid,
+		 esc ? esc : "");
+	curl_free(esc);
+	if (get_json(c, url, &list, r->message, sizeof(r->message)))
+		return -1;
+	found = match(list, n, r);
+	json_decref(list);
+	return found;
+}
+
+int mk_find(struct mk_client *c, const struct mk_notification *n, struct mk_reply *r)
+{
+	const struct mk_host_ref *h;
+	char since[32], uuid[64] = "";
+	int64_t sec;
+	long usec;
+	int frac, rc;
+	time_t t;
+	struct tm tm;
+
+	memset(r, 0, sizeof(*r));
+	if (parse_time(n->generated_time, &sec, &usec, &frac)) {
+		snprintf(r->message, sizeof(r->message), "unreadable generated_time %s",
+			 n->generated_time);
+		return -1;
+	}
+	/* A second earlier: Masakari may have stored whole seconds. */
+	t = (time_t)(sec - 1);
+	gmtime_r(&t, &tm);
+	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S", &tm);
+	h = cached_host(c, n->hostname);
+	if (h) {
+		rc = find_under(c, h->uuid, since, n, r);
+		if (rc)
+			return rc;
+		/* Not under the cached uuid: the host may have been deleted and
+		 * added again since. Resolve it afresh. */
+		snprintf(uuid, sizeof(uuid), "%s", h->uuid);
+	}
+	rc = resolve_host(c, n->hostname, r->message, sizeof(r->message));
+	if (rc)
+		return rc < 0 ? -1 : 0; /* no such host: no notification of it */
+	h = cached_host(c, n->hostname);
+	return strcmp(h->uuid, uuid) ? find_under(c, h->uuid, since, n, r) : 0;
 }

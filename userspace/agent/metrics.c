@@ -263,6 +263,148 @@ static void fence_section(FILE *f, const struct server_view *sv)
 		    NULL);
 }
 
+/* The zone kept in sync (reconcile.*): what the leader found at its last
+ * read, per finding and per host with one (bounded by the zone's hosts),
+ * and its rounds and changes. Other servers show zeros. */
+static void zone_section(FILE *f, const struct reconciler *rc)
+{
+	static const char *const results[] = {"done", "failed"};
+
+	prom_metric(f, "vigil_reconcile_enabled", "gauge",
+		    "1 if this server keeps the zone's Masakari segment in sync while leader.",
+		    rc->cfg->enabled);
+	prom_family(f, "vigil_zone_hosts", "gauge",
+		    "Hosts of the zone with a finding (the leader's last read): unprotected (in "
+		    "the aggregate, no vigil agent), not_in_aggregate, not_in_segment, "
+		    "needs_operator (maintenance set by Masakari after a recovery), not_in_vigil.");
+	for (int k = 0; k < AZ_FINDINGS; k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < rc->nrows; i++)
+			n += !!(rc->rows[i].findings & (1u << k));
+		prom_sample(f, "vigil_zone_hosts", (double)n, "finding",
+			    az_finding_name((enum az_finding)k), NULL);
+	}
+	prom_family(f, "vigil_zone_host_finding", "gauge",
+		    "1 for each host and finding of the zone (the leader's last read).");
+	for (size_t i = 0; i < rc->nrows; i++)
+		for (int k = 0; k < AZ_FINDINGS; k++)
+			if (rc->rows[i].findings & (1u << k))
+				prom_sample(f, "vigil_zone_host_finding", 1, "hostname",
+					    rc->rows[i].hostname, "finding",
+					    az_finding_name((enum az_finding)k), NULL);
+	prom_metric(f, "vigil_reconcile_failing", "gauge",
+		    "1 if the leader's last reconciliation round failed (Masakari or Nova "
+		    "unreachable, a change refused).",
+		    rc->leader && rc->error[0]);
+	prom_family(f, "vigil_reconcile_rounds_total", "counter",
+		    "Reconciliation rounds by result (this server while leader).");
+	prom_sample(f, "vigil_reconcile_rounds_total", (double)rc->rounds_ok, "result", "done",
+		    NULL);
+	prom_sample(f, "vigil_reconcile_rounds_total", (double)rc->rounds_failed, "result",
+		    "failed", NULL);
+	prom_family(f, "vigil_reconcile_actions_total", "counter",
+		    "Changes made by reconciliation, by action and result (this server while "
+		    "leader).");
+	for (int k = 0; k <= AZ_VIGIL_FORGET; k++)
+		for (int r = 0; r < 2; r++)
+			prom_sample(f, "vigil_reconcile_actions_total", (double)rc->actions[k][r],
+				    "action", az_kind_name((enum az_kind)k), "result", results[r],
+				    NULL);
+}
+
+/* This host's isolation, its watchdog and its storage heartbeat. */
+static void isolation_section(FILE *f, const struct agent_view *v)
+{
+	const struct isolator *is = v->isolator;
+	const struct iso *m = &is->iso;
+	struct storage_hb_view hv;
+
+	prom_metric(f, "vigil_isolated", "gauge",
+		    "1 if this host judged itself isolated (no majority of the zone reachable for "
+		    "isolation_timeout_ms) and has not reconnected.",
+		    m->state == ISO_ISOLATED || m->state == ISO_VMS_STOPPED);
+	prom_family(f, "vigil_isolation_state", "gauge",
+		    "This host's isolation state: 1 for its state, 0 for the others.");
+	for (int st = ISO_CONNECTED; st <= ISO_VMS_STOPPED; st++)
+		prom_sample(f, "vigil_isolation_state", m->state == (enum iso_state)st, "state",
+			    iso_state_name((enum iso_state)st), NULL);
+	prom_metric(f, "vigil_isolation_reachable_hosts", "gauge",
+		    "Hosts of the zone this host's own probes reach (itself included).",
+		    (double)m->reached);
+	prom_metric(f, "vigil_isolation_zone_hosts", "gauge",
+		    "Hosts of the zone as this host knows it (itself included; not left).",
+		    (double)m->zone);
+	prom_metric(f, "vigil_isolations_total", "counter", "Times this host was isolated.",
+		    (double)m->isolations);
+	prom_metric(f, "vigil_isolation_cancelled_total", "counter",
+		    "Losses of the majority that healed before isolation_timeout_ms.",
+		    (double)m->cancelled);
+	prom_family(f, "vigil_isolation_responses_total", "counter",
+		    "Isolation responses (command, virsh-destroy) by result.");
+	prom_sample(f, "vigil_isolation_responses_total", (double)m->responses_ok, "result",
+		    "vms_stopped", NULL);
+	prom_sample(f, "vigil_isolation_responses_total", (double)m->responses_failed, "result",
+		    "failed", NULL);
+	if (is->wd.device[0]) {
+		prom_metric(f, "vigil_watchdog_feeding", "gauge",
+			    "1 while the hardware watchdog is fed, 0 while feeding is withheld "
+			    "(an isolation response is owed: the host resets at its timeout).",
+			    is->wd.feeding);
+		prom_metric(f, "vigil_watchdog_feeds_total", "counter",
+			    "Writes that fed the hardware watchdog.", (double)is->wd.feeds);
+		prom_metric(f, "vigil_watchdog_feed_errors_total", "counter",
+			    "Writes to the hardware watchdog that failed.",
+			    (double)is->wd.feed_errors);
+	}
+	if (!v->shb)
+		return;
+	storage_hb_view(v->shb, &hv);
+	prom_metric(f, "vigil_storage_heartbeat_ok", "gauge",
+		    "1 while this host's storage heartbeat record is written (and synced) every "
+		    "interval; 0: the directory fails or hangs (alert).",
+		    hv.healthy);
+	prom_family(f, "vigil_storage_heartbeat_writes_total", "counter",
+		    "Storage heartbeat records written, by result.");
+	prom_sample(f, "vigil_storage_heartbeat_writes_total", (double)hv.writes_ok, "result", "ok",
+		    NULL);
+	prom_sample(f, "vigil_storage_heartbeat_writes_total", (double)hv.writes_failed, "result",
+		    "failed", NULL);
+}
+
+/* What the leader reads of the hosts' storage heartbeats, by evidence. */
+static void storage_hosts_section(FILE *f, const struct server_view *sv)
+{
+	static const enum fence_evidence shown[] = {
+		FENCE_EV_RUNNING,   FENCE_EV_ISOLATED, FENCE_EV_STOPPED,   FENCE_EV_SILENT,
+		FENCE_EV_NO_RECORD, FENCE_EV_UNKNOWN,  FENCE_EV_UNREADABLE};
+	uint64_t now = now_mono_ns();
+
+	prom_metric(f, "vigil_fencing_held", "gauge",
+		    "STOPPED notifications held because the failed host is alive on the storage "
+		    "side (its heartbeat record advances without vms-stopped; alert).",
+		    (double)fence_held(&sv->fencer->stage, sv->fsm));
+	if (!sv->storage)
+		return;
+	prom_metric(f, "vigil_storage_records_refused_total", "counter",
+		    "Storage heartbeat records this server refused: torn, altered, signed with a "
+		    "key it does not hold, or not a record (another zone's are ignored, not "
+		    "counted).",
+		    (double)sv->storage->bad_records);
+	prom_family(f, "vigil_storage_hosts", "gauge",
+		    "Decided hosts by what their storage heartbeat says (isolated: alive on the "
+		    "storage, cut off from the cluster).");
+	for (size_t k = 0; k < ARRAY_SIZE(shown); k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < sv->fsm->nhosts; i++)
+			n += sv->fsm->hosts[i].state != FSM_LEFT &&
+			     shb_evidence(sv->storage, sv->fsm->hosts[i].name, now) == shown[k];
+		prom_sample(f, "vigil_storage_hosts", (double)n, "state",
+			    fence_evidence_name(shown[k]), NULL);
+	}
+}
+
 static void server_section(FILE *f, struct metrics *mx, struct server *s, int nservers)
 {
 	struct server_view sv;
@@ -330,7 +472,12 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 		    (double)held);
 	prom_metric(f, "vigil_failure_verdicts_total", "counter", "Failure verdicts committed.",
 		    (double)sv.fsm->verdicts);
+	prom_metric(f, "vigil_verdicts_contradicted", "gauge",
+		    "Hosts a majority reports unreachable whose verdict this leader holds: its own "
+		    "kernel heard them answer within the wait period (alert).",
+		    (double)sv.contradicted);
 	fence_section(f, &sv);
+	storage_hosts_section(f, &sv);
 	prom_family(f, "vigil_notifications_sent_total", "counter",
 		    "Masakari answers by result (this server while leader).");
 	for (int r = 0; r < NOTIFY_RESULTS; r++)
@@ -338,6 +485,12 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 			    (double)sv.outbox->sent_by_result[r], "result",
 			    notify_result_name((enum notify_result)r), NULL);
 	hosts_section(f, sv.fsm);
+	zone_section(f, sv.reconciler);
+	prom_family(f, "vigil_leadership_transfers_total", "counter",
+		    "Raft leadership this server handed over, by reason (delivery: its "
+		    "deliveries to Masakari kept failing).");
+	prom_sample(f, "vigil_leadership_transfers_total", (double)sv.outbox->transfers, "reason",
+		    "delivery", NULL);
 }
 
 int metrics_init(struct metrics *mx)
@@ -438,6 +591,8 @@ char *metrics_render(struct metrics *mx, const struct agent_view *v)
 		    (double)v->max_loop_lag_ns / 1e9);
 	prom_metric(f, "vigil_uptime_seconds", "gauge", "Seconds since the agent started.",
 		    (double)(now_mono_ns() - v->started_ns) / 1e9);
+	if (v->isolator)
+		isolation_section(f, v);
 	server_section(f, mx, v->server, v->cfg->raft.nservers);
 	xdp_section(f, v->maps);
 	peer_section(f, mx, m, v->maps, v->cfg->metrics_per_peer);

@@ -166,11 +166,16 @@ static void on_recv(uv_udp_t *h, ssize_t len, const uv_buf_t *buf, const struct 
 	if (len <= 0 || !from || (flags & UV_UDP_PARTIAL))
 		return;
 	type = wire_type(buf->base, (size_t)len);
-	if (type == VIGIL_MSG_REPORT || type == VIGIL_MSG_MAINT) {
+	if (type == VIGIL_MSG_REPORT || type == VIGIL_MSG_MAINT || type == VIGIL_MSG_FORGET) {
 		if (n->to_server)
-			n->to_server(n->ctx, buf->base, (size_t)len);
+			n->to_server(n->ctx, buf->base, (size_t)len, from);
 		else
 			n->memb->stats.bad_msgs++; /* only servers take these */
+		return;
+	}
+	if (type == VIGIL_MSG_ANSWER) {
+		if (n->answer)
+			n->answer(n->ctx, buf->base, (size_t)len);
 		return;
 	}
 	fl = from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
@@ -201,7 +206,7 @@ void netio_to_servers(struct netio *n, void *msg, size_t len)
 
 	wire_sign(msg, len, n->keys->slot[0].k0, n->keys->slot[0].k1);
 	if (n->to_server)
-		n->to_server(n->ctx, msg, len);
+		n->to_server(n->ctx, msg, len, NULL);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct member *mb = m->members[i];
 
@@ -210,4 +215,15 @@ void netio_to_servers(struct netio *n, void *msg, size_t len)
 			continue;
 		uv_udp_try_send(&n->udp, &b, 1, (const struct sockaddr *)&mb->addr);
 	}
+}
+
+void netio_send(struct netio *n, const struct sockaddr *to, void *msg, size_t len)
+{
+	uv_buf_t b = uv_buf_init(msg, (unsigned)len);
+	int rc;
+
+	wire_sign(msg, len, n->keys->slot[0].k0, n->keys->slot[0].k1);
+	rc = uv_udp_try_send(&n->udp, &b, 1, to);
+	if (rc < 0)
+		log_debug("send: %s", uv_strerror(rc));
 }

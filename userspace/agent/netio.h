@@ -3,7 +3,8 @@
  * netio.h - the membership's world in the agent: its UDP socket, the PINGs
  * it sends (recorded in the inflight map first, so the XDP program accepts
  * their ACKs), the kernel's peers map it reads, and the dispatch of what
- * arrives: REPORT and MAINT to the server, everything else to memb.
+ * arrives: REPORT, MAINT and FORGET to the server, the leader's ANSWERs to
+ * the agent that asked, everything else to memb.
  */
 #ifndef VIGIL_NETIO_H
 #define VIGIL_NETIO_H
@@ -25,8 +26,11 @@ struct netio {
 	uint32_t cluster_id, node_id;
 	/* a member changed state (old -> mb->state) or its stall flag */
 	void (*changed)(void *ctx, const struct member *mb, enum memb_state old);
-	/* a REPORT or MAINT for this server; NULL on a client */
-	void (*to_server)(void *ctx, const void *buf, size_t len);
+	/* a REPORT, MAINT or FORGET for this server, from `from` (NULL: from
+	 * this agent); NULL on a client */
+	void (*to_server)(void *ctx, const void *buf, size_t len, const struct sockaddr *from);
+	/* an ANSWER of the Raft leader to a request of this agent's (unverified) */
+	void (*answer)(void *ctx, const void *buf, size_t len);
 	void *ctx;
 	/* state */
 	uv_udp_t udp;
@@ -39,5 +43,7 @@ void netio_env(struct netio *n, struct memb_env *env);
 /* Sign msg and send it to every alive or suspect member in the server role,
  * and hand it to this host's own server if it is one. */
 void netio_to_servers(struct netio *n, void *msg, size_t len);
+/* Sign msg and send it to `to`. */
+void netio_send(struct netio *n, const struct sockaddr *to, void *msg, size_t len);
 
 #endif /* VIGIL_NETIO_H */

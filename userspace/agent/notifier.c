@@ -11,8 +11,9 @@ struct notify_job {
 	uv_work_t work;
 	struct notifier *n;
 	uint64_t outbox_id;
+	int unsure; /* look it up before sending */
 	struct mk_notification note;
-	struct mk_reply reply;
+	struct mk_reply reply; /* the last answer: the lookup's or the send's */
 	enum notify_result result;
 };
 
@@ -27,12 +28,58 @@ void notifier_init(struct notifier *n, uv_loop_t *loop, const struct mk_config *
 	outbox_sender_init(&n->out, cfg->retry_min_ms, cfg->retry_max_ms);
 }
 
+static int job_find(void *ctx)
+{
+	struct notify_job *j = ctx;
+	struct mk_reply r;
+	int rc = mk_find(&j->n->mk, &j->note, &r);
+	size_t l;
+
+	if (!rc && j->reply.http_status)
+		return 0; /* not found after a send: its answer (a 409) is the one to show */
+	if (rc < 0 && j->reply.http_status) {
+		l = strlen(j->reply.message);
+		snprintf(j->reply.message + l, sizeof(j->reply.message) - l,
+			 "; looking it up failed: %s", r.message);
+		return rc;
+	}
+	j->reply = r;
+	return rc;
+}
+
+static enum notify_result job_send(void *ctx)
+{
+	struct notify_job *j = ctx;
+
+	return mk_send(&j->n->mk, &j->note, &j->reply);
+}
+
 static void work(uv_work_t *w)
 {
+	static const struct outbox_ops ops = {job_find, job_send};
 	struct notify_job *j = w->data;
+	size_t l;
 
 	sched_thread_normal();
-	j->result = mk_send(&j->n->mk, &j->note, &j->reply);
+	j->result = outbox_deliver(&ops, j, j->unsure);
+	l = strlen(j->reply.message);
+	if (j->result == NOTIFY_BLOCKED)
+		snprintf(j->reply.message + l, sizeof(j->reply.message) - l,
+			 " Not found in Masakari: it holds an earlier notification of %s with the "
+			 "same payload, generated within its "
+			 "duplicate_notification_detection_interval; sent again with the time of "
+			 "sending until that has passed",
+			 j->note.hostname);
+	if (j->result != NOTIFY_ON_MAINTENANCE)
+		return;
+	snprintf(j->reply.message + l, sizeof(j->reply.message) - l,
+		 " Not found in Masakari: a second failure of a host whose on_maintenance was "
+		 "never cleared; clear it: openstack segment host update --on_maintenance False "
+		 "%s %s",
+		 *mk_host_segment(&j->n->mk, j->note.hostname)
+			 ? mk_host_segment(&j->n->mk, j->note.hostname)
+			 : "SEGMENT",
+		 j->note.hostname);
 }
 
 static void after(uv_work_t *w, int status)
@@ -60,15 +107,27 @@ static void after(uv_work_t *w, int status)
 		return;
 	}
 	backoff = outbox_attempt(&n->out, j->outbox_id)->backoff_ms;
-	if (j->result == NOTIFY_RETRY || j->result == NOTIFY_BLOCKED)
-		log_warn("notification %llu for %s not delivered (%s); retry in %llu ms",
+	if (j->result == NOTIFY_RETRY || j->result == NOTIFY_UNCERTAIN ||
+	    j->result == NOTIFY_BLOCKED) {
+		log_warn("notification %llu for %s not delivered (%s); retry in %llu ms%s",
 			 (unsigned long long)j->outbox_id, j->note.hostname, j->reply.message,
-			 (unsigned long long)backoff);
-	else
+			 (unsigned long long)backoff,
+			 j->result == NOTIFY_UNCERTAIN ? ", looking it up first" : "");
+	} else if (j->result == NOTIFY_ON_MAINTENANCE) {
+		log_event(LOG_LVL_ERR, "notify_refused",
+			  "outbox=%llu hostname=%s kind=%s reason=on_maintenance http=%ld",
+			  (unsigned long long)j->outbox_id, j->note.hostname, j->note.event,
+			  j->reply.http_status);
+		log_err("notification %llu for %s REFUSED by Masakari: the host is on_maintenance "
+			"there, so its evacuation will not run (%s); kept, retrying every %llu ms",
+			(unsigned long long)j->outbox_id, j->note.hostname, j->reply.message,
+			(unsigned long long)backoff);
+	} else {
 		log_err("notification %llu for %s refused by Masakari (%s): a configuration "
 			"error (is the host registered in a Masakari segment under this exact "
 			"name?); kept, retrying",
 			(unsigned long long)j->outbox_id, j->note.hostname, j->reply.message);
+	}
 	free(j);
 }
 
@@ -88,14 +147,15 @@ void notifier_step(struct notifier *n, const struct fsm *f)
 		return;
 	j->n = n;
 	j->outbox_id = o->id;
+	j->unsure = outbox_unsure(&n->out, o->id);
 	mk_notification_init(&j->note, o->hostname, o->stopped, o->power_off_confirmed,
 			     o->generated_at);
 	a = outbox_attempt(&n->out, o->id);
 	if (a && a->fresh_time)
 		mk_notification_sent_at(&j->note, now_real_ns());
 	j->work.data = j;
-	log_event(LOG_LVL_INFO, "notify", "outbox=%llu hostname=%s kind=%s again=%d",
-		  (unsigned long long)o->id, o->hostname, j->note.event, a != NULL);
+	log_event(LOG_LVL_INFO, "notify", "outbox=%llu hostname=%s kind=%s again=%d lookup=%d",
+		  (unsigned long long)o->id, o->hostname, j->note.event, a && a->tries, j->unsure);
 	if (uv_queue_work(n->loop, &j->work, work, after)) {
 		free(j);
 		return;

@@ -10,41 +10,18 @@
 #include "httpc.h"
 #include "nova.h"
 
-/* One request to Nova; 0 with the answer in resp, or -1 (msg says why). A
- * 401 makes a fresh token and one more try. */
+/* One request to Nova with its microversion, behind the Masakari client's
+ * token; 0 with the answer in resp, or -1 (msg says why). */
 static int request(struct mk_client *auth, const char *method, const char *url, const char *body,
 		   struct httpc_resp *resp, char *msg, size_t n)
 {
-	char tokhdr[8300];
-	const char *hdrs[] = {"Content-Type: application/json",
-			      "Accept: application/json",
-			      "OpenStack-API-Version: compute " NOVA_MICROVERSION,
-			      "X-OpenStack-Nova-API-Version: " NOVA_MICROVERSION,
-			      NULL,
-			      NULL};
-	struct httpc_req rq = {.method = method,
-			       .url = url,
-			       .body = body,
-			       .headers = hdrs,
-			       .timeout_ms = (long)auth->cfg.timeout_ms,
-			       .ca_file = auth->cfg.ca_file,
-			       .cert_file = auth->cfg.cert_file,
-			       .key_file = auth->cfg.key_file};
+	static const char *const version[] = {"OpenStack-API-Version: compute " NOVA_MICROVERSION,
+					      "X-OpenStack-Nova-API-Version: " NOVA_MICROVERSION,
+					      NULL};
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (mk_authenticate(auth, attempt, msg, n))
-			return -1;
-		if (auth->token[0]) {
-			snprintf(tokhdr, sizeof(tokhdr), "X-Auth-Token: %s", auth->token);
-			hdrs[4] = tokhdr;
-		}
-		if (httpc_request(&rq, resp, msg, n)) {
-			httpc_resp_free(resp);
-			return -1;
-		}
-		if (resp->status != 401 || !auth->cfg.auth_url[0] || attempt)
-			return 0;
+	if (mk_request(auth, method, url, body, version, resp, msg, n)) {
 		httpc_resp_free(resp);
+		return -1;
 	}
 	return 0;
 }

@@ -48,18 +48,61 @@ void reporter_start(struct reporter *r, uv_loop_t *loop)
 	uv_timer_start(&r->timer, on_timer, r->interval_ms, r->interval_ms);
 }
 
-int reporter_maintenance(struct reporter *r, const char *host, int on)
+static void request_send(struct reporter *r, const struct wire_maint *w)
 {
-	struct wire_maint w = {.on = on, .epoch = r->epoch, .seq = ++r->seq};
-	struct vigil_maint m;
-	size_t len;
+	uint8_t buf[VIGIL_MAINT_LEN(VIGIL_REASON_MAX)];
+	size_t len = wire_maint_encode(buf, sizeof(buf), r->cluster_id, r->node_id, w);
 
-	if (strlen(host) >= sizeof(w.host))
+	if (len && !r->stopped)
+		r->send(r->ctx, buf, len);
+}
+
+int reporter_request(struct reporter *r, struct wire_maint *w, void *ctx)
+{
+	uint8_t buf[VIGIL_MAINT_LEN(VIGIL_REASON_MAX)];
+	int rc;
+
+	w->epoch = r->epoch;
+	w->seq = r->seq + 1;
+	if (!wire_maint_encode(buf, sizeof(buf), r->cluster_id, r->node_id, w))
 		return -EINVAL;
-	snprintf(w.host, sizeof(w.host), "%s", host);
-	len = wire_maint_encode(&m, r->cluster_id, r->node_id, &w);
-	r->send(r->ctx, &m, len);
+	rc = opreq_add(&r->requests, w, ctx, now_mono_ns());
+	if (rc)
+		return rc;
+	r->seq++;
+	request_send(r, w);
 	return 0;
+}
+
+void *reporter_answered(struct reporter *r, const struct wire_answer *a)
+{
+	struct opreq q;
+
+	return opreq_answered(&r->requests, a, &q) ? NULL : q.ctx;
+}
+
+void *reporter_expired(struct reporter *r)
+{
+	struct opreq q;
+
+	for (;;) {
+		switch (opreq_next(&r->requests, now_mono_ns(), &q)) {
+		case OPREQ_RESEND:
+			request_send(r, &q.w);
+			continue;
+		case OPREQ_EXPIRED:
+			return q.ctx;
+		default:
+			return NULL;
+		}
+	}
+}
+
+void *reporter_abandon(struct reporter *r)
+{
+	struct opreq q;
+
+	return opreq_pop(&r->requests, &q) ? q.ctx : NULL;
 }
 
 void reporter_stop(struct reporter *r)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "isolator.h"
 #include "maps.h"
 #include "memb.h"
 #include "server.h"
@@ -25,11 +26,15 @@ struct agent_view {
 	uint64_t max_loop_lag_ns; /* worst tick lateness seen */
 	uint64_t pushpull_exchanges;
 	uint64_t pushpull_refused;
-	enum xdp_mode xdp_mode; /* the mode in use */
+	enum xdp_mode xdp_mode;		 /* the mode in use */
+	const struct isolator *isolator; /* isolation, its response, the watchdog */
+	struct storage_hb *shb;		 /* the storage heartbeat; NULL: none */
 };
 
 /* Label of a member's state for people: "alive", "alive (agent stalled)", ... */
 const char *status_state_label(const struct member *mb);
+/* What the storage heartbeat says of a member (servers; NULL if nothing). */
+const char *status_storage_label(const struct agent_view *v, const char *node);
 /* JSON texts (malloc'd), or NULL. */
 char *status_members_json(const struct agent_view *v);
 char *status_json(const struct agent_view *v);

@@ -12,8 +12,8 @@
 struct json_t;
 
 /* The commands, each defined in its cmd_*.c. */
-extern const struct cmd cmd_members, cmd_status, cmd_check, cmd_maint, cmd_leave, cmd_ping, cmd_xdp,
-	cmd_maps, cmd_keygen, cmd_config, cmd_operator;
+extern const struct cmd cmd_members, cmd_status, cmd_check, cmd_maint, cmd_forget, cmd_leave,
+	cmd_ping, cmd_xdp, cmd_maps, cmd_keygen, cmd_config, cmd_operator;
 
 /* How every command says the agent's API did not answer: CLI_UNREACHABLE
  * " http://ADDR/PATH: why" (docs/operations.md quotes it). */
@@ -44,10 +44,32 @@ int cli_api_open(const struct cmd_args *a, struct cli_api *api);
 /* METHOD path on the agent; the token goes with anything but GET. The JSON
  * answer, or NULL with the error logged and a hint. */
 struct json_t *cli_api_request(struct cli_api *api, const char *method, const char *path);
+/* METHOD path on the agent, with body (NULL: none) and the token, waiting
+ * at most timeout_ms: the JSON answer whatever its HTTP status (in
+ * *status), or NULL with the error logged (no token, unreachable, not
+ * JSON). For the calls whose refusals the command explains itself. */
+struct json_t *cli_api_call(struct cli_api *api, const char *method, const char *path,
+			    const char *body, long timeout_ms, long *status);
+/* path, with "?reason=" and reason percent-encoded unless reason is NULL,
+ * into out (n bytes). */
+void cli_reason_path(const char *path, const char *reason, char *out, size_t n);
+/* The "error" of an API answer, else "HTTP status" (a static buffer). */
+const char *cli_answer_error(struct json_t *j, long status);
+/* An operator's request the Raft leader answers (maint, forget): METHOD
+ * path (with ?reason=REASON unless NULL), waited for. 0 when it applied,
+ * EXIT_ALREADY when it was so already, each with the answer in *answer (to
+ * json_decref); else the reason logged and EXIT_UNKNOWN (no such host),
+ * EXIT_NO_LEADER (no leader answered), EXIT_CHECK (refused) or EXIT_USAGE
+ * (the agent cannot be asked, or the request is wrong). */
+#define CLI_REQUEST_WAIT_MS 10000
+int cli_request(struct cli_api *api, const char *method, const char *path, const char *reason,
+		struct json_t **answer);
 /* The member table of `vigil members` from the /v1/members array. */
 void cli_print_members(FILE *out, struct json_t *arr);
 /* A fresh random cluster key in base64 (out: at least 32 bytes); 0 or -errno. */
 int cli_keygen(char *out);
+/* `vigil check openstack` (cmd_check_os.c): 0, or EXIT_CHECK on findings. */
+int check_openstack(const struct cmd_args *a);
 /* Print a JSON document indented, as every -j listing does. */
 void cli_print_json(struct json_t *j);
 

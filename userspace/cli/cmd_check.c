@@ -112,10 +112,12 @@ static int parse(int argc, char **argv, struct cmd_args *a, long *pending_s, lon
 {
 	const char *pending_arg = NULL, *health_arg = NULL;
 	const struct cmd_option opts[] = {
-		{"pending", &pending_arg}, {"health", &health_arg}, {NULL, NULL}};
+		{"pending", &pending_arg, NULL}, {"health", &health_arg, NULL}, {NULL, NULL, NULL}};
 
-	if (cmd_parse_ex(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR, opts, &cmd_check, a))
+	if (cmd_parse_ex(argc, argv, OPT_CONFIG | OPT_HTTP_ADDR | OPT_JSON, opts, &cmd_check, a))
 		return -1;
+	if (a->nargs == 1 && !strcmp(argv[a->first], "openstack"))
+		return 1;
 	*pending_s = pending_arg ? count_arg(pending_arg) : CHECK_PENDING_S;
 	*health = health_arg ? count_arg(health_arg) : CHECK_HEALTH;
 	if (!a->nargs && *pending_s >= 0 && *health >= 1)
@@ -133,7 +135,12 @@ static int run(int argc, char **argv)
 	json_t *h, *st = NULL, *m, *r;
 	char err[512];
 
-	if (parse(argc, argv, &a, &pending_s, &health)) {
+	switch (parse(argc, argv, &a, &pending_s, &health)) {
+	case 0:
+		break;
+	case 1:
+		return check_openstack(&a);
+	default:
 		printf("UNKNOWN: vigil: bad arguments\n");
 		return CHECK_UNKNOWN;
 	}
@@ -182,6 +189,8 @@ static int run(int argc, char **argv)
 const struct cmd cmd_check = {
 	"check",
 	run,
-	"check [-config FILE] [-http-addr ADDR] [-pending SECONDS] [-health N]",
-	"one line and exit 0/1/2 (OK/WARN/CRIT) for monitoring, as Nagios plugins do",
+	"check [-config FILE] [-http-addr ADDR] [-pending SECONDS] [-health N] | check openstack "
+	"[-config FILE] [-http-addr ADDR] [-j]",
+	"one line and exit 0/1/2 (OK/WARN/CRIT) for monitoring, as Nagios plugins do; "
+	"openstack: the zone's hosts in Nova, Masakari and vigil, fencing, and what to fix",
 };

@@ -58,7 +58,8 @@ static int matches(json_t *m, unsigned mask, const char *role)
 static int run(int argc, char **argv)
 {
 	const char *status = NULL, *role = NULL;
-	const struct cmd_option opts[] = {{"status", &status}, {"role", &role}, {NULL, NULL}};
+	const struct cmd_option opts[] = {
+		{"status", &status, NULL}, {"role", &role, NULL}, {NULL, NULL, NULL}};
 	struct cli_api api;
 	struct cmd_args a;
 	json_t *arr, *shown, *m;

@@ -259,12 +259,13 @@ static const struct cfg_directive directives[] = {
 	UINT("max_local_health", memb.max_local_health, 0, 16, "8",
 	     "Cap of the Lifeguard local health multiplier that stretches this node's probe "
 	     "timeouts while it is itself in trouble; 0 turns it off."),
-	ENUM("fencing.mode", fencing.mode, fence_mode_parse, "auto, power, none, assume-off",
-	     "auto",
+	ENUM("fencing.mode", fencing.mode, fence_mode_parse,
+	     "auto, power, none, assume-off, watchdog", "auto",
 	     "power: power a failed host off through its fence agent and confirm it before "
 	     "notifying (host_status NORMAL); none: detection only (UNKNOWN); assume-off: the "
-	     "site guarantees power-off (NORMAL, no fencing); auto: power if an agent is "
-	     "configured, else none."),
+	     "site guarantees power-off (NORMAL, no fencing); watchdog: hosts self-fence "
+	     "(isolation response, watchdog; NORMAL under the watchdog rule); auto: power if an "
+	     "agent is configured, else none."),
 	STR("fencing.agent", fencing.agent, "",
 	    "Default fence agent (fence_ipmilan, fence_redfish, ... or a path), run with its "
 	    "parameters on stdin."),
@@ -289,6 +290,56 @@ static const struct cfg_directive directives[] = {
 	STR("fencing.nova_url", fencing.nova_url, "",
 	    "Fixed Nova compute endpoint (…/v2.1) used without authentication. Empty: from "
 	    "Keystone, with the masakari.* credentials."),
+	UINT("fencing.watchdog_margin_ms", fencing.watchdog_margin_ms, 0, 600000, "5000",
+	     "Mode watchdog: safety margin of the rule wait_period_ms >= isolation_timeout_ms + "
+	     "watchdog_timeout_ms + this."),
+	UINT("isolation_timeout_ms", isolation.timeout_ms, 0, 3600000, "10000",
+	     "A host whose own probes reach no majority of the zone's hosts this long is "
+	     "isolated and runs its isolation response; 0 = no isolation detection."),
+	ENUM("isolation_response", isolation.response, iso_response_parse,
+	     "none, command, virsh-destroy, reset", "none",
+	     "What an isolated host does: none (record and alert), command (isolation_command), "
+	     "virsh-destroy (every running libvirt domain), reset (stop feeding the watchdog)."),
+	STR("isolation_command", isolation.command, "",
+	    "The command response, run with /bin/sh -c; exit status 0 means the VMs are "
+	    "stopped."),
+	UINT("isolation_command_timeout_ms", isolation.command_timeout_ms, 1000, 3600000, "60000",
+	     "A command or virsh-destroy response is killed (its process group) after this long "
+	     "and counts as failed."),
+	STR("isolation_libvirt_uri", isolation.libvirt_uri, "qemu:///system",
+	    "The libvirt connection of the virsh-destroy response (virsh -c URI)."),
+	STR("watchdog_device", isolation.watchdog_device, "",
+	    "Hardware watchdog fed from the loop that judges isolation (/dev/watchdog); empty: "
+	    "none."),
+	UINT("watchdog_timeout_ms", isolation.watchdog_timeout_ms, 1000, 600000, "15000",
+	     "The watchdog's timeout, set on the device (whole seconds): it resets the host this "
+	     "long after the last feed."),
+	STR("storage_heartbeat_dir", isolation.storage_dir, "",
+	    "Directory on the VMs' shared storage, one per zone, for the storage heartbeat: each "
+	    "host writes <dir>/<node_name>.hb, servers read them all; empty: none."),
+	UINT("storage_heartbeat_interval_ms", isolation.storage_interval_ms, 100, 60000, "1000",
+	     "How often each host writes (fsync) its storage heartbeat record, and servers read "
+	     "them all."),
+	BOOL("reconcile.enabled", reconcile.enabled, "false",
+	     "The Raft leader keeps the zone's Masakari segment (and, with reconcile.aggregate, "
+	     "vigil's hosts) in sync with the hosts, through the masakari.* credentials."),
+	STR("reconcile.segment", reconcile.segment, "",
+	    "Masakari failover segment of the zone. Empty: the cluster name."),
+	BOOL("reconcile.create_segment", reconcile.create_segment, "false",
+	     "Create the segment if it does not exist, and keep its recovery method."),
+	CHOICE("reconcile.recovery_method", reconcile.recovery_method,
+	       "auto, reserved_host, auto_priority, rh_priority", "auto",
+	       "Recovery method of a segment vigil creates (reconcile.create_segment)."),
+	STR("reconcile.aggregate", reconcile.aggregate, "",
+	    "Nova host aggregate (its name or availability zone) that decides which hosts are "
+	    "in the zone. Empty: vigil's hosts decide."),
+	UINT("reconcile.interval_ms", reconcile.interval_ms, 1000, 3600000, "30000",
+	     "Between two reconciliation rounds (also one at once on a membership change)."),
+	UINT("reconcile.grace_ms", reconcile.grace_ms, 0, 604800000, "600000",
+	     "A host out of the aggregate, left or unknown to vigil this long leaves the segment "
+	     "(and, out of the aggregate with its agent stopped, vigil)."),
+	UINT("reconcile.max_actions", reconcile.max_actions, 1, 1000, "10",
+	     "Changes one round makes at most."),
 };
 
 /*
@@ -667,6 +718,20 @@ static int fence_finish(struct vigil_config *c, const char *name, const char *te
 	return fail(err, errsz, name, text, key, "%s", msg);
 }
 
+/* Isolation, watchdog and storage heartbeat, and mode watchdog's rule
+ * (isolation.c), reported as a key's error. */
+static int isolation_finish(const struct vigil_config *c, const char *name, const char *text,
+			    char *err, size_t errsz)
+{
+	const char *key = "isolation_timeout_ms";
+	char msg[400];
+
+	if (!isolation_config_finish(&c->isolation, &c->fencing, c->verdict.wait_period_ms, &key,
+				     msg, sizeof(msg)))
+		return 0;
+	return fail(err, errsz, name, text, key, "%s", msg);
+}
+
 /* A key kept outside the configuration file (KEY_file or KEY_credential):
  * read now, so that -config-test and a reload see what the agent would. */
 static int key_secret(const char *name, const char *text, char *err, size_t errsz, const char *key,
@@ -750,6 +815,15 @@ int config_warn(const struct vigil_config *c, const char *path)
 		log_warn("%s: \"heartbeat_interval_ms\" (%u) is not below \"agent_stall_ms\" "
 			 "(%u): peers would show this agent stalled between two beats",
 			 path, c->heartbeat_interval_ms, c->memb.agent_stall_ms);
+	/* (mode watchdog refuses it: its rule needs more) */
+	if (c->isolation.timeout_ms && c->isolation.response != ISO_RESP_NONE &&
+	    c->verdict.wait_period_ms && c->isolation.timeout_ms >= c->verdict.wait_period_ms &&
+	    ++n)
+		log_warn("%s: \"isolation_timeout_ms\" (%u) is not below \"wait_period_ms\" (%u): "
+			 "a cut-off host would run its isolation response only after the zone may "
+			 "have declared it failed; only a confirmed fence then stands between its "
+			 "VMs and their evacuation",
+			 path, c->isolation.timeout_ms, c->verdict.wait_period_ms);
 	if (c->raft.nservers == 1 && ++n)
 		log_warn("%s: one server in \"servers\": no verdict while it is down; use 3 or "
 			 "5 outside a lab",
@@ -826,7 +900,7 @@ static int config_finish(struct vigil_config *c, const char *name, const char *t
 	if (c->masakari.retry_min_ms > c->masakari.retry_max_ms)
 		return fail(err, errsz, name, text, "masakari.retry_min_ms",
 			    "\"masakari.retry_min_ms\" must not exceed \"masakari.retry_max_ms\"");
-	if (fence_finish(c, name, text, err, errsz))
+	if (fence_finish(c, name, text, err, errsz) || isolation_finish(c, name, text, err, errsz))
 		return -1;
 	if (!c->hypervisor_hostname[0])
 		snprintf(c->hypervisor_hostname, sizeof(c->hypervisor_hostname), "%s",

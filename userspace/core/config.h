@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "fence.h"
+#include "isolation.h"
 #include "memb.h"
 #include "vigil_abi.h"
 
@@ -66,6 +67,19 @@ struct verdict_config {
 	uint32_t report_interval_ms; /* members report their view to the servers */
 };
 
+/* HA per availability zone kept in sync by the Raft leader (keys
+ * reconcile.*; core/azsync.h). */
+struct reconcile_config {
+	int enabled;
+	char segment[CFG_NAME_MAX]; /* Masakari segment; "" = the cluster name */
+	int create_segment;	    /* create it if missing, keep its recovery method */
+	char recovery_method[16];
+	char aggregate[CFG_NAME_MAX]; /* Nova aggregate or availability zone; "" = none */
+	uint32_t interval_ms;	      /* between rounds */
+	uint32_t grace_ms;	      /* on the way out this long before removed */
+	uint32_t max_actions;	      /* per round */
+};
+
 struct vigil_config {
 	/* identity */
 	char node_name[CFG_NAME_MAX]; /* this host, as the cluster knows it */
@@ -110,8 +124,11 @@ struct vigil_config {
 	char hypervisor_hostname[CFG_NAME_MAX]; /* as Nova/Masakari know it; default node_name */
 	struct raft_config raft;
 	struct verdict_config verdict;
-	struct mk_config masakari;   /* where and how to notify */
-	struct fence_config fencing; /* how a failed host is powered off before (fence.h) */
+	struct mk_config masakari;	   /* where and how to notify */
+	struct fence_config fencing;	   /* how a failed host is powered off before (fence.h) */
+	struct reconcile_config reconcile; /* the zone's segment and aggregate kept in sync */
+	/* isolation: response, hardware watchdog, storage heartbeat (isolation.h) */
+	struct isolation_config isolation;
 
 	/* derived by config_finish() */
 	uint32_t cluster_id;

@@ -10,24 +10,22 @@
 #include "fence.h"
 #include "fsm.h"
 #include "log.h"
+#include "util.h"
 
 #define NS_PER_MS 1000000ULL
 
 /* ---- names ----------------------------------------------------------------------- */
 
-static const char *const mode_names[] = {"auto", "power", "none", "assume-off"};
+static const char *const mode_names[] = {"auto", "power", "none", "assume-off", "watchdog"};
 
 const char *fence_mode_name(int mode)
 {
-	return mode >= 0 && mode <= FENCE_MODE_ASSUME_OFF ? mode_names[mode] : "?";
+	return name_at(mode_names, ARRAY_SIZE(mode_names), mode);
 }
 
 int fence_mode_parse(const char *s)
 {
-	for (int i = 0; i <= FENCE_MODE_ASSUME_OFF; i++)
-		if (!strcmp(s, mode_names[i]))
-			return i;
-	return -1;
+	return name_index(mode_names, ARRAY_SIZE(mode_names), s);
 }
 
 const char *fence_op_name(enum fence_op op)
@@ -398,12 +396,95 @@ static enum fence_op power_op(int phase)
 	return phase == FENCE_PH_OFF ? FENCE_OP_OFF : FENCE_OP_STATUS;
 }
 
+/* Any mode that fences: a host whose own record, still being written, says
+ * its VMs are stopped has fenced itself (its isolation response ran). A
+ * record that stopped advancing proves nothing about when it was written. */
+static const char *power_self(enum fence_evidence ev, int cut_off)
+{
+	(void)cut_off;
+	return ev == FENCE_EV_STOPPED ? "vms-stopped" : NULL;
+}
+
+uint64_t fence_watchdog_safe_ms(const struct fence_timing *t)
+{
+	return t->isolation_timeout_ms + t->watchdog_timeout_ms + t->margin_ms;
+}
+
+/* watchdog: the verdict took wait_period_ms >= the safe time since a
+ * majority last heard the host, so by the rule the host has stopped its VMs
+ * or been reset -- unless its storage record says otherwise: one that
+ * still advances without "vms-stopped" is a host alive on the storage side
+ * (isolated with a response that hangs and a watchdog that did not fire, or
+ * not isolated by its own account): no NORMAL. Without a record to read,
+ * the rule alone decides. Hosts in maintenance, which the verdict does not
+ * count but the host's own judgement does, must not be what keeps it
+ * connected: the rule needs a majority of every host. */
+static const char *watchdog_self(enum fence_evidence ev, int cut_off)
+{
+	switch (ev) {
+	case FENCE_EV_STOPPED:
+		return "vms-stopped";
+	case FENCE_EV_NONE:
+	case FENCE_EV_UNREADABLE:
+	case FENCE_EV_NO_RECORD:
+	case FENCE_EV_SILENT:
+		return cut_off ? "watchdog" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static int watchdog_check(const struct fence_timing *t, const char **key, char *err, size_t errsz)
+{
+	uint64_t safe = fence_watchdog_safe_ms(t);
+
+	if (!t->watchdog) {
+		*key = "watchdog_device";
+		snprintf(err, errsz,
+			 "\"fencing.mode\" watchdog needs a hardware watchdog on every host: set "
+			 "\"watchdog_device\" (e.g. /dev/watchdog)");
+		return -1;
+	}
+	if (!t->isolation_timeout_ms || !t->response) {
+		*key = t->isolation_timeout_ms ? "isolation_response" : "isolation_timeout_ms";
+		snprintf(
+			err, errsz,
+			"\"fencing.mode\" watchdog needs every host to act on its isolation: "
+			"\"isolation_timeout_ms\" above 0 and an \"isolation_response\" other than "
+			"none");
+		return -1;
+	}
+	if (t->wait_period_ms < safe) {
+		*key = "wait_period_ms";
+		snprintf(err, errsz,
+			 "\"wait_period_ms\" = %llu is too short for \"fencing.mode\" watchdog: it "
+			 "must be at least isolation_timeout_ms + watchdog_timeout_ms + "
+			 "fencing.watchdog_margin_ms = %llu + %llu + %llu = %llu ms",
+			 (unsigned long long)t->wait_period_ms,
+			 (unsigned long long)t->isolation_timeout_ms,
+			 (unsigned long long)t->watchdog_timeout_ms,
+			 (unsigned long long)t->margin_ms, (unsigned long long)safe);
+		return -1;
+	}
+	return 0;
+}
+
 /* (what each mode means for a new STOPPED entry is fsm.c's fsm_fence_mode) */
 static const struct fence_mode modes[] = {
-	{"none", NULL, NULL},
-	{"power", power_op, power_after},
-	{"assume-off", NULL, NULL},
+	{"none", NULL, NULL, NULL, NULL},
+	{"power", power_op, power_after, power_self, NULL},
+	{"assume-off", NULL, NULL, NULL, NULL},
+	{"watchdog", NULL, NULL, watchdog_self, watchdog_check},
 };
+
+const char *fence_evidence_name(enum fence_evidence e)
+{
+	static const char *const n[FENCE_EVIDENCES] = {"none",	      "unreadable", "no_record",
+						       "unknown",     "running",    "isolated",
+						       "vms-stopped", "silent"};
+
+	return name_at(n, ARRAY_SIZE(n), (int)e);
+}
 
 const struct fence_mode *fence_mode_get(const char *name)
 {
@@ -443,6 +524,15 @@ const struct fence_attempt *fence_attempt(const struct fence_stage *s, uint64_t 
 		if (s->attempts[i].outbox_id == outbox_id)
 			return &s->attempts[i];
 	return NULL;
+}
+
+/* How entry o is fenced: by the mode its verdict recorded, if that mode
+ * fences; else (an entry recorded before modes were) by the leader's. */
+static const struct fence_mode *entry_mode(const struct fence_stage *s, const struct fsm_outbox *o)
+{
+	const struct fence_mode *m = o->fence_mode[0] ? fence_mode_get(o->fence_mode) : NULL;
+
+	return m && fsm_fence_mode(o->fence_mode)->initial == FSM_FENCE_WAITING ? m : s->mode;
 }
 
 static struct fence_attempt *attempt_for(struct fence_stage *s, uint64_t id, uint64_t now)
@@ -491,11 +581,13 @@ int fence_next(struct fence_stage *s, const struct fsm *f, uint64_t now, struct 
 	sweep(s, f);
 	for (size_t i = 0; i < f->noutbox; i++) {
 		const struct fsm_outbox *o = &f->outbox[i];
+		const struct fence_mode *m = entry_mode(s, o);
 		const struct fsm_host *h;
 		struct fence_attempt *a;
 
-		if (!fsm_fence_needed(o) || !(a = attempt_for(s, o->id, now)) || a->running ||
-		    now < a->next_ns)
+		/* (a mode without calls waits for self-fence evidence: fence_self) */
+		if (!fsm_fence_needed(o) || !m->op || !(a = attempt_for(s, o->id, now)) ||
+		    a->running || now < a->next_ns)
 			continue;
 		if (a->phase == FENCE_PH_FENCED || a->phase == FENCE_PH_FAIL)
 			a->phase = FENCE_PH_CHECK; /* "fenced" never committed, or backoff over */
@@ -505,7 +597,7 @@ int fence_next(struct fence_stage *s, const struct fsm *f, uint64_t now, struct 
 		job->host_id = o->host_id;
 		snprintf(job->hostname, sizeof(job->hostname), "%s", o->hostname);
 		snprintf(job->name, sizeof(job->name), "%s", h ? h->name : o->hostname);
-		job->op = s->mode->op(a->phase);
+		job->op = m->op(a->phase);
 		job->gen = s->gen;
 		a->running = 1;
 		a->calls++;
@@ -536,10 +628,7 @@ static char *round_failed(struct fence_stage *s, const struct fsm_outbox *o,
 {
 	a->phase = FENCE_PH_FAIL;
 	a->rounds_failed++;
-	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : s->retry_min_ms;
-	if (a->backoff_ms > s->retry_max_ms)
-		a->backoff_ms = s->retry_max_ms;
-	a->next_ns = now + (a->backoff_ms * 3 / 4 + rnd % (a->backoff_ms / 2 + 1)) * NS_PER_MS;
+	a->next_ns = backoff_next(&a->backoff_ms, s->retry_min_ms, s->retry_max_ms, now, rnd);
 	snprintf(a->message, sizeof(a->message), "%s", why);
 	log_event(LOG_LVL_ERR, "fence_failed",
 		  "outbox=%llu hostname=%s result=%s rounds=%llu retry_ms=%llu",
@@ -565,9 +654,11 @@ char *fence_answer(struct fence_stage *s, const struct fsm *f, const struct fenc
 	a->running = 0;
 	a->last = r;
 	s->calls_by_result[r]++;
-	if (!o || !fsm_fence_needed(o))
+	if (a->phase == FENCE_PH_FENCED)
+		return NULL; /* fence_self found it fenced meanwhile */
+	if (!o || !fsm_fence_needed(o) || !entry_mode(s, o)->after)
 		return NULL; /* fenced by now, or cancelled: sweep() says so */
-	phase = s->mode->after(a->phase, r);
+	phase = entry_mode(s, o)->after(a->phase, r);
 	if (a->phase == FENCE_PH_OFF && phase == FENCE_PH_CONFIRM) {
 		log_event(LOG_LVL_WARN, "fence_off", "outbox=%llu hostname=%s",
 			  (unsigned long long)o->id, o->hostname);
@@ -603,4 +694,110 @@ char *fence_answer(struct fence_stage *s, const struct fsm *f, const struct fenc
 	a->phase = phase; /* CHECK said on: off next, at once */
 	a->next_ns = now;
 	return NULL;
+}
+
+/* ---- self-fencing ------------------------------------------------------------------- */
+
+/* a->held: evidence + 1, or this: hosts in maintenance may still reach it */
+#define HELD_NOT_CUT_OFF (FENCE_EVIDENCES + 1)
+#define HELD_ALIVE_SEEN	 (FENCE_EVIDENCES + 2)
+
+static const char *hold_reason(int held)
+{
+	if (held == HELD_NOT_CUT_OFF)
+		return "not cut off from a majority of all hosts (hosts in maintenance count "
+		       "there): its own judgement may keep its VMs running";
+	if (held == HELD_ALIVE_SEEN)
+		return "seen alive on the storage side after the wait period (its heartbeat "
+		       "record advanced without vms-stopped: its watchdog did not reset it), and "
+		       "its record cannot be read now; no NORMAL until it records vms-stopped or "
+		       "its record is seen to stop";
+	switch (held - 1) {
+	case FENCE_EV_RUNNING:
+		return "alive on the storage side: its heartbeat record advances and says "
+		       "running (not isolated by its own account); no NORMAL until it records "
+		       "vms-stopped or stops writing";
+	case FENCE_EV_ISOLATED:
+		return "isolated, not dead: its heartbeat record advances and says isolated "
+		       "(its response has not stopped its VMs, its watchdog has not reset it); "
+		       "no NORMAL until it records vms-stopped or stops writing";
+	case FENCE_EV_UNKNOWN:
+		return "reading its storage heartbeat: not watched long enough to tell whether "
+		       "it still advances";
+	}
+	return "";
+}
+
+char *fence_self(struct fence_stage *s, const struct fsm *f, const struct fence_env *env,
+		 uint64_t now, uint64_t now_real)
+{
+	for (size_t i = 0; i < f->noutbox; i++) {
+		const struct fsm_outbox *o = &f->outbox[i];
+		const struct fence_mode *m = entry_mode(s, o);
+		enum fence_evidence ev;
+		struct fence_attempt *a;
+		const char *by;
+		int cut, held, alive;
+
+		if (!fsm_fence_needed(o) || !m->self || !(a = attempt_for(s, o->id, now)))
+			continue;
+		if (a->phase == FENCE_PH_FENCED && now < a->next_ns)
+			continue; /* "fenced" proposed: let it commit */
+		ev = env && env->evidence ? env->evidence(env->ctx, o, now) : FENCE_EV_NONE;
+		cut = env && env->cut_off ? env->cut_off(env->ctx, o->host_id, now) : 1;
+		alive = ev == FENCE_EV_RUNNING || ev == FENCE_EV_ISOLATED;
+		a->alive_seen |= alive;
+		by = m->self(ev, cut);
+		/* A host seen alive after the wait period broke the watchdog rule:
+		 * the rule alone no longer proves it off, only its record does. */
+		if (by && a->alive_seen && ev != FENCE_EV_STOPPED && ev != FENCE_EV_SILENT)
+			by = NULL;
+		if (by) {
+			a->phase = FENCE_PH_FENCED;
+			a->next_ns = now + FENCE_COMMIT_WAIT_NS;
+			a->held = 0;
+			log_event(LOG_LVL_WARN, "self_fenced",
+				  "outbox=%llu hostname=%s by=%s evidence=%s ms=%llu",
+				  (unsigned long long)o->id, o->hostname, by,
+				  fence_evidence_name(ev),
+				  (unsigned long long)((now - a->started_ns) / NS_PER_MS));
+			return fsm_cmd_fenced_by(o->id, now_real, by);
+		}
+		if (m->op)
+			continue; /* the fence agent's calls go on (fence_next) */
+		if (!cut && ev != FENCE_EV_UNKNOWN && !alive)
+			held = HELD_NOT_CUT_OFF;
+		else if (a->alive_seen && !alive)
+			held = HELD_ALIVE_SEEN;
+		else
+			held = (int)ev + 1;
+		if (held != a->held) {
+			a->held = held;
+			snprintf(a->message, sizeof(a->message), "%s", hold_reason(held));
+			if (held - 1 == FENCE_EV_UNKNOWN)
+				continue; /* a new leader still reading: settled within a few
+					     intervals */
+			log_event(LOG_LVL_WARN, "fence_hold",
+				  "outbox=%llu hostname=%s evidence=%s cut_off=%d",
+				  (unsigned long long)o->id, o->hostname, fence_evidence_name(ev),
+				  cut);
+			log_warn("%s: no NORMAL notification yet: %s", o->hostname, a->message);
+		}
+	}
+	return NULL;
+}
+
+size_t fence_held(const struct fence_stage *s, const struct fsm *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nattempts; i++) {
+		const struct fsm_outbox *o = fsm_outbox_get(f, s->attempts[i].outbox_id);
+		int h = s->attempts[i].held;
+
+		n += o && fsm_fence_needed(o) &&
+		     (h == FENCE_EV_RUNNING + 1 || h == FENCE_EV_ISOLATED + 1 ||
+		      h == HELD_NOT_CUT_OFF || h == HELD_ALIVE_SEEN);
+	}
+	return n;
 }

@@ -11,7 +11,12 @@
  *    fence agent is given on stdin (fence_target, fence_stdin);
  *  - the modes, each a small table (struct fence_mode): "power" fences,
  *    "none" only detects (host_status UNKNOWN), "assume-off" trusts the
- *    site's own tooling (host_status NORMAL at once);
+ *    site's own tooling (host_status NORMAL at once), "watchdog" relies on
+ *    the hosts' self-fencing (isolation response and hardware watchdog,
+ *    isolation.h) under the timing rule its row checks;
+ *  - self-fence evidence: what the storage heartbeat (shb.h) says of
+ *    a host whose entry waits, and which evidence ends the wait in which
+ *    mode (fence_self);
  *  - the stage: per outbox entry, which agent call to make next (status,
  *    off, status until off), what its answer means, retries with backoff,
  *    and which facts to record through Raft (fence_start, fenced,
@@ -38,6 +43,7 @@ enum fence_mode_id {
 	FENCE_MODE_POWER,      /* fence agents: off, then status until off */
 	FENCE_MODE_NONE,       /* detection only: STOPPED with host_status UNKNOWN */
 	FENCE_MODE_ASSUME_OFF, /* the site guarantees power-off: NORMAL, no fencing */
+	FENCE_MODE_WATCHDOG,   /* hosts self-fence: NORMAL once the watchdog rule holds */
 };
 
 const char *fence_mode_name(int mode);
@@ -59,6 +65,7 @@ struct fence_config {
 	uint32_t retry_max_ms;	       /* longest retry delay; retries never stop */
 	int nova_force_down;	       /* after a confirmed fence, force the service down */
 	char nova_url[256];	       /* fixed compute endpoint; empty: Keystone catalog */
+	uint32_t watchdog_margin_ms;   /* mode watchdog: safety margin of the timing rule */
 };
 
 /* Cross-key checks and mode resolution (auto -> power or none), for
@@ -117,14 +124,53 @@ void fence_output_reason(const char *output, const char *secret, char *out, size
 
 /* ---- modes -------------------------------------------------------------------------- */
 
+/* What a mode's configuration rule is checked against (config validation). */
+struct fence_timing {
+	uint64_t wait_period_ms;       /* the verdict's wait period */
+	uint64_t isolation_timeout_ms; /* a cut-off host runs its response after this */
+	uint64_t watchdog_timeout_ms;  /* its watchdog resets it this long after the last feed */
+	uint64_t margin_ms;	       /* fencing.watchdog_margin_ms */
+	int watchdog;		       /* a watchdog device is configured */
+	int response;		       /* the isolation response (enum iso_response) */
+};
+
+/* The shortest wait period for which mode watchdog may treat a host as off:
+ * isolation timeout + watchdog timeout + margin (Pacemaker's rule for
+ * stonith-watchdog-timeout). By the time a majority has found a host
+ * unreachable this long, the host has stopped its VMs or been reset. */
+uint64_t fence_watchdog_safe_ms(const struct fence_timing *t);
+
+/* What the storage heartbeat (shb.h) says of a host whose entry waits
+ * for a fence, as the leader reads it. */
+enum fence_evidence {
+	FENCE_EV_NONE = 0,   /* no storage heartbeat is configured */
+	FENCE_EV_UNREADABLE, /* the leader cannot read the directory (alert) */
+	FENCE_EV_NO_RECORD,  /* the host has never written a valid record there */
+	FENCE_EV_UNKNOWN,    /* not watched long enough to tell (a new leader) */
+	FENCE_EV_RUNNING,    /* its record advances: running, not isolated */
+	FENCE_EV_ISOLATED,   /* its record advances: isolated, VMs not yet stopped */
+	FENCE_EV_STOPPED,    /* its record advances: isolated, VMs stopped */
+	FENCE_EV_SILENT,     /* its record stopped advancing: dead on the storage side too */
+};
+#define FENCE_EVIDENCES (FENCE_EV_SILENT + 1)
+const char *fence_evidence_name(enum fence_evidence e);
+
 /* A mode is what a verdict's STOPPED entry waits for, and how the leader
- * obtains it. A later mode (a watchdog's self-fence) is another row. */
+ * obtains it: a fence agent's calls, evidence of a self-fence, or both. */
 struct fence_mode {
 	const char *name; /* as in fencing.mode and in the verdict command */
 	/* (how its new STOPPED entry waits: fsm_fence_mode) The stage (NULL: the mode has none).
 	 * The call a phase makes, and the phase after an answer, given the phase it answered. */
 	enum fence_op (*op)(int phase);
 	int (*after)(int phase, enum fence_result r);
+	/* Self-fence (NULL: none): the "by" the entry's host counts as fenced
+	 * by on this evidence (cut_off: a majority of every host not left,
+	 * those in maintenance included, finds it unreachable), or NULL to
+	 * wait. */
+	const char *(*self)(enum fence_evidence ev, int cut_off);
+	/* The configuration rule of the mode (NULL: none): 0, or -1 with the
+	 * reason in err and the key at fault in *key. */
+	int (*check)(const struct fence_timing *t, const char **key, char *err, size_t errsz);
 };
 
 /* The mode of a name recorded in a verdict (NULL or unknown: none). */
@@ -156,6 +202,8 @@ struct fence_attempt {
 	int start_logged;	   /* this leader logged the start */
 	enum fence_result last;	   /* the last call's result */
 	char message[256];	   /* why the last round failed, for status and logs */
+	int held;		   /* self-fence evidence not enough: enum fence_evidence + 1 */
+	int alive_seen;		   /* its record was read advancing without vms-stopped */
 };
 
 /* One call for the runner to make. */
@@ -201,5 +249,30 @@ char *fence_answer(struct fence_stage *s, const struct fsm *f, const struct fenc
 int fence_obsolete(const struct fence_stage *s, const struct fsm *f, const struct fence_job *job);
 /* The attempt record of an entry, or NULL. */
 const struct fence_attempt *fence_attempt(const struct fence_stage *s, uint64_t outbox_id);
+
+/* What the leader knows of a host beyond the replicated state: its storage
+ * heartbeat, and whether the reports still cut it off from a majority of
+ * every host not left (verdict_cut_off). */
+struct fence_env {
+	enum fence_evidence (*evidence)(void *ctx, const struct fsm_outbox *o, uint64_t now);
+	int (*cut_off)(void *ctx, uint32_t host_id, uint64_t now);
+	void *ctx;
+};
+
+/* Self-fencing, every decision round before fence_next: the first entry
+ * waiting for a fence whose host's evidence is enough for its mode (a
+ * storage record advancing with "vms-stopped"; in mode watchdog also a
+ * record gone silent, or none to read) gets its "fenced" command (malloc'd,
+ * with by=...); NULL if none. An entry whose evidence is not enough is held,
+ * said once per reason (event fence_hold) and shown in its attempt's
+ * message. Once this leader read a host's record advancing without
+ * "vms-stopped" (alive after the wait period: its watchdog did not reset
+ * it), only "vms-stopped" or a record seen to stop ends the wait: a record
+ * it can no longer read does not. */
+char *fence_self(struct fence_stage *s, const struct fsm *f, const struct fence_env *env,
+		 uint64_t now, uint64_t now_real);
+/* Entries of mode watchdog held now because their host is alive on the
+ * storage side (for metrics). */
+size_t fence_held(const struct fence_stage *s, const struct fsm *f);
 
 #endif /* VIGIL_FENCE_H */

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* learn.c - the membership learns the hosts the decided state counts (learn.h). */
+#include <string.h>
+
 #include "learn.h"
 #include "util.h"
 
@@ -27,4 +29,18 @@ size_t learn_decided_hosts(struct memb *m, const struct fsm *f, uint16_t port, i
 		learned += (size_t)memb_learn(m, h->id, h->name, (struct sockaddr *)&ss, sl);
 	}
 	return learned;
+}
+
+size_t learn_forgotten(struct memb *m, const struct fsm *f)
+{
+	size_t told = 0;
+
+	for (size_t i = 0; i < f->naudit; i++) {
+		const struct fsm_audit *a = &f->audit[i];
+
+		/* (a host that reported since is counted again: not forgotten) */
+		if (!strcmp(a->action, "forget") && a->id && !fsm_host(f, a->id))
+			told += (size_t)memb_forget(m, a->id);
+	}
+	return told;
 }

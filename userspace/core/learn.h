@@ -9,7 +9,9 @@
  * its membership every host of the decided state that has no verdict and did
  * not leave; the membership verifies each with its own probes (memb_learn),
  * and gossips the deaths it finds, which teaches the clients (memb.c learns
- * an unknown member it hears is dead the same way). No I/O.
+ * an unknown member it hears is dead the same way). A host forgotten
+ * through Raft is, the other way round, told left by every server that
+ * still finds it dead. No I/O.
  */
 #ifndef VIGIL_LEARN_H
 #define VIGIL_LEARN_H
@@ -21,5 +23,9 @@
  * it knows dead that have no verdict yet (retell). Returns how many it
  * learned. */
 size_t learn_decided_hosts(struct memb *m, const struct fsm *f, uint16_t port, int retell);
+/* The hosts the decided state forgot (its audit list) and does not count
+ * again since: each that m finds dead is left from now on (memb_forget).
+ * Returns how many. */
+size_t learn_forgotten(struct memb *m, const struct fsm *f);
 
 #endif /* VIGIL_LEARN_H */

@@ -974,6 +974,20 @@ int memb_learn(struct memb *m, uint32_t id, const char *name, const struct socka
 	return 1;
 }
 
+int memb_forget(struct memb *m, uint32_t id)
+{
+	struct member *mb = memb_find(m, id);
+
+	if (!mb || m->leaving || mb->state != MEMB_DEAD)
+		return 0;
+	/* At its incarnation: the host, should it come back, outbids it. */
+	set_state(m, mb, MEMB_LEFT, mb->incarnation);
+	mb->probe_phase = 0;
+	enqueue(m, mb, 0, m->self.id);
+	gossip_round(m);
+	return 1;
+}
+
 void memb_retell(struct memb *m, uint32_t id)
 {
 	struct member *mb = memb_find(m, id);

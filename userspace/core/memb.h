@@ -199,6 +199,13 @@ void memb_merge(struct memb *m, const struct wire_update *u, size_t n);
  * address are all we know. Returns 1 if it was new to us. */
 int memb_learn(struct memb *m, uint32_t id, const char *name, const struct sockaddr *addr,
 	       socklen_t addrlen);
+/* A host forgotten through Raft (`vigil forget`): a member we find dead is
+ * left from now on, at its incarnation, and told so to everyone, so nobody
+ * probes, reports or relearns it (a dead or suspect claim at that
+ * incarnation loses to left; memb_merge never adds a member that left);
+ * the host itself, if it ever comes back, outbids the claim and is a
+ * member again. Any other member is not touched. 1 if told. */
+int memb_forget(struct memb *m, uint32_t id);
 /* Gossip a member's current state again (a death others may not know of). */
 void memb_retell(struct memb *m, uint32_t id);
 

@@ -8,10 +8,9 @@
 
 static int rf_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **result)
 {
-	*result = NULL;
 	/* Entries read back from disk are padded with zeros to 8 bytes: the
 	 * command ends at the first NUL. A bad entry is skipped, not fatal. */
-	fsm_apply(rf->data, buf->base, strnlen(buf->base, buf->len));
+	*result = fsm_apply(rf->data, buf->base, strnlen(buf->base, buf->len)) ? NULL : rf->data;
 	return 0;
 }
 

@@ -13,6 +13,7 @@ void verdict_params_init(struct verdict_params *p, const struct verdict_config *
 	p->wait_ns = (uint64_t)c->wait_period_ms * 1000000ULL;
 	p->report_ttl_ns = 3ULL * c->report_interval_ms * 1000000ULL;
 	p->min_healthy = c->min_healthy_hosts;
+	p->witness_ns = p->wait_ns;
 }
 
 void reports_init(struct reports *rs)
@@ -85,8 +86,22 @@ int reports_current(const struct reports *rs, const struct verdict_params *c, ui
 	return r && current(r, c, now);
 }
 
-size_t verdict_support(const struct fsm *f, const struct reports *rs,
-		       const struct verdict_params *c, uint32_t id, uint64_t now)
+/* Has r listed id without a break for the wait period? */
+static int listed_for_wait(const struct report *r, const struct verdict_params *c, uint32_t id,
+			   uint64_t now)
+{
+	for (size_t j = 0; j < r->n; j++)
+		if (r->unreach[j].id == id)
+			return now >= r->unreach[j].since_ns &&
+			       now - r->unreach[j].since_ns >= c->wait_ns;
+	return 0;
+}
+
+/* How many current reporters, healthy hosts other than id in a state that
+ * maint allows (FSM_MEMBER, or with maint also FSM_MAINTENANCE), have listed
+ * id for the wait period. */
+static size_t support_of(const struct fsm *f, const struct reports *rs,
+			 const struct verdict_params *c, uint32_t id, uint64_t now, int maint)
 {
 	size_t support = 0;
 
@@ -94,19 +109,28 @@ size_t verdict_support(const struct fsm *f, const struct reports *rs,
 		const struct report *r = &rs->r[i];
 		const struct fsm_host *rh = fsm_host(f, r->reporter);
 
-		if (r->reporter == id || !current(r, c, now) || !rh || rh->state != FSM_MEMBER ||
-		    rh->failed)
+		if (r->reporter == id || !current(r, c, now) || !rh || rh->failed ||
+		    (rh->state != FSM_MEMBER && !(maint && rh->state == FSM_MAINTENANCE)))
 			continue;
-		for (size_t j = 0; j < r->n; j++) {
-			if (r->unreach[j].id != id)
-				continue;
-			if (now >= r->unreach[j].since_ns &&
-			    now - r->unreach[j].since_ns >= c->wait_ns)
-				support++;
-			break;
-		}
+		support += (size_t)listed_for_wait(r, c, id, now);
 	}
 	return support;
+}
+
+size_t verdict_support(const struct fsm *f, const struct reports *rs,
+		       const struct verdict_params *c, uint32_t id, uint64_t now)
+{
+	return support_of(f, rs, c, id, now, 0);
+}
+
+int verdict_cut_off(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
+		    uint32_t id, uint64_t now)
+{
+	size_t zone = 0;
+
+	for (size_t i = 0; i < f->nhosts; i++)
+		zone += f->hosts[i].state != FSM_LEFT;
+	return zone && 2 * support_of(f, rs, c, id, now, 1) >= zone;
 }
 
 /* Is id currently reported unreachable by a current reporter (any duration)? */
@@ -123,7 +147,6 @@ static int reported_down(const struct reports *rs, const struct verdict_params *
 	return 0;
 }
 
-/* Has this leader's kernel ever recorded an answer from id (or is it us)? */
 /* The reporter's entry in the leader's membership if it is admitted, NULL
  * if not. */
 static const struct member *admitted(const struct memb *m, uint32_t id)
@@ -136,7 +159,39 @@ static const struct member *admitted(const struct memb *m, uint32_t id)
 	return mb && mb->last_ack_ns ? mb : NULL;
 }
 
-char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
+/* Did this leader's own kernel hear id answer within the witness window?
+ * A verdict needs every supporting report to be older than the wait
+ * period, so such an answer came after all of them: a host that crashed
+ * cannot have sent it. */
+static int witnessed(const struct memb *m, const struct verdict_params *c, uint32_t id,
+		     uint64_t now)
+{
+	const struct member *mb = c->witness_ns ? memb_find(m, id) : NULL;
+
+	return mb && mb->last_ack_ns && mb->last_ack_ns <= now &&
+	       now - mb->last_ack_ns < c->witness_ns;
+}
+
+/* A verdict held by witnessed(): counted, and said at most every 10 s. */
+static void contradicted(struct reports *rs, const struct memb *m, const struct fsm_host *h,
+			 size_t support, size_t counted, uint64_t now)
+{
+	uint64_t ago = now - memb_find(m, h->id)->last_ack_ns;
+
+	rs->contradicted++;
+	if (rs->contradicted_logged_ns && now - rs->contradicted_logged_ns < 10 * NSEC_PER_SEC)
+		return;
+	rs->contradicted_logged_ns = now;
+	log_event(LOG_LVL_WARN, "verdict_contradicted",
+		  "host=%s hostname=%s reporters=%zu counted=%zu heard_ms_ago=%llu", h->name,
+		  h->hostname, support, counted, (unsigned long long)(ago / 1000000));
+	log_warn("%s is reported unreachable by %zu of %zu hosts, but this leader's kernel heard "
+		 "it answer: no verdict while it does (a one-sided network fault, or forged "
+		 "reports)",
+		 h->hostname, support, counted);
+}
+
+char *verdict_next(const struct fsm *f, struct reports *rs, const struct verdict_params *c,
 		   const struct memb *m, uint64_t now, uint64_t now_real)
 {
 	size_t counted = fsm_counted(f);
@@ -162,6 +217,7 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 			return cmd;
 	}
 
+	rs->contradicted = 0;
 	for (size_t i = 0; i < f->nhosts; i++) {
 		const struct fsm_host *h = &f->hosts[i];
 		size_t support;
@@ -169,6 +225,10 @@ char *verdict_next(const struct fsm *f, const struct reports *rs, const struct v
 		if (h->state != FSM_MEMBER || h->failed)
 			continue;
 		support = verdict_support(f, rs, c, h->id, now);
+		if (2 * support > counted && witnessed(m, c, h->id, now)) {
+			contradicted(rs, m, h, support, counted, now);
+			continue;
+		}
 		if (2 * support > counted) {
 			/* Would fewer than min_healthy hosts stay in service? Then
 			 * record the verdict but hold the notification. */

@@ -36,6 +36,10 @@ struct report {
 struct reports {
 	struct report *r;
 	size_t n;
+	/* Hosts whose verdict the last pass held because this leader's own
+	 * kernel heard them answer (verdict_next), and when it last said so. */
+	size_t contradicted;
+	uint64_t contradicted_logged_ns;
 };
 
 struct verdict_params {
@@ -43,6 +47,11 @@ struct verdict_params {
 	uint64_t report_ttl_ns; /* a reporter silent this long no longer counts */
 	uint32_t min_healthy;	/* hosts that must stay in service, else hold */
 	const char *fence_mode; /* recorded in each verdict: what its STOPPED waits for (fence.h) */
+	/* An answer this leader's own kernel received from a host this
+	 * recently contradicts every report that calls it unreachable for the
+	 * wait period: its verdict is held (0: no such check). The wait
+	 * period, from the configuration. */
+	uint64_t witness_ns;
 };
 
 /* The rule's parameters from the configuration: a report counts for three
@@ -67,12 +76,23 @@ int reports_current(const struct reports *rs, const struct verdict_params *c, ui
 size_t verdict_support(const struct fsm *f, const struct reports *rs,
 		       const struct verdict_params *c, uint32_t id, uint64_t now);
 
+/* Is id cut off from a majority of every host not left -- maintenance hosts
+ * included, which the verdict does not count but the host's own isolation
+ * judgement (isolation.h) does? 1 if at least half of them report it
+ * unreachable for the wait period: then it reaches no majority of its own
+ * zone, and has judged itself isolated. Mode watchdog's rule needs this. */
+int verdict_cut_off(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
+		    uint32_t id, uint64_t now);
+
 /* The next command the leader should propose (malloc'd JSON), or NULL when
  * the replicated state already matches the evidence. m is the leader's
- * membership: a reporter is admitted as a host once its kernel was heard.
- * now is monotonic, now_real is CLOCK_REALTIME (the notification's
- * generated_time). */
-char *verdict_next(const struct fsm *f, const struct reports *rs, const struct verdict_params *c,
+ * membership: a reporter is admitted as a host once its kernel was heard,
+ * and a host its kernel heard answer within witness_ns gets no verdict,
+ * whatever the reports say (a one-sided fault, or reports forged by a key
+ * holder: rs->contradicted counts them, with an event line at most every
+ * 10 s). now is monotonic (the kernel's clock), now_real is CLOCK_REALTIME
+ * (the notification's generated_time). */
+char *verdict_next(const struct fsm *f, struct reports *rs, const struct verdict_params *c,
 		   const struct memb *m, uint64_t now, uint64_t now_real);
 
 /* A graceful leave, decided: the first member that the leader's membership

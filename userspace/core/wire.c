@@ -30,6 +30,8 @@ const char *wire_strerror(int err)
 		return "bad length for its type";
 	case WIRE_E_NAME:
 		return "a name is not UTF-8 or holds control characters";
+	case WIRE_E_VALUE:
+		return "a field out of its range";
 	}
 	return "unknown error";
 }
@@ -475,32 +477,93 @@ int wire_report_decode(const void *buf, size_t len, struct wire_report *r)
 	return WIRE_OK;
 }
 
-/* ---- MAINT -------------------------------------------------------------------- */
+/* ---- MAINT and FORGET ---------------------------------------------------------- */
 
-size_t wire_maint_encode(struct vigil_maint *m, uint32_t cluster_id, uint32_t sender_id,
+size_t wire_maint_encode(void *buf, size_t cap, uint32_t cluster_id, uint32_t sender_id,
 			 const struct wire_maint *w)
 {
-	memset(m, 0, sizeof(*m));
-	wire_hdr_init(&m->hdr, VIGIL_MSG_MAINT, cluster_id, sender_id);
+	struct vigil_maint *m = buf;
+	size_t rlen = strnlen(w->reason, sizeof(w->reason)), len = VIGIL_MAINT_LEN(rlen);
+
+	if ((w->type != VIGIL_MSG_MAINT && w->type != VIGIL_MSG_FORGET) ||
+	    (w->type == VIGIL_MSG_FORGET && w->on) || rlen > VIGIL_REASON_MAX || len > cap)
+		return 0;
+	memset(buf, 0, len);
+	wire_hdr_init(&m->hdr, w->type, cluster_id, sender_id);
 	name_encode(m->host, w->host);
 	m->on = w->on ? 1 : 0;
+	m->reason_len = (uint8_t)rlen;
 	m->epoch = htobe64(w->epoch);
 	m->seq = htobe64(w->seq);
-	return sizeof(*m);
+	memcpy((uint8_t *)buf + sizeof(*m), w->reason, rlen);
+	return len;
 }
 
 int wire_maint_decode(const void *buf, size_t len, struct wire_maint *w)
 {
+	const uint8_t *reason = (const uint8_t *)buf + sizeof(struct vigil_maint);
 	struct vigil_maint m;
 
-	if (len != sizeof(m))
-		return WIRE_E_LENGTH;
+	if (len < VIGIL_MAINT_LEN(0))
+		return WIRE_E_SHORT;
 	memcpy(&m, buf, sizeof(m));
+	if (m.reason_len > VIGIL_REASON_MAX || len != VIGIL_MAINT_LEN(m.reason_len))
+		return WIRE_E_LENGTH;
+	if ((m.hdr.type != VIGIL_MSG_MAINT && m.hdr.type != VIGIL_MSG_FORGET) || m.on > 1 ||
+	    (m.hdr.type == VIGIL_MSG_FORGET && m.on))
+		return WIRE_E_VALUE;
+	memset(w, 0, sizeof(*w));
+	w->type = m.hdr.type;
 	name_decode(w->host, m.host);
-	if (!wire_name_valid(w->host))
+	memcpy(w->reason, reason, m.reason_len);
+	/* a NUL inside the reason would hide what follows it */
+	if (!wire_name_valid(w->host) || strlen(w->reason) != m.reason_len ||
+	    !wire_name_valid(w->reason))
 		return WIRE_E_NAME;
 	w->on = m.on;
 	w->epoch = be64toh(m.epoch);
 	w->seq = be64toh(m.seq);
+	return WIRE_OK;
+}
+
+/* ---- ANSWER ------------------------------------------------------------------------ */
+
+size_t wire_answer_encode(struct vigil_answer *m, uint32_t cluster_id, uint32_t sender_id,
+			  const struct wire_answer *a)
+{
+	memset(m, 0, sizeof(*m));
+	wire_hdr_init(&m->hdr, VIGIL_MSG_ANSWER, cluster_id, sender_id);
+	name_encode(m->host, a->host);
+	m->request = a->request;
+	m->on = a->on ? 1 : 0;
+	m->result = a->result;
+	m->state = a->state;
+	m->flags = a->flags;
+	m->epoch = htobe64(a->epoch);
+	m->seq = htobe64(a->seq);
+	return sizeof(*m);
+}
+
+int wire_answer_decode(const void *buf, size_t len, struct wire_answer *a)
+{
+	struct vigil_answer m;
+
+	if (len != sizeof(m))
+		return WIRE_E_LENGTH;
+	memcpy(&m, buf, sizeof(m));
+	if ((m.request != VIGIL_MSG_MAINT && m.request != VIGIL_MSG_FORGET) || m.on > 1 ||
+	    m.result > VIGIL_ANS_UNDECIDED || m.state > VIGIL_HOST_NONE)
+		return WIRE_E_VALUE;
+	memset(a, 0, sizeof(*a));
+	name_decode(a->host, m.host);
+	if (!wire_name_valid(a->host))
+		return WIRE_E_NAME;
+	a->request = m.request;
+	a->on = m.on;
+	a->result = m.result;
+	a->state = m.state;
+	a->flags = m.flags;
+	a->epoch = be64toh(m.epoch);
+	a->seq = be64toh(m.seq);
 	return WIRE_OK;
 }

@@ -38,6 +38,7 @@ enum wire_err {
 	WIRE_E_MAC = -5,     /* MAC matches no key */
 	WIRE_E_LENGTH = -6,  /* wrong length for its type */
 	WIRE_E_NAME = -7,    /* a name that is not UTF-8, or holds control characters */
+	WIRE_E_VALUE = -8,   /* a field out of its range */
 };
 
 const char *wire_strerror(int err);
@@ -147,16 +148,42 @@ size_t wire_report_encode(void *buf, size_t cap, uint32_t cluster_id, uint32_t s
 			  const struct wire_report *r);
 int wire_report_decode(const void *buf, size_t len, struct wire_report *r);
 
-/* ---- MAINT (any agent -> servers) ----------------------------------------- */
+/* ---- MAINT and FORGET (any agent -> servers), ANSWER (leader -> sender) ---- */
 
 struct wire_maint {
-	char host[VIGIL_NAME_LEN]; /* node name or hypervisor host name */
-	int on;			   /* 1 = enter maintenance */
-	uint64_t epoch, seq;	   /* the sender's (epoch, sequence) */
+	uint8_t type;			   /* VIGIL_MSG_MAINT or VIGIL_MSG_FORGET */
+	char host[VIGIL_NAME_LEN];	   /* node name or hypervisor host name */
+	int on;				   /* MAINT: 1 = enter maintenance */
+	uint64_t epoch, seq;		   /* the sender's (epoch, sequence) */
+	char reason[VIGIL_REASON_MAX + 1]; /* the operator's ("" = none given) */
 };
 
-size_t wire_maint_encode(struct vigil_maint *m, uint32_t cluster_id, uint32_t sender_id,
+/* A MAINT or FORGET into buf (cap bytes): its length, or 0 if it does not
+ * fit or w is not one (a type other than those two, a FORGET with on set,
+ * a reason longer than VIGIL_REASON_MAX). */
+size_t wire_maint_encode(void *buf, size_t cap, uint32_t cluster_id, uint32_t sender_id,
 			 const struct wire_maint *w);
+/* A verified MAINT or FORGET: WIRE_E_LENGTH unless its length is the one
+ * its reason_len implies, WIRE_E_NAME for a host or reason that is not a
+ * clean name (wire_name_valid), WIRE_E_VALUE for another type, on > 1, or
+ * on set in a FORGET. */
 int wire_maint_decode(const void *buf, size_t len, struct wire_maint *w);
+
+struct wire_answer {
+	uint8_t request;	   /* the request's type: VIGIL_MSG_MAINT or VIGIL_MSG_FORGET */
+	char host[VIGIL_NAME_LEN]; /* as the request named it */
+	int on;			   /* the request's */
+	uint8_t result;		   /* enum vigil_answer_result */
+	uint8_t state;		   /* enum vigil_host_state */
+	uint8_t flags;		   /* VIGIL_ANSF_* */
+	uint64_t epoch, seq;	   /* the request's */
+};
+
+size_t wire_answer_encode(struct vigil_answer *m, uint32_t cluster_id, uint32_t sender_id,
+			  const struct wire_answer *a);
+/* A verified ANSWER: WIRE_E_LENGTH for another length, WIRE_E_VALUE for a
+ * field out of its range (request, on, result, state), WIRE_E_NAME for a
+ * host that is not a clean name. */
+int wire_answer_decode(const void *buf, size_t len, struct wire_answer *a);
 
 #endif /* VIGIL_WIRE_H */

@@ -12,7 +12,7 @@
 #include "world.h"
 
 /* The launcher: $VIGIL_MASAKARI_LAUNCHER, else next to this binary in a build
- * tree (O/vigil -> tests/lib/) or an install (PREFIX/sbin/vigil -> PREFIX/share/vigil/). */
+ * tree (O/vigil -> userspace/tools/) or an install (PREFIX/sbin/vigil -> PREFIX/share/vigil/). */
 static int launcher_find(const struct demo *d, char *out, size_t n)
 {
 	static const char *const rel[] = {"../userspace/tools/masakari-local.sh",

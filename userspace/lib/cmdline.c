@@ -36,7 +36,9 @@ int cmd_parse_ex(int argc, char **argv, unsigned mask, const struct cmd_option *
 			opts[n++] = all[i];
 	/* A command's own options come back as OPT_EXTRA + their index. */
 	for (int i = 0; extra && extra[i].name && i < CMD_OPT_MAX; i++)
-		opts[n++] = (struct option){extra[i].name, required_argument, NULL, OPT_EXTRA + i};
+		opts[n++] = (struct option){extra[i].name,
+					    extra[i].value ? required_argument : no_argument, NULL,
+					    OPT_EXTRA + i};
 	memset(&opts[n], 0, sizeof(opts[n]));
 	optind = 1;
 	while ((opt = getopt_long_only(argc, argv, mask & OPT_JSON ? "j" : "", opts, NULL)) != -1) {
@@ -56,7 +58,10 @@ int cmd_parse_ex(int argc, char **argv, unsigned mask, const struct cmd_option *
 			break;
 		default:
 			if (opt >= OPT_EXTRA && opt < OPT_EXTRA + CMD_OPT_MAX) {
-				*extra[opt - OPT_EXTRA].value = optarg;
+				if (extra[opt - OPT_EXTRA].value)
+					*extra[opt - OPT_EXTRA].value = optarg;
+				else
+					*extra[opt - OPT_EXTRA].flag = 1;
 				break;
 			}
 			cmd_usage(c);

@@ -7,9 +7,13 @@
 #ifndef VIGIL_CMDLINE_H
 #define VIGIL_CMDLINE_H
 
-/* Exit codes: 0 ok, 1 the check failed (e.g. no answer), 2 usage or setup error. */
-#define EXIT_CHECK 1
-#define EXIT_USAGE 2
+/* Exit codes: 0 ok, 1 the check failed (e.g. no answer), 2 usage or setup error.
+ * An operator's request the Raft leader answers (maint, forget) adds: */
+#define EXIT_CHECK     1
+#define EXIT_USAGE     2
+#define EXIT_UNKNOWN   3 /* no such host in the decided state */
+#define EXIT_NO_LEADER 4 /* no Raft leader answered: not applied as far as one knows */
+#define EXIT_ALREADY   5 /* it was so already: nothing changed */
 
 /* One command of the vigil binary: its name, usage and help live with it. */
 struct cmd {
@@ -47,7 +51,8 @@ int cmd_parse(int argc, char **argv, unsigned mask, const struct cmd *c, struct 
  * alone if the option is not given). */
 struct cmd_option {
 	const char *name;
-	const char **value;
+	const char **value; /* -NAME VALUE: set to VALUE ... */
+	int *flag;	    /* ... or, if value is NULL, -NAME alone: set to 1 */
 };
 #define CMD_OPT_MAX 8
 /* cmd_parse, and the command's own options (extra ends with a NULL name). */

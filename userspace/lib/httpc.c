@@ -63,6 +63,7 @@ int httpc_request(const struct httpc_req *rq, struct httpc_resp *resp, char *err
 	struct sink sink = {resp, rq->capture_header};
 	struct curl_slist *h = NULL;
 	CURLcode rc;
+	long sent = 0;
 	CURL *e;
 
 	memset(resp, 0, sizeof(*resp));
@@ -96,6 +97,8 @@ int httpc_request(const struct httpc_req *rq, struct httpc_resp *resp, char *err
 	if (rq->key_file && *rq->key_file)
 		curl_easy_setopt(e, CURLOPT_SSLKEY, rq->key_file);
 	rc = curl_easy_perform(e);
+	if (curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK)
+		resp->sent = sent > 0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
 	else

@@ -30,6 +30,8 @@ struct httpc_resp {
 	char *body;  /* NUL-terminated (malloc'd), or NULL if empty */
 	size_t len;
 	char captured[8192]; /* value of capture_header, trimmed; "" if absent */
+	int sent;	     /* the request went out, at least in part (the server may
+			      * have acted on it even without an answer) */
 };
 
 /* 0 if an HTTP answer came back (any status), else -1 with the reason in err.

@@ -142,3 +142,18 @@ void vlog(enum log_level lvl, const char *fmt, ...)
 	vlog_va(lvl, fmt, ap);
 	va_end(ap);
 }
+
+const char *log_value(const char *text, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (; *text && o + 4 <= n; text++) {
+		if (*text == ' ' || *text == '%')
+			o += (size_t)snprintf(out + o, n - o, "%%%02X", (unsigned char)*text);
+		else
+			out[o++] = *text;
+	}
+	if (n)
+		out[o < n ? o : n - 1] = '\0';
+	return out;
+}

@@ -3,6 +3,8 @@
 #ifndef VIGIL_LOG_H
 #define VIGIL_LOG_H
 
+#include <stddef.h>
+
 enum log_level {
 	LOG_LVL_ERR = 0,
 	LOG_LVL_WARN,
@@ -35,6 +37,10 @@ void vlog_va(enum log_level lvl, const char *fmt, va_list ap);
  * and a check keeps that list and the code in step.
  */
 #define log_event(lvl, name, fmt, ...) vlog(lvl, "event=" name " " fmt, __VA_ARGS__)
+/* A free text as an event value: "%" and the spaces percent-encoded ("%25",
+ * "%20"), so the value stays one word and reads back exactly; out (n bytes,
+ * three times the text's length is always enough) is returned. */
+const char *log_value(const char *text, char *out, size_t n);
 
 #define log_err(...)   vlog(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)  vlog(LOG_LVL_WARN, __VA_ARGS__)

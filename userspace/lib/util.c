@@ -36,6 +36,17 @@ uint64_t now_real_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
+uint64_t backoff_next(uint64_t *backoff_ms, uint64_t min_ms, uint64_t max_ms, uint64_t now_ns,
+		      uint32_t rnd)
+{
+	uint64_t b = *backoff_ms ? *backoff_ms * 2 : min_ms;
+
+	if (b > max_ms)
+		b = max_ms;
+	*backoff_ms = b;
+	return now_ns + (b * 3 / 4 + rnd % (b / 2 + 1)) * NSEC_PER_MSEC;
+}
+
 void utc_format(uint64_t realtime_ns, int digits, int zulu, char *out, size_t n)
 {
 	time_t sec = (time_t)(realtime_ns / NSEC_PER_SEC);
@@ -235,6 +246,19 @@ int addr_is_public(const struct sockaddr *sa)
 	return 1;
 }
 
+int name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *name_at(const char *const *names, size_t n, int i)
+{
+	return i >= 0 && (size_t)i < n ? names[i] : "?";
+}
+
 int mkdir_p(const char *dir, mode_t mode)
 {
 	char tmp[PATH_MAX];
@@ -266,7 +290,8 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd))
+	/* the mode asked for, whatever the umask or a stale tmp file had */
+	if (fchmod(fd, mode) || write(fd, buf, len) != (ssize_t)len || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (close(fd) && !err)
 		err = -errno;

@@ -18,6 +18,11 @@
 uint64_t now_mono_ns(void);
 /* CLOCK_REALTIME in ns. */
 uint64_t now_real_ns(void);
+/* A retry after a failure: *backoff_ms doubles from min_ms (its first
+ * value) up to max_ms; the next try is at now + backoff +-25 % (rnd: 32
+ * random bits), so servers that change leader do not align. */
+uint64_t backoff_next(uint64_t *backoff_ms, uint64_t min_ms, uint64_t max_ms, uint64_t now_ns,
+		      uint32_t rnd);
 /* CLOCK_REALTIME ns as UTC "YYYY-MM-DDTHH:MM:SS" with digits (0-9) of
  * fraction after a '.', and a 'Z' if zulu; out should hold 32 bytes. */
 void utc_format(uint64_t realtime_ns, int digits, int zulu, char *out, size_t n);
@@ -37,6 +42,11 @@ void addr_format(const struct sockaddr *sa, char *buf, size_t n);
  * address (0.0.0.0, ::) binds every interface, public ones included, so it
  * counts as public too. */
 int addr_is_public(const struct sockaddr *sa);
+
+/* A table of names indexed by an enum: the index of s in names[0..n), or -1;
+ * the name of index i, or "?" outside the table. */
+int name_index(const char *const *names, size_t n, const char *s);
+const char *name_at(const char *const *names, size_t n, int i);
 
 /* mkdir -p; 0 or -errno. */
 int mkdir_p(const char *dir, mode_t mode);

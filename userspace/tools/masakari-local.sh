@@ -8,14 +8,21 @@
 #                                  prints MASAKARI_URL=… and MASAKARI_PID=…
 #   masakari-local.sh stop DIR           stop the server started in DIR (by PID)
 #   masakari-local.sh add-host DIR HOST  create segment "vigil" once, add HOST to it
+#   masakari-local.sh recover DIR HOST   what masakari-engine does once it has
+#                                  recovered HOST: its notifications finished,
+#                                  the host left on_maintenance
+#   masakari-local.sh maintenance DIR HOST true|false
+#                                  set HOST's on_maintenance through the API, as
+#                                  `openstack segment host update --on_maintenance` does
 #   masakari-local.sh install            apt-get only
 #
 # Debian's masakari 14.0.2 needs two adjustments here (openstack-lib.sh,
 # ol_masakari_launcher), applied by a small launcher written into DIR, never
 # to the installed package; with no Nova the launcher also skips the check of
 # a new host's name against Nova's compute services.
-# Notifications stay in status "new": no masakari-engine runs
-# (openstack-local.sh runs the whole chain: Keystone, Nova, the engine).
+# Notifications stay in status "new": no masakari-engine runs (`recover`
+# writes what it would into the database; openstack-local.sh runs the whole
+# chain: Keystone, Nova, the engine).
 set -euo pipefail
 
 OL_PROG=masakari-local.sh
@@ -107,10 +114,56 @@ if not any(h["name"] == name for h in r["hosts"]):
 EOF
 }
 
+recover() { # DIR HOST
+	"$PY" - "$1/masakari.sqlite" "$2" <<'EOF'
+import sqlite3, sys
+db, name = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(db, timeout=10)
+row = c.execute("SELECT uuid FROM hosts WHERE name = ? AND deleted = 0", (name,)).fetchone()
+if row is None:
+    sys.exit("no host %s" % name)
+# masakari/engine/manager.py: a host's STOPPED sets on_maintenance, and the
+# notification ends "finished".
+c.execute("UPDATE hosts SET on_maintenance = 1 WHERE uuid = ?", row)
+c.execute("UPDATE notifications SET status = 'finished' WHERE source_host_uuid = ? "
+          "AND status IN ('new', 'running')", row)
+c.commit()
+EOF
+}
+
+maintenance() { # DIR HOST true|false [PORT]
+	local url=http://$ADDR:${4:-15868}/v1
+	"$PY" - "$url" "$2" "$3" <<'EOF'
+import json, sys, urllib.request, urllib.error
+base, name, on = sys.argv[1], sys.argv[2], sys.argv[3]
+op = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def call(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with op.open(req, timeout=10) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+for s in call("GET", "/segments")[1]["segments"]:
+    # 14.0.2 ignores ?name=: match the name here.
+    hosts = [h for h in call("GET", "/segments/%s/hosts?name=%s" % (s["uuid"], name))[1]["hosts"]
+             if h["name"] == name]
+    if hosts:
+        code, r = call("PUT", "/segments/%s/hosts/%s" % (s["uuid"], hosts[0]["uuid"]),
+                       {"host": {"on_maintenance": on}})
+        sys.exit(0 if code == 200 else "update: %s %s" % (code, r))
+sys.exit("no host %s" % name)
+EOF
+}
+
 case "${1:-}" in
 start) start "${2:?DIR}" "${3:-}" ;;
 stop) stop "${2:?DIR}" ;;
 add-host) add_host "${2:?DIR}" "${3:?HOST}" "${4:-}" ;;
+recover) recover "${2:?DIR}" "${3:?HOST}" ;;
+maintenance) maintenance "${2:?DIR}" "${3:?HOST}" "${4:?true|false}" "${5:-}" ;;
 install) install ;;
-*) die "usage: masakari-local.sh start|stop|add-host|install ..." ;;
+*) die "usage: masakari-local.sh start|stop|add-host|recover|maintenance|install ..." ;;
 esac

@@ -33,6 +33,13 @@ Run it through `openstack-local.sh client DIR CMD ...`, which sets both.
                             Nova refuses: it lifts forced_down only once the
                             restarted compute closed its evacuations), and
                             Masakari's on_maintenance cleared
+  aggregate NAME HOST...    Nova aggregate NAME in availability zone NAME with HOST...
+                            added (no Masakari segment: vigil's reconciliation makes it)
+  aggregate-remove NAME HOST  HOST out of aggregate NAME
+  segment-hosts NAME        "host on_maintenance" of each host of segment NAME (none:
+                            no segment)
+  set-maintenance HOST BOOL Masakari's on_maintenance of HOST, as an operator sets it
+  segment-host-delete NAME HOST  HOST out of segment NAME, as an operator deletes it
 """
 import datetime
 import json
@@ -156,7 +163,7 @@ def wait_compute(host):
          lambda: call("placement", "GET", "/resource_providers?name=%s" % host)["resource_providers"])
 
 
-def segment(name, hosts):
+def aggregate(name, hosts):
     aggs = call("compute", "GET", "/os-aggregates")["aggregates"]
     agg = next((a for a in aggs if a["name"] == name), None)
     if agg is None:
@@ -168,8 +175,48 @@ def segment(name, hosts):
         poll("%s in aggregate %s" % (h, name), 60,
              lambda: call("compute", "POST", "/os-aggregates/%s/action" % agg["id"],
                           {"add_host": {"host": h}}, ok=(200,)))
-    segs = call("instance-ha", "GET", "/segments")["segments"]
-    seg = next((s for s in segs if s["name"] == name), None)
+    return agg
+
+
+def aggregate_remove(name, host):
+    agg = next(a for a in call("compute", "GET", "/os-aggregates")["aggregates"]
+               if a["name"] == name)
+    call("compute", "POST", "/os-aggregates/%s/action" % agg["id"],
+         {"remove_host": {"host": host}}, ok=(200,))
+
+
+def segment_by_name(name):
+    return next((s for s in call("instance-ha", "GET", "/segments")["segments"]
+                 if s["name"] == name), None)
+
+
+def segment_hosts(name):
+    seg = segment_by_name(name)
+    if seg is None:
+        return
+    for h in call("instance-ha", "GET", "/segments/%s/hosts" % seg["uuid"])["hosts"]:
+        print(h["name"], h["on_maintenance"])
+
+
+def set_maintenance(host, value):
+    for h in masakari_hosts().values():
+        if h["name"] == host:
+            call("instance-ha", "PUT", "/segments/%s/hosts/%s" % (h["failover_segment_id"], h["uuid"]),
+                 {"host": {"on_maintenance": value == "True"}})
+            return
+    die("no Masakari host %s" % host)
+
+
+def segment_host_delete(name, host):
+    seg = segment_by_name(name)
+    for h in call("instance-ha", "GET", "/segments/%s/hosts" % seg["uuid"])["hosts"]:
+        if h["name"] == host:
+            call("instance-ha", "DELETE", "/segments/%s/hosts/%s" % (seg["uuid"], h["uuid"]))
+
+
+def segment(name, hosts):
+    aggregate(name, hosts)
+    seg = segment_by_name(name)
     if seg is None:
         seg = call("instance-ha", "POST", "/segments",
                    {"segment": {"name": name, "recovery_method": "auto",
@@ -313,11 +360,7 @@ def recover(host):
     poll("Nova to enable %s" % host, 60,
          lambda: call("compute", "PUT", "/os-services/%s" % sid,
                       {"status": "enabled", "forced_down": False}, version="compute 2.53") or True)
-    for s in call("instance-ha", "GET", "/segments")["segments"]:
-        for h in call("instance-ha", "GET", "/segments/%s/hosts" % s["uuid"])["hosts"]:
-            if h["name"] == host:
-                call("instance-ha", "PUT", "/segments/%s/hosts/%s" % (s["uuid"], h["uuid"]),
-                     {"host": {"on_maintenance": False}})
+    set_maintenance(host, "False")
 
 
 def main(argv):
@@ -355,6 +398,16 @@ def main(argv):
         recover(args[0])
     elif cmd == "maintenance":
         maintenance(args[0])
+    elif cmd == "aggregate":
+        aggregate(args[0], args[1:])
+    elif cmd == "aggregate-remove":
+        aggregate_remove(args[0], args[1])
+    elif cmd == "segment-hosts":
+        segment_hosts(args[0])
+    elif cmd == "set-maintenance":
+        set_maintenance(args[0], args[1])
+    elif cmd == "segment-host-delete":
+        segment_host_delete(args[0], args[1])
     else:
         die("unknown command %s" % cmd)
 
