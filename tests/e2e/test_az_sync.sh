@@ -25,12 +25,14 @@
 #  8. compute-4 removed from the aggregate: flagged, out of the segment
 #     after the grace period while its agent runs, still in vigil; after
 #     `vigil leave`, forgotten by vigil after the grace period.
-# The rig is shared: run under flock /tmp/vigil-openstack-rig.lock.
+# One rig on the machine at a time: the script holds
+# /tmp/vigil-openstack-rig.lock (os_exclusive).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/netns.sh
 . tests/lib/cluster.sh
 . tests/lib/openstack.sh
+os_exclusive "$@"
 
 export NOVA_SERVICE_DOWN_TIME=${NOVA_SERVICE_DOWN_TIME:-10}
 export NOVA_REPORT_INTERVAL=${NOVA_REPORT_INTERVAL:-2}

@@ -197,7 +197,7 @@ mark
 t0=$(date +%s.%N)
 vc_partition "$M1 5" "$MAJ"
 evacuated "4 partition {hv$M1 hv5} | {$MAJ}" "$t0" "$M1" 5
-blocked() { grep -q "HTTP 409: Masakari holds an earlier notification of compute-$M1 " "$VT_DIR"/hv[123].log; }
+blocked() { grep -q "holds an earlier notification of compute-$M1 with the same payload" "$VT_DIR"/hv[123].log; }
 if [ "$M1" = "$L3" ] && [ "$(python3 -c "print(int($t0 - $t3))")" -lt 150 ]; then
 	check "4 compute-$M1's failure, within Masakari's duplicate window of its previous one, was held back by it, then taken" blocked
 else

@@ -52,11 +52,28 @@ declare -a OS_COMPUTE
 # hand `flock /tmp/vigil-openstack-rig.lock ...`.
 OS_LOCK=${OS_LOCK:-/tmp/vigil-openstack-rig.lock}
 
+# os_lock_above: a process above this one is `flock ... $OS_LOCK ...`
+# (someone ran the script under the lock already)
+os_lock_above() {
+	local p=$PPID stat
+	while [ "$p" -gt 1 ] 2>/dev/null; do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "^flock .*$OS_LOCK" && return 0
+		stat=$(cat "/proc/$p/stat" 2>/dev/null) || return 1
+		stat=${stat##*) }
+		p=$(echo "$stat" | cut -d' ' -f2)
+	done
+	return 1
+}
+
 # os_exclusive "$@": run the calling script again under the rig's lock,
 # waiting for it at most OS_LOCK_WAIT seconds (1200); exits with the script's
-# status. flock(1) holds the lock; the script closes its inherited copy.
+# status. flock(1) holds the lock; the script closes its inherited copy. Run
+# under `flock /tmp/vigil-openstack-rig.lock ...` already, it goes on.
 os_exclusive() {
 	local fd
+	if [ -z "${OS_LOCKED:-}" ] && os_lock_above; then
+		OS_LOCKED=1
+	fi
 	if [ -n "${OS_LOCKED:-}" ]; then
 		# flock(1) passes its descriptor on; the rig's processes must not
 		# hold the lock (one that outlived the test would keep it).
