@@ -294,7 +294,8 @@ $(MLNODE): tests/bench/memberlist-node/main.go
 bench-compare: $(O)/vigil $(TEST_BPF_OBJS) $(MLNODE)
 	$(Q)O=$(O) VIGIL=$(O)/vigil MLNODE=$(MLNODE) tests/bench/bench-compare.sh
 
-# The end-to-end rig: its packages come with make e2e-deps, or
+# The end-to-end rig (also the last tier of make test): its packages come
+# with make deps or make e2e-deps, or
 # userspace/tools/openstack-local.sh installs them on first use, from the
 # root namespace (the only one that reaches a package mirror), with their
 # services kept from starting. One rig at a time on the machine: the tests
@@ -315,8 +316,9 @@ vmlinux:
 # prometheus, the fencing tests' BMCs: ipmi_sim, ipmitool, fence_ipmilan),
 # fuzzing (libclang-rt: libFuzzer and the sanitizers' runtimes, only
 # recommended by clang) and benchmarks (bench-compare: serf, Go and
-# memberlist's sources, gnuplot). masakari-api is installed by its test
-# launcher; the end-to-end rig's OpenStack by make e2e-deps or on first use.
+# memberlist's sources, gnuplot), then the end-to-end rig's OpenStack
+# (openstack-local.sh install: Keystone, Nova, Placement, Glance, RabbitMQ,
+# MariaDB, masakari-api and -engine, their services kept from starting).
 DEB_PKGS := make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	libjansson-dev libcurl4-openssl-dev libuv1-dev libraft-dev libmicrohttpd-dev libsodium-dev \
 	libclang-rt-14-dev libcmocka-dev libsystemd-dev iproute2 ethtool nftables stress-ng \
@@ -328,6 +330,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq -o DPkg::Lock::Timeout=600
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		-o DPkg::Lock::Timeout=600 $(DEB_PKGS)
+	userspace/tools/openstack-local.sh install
 
 # Installed layout. The binary goes to sbin (an administrator's daemon and
 # tool, like ip and bpftool); the configuration lives in /etc whatever the

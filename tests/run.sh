@@ -7,10 +7,10 @@
 #                        prog_test_run tests (root), the simulator, the
 #                        checks of docs and sources against the binary
 #   tests/run.sh net     the namespace suites (root)
-#   tests/run.sh all     check and net (the default; `make test`)
 #   tests/run.sh e2e     tests/e2e/test_*.sh, one at a time (root; a real
-#                        OpenStack, its packages installed on first use, or
-#                        by `make e2e-deps`; `make e2e`), not part of all
+#                        OpenStack, its packages installed by `make deps`,
+#                        `make e2e-deps` or on first use; `make e2e`)
+#   tests/run.sh all     check, net, then e2e alone (the default; `make test`)
 #
 # Kinds of test:
 #   $O/tests/test_*   cmocka binaries; their "[  PASSED  ] N test(s)" and
@@ -184,8 +184,8 @@ if [ "$TIER" = net ] || [ "$TIER" = all ]; then
 	[ ${#alone[@]} -gt 0 ] && run_serial "${alone[@]}"
 fi
 
-# The end-to-end tier takes both cores for many minutes: on its own.
-if [ "$TIER" = e2e ]; then
+# The end-to-end tier takes both cores for many minutes: on its own, last.
+if [ "$TIER" = e2e ] || [ "$TIER" = all ]; then
 	tier=()
 	for t in tests/e2e/test_*.sh; do
 		[ -f "$t" ] && wanted "$(basename "$t" .sh)" && tier+=("$t")
