@@ -398,8 +398,11 @@ static void test_hold_when_too_few_healthy(void **state)
 	done(&f, &rs);
 }
 
+/* A failed host that reports again is back once nobody lists it: until
+ * then held, counted (the leader names who lists it). */
 static void test_recovery_sends_started(void **state)
 {
+	const uint32_t five_id = 5;
 	struct reports rs;
 	struct fsm f;
 	char *c;
@@ -408,11 +411,18 @@ static void test_recovery_sends_started(void **state)
 	five(&f, &rs);
 	commit(&f, fsm_cmd_verdict(5, 7, 0, 4));
 	for (uint32_t r = 1; r <= 5; r++)
+		report(&rs, r, r == 4 ? &five_id : NULL, r == 4, 99 * NS_S);
+	assert_null(verdict_next(&f, &rs, &vcfg, view(), 99 * NS_S, 98));
+	assert_int_equal(rs.recovery_held, 1);
+	assert_true(fsm_host(&f, 5)->failed);
+	for (uint32_t r = 1; r <= 5; r++) /* hv4 hears it again */
 		report(&rs, r, NULL, 0, 100 * NS_S);
 	c = verdict_next(&f, &rs, &vcfg, view(), 100 * NS_S, 99);
 	assert_non_null(strstr(c, "\"recovered\""));
 	commit(&f, c);
 	assert_false(fsm_host(&f, 5)->failed);
+	assert_null(verdict_next(&f, &rs, &vcfg, view(), 100 * NS_S, 99));
+	assert_int_equal(rs.recovery_held, 0);
 	assert_int_equal(f.noutbox, 2);
 	assert_int_equal(f.outbox[1].stopped, 0);
 	assert_int_equal(f.outbox[1].generated_at, 99);

@@ -476,6 +476,10 @@ static void server_section(FILE *f, struct metrics *mx, struct server *s, int ns
 		    "Hosts a majority reports unreachable whose verdict this leader holds: its own "
 		    "kernel heard them answer within the wait period (alert).",
 		    (double)sv.contradicted);
+	prom_metric(f, "vigil_recoveries_held", "gauge",
+		    "Failed hosts that report again while another host still reports them "
+		    "unreachable: not back in service yet.",
+		    (double)sv.recovery_held);
 	fence_section(f, &sv);
 	storage_hosts_section(f, &sv);
 	prom_family(f, "vigil_notifications_sent_total", "counter",

@@ -929,6 +929,7 @@ void server_view(struct server *s, struct server_view *v)
 	v->wait_period_ms = s->p.verdict->wait_period_ms;
 	v->leader_changes = s->leaders.changes;
 	v->contradicted = raft_state(&s->raft) == RAFT_LEADER ? s->reports.contradicted : 0;
+	v->recovery_held = raft_state(&s->raft) == RAFT_LEADER ? s->reports.recovery_held : 0;
 	v->fencer = &s->fencer;
 	v->reconciler = &s->reconciler;
 	v->storage = s->p.storage;

@@ -70,6 +70,7 @@ struct server_view {
 	uint32_t wait_period_ms;
 	uint64_t leader_changes; /* Raft leaders seen (core/leader_watch.h) */
 	size_t contradicted;	 /* verdicts held: the leader's kernel hears the host (verdict.h) */
+	size_t recovery_held;	 /* failed hosts reporting again, still reported unreachable */
 	const struct fencer *fencer;	     /* the leader's fencing (mode in fencer->cfg) */
 	const struct reconciler *reconciler; /* the zone kept in sync (leader) */
 	const struct shb_tracker *storage;   /* the storage heartbeat's records; NULL: none */

@@ -133,18 +133,18 @@ int verdict_cut_off(const struct fsm *f, const struct reports *rs, const struct 
 	return zone && 2 * support_of(f, rs, c, id, now, 1) >= zone;
 }
 
-/* Is id currently reported unreachable by a current reporter (any duration)? */
-static int reported_down(const struct reports *rs, const struct verdict_params *c, uint32_t id,
-			 uint64_t now)
+/* A current reporter that lists id unreachable (any duration), or NULL. */
+static const struct report *reported_down(const struct reports *rs, const struct verdict_params *c,
+					  uint32_t id, uint64_t now)
 {
 	for (size_t i = 0; i < rs->n; i++) {
 		if (!current(&rs->r[i], c, now) || rs->r[i].reporter == id)
 			continue;
 		for (size_t j = 0; j < rs->r[i].n; j++)
 			if (rs->r[i].unreach[j].id == id)
-				return 1;
+				return &rs->r[i];
 	}
-	return 0;
+	return NULL;
 }
 
 /* The reporter's entry in the leader's membership if it is admitted, NULL
@@ -189,6 +189,23 @@ static void contradicted(struct reports *rs, const struct memb *m, const struct 
 		 "it answer: no verdict while it does (a one-sided network fault, or forged "
 		 "reports)",
 		 h->hostname, support, counted);
+}
+
+/* A failed host reports again, but by reports still calls it unreachable:
+ * not back yet. Counted, and said at most every 30 s (the answer to "why
+ * is my repaired host not in service again?"). */
+static void recovery_held(struct reports *rs, const struct fsm_host *h, const struct report *by,
+			  uint64_t now)
+{
+	rs->recovery_held++;
+	if (rs->recovery_held_logged_ns && now - rs->recovery_held_logged_ns < 30 * NSEC_PER_SEC)
+		return;
+	rs->recovery_held_logged_ns = now;
+	log_event(LOG_LVL_WARN, "recovery_held", "host=%s hostname=%s by=%s", h->name, h->hostname,
+		  by->name);
+	log_warn("%s reports again, but %s still reports it unreachable: it is not back in service "
+		 "(no STARTED) until no host does (`vigil members` on %s)",
+		 h->hostname, by->name, by->name);
 }
 
 char *verdict_next(const struct fsm *f, struct reports *rs, const struct verdict_params *c,
@@ -247,13 +264,17 @@ char *verdict_next(const struct fsm *f, struct reports *rs, const struct verdict
 	}
 
 	/* A failed host that reports again, and that nobody reports down, is back. */
+	rs->recovery_held = 0;
 	for (size_t i = 0; i < f->nhosts; i++) {
 		const struct fsm_host *h = &f->hosts[i];
-		const struct report *r = find(rs, h->id);
+		const struct report *r = find(rs, h->id), *by;
 
-		if (h->failed && h->state != FSM_LEFT && r && current(r, c, now) &&
-		    !reported_down(rs, c, h->id, now))
+		if (!h->failed || h->state == FSM_LEFT || !r || !current(r, c, now))
+			continue;
+		by = reported_down(rs, c, h->id, now);
+		if (!by)
 			return fsm_cmd_recovered(h->id, now_real);
+		recovery_held(rs, h, by, now);
 	}
 
 	/* Held notifications go out once enough hosts are in service again. */

@@ -40,6 +40,10 @@ struct reports {
 	 * kernel heard them answer (verdict_next), and when it last said so. */
 	size_t contradicted;
 	uint64_t contradicted_logged_ns;
+	/* Failed hosts that report again while another host still reports
+	 * them unreachable (not recovered yet), and when it last said so. */
+	size_t recovery_held;
+	uint64_t recovery_held_logged_ns;
 };
 
 struct verdict_params {
