@@ -40,15 +40,8 @@ AZ=az-sync
 GRACE_MS=8000
 INTERVAL_MS=2000
 
-vt_require az_sync
 T0=$SECONDS
-vt_init || { not_ok "az_sync: setup"; exit 1; }
-vc_up 4 || { not_ok "az_sync: namespaces"; exit 1; }
-if ! os_up; then
-	not_ok "az_sync: the OpenStack services start (see $VT_DIR/openstack/logs)"
-	exit 1
-fi
-ok "Keystone, Nova, Masakari up at $VT_NET.1 ($((SECONDS - T0)) s)"
+os_base az_sync 4
 os_compute_start 1 2 3 4 || { not_ok "nova-compute compute-1..4 start"; exit 1; }
 os_discover || { not_ok "az_sync: discover_hosts"; exit 1; }
 check "Nova aggregate $AZ holds compute-1..3, no Masakari segment yet" \
@@ -60,10 +53,7 @@ for i in 1 2 3 4; do
 	[ "$i" -le 3 ] && role=server
 	vc_write_cfg "$i" "$SERVERS, \"role\": \"$role\", \"hypervisor_hostname\": \"compute-$i\",
   \"wait_period_ms\": 10000,
-  \"masakari\": {\"auth_url\": \"http://$VT_NET.1:5000/v3\", \"username\": \"vigil\",
-    \"password_file\": \"$OS_DIR/password\", \"project_name\": \"service\",
-    \"interface\": \"public\", \"retry_min_ms\": 200, \"retry_max_ms\": 2000,
-    \"timeout_ms\": 3000},
+  \"masakari\": $(os_masakari_json '"interface": "public", "timeout_ms": 3000'),
   \"reconcile\": {\"enabled\": true, \"segment\": \"$AZ\", \"create_segment\": true,
     \"aggregate\": \"$AZ\", \"interval_ms\": $INTERVAL_MS, \"grace_ms\": $GRACE_MS},"
 done

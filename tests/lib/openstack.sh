@@ -165,14 +165,29 @@ os_id() { os_client servers | awk -v n="$1" '$1 == n {print $2}'; }
 # a BMC per host at $VT_NET.(100+I), compute-I in hv I's namespace, and Nova
 # aggregate/availability zone az-e2e = Masakari segment az-e2e (recovery
 # auto) holding compute-1..N. "not ok" and exit on failure.
-os_rig() {
-	local name=$1 n=$2 i t0=$SECONDS hosts=()
+# os_base NAME N: N hosts' namespaces and the OpenStack services (the test
+# ends here, failed, when they do not come up)
+os_base() {
+	local name=$1 t0=$SECONDS
 	vt_require "$name"
-	vb_require "$name"
 	vt_init || { not_ok "$name: setup"; exit 1; }
-	vc_up "$n" || { not_ok "$name: namespaces"; exit 1; }
+	vc_up "$2" || { not_ok "$name: namespaces"; exit 1; }
 	os_up || { not_ok "$name: the OpenStack services start (see $VT_DIR/openstack/logs)"; exit 1; }
 	ok "Keystone, Glance, Placement, Nova, Masakari up at $VT_NET.1 ($((SECONDS - t0)) s)"
+}
+
+# os_masakari_json [MORE]: vigil's "masakari" object for the rig: through
+# Keystone as user vigil, its password from the rig's file
+os_masakari_json() {
+	echo "{\"auth_url\": \"http://$VT_NET.1:5000/v3\", \"username\": \"vigil\",
+    \"password_file\": \"$OS_DIR/password\", \"project_name\": \"service\",
+    \"retry_min_ms\": 200, \"retry_max_ms\": 2000${1:+, $1}}"
+}
+
+os_rig() {
+	local name=$1 n=$2 i t0 hosts=()
+	vb_require "$name"
+	os_base "$name" "$n"
 	t0=$SECONDS
 	for i in $(seq 1 "$n"); do
 		vb_up "$i" || { not_ok "$name: the BMC of hv$i did not answer"; exit 1; }
@@ -192,9 +207,7 @@ os_rig() {
 os_vigil_cfgs() {
 	vb_write_cfgs "$1" \
 		"$(vb_fencing "\"timeout_ms\": 20000, \"confirm_timeout_ms\": 10000, \"status_interval_ms\": 500, \"retry_min_ms\": 1000, \"retry_max_ms\": 4000, ${2:-}")" \
-		"{\"auth_url\": \"http://$VT_NET.1:5000/v3\", \"username\": \"vigil\",
-    \"password_file\": \"$OS_DIR/password\", \"project_name\": \"service\",
-    \"retry_min_ms\": 200, \"retry_max_ms\": 2000}"
+		"$(os_masakari_json)"
 }
 
 os_vigil_start() { # I
