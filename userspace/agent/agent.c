@@ -72,6 +72,7 @@ struct agent {
 	uint64_t heartbeat;
 	uint64_t started_ns;
 	uint64_t max_loop_lag_ns; /* worst tick lateness seen since start */
+	uint64_t lag_logged_ns;	  /* when a late loop was last logged */
 	uint64_t last_tick_ns;
 	int joined;
 	int stopping;
@@ -188,6 +189,8 @@ static void on_render_async(uv_async_t *h)
 
 /* ---- loop sources ---------------------------------------------------------------- */
 
+#define LOOP_LATE_NS (200 * NSEC_PER_MSEC)
+
 static void on_tick(uv_timer_t *t)
 {
 	struct agent *a = t->data;
@@ -198,6 +201,14 @@ static void on_tick(uv_timer_t *t)
 
 		if (lag > a->max_loop_lag_ns)
 			a->max_loop_lag_ns = lag;
+		/* Late enough for Raft to notice (heartbeats, elections) and for
+		 * probes to be late: said, at most every 10 s. */
+		if (lag >= LOOP_LATE_NS &&
+		    (!a->lag_logged_ns || n - a->lag_logged_ns >= 10 * NSEC_PER_SEC)) {
+			a->lag_logged_ns = n;
+			log_event(LOG_LVL_WARN, "loop_late", "ms=%llu",
+				  (unsigned long long)(lag / NSEC_PER_MSEC));
+		}
 	}
 	a->last_tick_ns = n;
 	if (!a->stopping)
