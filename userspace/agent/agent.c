@@ -351,14 +351,24 @@ static void agent_stop(struct agent *a, const char *why)
 
 /* ---- requests from the HTTP thread ------------------------------------------------ */
 
+/* Wake the loop from an ordinary thread, at the loop's priority for the
+ * moment of the send (util.h: a real-time loop would otherwise stall). */
+static void wake_loop(uv_async_t *h)
+{
+	int raised = sched_raise();
+
+	uv_async_send(h);
+	sched_lower(raised);
+}
+
 static void api_leave(void *ctx)
 {
-	uv_async_send(&((struct agent *)ctx)->leave_async);
+	wake_loop(&((struct agent *)ctx)->leave_async);
 }
 
 static void api_render(void *ctx)
 {
-	uv_async_send(&((struct agent *)ctx)->render_async);
+	wake_loop(&((struct agent *)ctx)->render_async);
 }
 
 static void on_leave_async(uv_async_t *h)
@@ -380,7 +390,7 @@ static int api_call(void *ctx, struct api_call *c)
 		a->call_q[a->call_n++] = c;
 	pthread_mutex_unlock(&a->pub.lock);
 	if (!rc)
-		uv_async_send(&a->call_async);
+		wake_loop(&a->call_async);
 	return rc;
 }
 
@@ -853,6 +863,23 @@ static int isolation_up(struct agent *a)
 	return isolator_start(&a->isolator, &ip);
 }
 
+static void go_realtime(struct agent *a)
+{
+	int rc;
+
+	if (!a->cfg.sched_priority)
+		return;
+	rc = sched_realtime((int)a->cfg.sched_priority);
+	if (rc == -ENOMEM)
+		log_warn("SCHED_FIFO %u, but memory not locked (LimitMEMLOCK?): page faults may "
+			 "delay detection",
+			 a->cfg.sched_priority);
+	else if (rc)
+		log_warn("cannot run SCHED_FIFO %u (%s; CAP_SYS_NICE?): detection may slow down "
+			 "when the CPUs are saturated",
+			 a->cfg.sched_priority, strerror(-rc));
+}
+
 static int agent_run(struct agent *a)
 {
 	struct api_ops ops = {
@@ -870,20 +897,6 @@ static int agent_run(struct agent *a)
 	int rc;
 
 	a->started_ns = now_mono_ns();
-	/* Before any thread exists: they inherit it, and those that serve
-	 * others (HTTP, deliveries, fence agents) drop it again. */
-	if (a->cfg.sched_priority) {
-		rc = sched_realtime((int)a->cfg.sched_priority);
-		if (rc == -ENOMEM)
-			log_warn(
-				"SCHED_FIFO %u, but memory not locked (LimitMEMLOCK?): page faults "
-				"may delay detection",
-				a->cfg.sched_priority);
-		else if (rc)
-			log_warn("cannot run SCHED_FIFO %u (%s; CAP_SYS_NICE?): detection may slow "
-				 "down when the CPUs are saturated",
-				 a->cfg.sched_priority, strerror(-rc));
-	}
 	if (sodium_init() < 0) {
 		log_err("libsodium cannot start");
 		return -1;
@@ -921,6 +934,12 @@ static int agent_run(struct agent *a)
 		return -1;
 	if (loader_bringup(&a->cfg, &a->loader))
 		return -1;
+	/* SCHED_FIFO after the loader (the BPF verifier and BTF parsing run in
+	 * this thread: up to a second of CPU that, at real-time priority,
+	 * would starve the host's other work and delay its own start-up for
+	 * nothing), before any thread exists: they inherit it, and those that
+	 * serve others (HTTP, deliveries, fence agents) drop it again. */
+	go_realtime(a);
 	/* After a restart the pinned self map still holds our incarnation
 	 * and heartbeat: continue from them so peers see no gap. */
 	if (maps_get_self(&a->loader.maps, &me) == 0 && me.abi == VIGIL_MAP_ABI)

@@ -94,8 +94,9 @@ static void work(uv_work_t *w)
 	struct fence_run *run = w->data;
 	struct fencer *fz = run->fz;
 	char msg[256];
-
-	sched_thread_normal();
+	/* ordinary priority for the blocking calls; the loop's again after
+	 * them, for libuv's own wake-up of the loop (util.h, sched_raise) */
+	int prio = sched_thread_normal();
 
 	run->result = call(fz->cfg, run->job.hostname, run->job.name, run->job.op, &run->pc,
 			   run->message, sizeof(run->message));
@@ -117,6 +118,7 @@ static void work(uv_work_t *w)
 				 "for Nova's service_down_time instead",
 				 run->job.hostname, msg);
 	}
+	sched_thread_restore(prio);
 }
 
 static void step_runs(struct fencer *fz);

@@ -54,13 +54,11 @@ static enum notify_result job_send(void *ctx)
 	return mk_send(&j->n->mk, &j->note, &j->reply);
 }
 
-static void work(uv_work_t *w)
+static void deliver(struct notify_job *j)
 {
 	static const struct outbox_ops ops = {job_find, job_send};
-	struct notify_job *j = w->data;
 	size_t l;
 
-	sched_thread_normal();
 	j->result = outbox_deliver(&ops, j, j->unsure);
 	l = strlen(j->reply.message);
 	if (j->result == NOTIFY_BLOCKED)
@@ -80,6 +78,16 @@ static void work(uv_work_t *w)
 			 ? mk_host_segment(&j->n->mk, j->note.hostname)
 			 : "SEGMENT",
 		 j->note.hostname);
+}
+
+/* Ordinary priority for the blocking delivery; the loop's again after it,
+ * for libuv's own wake-up of the loop (util.h, sched_raise). */
+static void work(uv_work_t *w)
+{
+	int prio = sched_thread_normal();
+
+	deliver(w->data);
+	sched_thread_restore(prio);
 }
 
 static void after(uv_work_t *w, int status)

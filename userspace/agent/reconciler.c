@@ -103,9 +103,8 @@ static int perform(struct reconciler *az, struct az_job *j, const struct az_acti
 	}
 }
 
-static void work(uv_work_t *w)
+static void job_run(struct az_job *j)
 {
-	struct az_job *j = w->data;
 	struct reconciler *az = j->az;
 
 	if (j->write) {
@@ -117,6 +116,16 @@ static void work(uv_work_t *w)
 	if (az->params.use_aggregate)
 		j->agg_rc = nova_aggregate_read(&az->mk, az->nova_url, az->cfg->aggregate, &j->view,
 						&j->agg_res);
+}
+
+/* Ordinary priority for the blocking OpenStack calls; the loop's again
+ * after them, for libuv's own wake-up of the loop (util.h, sched_raise). */
+static void work(uv_work_t *w)
+{
+	int prio = sched_thread_normal();
+
+	job_run(w->data);
+	sched_thread_restore(prio);
 }
 
 /* ---- the loop's part ------------------------------------------------------- */

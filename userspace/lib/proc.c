@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -84,6 +85,7 @@ static int spawn(struct proc_call *c, int in, int out)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
+	struct sched_param other = {.sched_priority = 0};
 	sigset_t none, pipe_;
 	pid_t pid;
 	int rc;
@@ -99,8 +101,12 @@ static int spawn(struct proc_call *c, int in, int out)
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &pipe_);
 	posix_spawnattr_setpgroup(&at, 0); /* its own group: a timeout kills all of it */
+	/* ordinary scheduling, whatever the calling thread's (the agent's
+	 * real-time priority is for its loop, never for a fence agent) */
+	posix_spawnattr_setschedpolicy(&at, SCHED_OTHER);
+	posix_spawnattr_setschedparam(&at, &other);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
+					      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSCHEDULER);
 	pthread_mutex_lock(&c->lock);
 	if (c->cancelled)
 		rc = ECANCELED;

@@ -337,12 +337,15 @@ int dir_lock(const char *dir, long *holder)
 	return fd;
 }
 
+static int loop_prio; /* what sched_realtime() gave the loop's thread */
+
 int sched_realtime(int prio)
 {
 	struct sched_param sp = {.sched_priority = prio};
 
-	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp))
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
 		return -errno;
+	loop_prio = prio;
 	/* (on fault: thread stacks and arenas are locked as they are used, not
 	 * reserved whole) */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
@@ -350,17 +353,43 @@ int sched_realtime(int prio)
 	return 0;
 }
 
-void sched_thread_normal(void)
+/* (on Linux, pid 0 is the calling thread) */
+static int policy_now(void)
 {
-	static __thread int done;
-	struct sched_param sp = {.sched_priority = 0};
+	return sched_getscheduler(0) & ~SCHED_RESET_ON_FORK; /* (the flag, if another set it) */
+}
 
-	if (done)
-		return;
-	done = 1;
-	/* (on Linux, pid 0 is the calling thread) */
-	if (sched_getscheduler(0) != SCHED_OTHER)
-		sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
+static int set_thread(int policy, int prio)
+{
+	struct sched_param sp = {.sched_priority = prio};
+
+	return sched_setscheduler(0, policy, &sp) ? -errno : 0;
+}
+
+int sched_thread_normal(void)
+{
+	struct sched_param sp;
+
+	if (policy_now() != SCHED_FIFO || sched_getparam(0, &sp) || set_thread(SCHED_OTHER, 0))
+		return 0;
+	return sp.sched_priority;
+}
+
+void sched_thread_restore(int prio)
+{
+	if (prio)
+		set_thread(SCHED_FIFO, prio);
+}
+
+int sched_raise(void)
+{
+	return loop_prio && policy_now() == SCHED_OTHER && !set_thread(SCHED_FIFO, loop_prio);
+}
+
+void sched_lower(int raised)
+{
+	if (raised)
+		set_thread(SCHED_OTHER, 0);
 }
 
 long file_read(const char *path, char *buf, size_t size)

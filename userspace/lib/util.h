@@ -59,14 +59,32 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode);
  * open, close-on-exec), -EWOULDBLOCK with the holder's pid in *holder, or
  * -errno. */
 int dir_lock(const char *dir, long *holder);
-/* Run the calling process's threads SCHED_FIFO at priority prio (children
- * start ordinary: SCHED_RESET_ON_FORK) with all memory locked. 0, or -errno
- * (nothing changed, or only the scheduling if locking failed: -ENOMEM). */
+/* Run the calling thread SCHED_FIFO at priority prio, and the threads it
+ * creates from now on (they inherit it: libuv's pool, whose every finished
+ * work item wakes the loop, must; SCHED_RESET_ON_FORK would make every new
+ * thread ordinary, not only child processes: lib/proc.c starts those
+ * ordinary itself), with all memory locked. 0, or -errno (nothing changed,
+ * or only the scheduling if locking failed: -ENOMEM). */
 int sched_realtime(int prio);
-/* The calling thread back to ordinary scheduling, once per thread: a thread
- * that serves others (HTTP, a blocking client) must never compete with the
- * loop or the VMs at a real-time priority. */
-void sched_thread_normal(void);
+/* The calling thread to ordinary scheduling: a thread that serves others
+ * (HTTP, a blocking client) must never compete with the loop or the VMs at
+ * a real-time priority. Returns the priority it had (0: none), for
+ * sched_thread_restore() once its blocking work is done. */
+int sched_thread_normal(void);
+void sched_thread_restore(int prio);
+/*
+ * Priority inversion with libuv's uv_async_send(): the sender marks the
+ * handle busy, wakes the loop, then marks it done. Woken, a real-time loop
+ * thread preempts an ordinary sender on the same CPU and spins until the
+ * handle is done, which the sender, no longer running, cannot do until
+ * real-time throttling stops the loop (950 ms of every second by default):
+ * the loop stalls for almost a second. So an ordinary thread raises itself
+ * to the loop's priority around the send (equal FIFO priorities do not
+ * preempt each other): sched_raise() returns what sched_lower() undoes.
+ * No-ops without sched_realtime().
+ */
+int sched_raise(void);
+void sched_lower(int raised);
 /* Read a file of at most size - 1 bytes into buf, NUL-terminated; its
  * length, or -errno. */
 long file_read(const char *path, char *buf, size_t size);
