@@ -31,6 +31,14 @@ VI_SHB_MS=${VI_SHB_MS:-1000}          # storage_heartbeat_interval_ms (the defau
 VI_CTL=$PWD/tests/lib/vm-ctl.sh
 declare -a VI_WD_PID VI_CMD VI_RESP VI_NOWD
 
+# vi_require_fence_agent NAME: skip the test without fence_ipmilan (make deps)
+vi_require_fence_agent() {
+	command -v /usr/sbin/fence_ipmilan >/dev/null || {
+		skip "$1" "fence_ipmilan not installed (make deps)"
+		exit 0
+	}
+}
+
 vi_cluster() { # NAME N
 	local name=$1 n=$2 i
 	vt_require "$name"

@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib/cluster.sh
 . tests/lib/isolation.sh
 
-command -v /usr/sbin/fence_ipmilan >/dev/null || { skip isolation_dead "fence_ipmilan not installed (make deps)"; exit 0; }
+vi_require_fence_agent isolation_dead
 export MASAKARI_DUP_INTERVAL=10
 vi_cluster isolation_dead 5
 for i in 1 2 3 4 5; do vi_write_cfgs "$i" "$(vi_fencing_watchdog)"; done

@@ -29,7 +29,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib/cluster.sh
 . tests/lib/isolation.sh
 
-command -v /usr/sbin/fence_ipmilan >/dev/null || { skip isolation_partition "fence_ipmilan not installed (make deps)"; exit 0; }
+vi_require_fence_agent isolation_partition
 export MASAKARI_DUP_INTERVAL=10
 vi_cluster isolation_partition 5
 VI_RESP[3]=virsh-destroy
