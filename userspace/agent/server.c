@@ -607,11 +607,23 @@ static void transferred(struct raft_transfer *req)
 
 /* This leader cannot deliver (outbox_transfer_due): let the most
  * up-to-date voter lead, which may reach Masakari where we cannot. */
+/* A server by name for a log line: this one's, a member's, or its Raft id. */
+static void server_name(const struct server *s, raft_id id, char *name, size_t n)
+{
+	const struct member *mb;
+
+	if (id == s->p.node_id)
+		snprintf(name, n, "%s", s->p.node_name);
+	else if ((mb = memb_find(s->p.memb, (uint32_t)id)))
+		snprintf(name, n, "%s", mb->name);
+	else
+		snprintf(name, n, "%llu", (unsigned long long)id);
+}
+
 static void hand_over(struct server *s, uint64_t now)
 {
 	const struct outbox_sender *out = &s->notifier.out;
 	unsigned long long failures = out->run, secs = (now - out->run_since_ns) / NSEC_PER_SEC;
-	const struct member *to;
 	char to_name[FSM_NAME_MAX];
 	int rc;
 
@@ -626,11 +638,7 @@ static void hand_over(struct server *s, uint64_t now)
 		return;
 	}
 	s->transferring = 1;
-	to = memb_find(s->p.memb, (uint32_t)s->transfer.id);
-	if (to)
-		snprintf(to_name, sizeof(to_name), "%s", to->name);
-	else
-		snprintf(to_name, sizeof(to_name), "%llu", (unsigned long long)s->transfer.id);
+	server_name(s, s->transfer.id, to_name, sizeof(to_name));
 	log_event(LOG_LVL_WARN, "leader_transfer",
 		  "reason=delivery failures=%llu seconds=%llu to=%s", failures, secs, to_name);
 }
@@ -640,20 +648,14 @@ static void hand_over(struct server *s, uint64_t now)
  * the first thing to look at when notifications are late). */
 static void watch_leader(struct server *s)
 {
-	const struct member *mb;
 	const char *addr = NULL;
 	raft_id id = 0;
-	char name[VIGIL_NAME_LEN + 16];
+	char name[FSM_NAME_MAX];
 
 	raft_leader(&s->raft, &id, &addr);
 	if (!leader_watch_see(&s->leaders, id, s->raft.current_term))
 		return;
-	if (id == s->p.node_id)
-		snprintf(name, sizeof(name), "%s", s->p.node_name);
-	else if ((mb = memb_find(s->p.memb, (uint32_t)id)))
-		snprintf(name, sizeof(name), "%s", mb->name);
-	else
-		snprintf(name, sizeof(name), "%llu", (unsigned long long)id);
+	server_name(s, id, name, sizeof(name));
 	log_event(LOG_LVL_INFO, "raft_leader", "leader=%s term=%llu self=%d", name,
 		  (unsigned long long)s->raft.current_term, id == s->p.node_id);
 }
