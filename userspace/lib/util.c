@@ -339,20 +339,6 @@ int dir_lock(const char *dir, long *holder)
 
 static int loop_prio; /* what sched_realtime() gave the loop's thread */
 
-int sched_realtime(int prio)
-{
-	struct sched_param sp = {.sched_priority = prio};
-
-	if (sched_setscheduler(0, SCHED_FIFO, &sp))
-		return -errno;
-	loop_prio = prio;
-	/* (on fault: thread stacks and arenas are locked as they are used, not
-	 * reserved whole) */
-	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
-		return -ENOMEM;
-	return 0;
-}
-
 /* (on Linux, pid 0 is the calling thread) */
 static int policy_now(void)
 {
@@ -364,6 +350,20 @@ static int set_thread(int policy, int prio)
 	struct sched_param sp = {.sched_priority = prio};
 
 	return sched_setscheduler(0, policy, &sp) ? -errno : 0;
+}
+
+int sched_realtime(int prio)
+{
+	int rc = set_thread(SCHED_FIFO, prio);
+
+	if (rc)
+		return rc;
+	loop_prio = prio;
+	/* (on fault: thread stacks and arenas are locked as they are used, not
+	 * reserved whole) */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+		return -ENOMEM;
+	return 0;
 }
 
 int sched_thread_normal(void)
