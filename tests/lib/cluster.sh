@@ -162,6 +162,17 @@ vc_leader() {
 # vc_has_leader: some server says it leads (for vt_wait_for)
 vc_has_leader() { [ -n "$(vc_leader)" ]; }
 
+# vc_back_in_service I: the Raft leader's decided state has hv I again, not
+# failed (after a failure: its "recovered" committed)
+vc_back_in_service() {
+	local l
+	l=$(vc_leader_wait) || return 1
+	vc_status "$l" | python3 -c "
+import json, sys
+h = [h for h in json.load(sys.stdin)['hosts'] if h['name'] == 'hv$1']
+sys.exit(not h or bool(h[0].get('failed')))" 2>/dev/null
+}
+
 # vc_leader_wait: vc_leader, waiting up to 30 s for one (an election, or a
 # status call slow on a loaded machine); fails with none
 vc_leader_wait() {
